@@ -1,0 +1,301 @@
+//! The typed contents of a case folder: what the readers produce and the
+//! engine consumes. Plain data; every record remembers its line.
+
+use crate::domain::{
+    CareLevel, Date, FileKind, Money, Period, PeriodRange, Program, Rounding, Source, Status,
+};
+use crate::read::table::BadRecord;
+
+/// A person, interned: the rank of its id_number among all distinct
+/// id_numbers of the case in code-point order. Ordering persons is ordering
+/// their id_numbers, which is the order every output is sorted in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PersonId(pub u32);
+
+impl PersonId {
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// All distinct id_numbers of the case, sorted; `PersonId` indexes it.
+#[derive(Debug, Default)]
+pub struct People {
+    pub id_numbers: Vec<Box<str>>,
+}
+
+impl People {
+    pub fn id_number(&self, person: PersonId) -> &str {
+        &self.id_numbers[person.index()]
+    }
+
+    pub fn len(&self) -> usize {
+        self.id_numbers.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.id_numbers.is_empty()
+    }
+}
+
+/// One roster row that was read and whose enrolment_id came first.
+#[derive(Clone, Debug)]
+pub struct Enrolment {
+    pub line: u32,
+    pub person: PersonId,
+    pub enrolment_id: Box<str>,
+    pub name: Box<str>,
+    pub household_id: Box<str>,
+    pub region: Box<str>,
+    pub program: Program,
+    /// dibao household size; 1 for other programs (SPEC §2 default).
+    pub household_size: u32,
+    pub per_capita_income: Money,
+    pub deductions: Money,
+    pub care_level: Option<CareLevel>,
+    pub centralized: bool,
+    pub approved_amount: Money,
+    pub start: Period,
+    /// Last payable period; `None` = still enrolled. Never read for temp.
+    pub end: Option<Period>,
+    /// The registered account with white space removed; empty when none.
+    pub account: Box<str>,
+}
+
+impl Enrolment {
+    /// The periods this enrolment covers (SPEC §4): temp only its start
+    /// period; an open end runs to the last representable period.
+    pub fn span(&self) -> PeriodRange {
+        let last = match self.program {
+            Program::Temp => self.start,
+            _ => self
+                .end
+                .unwrap_or(Period::from_year_month(9999, 12).expect("9999-12 is a period")),
+        };
+        PeriodRange {
+            first: self.start,
+            last,
+        }
+    }
+
+    pub fn covers(&self, period: Period) -> bool {
+        self.span().contains(period)
+    }
+
+    /// True when the enrolment ended before `period` (SPEC §5 PAID_AFTER_EXIT).
+    pub fn ended_before(&self, period: Period) -> bool {
+        match self.program {
+            Program::Temp => self.start < period,
+            _ => self.end.is_some_and(|end| end < period),
+        }
+    }
+
+    pub fn source(&self) -> Source {
+        Source::new(FileKind::Roster, self.line)
+    }
+
+    /// Primary-enrolment order (SPEC §4): earliest start, then smallest id.
+    pub fn primary_order(&self, other: &Enrolment) -> std::cmp::Ordering {
+        self.start
+            .cmp(&other.start)
+            .then_with(|| self.enrolment_id.cmp(&other.enrolment_id))
+    }
+}
+
+/// A slice of a file's text arena: record ids, names and accounts of stage
+/// records live there so a record holds no heap string of its own.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TextRef {
+    start: u32,
+    length: u32,
+}
+
+/// Largest text arena of one stage file: 4 GiB of ids, names and accounts.
+pub const MAX_ARENA_BYTES: usize = u32::MAX as usize;
+
+#[derive(Debug, Default)]
+pub struct TextArena {
+    text: String,
+}
+
+impl TextArena {
+    /// Appends `text`; `None` when the arena would pass [`MAX_ARENA_BYTES`].
+    pub fn push(&mut self, text: &str) -> Option<TextRef> {
+        if text.is_empty() {
+            return Some(TextRef::default());
+        }
+        let start = u32::try_from(self.text.len()).ok()?;
+        let length = u32::try_from(text.len()).ok()?;
+        if self.text.len() + text.len() > MAX_ARENA_BYTES {
+            return None;
+        }
+        self.text.push_str(text);
+        Some(TextRef { start, length })
+    }
+
+    /// Appends `text` without its white space (account numbers, SPEC §5).
+    pub fn push_without_whitespace(&mut self, text: &str) -> Option<TextRef> {
+        if !text.contains(char::is_whitespace) {
+            return self.push(text);
+        }
+        let compact: String = text
+            .chars()
+            .filter(|character| !character.is_whitespace())
+            .collect();
+        self.push(&compact)
+    }
+
+    pub fn get(&self, text: TextRef) -> &str {
+        &self.text[text.start as usize..(text.start + text.length) as usize]
+    }
+
+    pub fn len_bytes(&self) -> usize {
+        self.text.len()
+    }
+}
+
+/// One allocation, transfer or payout row that was read and came first.
+#[derive(Clone, Copy, Debug)]
+pub struct StageRecord {
+    pub person: PersonId,
+    pub line: u32,
+    pub program: Program,
+    pub status: Status,
+    pub periods: PeriodRange,
+    pub amount: Money,
+    /// `paid_on` / `transferred_on`; allocations have none.
+    pub date: Option<Date>,
+    pub record_id: TextRef,
+    pub name: TextRef,
+    /// White space removed.
+    pub account: TextRef,
+}
+
+impl StageRecord {
+    pub fn is_paid(&self) -> bool {
+        self.status == Status::Paid
+    }
+}
+
+/// A stage file's records (first occurrences, BAD rows left out) and the
+/// text they refer to.
+#[derive(Debug, Default)]
+pub struct StageFile {
+    pub records: Vec<StageRecord>,
+    pub text: TextArena,
+}
+
+#[derive(Clone, Debug)]
+pub struct Exclusion {
+    pub person: PersonId,
+    pub line: u32,
+    pub reason: Box<str>,
+    pub from: Period,
+}
+
+#[derive(Clone, Debug)]
+pub struct Relative {
+    pub person: PersonId,
+    pub line: u32,
+    pub staff_name: Box<str>,
+    pub relation: Box<str>,
+    pub filed: bool,
+}
+
+/// One standards.csv row (unambiguous; exact repeats dropped).
+#[derive(Clone, Debug)]
+pub struct StandardRow {
+    pub line: u32,
+    /// Code prefix; `*` is stored as the empty prefix.
+    pub region: Box<str>,
+    pub program: Program,
+    pub item: crate::domain::Item,
+    pub effective_from: Period,
+    pub amount: Money,
+}
+
+/// policy.toml (SPEC §2), defaults filled.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Policy {
+    pub payment_deadline_day: u32,
+    pub rounding: Rounding,
+    pub tolerance: Money,
+    pub exclusive: Vec<Vec<Program>>,
+}
+
+impl Default for Policy {
+    fn default() -> Policy {
+        Policy {
+            payment_deadline_day: 10,
+            rounding: Rounding::Fen,
+            tolerance: Money::ZERO,
+            exclusive: vec![vec![Program::Dibao, Program::Tekun]],
+        }
+    }
+}
+
+impl Policy {
+    /// True when one person may not hold `first` and `second` (two different
+    /// programs) in the same period.
+    pub fn are_exclusive(&self, first: Program, second: Program) -> bool {
+        first != second
+            && self
+                .exclusive
+                .iter()
+                .any(|group| group.contains(&first) && group.contains(&second))
+    }
+}
+
+/// A record id seen again in its file (SPEC §5 DUPLICATE_RECORD).
+#[derive(Clone, Debug)]
+pub struct DuplicateRecord {
+    pub file: FileKind,
+    pub first_line: u32,
+    pub repeat_line: u32,
+    pub record_id: Box<str>,
+    pub person: PersonId,
+    pub program: Program,
+    /// The repeat's period (stage files); roster rows have none.
+    pub periods: Option<PeriodRange>,
+}
+
+/// What run.json says about one input file.
+#[derive(Clone, Debug, Default)]
+pub struct FileReport {
+    pub rows: u64,
+    pub bad: u64,
+    pub duplicate: u64,
+    pub sha256: String,
+    pub encoding: &'static str,
+}
+
+/// Everything read from a case folder.
+#[derive(Debug, Default)]
+pub struct Case {
+    pub people: People,
+    pub enrolments: Vec<Enrolment>,
+    pub standards: Vec<StandardRow>,
+    pub payouts: StageFile,
+    pub allocations: Option<StageFile>,
+    pub transfers: Option<StageFile>,
+    pub exclusions: Vec<Exclusion>,
+    pub relatives: Vec<Relative>,
+    pub policy: Policy,
+    /// Per input file that was present (policy.toml included).
+    pub files: Vec<(FileKind, FileReport)>,
+    pub bad_records: Vec<BadRecord>,
+    pub duplicate_records: Vec<DuplicateRecord>,
+    /// Rows naming an id_number that fails the check (SPEC §5
+    /// INVALID_ID_NUMBER): every row that is not a BAD_RECORD.
+    pub invalid_id_evidence: Vec<(PersonId, Source)>,
+}
+
+impl Case {
+    pub fn stage(&self, stage: crate::domain::Stage) -> Option<&StageFile> {
+        match stage {
+            crate::domain::Stage::Allocation => self.allocations.as_ref(),
+            crate::domain::Stage::Transfer => self.transfers.as_ref(),
+            crate::domain::Stage::Payout => Some(&self.payouts),
+        }
+    }
+}

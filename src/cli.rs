@@ -1,0 +1,134 @@
+//! Command-line flags, turned into a validated [`RunConfig`].
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::domain::{Period, Severity};
+use crate::error::FatalError;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "duizhang",
+    version,
+    about = "对账 — checks that social-assistance money reached the people it was meant for, in full, on time, and nobody else",
+    long_about = "对账 — checks that social-assistance money (低保 dibao, 特困 tekun, 临时救助 temp, price subsidies) \
+reached the people it was meant for, in full, on time, and nobody else.\n\n\
+It recomputes every beneficiary's entitlement per program and month from the roster and the \
+benefit standards in force (raises applied retroactively included), matches what finance \
+allocated, what reached the bank and what the bank paid, and lists every break with the \
+file:line rows that prove it.\n\n\
+Exit status: 0 the run finished; 1 it finished and --fail-on found a finding that severe; \
+2 the run could not be done (the message names the file, line and column)."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Reconcile one case folder and write findings.csv, ledger.csv,
+    /// summary.csv and run.json into OUT_DIR.
+    #[command(long_about = "Reconcile one case folder.\n\n\
+CASE_DIR holds roster.csv, standards.csv and payouts.csv, and optionally allocations.csv, \
+transfers.csv, exclusions.csv, relatives.csv and policy.toml (UTF-8 or GBK CSV with a header row).\n\n\
+OUT_DIR receives (each file replaced whole):\n  \
+findings.csv  every problem found, with the source rows behind it\n  \
+ledger.csv    per person, program and month: expected, allocated, transferred, paid, status\n  \
+summary.csv   per region, program and month: totals and the delivery rate\n  \
+run.json      the window, input row counts and SHA-256 hashes, totals, findings by code")]
+    Reconcile(ReconcileArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReconcileArgs {
+    /// The case folder to read.
+    #[arg(value_name = "CASE_DIR")]
+    pub case_dir: PathBuf,
+
+    /// Folder to write the four outputs into (created if missing).
+    #[arg(long, value_name = "OUT_DIR")]
+    pub out: PathBuf,
+
+    /// First month of the run, YYYY-MM (default: the earliest month of any record).
+    #[arg(long, value_name = "PERIOD")]
+    pub from: Option<String>,
+
+    /// Last month of the run, YYYY-MM (default: the latest month of any record).
+    #[arg(long, value_name = "PERIOD")]
+    pub to: Option<String>,
+
+    /// Worker threads (default: one per CPU core). Outputs are identical for any count.
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+
+    /// Exit with status 1 when a finding of this severity or higher is found.
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<FailOn>,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum FailOn {
+    Low,
+    Medium,
+    High,
+}
+
+/// A reconcile run's settings, checked.
+#[derive(Debug, Clone)]
+pub struct RunConfig {
+    pub case_dir: PathBuf,
+    pub out_dir: PathBuf,
+    pub from: Option<Period>,
+    pub to: Option<Period>,
+    pub threads: Option<usize>,
+    pub fail_on: Option<Severity>,
+}
+
+/// Upper bound on `--threads`: more than this is a typing error.
+const MAX_THREADS: usize = 1024;
+
+impl ReconcileArgs {
+    pub fn into_config(self) -> Result<RunConfig, FatalError> {
+        let period = |flag: &str, value: Option<String>| -> Result<Option<Period>, FatalError> {
+            value
+                .map(|text| {
+                    Period::parse(text.trim()).ok_or_else(|| {
+                        FatalError::BadArgument(format!(
+                            "{flag} {text:?}: expected a period YYYY-MM (or YYYYMM), e.g. 2020-07"
+                        ))
+                    })
+                })
+                .transpose()
+        };
+        let from = period("--from", self.from)?;
+        let to = period("--to", self.to)?;
+        if let (Some(first), Some(last)) = (from, to) {
+            if first > last {
+                return Err(FatalError::BadArgument(format!(
+                    "--from {first} is after --to {last}; the window would be empty"
+                )));
+            }
+        }
+        if let Some(threads) = self.threads {
+            if !(1..=MAX_THREADS).contains(&threads) {
+                return Err(FatalError::BadArgument(format!(
+                    "--threads {threads}: expected a whole number from 1 to {MAX_THREADS}"
+                )));
+            }
+        }
+        Ok(RunConfig {
+            case_dir: self.case_dir,
+            out_dir: self.out,
+            from,
+            to,
+            threads: self.threads,
+            fail_on: self.fail_on.map(|level| match level {
+                FailOn::Low => Severity::Low,
+                FailOn::Medium => Severity::Medium,
+                FailOn::High => Severity::High,
+            }),
+        })
+    }
+}

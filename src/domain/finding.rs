@@ -1,0 +1,237 @@
+//! Findings: the 22 codes of SPEC §5 and one row of findings.csv.
+
+use super::money::Money;
+use super::period::PeriodRange;
+use super::program::{Program, Stage};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    Low,
+    Medium,
+    High,
+}
+
+impl Severity {
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Severity> {
+        match text.to_ascii_lowercase().as_str() {
+            "low" => Some(Severity::Low),
+            "medium" => Some(Severity::Medium),
+            "high" => Some(Severity::High),
+            _ => None,
+        }
+    }
+}
+
+/// Every finding code. Declared in the alphabetical order of the code text,
+/// so the derived `Ord` is the order findings.csv sorts codes by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Code {
+    AccountMismatch,
+    AllocationMismatch,
+    BadRecord,
+    DuplicateEnrolment,
+    DuplicatePayment,
+    DuplicateRecord,
+    EnrolledWhileExcluded,
+    IncomeAboveStandard,
+    InvalidIdNumber,
+    LatePayment,
+    MissingPayment,
+    NameMismatch,
+    NoStandard,
+    Overpayment,
+    PaidAfterExit,
+    PaidNotEnrolled,
+    PaidToExcluded,
+    PayoutMismatch,
+    SharedAccount,
+    Shortfall,
+    TransferMismatch,
+    UnfiledStaffRelative,
+}
+
+impl Code {
+    pub const ALL: [Code; 22] = [
+        Code::AccountMismatch,
+        Code::AllocationMismatch,
+        Code::BadRecord,
+        Code::DuplicateEnrolment,
+        Code::DuplicatePayment,
+        Code::DuplicateRecord,
+        Code::EnrolledWhileExcluded,
+        Code::IncomeAboveStandard,
+        Code::InvalidIdNumber,
+        Code::LatePayment,
+        Code::MissingPayment,
+        Code::NameMismatch,
+        Code::NoStandard,
+        Code::Overpayment,
+        Code::PaidAfterExit,
+        Code::PaidNotEnrolled,
+        Code::PaidToExcluded,
+        Code::PayoutMismatch,
+        Code::SharedAccount,
+        Code::Shortfall,
+        Code::TransferMismatch,
+        Code::UnfiledStaffRelative,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Code::AccountMismatch => "ACCOUNT_MISMATCH",
+            Code::AllocationMismatch => "ALLOCATION_MISMATCH",
+            Code::BadRecord => "BAD_RECORD",
+            Code::DuplicateEnrolment => "DUPLICATE_ENROLMENT",
+            Code::DuplicatePayment => "DUPLICATE_PAYMENT",
+            Code::DuplicateRecord => "DUPLICATE_RECORD",
+            Code::EnrolledWhileExcluded => "ENROLLED_WHILE_EXCLUDED",
+            Code::IncomeAboveStandard => "INCOME_ABOVE_STANDARD",
+            Code::InvalidIdNumber => "INVALID_ID_NUMBER",
+            Code::LatePayment => "LATE_PAYMENT",
+            Code::MissingPayment => "MISSING_PAYMENT",
+            Code::NameMismatch => "NAME_MISMATCH",
+            Code::NoStandard => "NO_STANDARD",
+            Code::Overpayment => "OVERPAYMENT",
+            Code::PaidAfterExit => "PAID_AFTER_EXIT",
+            Code::PaidNotEnrolled => "PAID_NOT_ENROLLED",
+            Code::PaidToExcluded => "PAID_TO_EXCLUDED",
+            Code::PayoutMismatch => "PAYOUT_MISMATCH",
+            Code::SharedAccount => "SHARED_ACCOUNT",
+            Code::Shortfall => "SHORTFALL",
+            Code::TransferMismatch => "TRANSFER_MISMATCH",
+            Code::UnfiledStaffRelative => "UNFILED_STAFF_RELATIVE",
+        }
+    }
+
+    pub fn severity(self) -> Severity {
+        match self {
+            Code::PaidToExcluded
+            | Code::PaidAfterExit
+            | Code::PaidNotEnrolled
+            | Code::MissingPayment
+            | Code::Shortfall
+            | Code::Overpayment
+            | Code::DuplicatePayment
+            | Code::SharedAccount
+            | Code::BadRecord => Severity::High,
+            Code::NoStandard
+            | Code::AllocationMismatch
+            | Code::TransferMismatch
+            | Code::PayoutMismatch
+            | Code::DuplicateEnrolment
+            | Code::EnrolledWhileExcluded
+            | Code::IncomeAboveStandard
+            | Code::UnfiledStaffRelative
+            | Code::AccountMismatch
+            | Code::DuplicateRecord => Severity::Medium,
+            Code::NameMismatch | Code::LatePayment | Code::InvalidIdNumber => Severity::Low,
+        }
+    }
+}
+
+/// Why a line fell short, when the engine can tell.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cause {
+    /// Paid at the standard in force before the latest raise (SPEC §5).
+    StandardRaiseNotApplied,
+}
+
+impl Cause {
+    pub fn name(self) -> &'static str {
+        match self {
+            Cause::StandardRaiseNotApplied => "standard_raise_not_applied",
+        }
+    }
+}
+
+/// E, A, T, P of a line, for findings keyed by a line. `None` is an unknown E
+/// or a stage whose file was not given.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LineFigures {
+    pub expected: Option<Money>,
+    pub allocated: Option<Money>,
+    pub transferred: Option<Money>,
+    pub paid: Money,
+}
+
+/// One row of findings.csv.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    pub code: Code,
+    pub id_number: Box<str>,
+    pub name: Box<str>,
+    pub region: Box<str>,
+    pub program: Option<Program>,
+    pub period: Option<PeriodRange>,
+    pub account: Box<str>,
+    pub amount: Option<Money>,
+    pub figures: Option<LineFigures>,
+    pub stage: Option<Stage>,
+    pub cause: Option<Cause>,
+    pub detail: String,
+    /// The formatted `sources` cell (see [`super::source::sources_text`]).
+    pub sources: String,
+}
+
+impl Finding {
+    /// A finding with only its code and key person filled; the rule fills the rest.
+    pub fn new(code: Code, id_number: &str) -> Finding {
+        Finding {
+            code,
+            id_number: id_number.into(),
+            name: "".into(),
+            region: "".into(),
+            program: None,
+            period: None,
+            account: "".into(),
+            amount: None,
+            figures: None,
+            stage: None,
+            cause: None,
+            detail: String::new(),
+            sources: String::new(),
+        }
+    }
+
+    /// SPEC §6 order: (id_number, program, period, code, sources), all as
+    /// text; the remaining columns break ties so the order is total.
+    pub fn output_order(&self, other: &Finding) -> std::cmp::Ordering {
+        self.id_number
+            .cmp(&other.id_number)
+            .then_with(|| {
+                self.program
+                    .map(Program::name)
+                    .cmp(&other.program.map(Program::name))
+            })
+            .then_with(|| self.period.cmp(&other.period))
+            .then_with(|| self.code.cmp(&other.code))
+            .then_with(|| self.sources.cmp(&other.sources))
+            .then_with(|| self.account.cmp(&other.account))
+            .then_with(|| self.amount.cmp(&other.amount))
+            .then_with(|| self.detail.cmp(&other.detail))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_enum_order_is_text_order() {
+        let names: Vec<&str> = Code::ALL.iter().map(|code| code.name()).collect();
+        let mut sorted = names.clone();
+        sorted.sort();
+        assert_eq!(names, sorted);
+        let mut codes = Code::ALL;
+        codes.sort();
+        assert_eq!(codes, Code::ALL);
+    }
+}

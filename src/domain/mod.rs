@@ -1,0 +1,15 @@
+//! The spec's vocabulary (SPEC §1): money, periods, ids, programs, findings.
+//! Pure values with parsing and formatting; no I/O.
+
+pub mod finding;
+pub mod id_number;
+pub mod money;
+pub mod period;
+pub mod program;
+pub mod source;
+
+pub use finding::{Cause, Code, Finding, LineFigures, Severity};
+pub use money::{Money, Rounding};
+pub use period::{Date, Period, PeriodRange};
+pub use program::{CareLevel, Item, Program, Stage, Status};
+pub use source::{FileKind, Source};

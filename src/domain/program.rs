@@ -1,0 +1,202 @@
+//! The spec's enumerations: programs, stages, care levels, statuses.
+
+/// A benefit program. Declared in the alphabetical order of its name, so the
+/// derived `Ord` is the text order the outputs are sorted by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Program {
+    Dibao,
+    PriceSubsidy,
+    Tekun,
+    Temp,
+}
+
+impl Program {
+    pub const ALL: [Program; 4] = [
+        Program::Dibao,
+        Program::PriceSubsidy,
+        Program::Tekun,
+        Program::Temp,
+    ];
+
+    pub fn parse(text: &str) -> Option<Program> {
+        let program = if text.eq_ignore_ascii_case("dibao") {
+            Program::Dibao
+        } else if text.eq_ignore_ascii_case("tekun") {
+            Program::Tekun
+        } else if text.eq_ignore_ascii_case("temp") {
+            Program::Temp
+        } else if text.eq_ignore_ascii_case("price_subsidy") {
+            Program::PriceSubsidy
+        } else {
+            return None;
+        };
+        Some(program)
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Program::Dibao => "dibao",
+            Program::PriceSubsidy => "price_subsidy",
+            Program::Tekun => "tekun",
+            Program::Temp => "temp",
+        }
+    }
+
+    /// Roster enrolments exist for these; price_subsidy is earned through
+    /// dibao or tekun.
+    pub fn is_enrollable(self) -> bool {
+        self != Program::PriceSubsidy
+    }
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// The three records of the money trail, in the order money flows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Stage {
+    Allocation,
+    Transfer,
+    Payout,
+}
+
+impl Stage {
+    pub const ALL: [Stage; 3] = [Stage::Allocation, Stage::Transfer, Stage::Payout];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Stage::Allocation => "allocation",
+            Stage::Transfer => "transfer",
+            Stage::Payout => "payout",
+        }
+    }
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// tekun care level (照料护理等级).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CareLevel {
+    SelfCare,
+    Semi,
+    Full,
+}
+
+impl CareLevel {
+    pub fn parse(text: &str) -> Option<CareLevel> {
+        if text.eq_ignore_ascii_case("self") {
+            Some(CareLevel::SelfCare)
+        } else if text.eq_ignore_ascii_case("semi") {
+            Some(CareLevel::Semi)
+        } else if text.eq_ignore_ascii_case("full") {
+            Some(CareLevel::Full)
+        } else {
+            None
+        }
+    }
+}
+
+/// Payout status; only `Paid` is money delivered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Status {
+    Paid,
+    Failed,
+    Returned,
+}
+
+impl Status {
+    pub fn parse(text: &str) -> Option<Status> {
+        if text.eq_ignore_ascii_case("paid") {
+            Some(Status::Paid)
+        } else if text.eq_ignore_ascii_case("failed") {
+            Some(Status::Failed)
+        } else if text.eq_ignore_ascii_case("returned") {
+            Some(Status::Returned)
+        } else {
+            None
+        }
+    }
+}
+
+/// A standards.csv item (SPEC §2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Item {
+    Standard,
+    Floor,
+    Basic,
+    CareSelf,
+    CareSemi,
+    CareFull,
+    PriceSubsidy,
+}
+
+impl Item {
+    /// The item, if it is one the program has.
+    pub fn parse(program: Program, text: &str) -> Option<Item> {
+        let item = match text.to_ascii_lowercase().as_str() {
+            "standard" => Item::Standard,
+            "floor" => Item::Floor,
+            "basic" => Item::Basic,
+            "care_self" => Item::CareSelf,
+            "care_semi" => Item::CareSemi,
+            "care_full" => Item::CareFull,
+            "price_subsidy" => Item::PriceSubsidy,
+            _ => return None,
+        };
+        let fits = match program {
+            Program::Dibao => matches!(item, Item::Standard | Item::Floor | Item::PriceSubsidy),
+            Program::Tekun => !matches!(item, Item::Standard | Item::Floor),
+            Program::Temp | Program::PriceSubsidy => false,
+        };
+        fits.then_some(item)
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Item::Standard => "standard",
+            Item::Floor => "floor",
+            Item::Basic => "basic",
+            Item::CareSelf => "care_self",
+            Item::CareSemi => "care_semi",
+            Item::CareFull => "care_full",
+            Item::PriceSubsidy => "price_subsidy",
+        }
+    }
+
+    pub fn care(level: CareLevel) -> Item {
+        match level {
+            CareLevel::SelfCare => Item::CareSelf,
+            CareLevel::Semi => Item::CareSemi,
+            CareLevel::Full => Item::CareFull,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn enum_order_is_text_order() {
+        let mut names: Vec<&str> = Program::ALL.iter().map(|program| program.name()).collect();
+        let before = names.clone();
+        names.sort();
+        assert_eq!(names, before);
+    }
+
+    #[test]
+    fn enums_match_case_insensitively() {
+        assert_eq!(Program::parse("DiBao"), Some(Program::Dibao));
+        assert_eq!(Program::parse("Price_Subsidy"), Some(Program::PriceSubsidy));
+        assert_eq!(Status::parse("PAID"), Some(Status::Paid));
+        assert_eq!(Status::parse("cancelled"), None);
+        assert_eq!(Item::parse(Program::Dibao, "basic"), None);
+        assert_eq!(
+            Item::parse(Program::Tekun, "Care_Semi"),
+            Some(Item::CareSemi)
+        );
+    }
+}

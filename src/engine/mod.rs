@@ -1,0 +1,456 @@
+//! The pure core: a [`Case`] and a window request in, ledger lines and
+//! findings out. No I/O, no clock. Work is partitioned by person and run in
+//! parallel; the outputs come back in person order, so thread count cannot
+//! change them.
+
+pub mod entitlement;
+pub mod person;
+pub mod settle;
+pub mod standards;
+
+use rayon::prelude::*;
+
+use crate::case::{Case, PersonId};
+use crate::domain::source::sources_text;
+use crate::domain::{
+    Code, FileKind, Finding, LineFigures, Money, Period, PeriodRange, Program, Source, Stage,
+};
+use crate::error::FatalError;
+use person::{reconcile_person, Bundle, PersonOutput};
+use standards::{RegionStandards, StandardsTable};
+
+/// Where a line's (or finding's) `name` and `region` come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Label {
+    /// An enrolment (index into `case.enrolments`): its name and region.
+    Enrolment(u32),
+    /// A payout (index into `case.payouts.records`): its name, no region.
+    Payout(u32),
+    None,
+}
+
+/// ledger.csv `status`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum LineStatus {
+    Excluded,
+    AfterExit,
+    NotEnrolled,
+    Missing,
+    Shortfall,
+    Over,
+    NoStandard,
+    Ok,
+}
+
+impl LineStatus {
+    pub fn name(self) -> &'static str {
+        match self {
+            LineStatus::Excluded => "excluded",
+            LineStatus::AfterExit => "after_exit",
+            LineStatus::NotEnrolled => "not_enrolled",
+            LineStatus::Missing => "missing",
+            LineStatus::Shortfall => "shortfall",
+            LineStatus::Over => "over",
+            LineStatus::NoStandard => "no_standard",
+            LineStatus::Ok => "ok",
+        }
+    }
+}
+
+/// One row of ledger.csv: a line with E, A, T or P not zero, or E unknown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LedgerLine {
+    pub person: PersonId,
+    pub program: Program,
+    pub period: Period,
+    pub figures: LineFigures,
+    pub status: LineStatus,
+    pub label: Label,
+    /// The outcome finding's amount (0 when none): what summary.csv adds up
+    /// as shortfall, overpaid or improper.
+    pub outcome_amount: Money,
+}
+
+/// Shared, read-only inputs of every person's reconciliation.
+pub struct Context<'a> {
+    pub case: &'a Case,
+    pub standards: StandardsTable,
+    /// Resolved standards per distinct region, and each enrolment's entry.
+    resolved: Vec<RegionStandards>,
+    enrolment_region: Vec<u32>,
+    pub window: PeriodRange,
+    /// Per stage: was its file given?
+    pub given: [bool; 3],
+}
+
+impl<'a> Context<'a> {
+    pub fn new(case: &'a Case, window: PeriodRange) -> Context<'a> {
+        let standards = StandardsTable::new(&case.standards);
+        let mut regions: Vec<&str> = case
+            .enrolments
+            .iter()
+            .map(|enrolment| enrolment.region.as_ref())
+            .collect();
+        regions.sort_unstable();
+        regions.dedup();
+        let resolved: Vec<RegionStandards> = regions
+            .par_iter()
+            .map(|region| standards.resolve(region))
+            .collect();
+        let enrolment_region = case
+            .enrolments
+            .iter()
+            .map(|enrolment| {
+                let position = regions
+                    .binary_search(&enrolment.region.as_ref())
+                    .expect("every region was collected");
+                u32::try_from(position).expect("fewer than 4 billion regions")
+            })
+            .collect();
+        Context {
+            case,
+            standards,
+            resolved,
+            enrolment_region,
+            window,
+            given: [case.allocations.is_some(), case.transfers.is_some(), true],
+        }
+    }
+
+    pub fn region_standards(&self, enrolment: u32) -> &RegionStandards {
+        &self.resolved[self.enrolment_region[enrolment as usize] as usize]
+    }
+
+    /// (name, region) of a label.
+    pub fn label_text(&self, label: Label) -> (&'a str, &'a str) {
+        match label {
+            Label::Enrolment(index) => {
+                let enrolment = &self.case.enrolments[index as usize];
+                (&enrolment.name, &enrolment.region)
+            }
+            Label::Payout(index) => {
+                let record = &self.case.payouts.records[index as usize];
+                (self.case.payouts.text.get(record.name), "")
+            }
+            Label::None => ("", ""),
+        }
+    }
+}
+
+pub fn stage_file_kind(stage: Stage) -> FileKind {
+    crate::read::stages::file_kind(stage)
+}
+
+/// Records of one collection grouped by person (a CSR index): stable, so
+/// each person's records stay in file order.
+struct Grouping {
+    offsets: Vec<u32>,
+    order: Vec<u32>,
+}
+
+impl Grouping {
+    fn new(people: usize, persons: impl Iterator<Item = PersonId> + Clone) -> Grouping {
+        let mut offsets = vec![0u32; people + 1];
+        for person in persons.clone() {
+            offsets[person.index() + 1] += 1;
+        }
+        for index in 0..people {
+            offsets[index + 1] += offsets[index];
+        }
+        let mut next = offsets.clone();
+        let mut order = vec![0u32; offsets[people] as usize];
+        for (index, person) in persons.enumerate() {
+            let slot = &mut next[person.index()];
+            order[*slot as usize] = u32::try_from(index).expect("fewer than 4 billion records");
+            *slot += 1;
+        }
+        Grouping { offsets, order }
+    }
+
+    fn of(&self, person: PersonId) -> &[u32] {
+        &self.order
+            [self.offsets[person.index()] as usize..self.offsets[person.index() + 1] as usize]
+    }
+}
+
+/// Everything the writers need.
+pub struct Reconciliation {
+    pub window: PeriodRange,
+    /// Sorted by (id_number, program, period).
+    pub lines: Vec<LedgerLine>,
+    /// Sorted in SPEC §6 order.
+    pub findings: Vec<Finding>,
+    /// Per stage: records skipped as outside the window.
+    pub outside_window: [u64; 3],
+    /// Per stage: records counted (in the window; payouts: all statuses).
+    pub inside_window: [u64; 3],
+    pub given: [bool; 3],
+}
+
+/// SPEC §3: a bound not given is the smallest (largest) period of any
+/// stage record that was read, whatever its status, ranges expanded.
+pub fn window(
+    case: &Case,
+    from: Option<Period>,
+    to: Option<Period>,
+) -> Result<PeriodRange, FatalError> {
+    let mut bounds: Option<PeriodRange> = None;
+    for stage in Stage::ALL {
+        let Some(file) = case.stage(stage) else {
+            continue;
+        };
+        for record in &file.records {
+            bounds = Some(match bounds {
+                None => record.periods,
+                Some(bounds) => PeriodRange {
+                    first: bounds.first.min(record.periods.first),
+                    last: bounds.last.max(record.periods.last),
+                },
+            });
+        }
+    }
+    let first = from.or(bounds.map(|bounds| bounds.first));
+    let last = to.or(bounds.map(|bounds| bounds.last));
+    match (first, last) {
+        (Some(first), Some(last)) if first <= last => Ok(PeriodRange { first, last }),
+        (Some(first), Some(last)) => Err(FatalError::BadArgument(format!(
+            "the run window {first}..{last} is empty: --from must not be after --to (a bound not given is taken from the records)"
+        ))),
+        _ => Err(FatalError::BadArgument(
+            "no allocation, transfer or payout record could be read, so the run window is unknown; give --from and --to".into(),
+        )),
+    }
+}
+
+/// Reconciles the whole case inside `window`.
+pub fn reconcile(case: &Case, window: PeriodRange) -> Reconciliation {
+    let context = Context::new(case, window);
+    let people = case.people.len();
+    let enrolments = Grouping::new(
+        people,
+        case.enrolments.iter().map(|enrolment| enrolment.person),
+    );
+    let exclusions = Grouping::new(
+        people,
+        case.exclusions.iter().map(|exclusion| exclusion.person),
+    );
+    let relatives = Grouping::new(
+        people,
+        case.relatives.iter().map(|relative| relative.person),
+    );
+    let empty = crate::case::StageFile::default();
+    let stage_groupings: Vec<Grouping> = Stage::ALL
+        .iter()
+        .map(|&stage| {
+            let file = case.stage(stage).unwrap_or(&empty);
+            Grouping::new(people, file.records.iter().map(|record| record.person))
+        })
+        .collect();
+
+    let outputs: Vec<PersonOutput> = (0..people)
+        .into_par_iter()
+        .map(|index| {
+            let person = PersonId(u32::try_from(index).expect("fewer than 4 billion people"));
+            let bundle = Bundle {
+                person,
+                enrolments: enrolments.of(person),
+                exclusions: exclusions.of(person),
+                relatives: relatives.of(person),
+                records: [
+                    stage_groupings[0].of(person),
+                    stage_groupings[1].of(person),
+                    stage_groupings[2].of(person),
+                ],
+            };
+            reconcile_person(&context, &bundle)
+        })
+        .collect();
+
+    let mut lines = Vec::with_capacity(outputs.iter().map(|output| output.lines.len()).sum());
+    let mut findings = Vec::new();
+    let mut shared_account_payouts = Vec::new();
+    let mut money_in = [Money::ZERO; 3].map(|_| 0i128);
+    for output in outputs {
+        lines.extend(output.lines);
+        findings.extend(output.findings);
+        shared_account_payouts.extend(output.shared_account_payouts);
+        for stage in Stage::ALL {
+            money_in[stage.index()] += i128::from(output.money_in[stage.index()].fen());
+        }
+    }
+
+    let mut outside_window = [0u64; 3];
+    let mut inside_window = [0u64; 3];
+    let mut money_read = [0i128; 3];
+    for stage in Stage::ALL {
+        let Some(file) = case.stage(stage) else {
+            continue;
+        };
+        for record in &file.records {
+            if window.contains_range(record.periods) {
+                inside_window[stage.index()] += 1;
+                if stage != Stage::Payout || record.is_paid() {
+                    money_read[stage.index()] += i128::from(record.amount.fen());
+                }
+            } else {
+                outside_window[stage.index()] += 1;
+            }
+        }
+    }
+    // Nothing is lost: the ledger holds every in-window (paid) amount read.
+    let in_ledger = |pick: fn(&LineFigures) -> Money| -> i128 {
+        lines
+            .iter()
+            .map(|line| i128::from(pick(&line.figures).fen()))
+            .sum()
+    };
+    let ledger_money = [
+        in_ledger(|figures| figures.allocated.unwrap_or_default()),
+        in_ledger(|figures| figures.transferred.unwrap_or_default()),
+        in_ledger(|figures| figures.paid),
+    ];
+    assert_eq!(
+        ledger_money, money_read,
+        "ledger money (A, T, P) must equal the in-window money read"
+    );
+    assert_eq!(
+        money_in, money_read,
+        "per-person money must add up to the file totals"
+    );
+
+    findings.extend(shared_account_findings(
+        &context,
+        &enrolments,
+        shared_account_payouts,
+    ));
+    findings.extend(record_findings(case));
+    findings.par_sort_by(Finding::output_order);
+
+    Reconciliation {
+        window,
+        lines,
+        findings,
+        outside_window,
+        inside_window,
+        given: context.given,
+    }
+}
+
+/// SHARED_ACCOUNT (SPEC §5): one account, paid to two or more people who
+/// do not all share one household.
+fn shared_account_findings(
+    context: &Context<'_>,
+    enrolments: &Grouping,
+    mut candidates: Vec<u32>,
+) -> Vec<Finding> {
+    let case = context.case;
+    let payouts = &case.payouts;
+    let account_of = |index: u32| payouts.text.get(payouts.records[index as usize].account);
+    candidates.par_sort_by(|&a, &b| {
+        account_of(a).cmp(account_of(b)).then_with(|| {
+            payouts.records[a as usize]
+                .line
+                .cmp(&payouts.records[b as usize].line)
+        })
+    });
+    let households = |person: PersonId| -> Vec<&str> {
+        let mut households: Vec<&str> = enrolments
+            .of(person)
+            .iter()
+            .map(|&index| case.enrolments[index as usize].household_id.as_ref())
+            .filter(|household| !household.is_empty())
+            .collect();
+        households.sort_unstable();
+        households.dedup();
+        households
+    };
+    let mut findings = Vec::new();
+    for group in candidates.chunk_by(|&a, &b| account_of(a) == account_of(b)) {
+        let mut persons: Vec<PersonId> = group
+            .iter()
+            .map(|&index| payouts.records[index as usize].person)
+            .collect();
+        persons.sort_unstable();
+        persons.dedup();
+        if persons.len() < 2 {
+            continue;
+        }
+        let mut shared = households(persons[0]);
+        for &person in &persons[1..] {
+            let theirs = households(person);
+            shared.retain(|household| theirs.contains(household));
+        }
+        if !shared.is_empty() {
+            continue;
+        }
+        let account = account_of(group[0]);
+        let mut finding = Finding::new(Code::SharedAccount, "");
+        finding.account = account.into();
+        finding.amount = Some(
+            group
+                .iter()
+                .map(|&index| payouts.records[index as usize].amount)
+                .sum(),
+        );
+        let ids: Vec<&str> = persons
+            .iter()
+            .take(10)
+            .map(|&person| case.people.id_number(person))
+            .collect();
+        finding.detail = format!(
+            "{} people paid into {account}: {}{}",
+            persons.len(),
+            ids.join(", "),
+            if persons.len() > 10 { ", …" } else { "" }
+        );
+        let mut sources: Vec<Source> = group
+            .iter()
+            .map(|&index| Source::new(FileKind::Payouts, payouts.records[index as usize].line))
+            .collect();
+        finding.sources = sources_text(&mut sources);
+        findings.push(finding);
+    }
+    findings
+}
+
+/// BAD_RECORD, DUPLICATE_RECORD and INVALID_ID_NUMBER, found while reading.
+fn record_findings(case: &Case) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for bad in &case.bad_records {
+        let mut finding = Finding::new(Code::BadRecord, &bad.id_number);
+        finding.detail = bad.detail.clone();
+        finding.sources = bad.source.to_string();
+        findings.push(finding);
+    }
+    for duplicate in &case.duplicate_records {
+        let mut finding = Finding::new(
+            Code::DuplicateRecord,
+            case.people.id_number(duplicate.person),
+        );
+        finding.program = Some(duplicate.program);
+        finding.period = duplicate.periods;
+        finding.detail = format!(
+            "record id {} repeats {}:{}; the first occurrence counts",
+            duplicate.record_id,
+            duplicate.file.file_name(),
+            duplicate.first_line
+        );
+        finding.sources = sources_text(&mut vec![
+            Source::new(duplicate.file, duplicate.first_line),
+            Source::new(duplicate.file, duplicate.repeat_line),
+        ]);
+        findings.push(finding);
+    }
+    let mut evidence = case.invalid_id_evidence.clone();
+    evidence.sort_unstable();
+    for group in evidence.chunk_by(|a, b| a.0 == b.0) {
+        let id_number = case.people.id_number(group[0].0);
+        let mut finding = Finding::new(Code::InvalidIdNumber, id_number);
+        finding.detail =
+            format!("{id_number:?} is not 17 digits and a correct check character (GB 11643)");
+        let mut sources: Vec<Source> = group.iter().map(|(_, source)| *source).collect();
+        finding.sources = sources_text(&mut sources);
+        findings.push(finding);
+    }
+    findings
+}

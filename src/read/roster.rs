@@ -1,0 +1,266 @@
+//! roster.csv → enrolments (SPEC §2).
+
+use rustc_hash::FxHashMap;
+
+use super::table::{
+    for_each_row, optional, required, BadRecord, Column, LoadedFile, Problems, Row,
+};
+use super::FileOutcome;
+use crate::case::{DuplicateRecord, Enrolment, PersonId};
+use crate::domain::{CareLevel, FileKind, Money, Period, Program};
+use crate::error::FatalError;
+
+const ENROLMENT_ID: usize = 0;
+const ID_NUMBER: usize = 1;
+const NAME: usize = 2;
+const HOUSEHOLD_ID: usize = 3;
+const REGION: usize = 4;
+const PROGRAM: usize = 5;
+const HOUSEHOLD_SIZE: usize = 6;
+const PER_CAPITA_INCOME: usize = 7;
+const DEDUCTIONS: usize = 8;
+const CARE_LEVEL: usize = 9;
+const SUPPORT_MODE: usize = 10;
+const APPROVED_AMOUNT: usize = 11;
+const START_PERIOD: usize = 12;
+const END_PERIOD: usize = 13;
+const ACCOUNT: usize = 14;
+
+const COLUMNS: [Column; 15] = [
+    required("enrolment_id", &["救助证编号", "救助证号"]),
+    required("id_number", super::ID_NUMBER_ALIASES),
+    required("name", &["姓名"]),
+    optional("household_id", &["户编号", "家庭编号"]),
+    required("region", &["区划代码", "行政区划代码"]),
+    required("program", &["项目"]),
+    optional("household_size", &["家庭人口", "保障人数"]),
+    optional("per_capita_income", &["人均收入"]),
+    optional("deductions", &["扣减"]),
+    optional("care_level", &["护理等级"]),
+    optional("support_mode", &["供养方式"]),
+    optional("approved_amount", &["批准金额"]),
+    required("start_period", &["起始月份"]),
+    optional("end_period", &["终止月份"]),
+    optional("account", super::ACCOUNT_ALIASES),
+];
+
+/// Largest household the engine accepts; a larger number is a typing error.
+const MAX_HOUSEHOLD_SIZE: u32 = 1000;
+
+pub fn read(file: &LoadedFile) -> Result<FileOutcome<Vec<Enrolment>>, FatalError> {
+    let mut outcome = FileOutcome::new(file);
+    let mut enrolments: Vec<Enrolment> = Vec::new();
+    let rows = for_each_row(file, &COLUMNS, |row| {
+        if !row.field_count_matches() {
+            outcome.bad.push(BadRecord::wrong_field_count(
+                row,
+                FileKind::Roster,
+                Some(ID_NUMBER),
+            ));
+            return;
+        }
+        match parse(row) {
+            Ok(mut enrolment) => {
+                let (local, valid) = outcome
+                    .people
+                    .intern(row.cell(ID_NUMBER).expect("checked by parse"));
+                enrolment.person = PersonId(local);
+                outcome.note_id(local, valid, row.line);
+                enrolments.push(enrolment);
+            }
+            Err(detail) => outcome.bad.push(BadRecord::new(
+                row,
+                FileKind::Roster,
+                Some(ID_NUMBER),
+                detail,
+            )),
+        }
+    })?;
+    outcome.report.rows = rows;
+
+    // First occurrence of an enrolment_id counts; repeats are findings.
+    let mut first_line: FxHashMap<&str, u32> = FxHashMap::default();
+    let mut keep = vec![true; enrolments.len()];
+    for (index, enrolment) in enrolments.iter().enumerate() {
+        if let Some(&first) = first_line.get(enrolment.enrolment_id.as_ref()) {
+            keep[index] = false;
+            outcome.duplicates.push(DuplicateRecord {
+                file: FileKind::Roster,
+                first_line: first,
+                repeat_line: enrolment.line,
+                record_id: enrolment.enrolment_id.clone(),
+                person: enrolment.person,
+                program: enrolment.program,
+                periods: None,
+            });
+        } else {
+            first_line.insert(&enrolment.enrolment_id, enrolment.line);
+        }
+    }
+    drop(first_line);
+    let mut keep = keep.into_iter();
+    enrolments.retain(|_| keep.next().expect("one flag per enrolment"));
+    outcome.finish_counts();
+    Ok(outcome.with(enrolments))
+}
+
+fn parse(row: &Row<'_>) -> Result<Enrolment, String> {
+    let mut problems = Problems::default();
+    let mut text = |column: usize| -> Box<str> {
+        match row.cell(column) {
+            Some(value) => value.into(),
+            None => {
+                problems.missing(COLUMNS[column].name);
+                "".into()
+            }
+        }
+    };
+    let enrolment_id = text(ENROLMENT_ID);
+    text(ID_NUMBER);
+    let name = text(NAME);
+    let region = text(REGION);
+    let program = match row.cell(PROGRAM) {
+        None => {
+            problems.missing("program");
+            None
+        }
+        Some(value) => match Program::parse(value).filter(|program| program.is_enrollable()) {
+            Some(program) => Some(program),
+            None => {
+                problems.add("program", Some(value), "expected dibao, tekun or temp");
+                None
+            }
+        },
+    };
+    let start = super::required_period(row, START_PERIOD, "start_period", &mut problems);
+
+    let mut enrolment = Enrolment {
+        line: row.line,
+        person: PersonId(0),
+        enrolment_id,
+        name,
+        household_id: row.cell(HOUSEHOLD_ID).unwrap_or_default().into(),
+        region,
+        program: program.unwrap_or(Program::Dibao),
+        household_size: 1,
+        per_capita_income: Money::ZERO,
+        deductions: Money::ZERO,
+        care_level: None,
+        centralized: false,
+        approved_amount: Money::ZERO,
+        start: start.unwrap_or(Period::from_year_month(1, 1).expect("0001-01 is a period")),
+        end: None,
+        account: row
+            .cell(ACCOUNT)
+            .map(|account| {
+                account
+                    .chars()
+                    .filter(|character| !character.is_whitespace())
+                    .collect::<String>()
+            })
+            .unwrap_or_default()
+            .into(),
+    };
+
+    match program {
+        Some(Program::Dibao) => {
+            enrolment.household_size = match row.cell(HOUSEHOLD_SIZE) {
+                None => {
+                    problems.add("household_size", None, "a value is required for dibao");
+                    1
+                }
+                Some(value) => match value.parse::<u32>() {
+                    Ok(size)
+                        if (1..=MAX_HOUSEHOLD_SIZE).contains(&size)
+                            && value.bytes().all(|b| b.is_ascii_digit()) =>
+                    {
+                        size
+                    }
+                    _ => {
+                        problems.add(
+                            "household_size",
+                            Some(value),
+                            "expected a whole number from 1 to 1000",
+                        );
+                        1
+                    }
+                },
+            };
+            enrolment.per_capita_income = match row.cell(PER_CAPITA_INCOME) {
+                None => {
+                    problems.add("per_capita_income", None, "a value is required for dibao");
+                    Money::ZERO
+                }
+                Some(value) => super::money_cell("per_capita_income", value, false, &mut problems),
+            };
+            if let Some(value) = row.cell(DEDUCTIONS) {
+                enrolment.deductions = super::money_cell("deductions", value, false, &mut problems);
+            }
+        }
+        Some(Program::Tekun) => {
+            enrolment.care_level = match row.cell(CARE_LEVEL) {
+                None => {
+                    problems.add("care_level", None, "a value is required for tekun");
+                    None
+                }
+                Some(value) => {
+                    let level = CareLevel::parse(value);
+                    if level.is_none() {
+                        problems.add("care_level", Some(value), "expected self, semi or full");
+                    }
+                    level
+                }
+            };
+            if let Some(value) = row.cell(SUPPORT_MODE) {
+                if value.eq_ignore_ascii_case("centralized") {
+                    enrolment.centralized = true;
+                } else if !value.eq_ignore_ascii_case("dispersed") {
+                    problems.add(
+                        "support_mode",
+                        Some(value),
+                        "expected dispersed or centralized",
+                    );
+                }
+            }
+        }
+        Some(Program::Temp) => {
+            enrolment.approved_amount = match row.cell(APPROVED_AMOUNT) {
+                None => {
+                    problems.add("approved_amount", None, "a value is required for temp");
+                    Money::ZERO
+                }
+                Some(value) => super::money_cell("approved_amount", value, false, &mut problems),
+            };
+        }
+        Some(Program::PriceSubsidy) | None => {}
+    }
+
+    // SPEC §2: for temp, end_period is not read at all.
+    if program != Some(Program::Temp) {
+        if let Some(value) = row.cell(END_PERIOD) {
+            match Period::parse(value) {
+                None => problems.add(
+                    "end_period",
+                    Some(value),
+                    "expected a period YYYY-MM (or YYYYMM)",
+                ),
+                Some(end) => {
+                    if start.is_some_and(|start| end < start) {
+                        problems.add(
+                            "end_period",
+                            Some(value),
+                            "the enrolment ends before its start_period",
+                        );
+                    }
+                    enrolment.end = Some(end);
+                }
+            }
+        }
+    }
+
+    if problems.is_empty() {
+        Ok(enrolment)
+    } else {
+        Err(problems.into_detail())
+    }
+}

@@ -1,0 +1,237 @@
+//! payouts.csv, allocations.csv, transfers.csv → stage records (SPEC §2).
+
+use rustc_hash::FxHashMap;
+
+use super::table::{
+    for_each_row, optional, required, BadRecord, Column, LoadedFile, Problems, Row,
+};
+use super::FileOutcome;
+use crate::case::{DuplicateRecord, PersonId, StageFile, StageRecord, TextArena};
+use crate::domain::{Date, FileKind, PeriodRange, Program, Stage, Status};
+use crate::error::FatalError;
+
+const RECORD_ID: usize = 0;
+const ID_NUMBER: usize = 1;
+const PROGRAM: usize = 2;
+const PERIOD: usize = 3;
+const AMOUNT: usize = 4;
+const NAME: usize = 5;
+const ACCOUNT: usize = 6;
+const DATE: usize = 7;
+const STATUS: usize = 8;
+
+/// A column a stage file does not have (SPEC §2 marks it "—"): no header cell
+/// can be named this, so it is never found and its cells read as absent.
+const ABSENT: Column = optional("\u{0}absent", &[]);
+
+fn columns(stage: Stage) -> [Column; 9] {
+    let (record_id, date) = match stage {
+        Stage::Payout => (
+            required("payout_id", &["支付编号"]),
+            optional("paid_on", &["发放日期"]),
+        ),
+        Stage::Allocation => (required("allocation_id", &["拨付编号"]), ABSENT),
+        Stage::Transfer => (
+            required("transfer_id", &["划拨编号"]),
+            optional("transferred_on", &["划拨日期"]),
+        ),
+    };
+    let is_payout = stage == Stage::Payout;
+    [
+        record_id,
+        required("id_number", super::ID_NUMBER_ALIASES),
+        required("program", &["项目"]),
+        required("period", &["所属期", "所属月份"]),
+        required("amount", &["金额"]),
+        if is_payout {
+            optional("name", &["姓名", "户名"])
+        } else {
+            ABSENT
+        },
+        if is_payout {
+            optional("account", super::ACCOUNT_ALIASES)
+        } else {
+            ABSENT
+        },
+        date,
+        if is_payout {
+            optional("status", &["状态"])
+        } else {
+            ABSENT
+        },
+    ]
+}
+
+pub fn file_kind(stage: Stage) -> FileKind {
+    match stage {
+        Stage::Allocation => FileKind::Allocations,
+        Stage::Transfer => FileKind::Transfers,
+        Stage::Payout => FileKind::Payouts,
+    }
+}
+
+pub fn read(file: &LoadedFile, stage: Stage) -> Result<FileOutcome<StageFile>, FatalError> {
+    let kind = file_kind(stage);
+    let columns = columns(stage);
+    let mut outcome = FileOutcome::new(file);
+    let mut records: Vec<StageRecord> = Vec::new();
+    let mut text = TextArena::default();
+    let mut arena_full = false;
+    let rows = for_each_row(file, &columns, |row| {
+        if !row.field_count_matches() {
+            outcome
+                .bad
+                .push(BadRecord::wrong_field_count(row, kind, Some(ID_NUMBER)));
+            return;
+        }
+        match parse(row, &columns, &mut text) {
+            Ok(Some(mut record)) => {
+                let (local, valid) = outcome
+                    .people
+                    .intern(row.cell(ID_NUMBER).expect("checked by parse"));
+                record.person = PersonId(local);
+                outcome.note_id(local, valid, row.line);
+                records.push(record);
+            }
+            Ok(None) => arena_full = true,
+            Err(detail) => outcome
+                .bad
+                .push(BadRecord::new(row, kind, Some(ID_NUMBER), detail)),
+        }
+    })?;
+    if arena_full {
+        return Err(FatalError::Malformed {
+            file: kind.file_name(),
+            line: 0,
+            message: "the file's ids, names and accounts exceed 4 GiB; split the case by region"
+                .into(),
+        });
+    }
+    outcome.report.rows = rows;
+
+    let mut first_line: FxHashMap<&str, u32> = FxHashMap::default();
+    first_line.reserve(records.len());
+    let mut keep = vec![true; records.len()];
+    for (index, record) in records.iter().enumerate() {
+        let record_id = text.get(record.record_id);
+        if let Some(&first) = first_line.get(record_id) {
+            keep[index] = false;
+            outcome.duplicates.push(DuplicateRecord {
+                file: kind,
+                first_line: first,
+                repeat_line: record.line,
+                record_id: record_id.into(),
+                person: record.person,
+                program: record.program,
+                periods: Some(record.periods),
+            });
+        } else {
+            first_line.insert(record_id, record.line);
+        }
+    }
+    drop(first_line);
+    let mut keep = keep.into_iter();
+    records.retain(|_| keep.next().expect("one flag per record"));
+    outcome.finish_counts();
+    Ok(outcome.with(StageFile { records, text }))
+}
+
+/// `Ok(None)` only when the text arena is full.
+fn parse(
+    row: &Row<'_>,
+    columns: &[Column; 9],
+    text: &mut TextArena,
+) -> Result<Option<StageRecord>, String> {
+    let mut problems = Problems::default();
+    let record_id = row.cell(RECORD_ID);
+    if record_id.is_none() {
+        problems.missing(columns[RECORD_ID].name);
+    }
+    if row.cell(ID_NUMBER).is_none() {
+        problems.missing("id_number");
+    }
+    let program = match row.cell(PROGRAM) {
+        None => {
+            problems.missing("program");
+            None
+        }
+        Some(value) => {
+            let program = Program::parse(value);
+            if program.is_none() {
+                problems.add(
+                    "program",
+                    Some(value),
+                    "expected dibao, tekun, temp or price_subsidy",
+                );
+            }
+            program
+        }
+    };
+    let periods = match row.cell(PERIOD) {
+        None => {
+            problems.missing("period");
+            None
+        }
+        Some(value) => match PeriodRange::parse(value) {
+            Ok(periods) => Some(periods),
+            Err(expected) => {
+                problems.add("period", Some(value), expected);
+                None
+            }
+        },
+    };
+    let amount = match row.cell(AMOUNT) {
+        None => {
+            problems.missing("amount");
+            None
+        }
+        Some(value) => Some(super::money_cell("amount", value, true, &mut problems)),
+    };
+    let date = row.cell(DATE).and_then(|value| {
+        let date = Date::parse(value);
+        if date.is_none() {
+            problems.add(
+                columns[DATE].name,
+                Some(value),
+                "expected a date YYYY-MM-DD (or YYYYMMDD, YYYY/MM/DD) that exists",
+            );
+        }
+        date
+    });
+    let status = match row.cell(STATUS) {
+        None => Status::Paid,
+        Some(value) => Status::parse(value).unwrap_or_else(|| {
+            problems.add("status", Some(value), "expected paid, failed or returned");
+            Status::Paid
+        }),
+    };
+    if !problems.is_empty() {
+        return Err(problems.into_detail());
+    }
+    let (Some(record_id), Some(program), Some(periods), Some(amount)) =
+        (record_id, program, periods, amount)
+    else {
+        unreachable!("every missing value was recorded as a problem");
+    };
+    let Some(record_id) = text.push(record_id) else {
+        return Ok(None);
+    };
+    let Some(name) = text.push(row.cell(NAME).unwrap_or_default()) else {
+        return Ok(None);
+    };
+    let Some(account) = text.push_without_whitespace(row.cell(ACCOUNT).unwrap_or_default()) else {
+        return Ok(None);
+    };
+    Ok(Some(StageRecord {
+        person: PersonId(0),
+        line: row.line,
+        program,
+        status,
+        periods,
+        amount,
+        date,
+        record_id,
+        name,
+        account,
+    }))
+}
