@@ -39,6 +39,65 @@ ledger.csv    per person, program and month: expected, allocated, transferred, p
 summary.csv   per region, program and month: totals and the delivery rate\n  \
 run.json      the window, input row counts and SHA-256 hashes, totals, findings by code")]
     Reconcile(ReconcileArgs),
+
+    /// Write a synthetic county case (SPEC format) with anomalies of every
+    /// finding kind, to try the tool or to benchmark it at any size.
+    Generate(GenerateArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct GenerateArgs {
+    /// Folder to write the case into (created if missing).
+    #[arg(value_name = "OUT_DIR")]
+    pub out_dir: PathBuf,
+
+    /// Number of households (each one beneficiary with a year of records).
+    #[arg(long, value_name = "N")]
+    pub households: u64,
+
+    /// Random seed; the same seed gives byte-identical files.
+    #[arg(long, value_name = "S", default_value_t = 1)]
+    pub seed: u64,
+
+    /// Benefit year of the records.
+    #[arg(long, value_name = "Y", default_value_t = 2024)]
+    pub year: u32,
+
+    /// Share of households given one planted anomaly, from 0 to 1.
+    #[arg(long, value_name = "RATE", default_value = "0.05")]
+    pub anomaly: String,
+}
+
+impl GenerateArgs {
+    pub fn into_config(self) -> Result<crate::generate::GenerateConfig, FatalError> {
+        let anomaly_per_mille = parse_rate(&self.anomaly).ok_or_else(|| {
+            FatalError::BadArgument(format!("--anomaly {:?}: expected a share from 0 to 1 with at most three decimals, e.g. 0.05", self.anomaly))
+        })?;
+        if !(1000..=9998).contains(&self.year) {
+            return Err(FatalError::BadArgument(format!("--year {}: expected a four-digit year", self.year)));
+        }
+        Ok(crate::generate::GenerateConfig {
+            households: self.households,
+            seed: self.seed,
+            year: self.year,
+            anomaly_per_mille,
+        })
+    }
+}
+
+/// `0.05` → 50 (per mille); at most three decimals, at most 1.
+fn parse_rate(text: &str) -> Option<u32> {
+    let (whole, fraction) = text.trim().split_once('.').unwrap_or((text.trim(), ""));
+    if whole.is_empty() && fraction.is_empty() || fraction.len() > 3 {
+        return None;
+    }
+    if !whole.bytes().chain(fraction.bytes()).all(|byte| byte.is_ascii_digit()) {
+        return None;
+    }
+    let whole: u32 = if whole.is_empty() { 0 } else { whole.parse().ok()? };
+    let fraction: u32 = format!("{fraction:0<3}").parse().ok()?;
+    let per_mille = whole.checked_mul(1000)?.checked_add(fraction)?;
+    (per_mille <= 1000).then_some(per_mille)
 }
 
 #[derive(Debug, clap::Args)]

@@ -10,5 +10,6 @@ pub mod cli;
 pub mod domain;
 pub mod engine;
 pub mod error;
+pub mod generate;
 pub mod read;
 pub mod write;

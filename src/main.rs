@@ -4,10 +4,15 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use duizhang::cli::{Cli, Command};
+use duizhang::error::FatalError;
+
+fn fail(error: &FatalError) -> ExitCode {
+    eprintln!("duizhang: error: {error}");
+    ExitCode::from(2)
+}
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match cli.command {
+    match Cli::parse().command {
         Command::Reconcile(args) => {
             let outcome = args.into_config().and_then(|config| {
                 let summary = duizhang::app::run(&config)?;
@@ -18,10 +23,29 @@ fn main() -> ExitCode {
                     println!("{}", duizhang::app::describe(&config, &summary));
                     ExitCode::from(summary.exit_code)
                 }
-                Err(error) => {
-                    eprintln!("duizhang: error: {error}");
-                    ExitCode::from(2)
+                Err(error) => fail(&error),
+            }
+        }
+        Command::Generate(args) => {
+            let folder = args.out_dir.clone();
+            let outcome = args
+                .into_config()
+                .and_then(|config| duizhang::generate::generate(&folder, &config));
+            match outcome {
+                Ok(summary) => {
+                    println!(
+                        "wrote {} people ({} with a planted anomaly): {} roster, {} allocation, {} transfer, {} payout rows to {}",
+                        summary.persons,
+                        summary.anomalies,
+                        summary.rows[0],
+                        summary.rows[2],
+                        summary.rows[3],
+                        summary.rows[4],
+                        folder.display()
+                    );
+                    ExitCode::SUCCESS
                 }
+                Err(error) => fail(&error),
             }
         }
     }
