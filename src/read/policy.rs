@@ -16,7 +16,7 @@ pub fn parse(text: &str) -> Result<Policy, FatalError> {
         FatalError::Policy {
             line,
             column,
-            message: error.message().trim().to_string(),
+            message: error.message().trim().replace('\n', "; "),
         }
     })?;
     let mut policy = Policy::default();
