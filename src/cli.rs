@@ -74,7 +74,10 @@ impl GenerateArgs {
             FatalError::BadArgument(format!("--anomaly {:?}: expected a share from 0 to 1 with at most three decimals, e.g. 0.05", self.anomaly))
         })?;
         if !(1000..=9998).contains(&self.year) {
-            return Err(FatalError::BadArgument(format!("--year {}: expected a four-digit year", self.year)));
+            return Err(FatalError::BadArgument(format!(
+                "--year {}: expected a four-digit year",
+                self.year
+            )));
         }
         Ok(crate::generate::GenerateConfig {
             households: self.households,
@@ -91,10 +94,18 @@ fn parse_rate(text: &str) -> Option<u32> {
     if whole.is_empty() && fraction.is_empty() || fraction.len() > 3 {
         return None;
     }
-    if !whole.bytes().chain(fraction.bytes()).all(|byte| byte.is_ascii_digit()) {
+    if !whole
+        .bytes()
+        .chain(fraction.bytes())
+        .all(|byte| byte.is_ascii_digit())
+    {
         return None;
     }
-    let whole: u32 = if whole.is_empty() { 0 } else { whole.parse().ok()? };
+    let whole: u32 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().ok()?
+    };
     let fraction: u32 = format!("{fraction:0<3}").parse().ok()?;
     let per_mille = whole.checked_mul(1000)?.checked_add(fraction)?;
     (per_mille <= 1000).then_some(per_mille)

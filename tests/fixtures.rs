@@ -11,15 +11,24 @@ use common::{cases, compare_contract, out_dir, read, reconcile};
 /// Runs one case and checks it against expected-findings.csv and
 /// expected-ledger.csv; returns the outputs for the snapshot.
 fn check_expected(group: &str, case: &Path) -> Result<String, String> {
-    let name = case.file_name().expect("a folder name").to_string_lossy().into_owned();
+    let name = case
+        .file_name()
+        .expect("a folder name")
+        .to_string_lossy()
+        .into_owned();
     let out = out_dir(&format!("{group}-{name}"));
     let run = reconcile(case, &out, &[]);
     if run.code != 0 {
         return Err(format!("{group}/{name}: exit {}: {}", run.code, run.stderr));
     }
     let mut problems = Vec::new();
-    for (output, expected) in [("findings.csv", "expected-findings.csv"), ("ledger.csv", "expected-ledger.csv")] {
-        if let Some(difference) = compare_contract(&read(&case.join(expected)), &read(&out.join(output))) {
+    for (output, expected) in [
+        ("findings.csv", "expected-findings.csv"),
+        ("ledger.csv", "expected-ledger.csv"),
+    ] {
+        if let Some(difference) =
+            compare_contract(&read(&case.join(expected)), &read(&out.join(output)))
+        {
             problems.push(format!("{group}/{name} {output}:\n{difference}"));
         }
     }
@@ -45,7 +54,10 @@ fn run_group(group: &str) {
     for case in cases(group) {
         match check_expected(group, &case) {
             Ok(text) => {
-                let name = format!("{group}__{}", case.file_name().expect("a name").to_string_lossy());
+                let name = format!(
+                    "{group}__{}",
+                    case.file_name().expect("a name").to_string_lossy()
+                );
                 insta::assert_snapshot!(name, text);
             }
             Err(problem) => failures.push(problem),
@@ -63,10 +75,19 @@ fn spec_examples_reproduce_exactly() {
 fn one_case_per_finding_code_reproduces_its_hand_checked_findings() {
     let codes: Vec<String> = cases("codes")
         .iter()
-        .map(|case| case.file_name().expect("a name").to_string_lossy().into_owned())
+        .map(|case| {
+            case.file_name()
+                .expect("a name")
+                .to_string_lossy()
+                .into_owned()
+        })
         .collect();
     for code in duizhang::domain::Code::ALL {
-        assert!(codes.iter().any(|name| name == code.name()), "fixtures/codes/{} is missing", code.name());
+        assert!(
+            codes.iter().any(|name| name == code.name()),
+            "fixtures/codes/{} is missing",
+            code.name()
+        );
     }
     run_group("codes");
 }
@@ -80,7 +101,9 @@ fn demo_case_has_every_finding_code() {
     let findings = read(&out.join("findings.csv"));
     for code in duizhang::domain::Code::ALL {
         assert!(
-            findings.lines().any(|line| line.starts_with(&format!("{},", code.name()))),
+            findings
+                .lines()
+                .any(|line| line.starts_with(&format!("{},", code.name()))),
             "the demo has no {} finding",
             code.name()
         );
@@ -95,15 +118,24 @@ fn error_cases_exit_2_naming_file_line_and_column() {
         let out = out_dir("error-case");
         let run = reconcile(&case, &out, &[]);
         let expected = read(&case.join("expected-error.txt")).trim().to_string();
-        let name = case.file_name().expect("a name").to_string_lossy().into_owned();
+        let name = case
+            .file_name()
+            .expect("a name")
+            .to_string_lossy()
+            .into_owned();
         if run.code != 2 || !run.stderr.contains(&expected) {
-            failures.push(format!("{name}: exit {}, stderr {:?}; expected exit 2 and {expected:?}", run.code, run.stderr));
+            failures.push(format!(
+                "{name}: exit {}, stderr {:?}; expected exit 2 and {expected:?}",
+                run.code, run.stderr
+            ));
         }
         if run.stderr.contains("panicked") || run.stderr.contains("RUST_BACKTRACE") {
             failures.push(format!("{name}: panicked: {}", run.stderr));
         }
         if out.join("findings.csv").exists() {
-            failures.push(format!("{name}: wrote outputs although the run could not be done"));
+            failures.push(format!(
+                "{name}: wrote outputs although the run could not be done"
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));

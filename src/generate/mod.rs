@@ -182,9 +182,15 @@ pub fn generate(folder: &Path, config: &GenerateConfig) -> Result<GenerateSummar
     let mut files = Vec::new();
     for name in FILES {
         let path = folder.join(name);
-        files.push(BufWriter::with_capacity(1 << 20, std::fs::File::create(&path).map_err(output_error(&path))?));
+        files.push(BufWriter::with_capacity(
+            1 << 20,
+            std::fs::File::create(&path).map_err(output_error(&path))?,
+        ));
     }
-    let mut writers = Writers { files, rows: [0; 7] };
+    let mut writers = Writers {
+        files,
+        rows: [0; 7],
+    };
     let mut summary = GenerateSummary::default();
     write_case(&mut writers, config, &mut summary).map_err(output_error(folder))?;
     for file in &mut writers.files {
@@ -201,18 +207,38 @@ pub fn generate(folder: &Path, config: &GenerateConfig) -> Result<GenerateSummar
     Ok(summary)
 }
 
-fn write_case(out: &mut Writers, config: &GenerateConfig, summary: &mut GenerateSummary) -> std::io::Result<()> {
+fn write_case(
+    out: &mut Writers,
+    config: &GenerateConfig,
+    summary: &mut GenerateSummary,
+) -> std::io::Result<()> {
     let year = config.year;
-    let period = |month: u32| Period::from_year_month(year, month).expect("generated months are periods");
+    let period =
+        |month: u32| Period::from_year_month(year, month).expect("generated months are periods");
     let mut random = Random::new(config.seed);
 
     out.row(ROSTER, format_args!("enrolment_id,id_number,name,household_id,region,program,household_size,per_capita_income,deductions,care_level,support_mode,approved_amount,start_period,end_period,account"))?;
-    out.row(STANDARDS, format_args!("region,program,item,effective_from,amount"))?;
-    out.row(ALLOCATIONS, format_args!("allocation_id,id_number,program,period,amount"))?;
-    out.row(TRANSFERS, format_args!("transfer_id,id_number,program,period,amount,transferred_on"))?;
-    out.row(PAYOUTS, format_args!("payout_id,id_number,program,period,amount,name,account,paid_on,status"))?;
+    out.row(
+        STANDARDS,
+        format_args!("region,program,item,effective_from,amount"),
+    )?;
+    out.row(
+        ALLOCATIONS,
+        format_args!("allocation_id,id_number,program,period,amount"),
+    )?;
+    out.row(
+        TRANSFERS,
+        format_args!("transfer_id,id_number,program,period,amount,transferred_on"),
+    )?;
+    out.row(
+        PAYOUTS,
+        format_args!("payout_id,id_number,program,period,amount,name,account,paid_on,status"),
+    )?;
     out.row(EXCLUSIONS, format_args!("id_number,reason,from_period"))?;
-    out.row(RELATIVES, format_args!("id_number,staff_name,relation,filed"))?;
+    out.row(
+        RELATIVES,
+        format_args!("id_number,staff_name,relation,filed"),
+    )?;
 
     let first = period(1);
     let raise = period(RAISE_MONTH);
@@ -223,13 +249,22 @@ fn write_case(out: &mut Writers, config: &GenerateConfig, summary: &mut Generate
         (COUNTY, "dibao", "floor", first, DIBAO_FLOOR),
         (COUNTY, "dibao", "price_subsidy", first, DIBAO_PRICE_SUBSIDY),
         ("*", "tekun", "basic", first, TEKUN_BASIC),
-        (&format!("{COUNTY}001"), "tekun", "basic", first, TEKUN_BASIC_TOWN_ONE),
+        (
+            &format!("{COUNTY}001"),
+            "tekun",
+            "basic",
+            first,
+            TEKUN_BASIC_TOWN_ONE,
+        ),
         (COUNTY, "tekun", "care_self", first, TEKUN_CARE[0]),
         (COUNTY, "tekun", "care_semi", first, TEKUN_CARE[1]),
         (COUNTY, "tekun", "care_full", first, TEKUN_CARE[2]),
         (COUNTY, "tekun", "price_subsidy", first, TEKUN_PRICE_SUBSIDY),
     ] {
-        out.row(STANDARDS, format_args!("{region},{program},{item},{from},{}", money(fen)))?;
+        out.row(
+            STANDARDS,
+            format_args!("{region},{program},{item},{from},{}", money(fen)),
+        )?;
     }
 
     let mut record = 0u64;
@@ -278,7 +313,11 @@ fn write_case(out: &mut Writers, config: &GenerateConfig, summary: &mut Generate
             Some(_) => ("dibao", household_size.max(1)),
             None => (program, household_size),
         };
-        let start_month = if random.below(10) == 0 { 1 + random.below(6) as u32 } else { 1 };
+        let start_month = if random.below(10) == 0 {
+            1 + random.below(6) as u32
+        } else {
+            1
+        };
         let mut plan = Plan {
             id: id.clone(),
             name: name.clone(),
@@ -286,9 +325,17 @@ fn write_case(out: &mut Writers, config: &GenerateConfig, summary: &mut Generate
             region: region.clone(),
             account: format!("6217{:012}", random.below(1_000_000_000_000)),
             program,
-            household_size: if program == "dibao" { household_size } else { 1 },
+            household_size: if program == "dibao" {
+                household_size
+            } else {
+                1
+            },
             income_fen: random.below(45) as i64 * 1_000,
-            deductions_fen: if random.below(4) == 0 { random.below(20) as i64 * 500 } else { 0 },
+            deductions_fen: if random.below(4) == 0 {
+                random.below(20) as i64 * 500
+            } else {
+                0
+            },
             care: random.below(3) as usize,
             centralized: program == "tekun" && random.below(8) == 0,
             start: start_month,
@@ -296,7 +343,10 @@ fn write_case(out: &mut Writers, config: &GenerateConfig, summary: &mut Generate
         };
         if plan.centralized {
             plan.account = format!("INST{town:03}");
-            plan.name = format!("{}镇敬老院", ["城关", "东山", "西河", "南坝", "北岭"][(town - 1) as usize]);
+            plan.name = format!(
+                "{}镇敬老院",
+                ["城关", "东山", "西河", "南坝", "北岭"][(town - 1) as usize]
+            );
         }
         if anomaly == Some(Anomaly::IncomeAboveStandard) {
             plan.income_fen = DIBAO_STANDARD + 5_000;
@@ -320,7 +370,11 @@ fn write_case(out: &mut Writers, config: &GenerateConfig, summary: &mut Generate
                 "dibao" => (
                     plan.household_size.to_string(),
                     money(plan.income_fen).to_string(),
-                    if plan.deductions_fen > 0 { money(plan.deductions_fen).to_string() } else { String::new() },
+                    if plan.deductions_fen > 0 {
+                        money(plan.deductions_fen).to_string()
+                    } else {
+                        String::new()
+                    },
                     String::new(),
                     String::new(),
                     String::new(),
@@ -331,7 +385,12 @@ fn write_case(out: &mut Writers, config: &GenerateConfig, summary: &mut Generate
                     String::new(),
                     String::new(),
                     ["self", "semi", "full"][plan.care].to_string(),
-                    if plan.centralized { "centralized" } else { "dispersed" }.to_string(),
+                    if plan.centralized {
+                        "centralized"
+                    } else {
+                        "dispersed"
+                    }
+                    .to_string(),
                     String::new(),
                     period(plan.start),
                 ),
@@ -345,7 +404,10 @@ fn write_case(out: &mut Writers, config: &GenerateConfig, summary: &mut Generate
                     period(temp_month),
                 ),
             };
-            let end = plan.end.map(|month| period(month).to_string()).unwrap_or_default();
+            let end = plan
+                .end
+                .map(|month| period(month).to_string())
+                .unwrap_or_default();
             let amount_cell = if anomaly == Some(Anomaly::BadRecord) && program == "dibao" {
                 // A typing slip: the income has a thousands separator.
                 "\"1,200.00\"".to_string()
@@ -386,13 +448,27 @@ fn write_case(out: &mut Writers, config: &GenerateConfig, summary: &mut Generate
             }
         }
         if anomaly == Some(Anomaly::UnfiledRelative) || random.below(200) == 0 {
-            let filed = if anomaly == Some(Anomaly::UnfiledRelative) { "no" } else { "yes" };
+            let filed = if anomaly == Some(Anomaly::UnfiledRelative) {
+                "no"
+            } else {
+                "yes"
+            };
             let staff = person_name(&mut random);
-            out.row(RELATIVES, format_args!("{},{staff},{},{filed}", plan.id, ["配偶", "子女", "兄弟姐妹", "父母"][random.below(4) as usize]))?;
+            out.row(
+                RELATIVES,
+                format_args!(
+                    "{},{staff},{},{filed}",
+                    plan.id,
+                    ["配偶", "子女", "兄弟姐妹", "父母"][random.below(4) as usize]
+                ),
+            )?;
         }
         let excluded_from = (anomaly == Some(Anomaly::PaidToExcluded)).then_some(10);
         if let Some(month) = excluded_from {
-            out.row(EXCLUSIONS, format_args!("{},deceased,{}", plan.id, period(month)))?;
+            out.row(
+                EXCLUSIONS,
+                format_args!("{},deceased,{}", plan.id, period(month)),
+            )?;
         }
 
         // The money trail, month by month.
@@ -405,14 +481,26 @@ fn write_case(out: &mut Writers, config: &GenerateConfig, summary: &mut Generate
             let this = period(month);
             let (expected, old_expected) = match program {
                 "dibao" => {
-                    let standard = if month >= RAISE_MONTH { DIBAO_STANDARD_RAISED } else { DIBAO_STANDARD };
+                    let standard = if month >= RAISE_MONTH {
+                        DIBAO_STANDARD_RAISED
+                    } else {
+                        DIBAO_STANDARD
+                    };
                     (plan.dibao_fen(standard), plan.dibao_fen(DIBAO_STANDARD))
                 }
                 "tekun" => (plan.tekun_fen(), plan.tekun_fen()),
                 _ => (temp_amount, temp_amount),
             };
-            let expected = if anomaly == Some(Anomaly::IncomeAboveStandard) { 30_000 } else { expected };
-            let old_expected = if anomaly == Some(Anomaly::IncomeAboveStandard) { 30_000 } else { old_expected };
+            let expected = if anomaly == Some(Anomaly::IncomeAboveStandard) {
+                30_000
+            } else {
+                expected
+            };
+            let old_expected = if anomaly == Some(Anomaly::IncomeAboveStandard) {
+                30_000
+            } else {
+                old_expected
+            };
             // Before the raise was decided (September) months were paid at the old standard.
             let decided = month >= BACK_PAY_MONTH || month < RAISE_MONTH;
             let mut paid = if decided { expected } else { old_expected };
@@ -440,8 +528,12 @@ fn write_case(out: &mut Writers, config: &GenerateConfig, summary: &mut Generate
                         paid = transferred;
                     }
                     Some(Anomaly::PayoutShort) => paid -= 3_000.min(paid / 2),
-                    Some(Anomaly::AccountMismatch) if !plan.centralized => account = format!("6228{:012}", random.below(1_000_000_000_000)),
-                    Some(Anomaly::NameMismatch) if !plan.centralized => bank_name = person_name(&mut random),
+                    Some(Anomaly::AccountMismatch) if !plan.centralized => {
+                        account = format!("6228{:012}", random.below(1_000_000_000_000))
+                    }
+                    Some(Anomaly::NameMismatch) if !plan.centralized => {
+                        bank_name = person_name(&mut random)
+                    }
                     Some(Anomaly::LatePayment) => late = true,
                     _ => {}
                 }
@@ -449,10 +541,23 @@ fn write_case(out: &mut Writers, config: &GenerateConfig, summary: &mut Generate
             if paid <= 0 {
                 continue;
             }
-            out.row(ALLOCATIONS, format_args!("{},{},{program},{this},{}", next_id('A'), plan.id, money(allocated)))?;
+            out.row(
+                ALLOCATIONS,
+                format_args!(
+                    "{},{},{program},{this},{}",
+                    next_id('A'),
+                    plan.id,
+                    money(allocated)
+                ),
+            )?;
             out.row(
                 TRANSFERS,
-                format_args!("{},{},{program},{this},{},{year}-{month:02}-01", next_id('T'), plan.id, money(transferred)),
+                format_args!(
+                    "{},{},{program},{this},{},{year}-{month:02}-01",
+                    next_id('T'),
+                    plan.id,
+                    money(transferred)
+                ),
             )?;
             if !skip_payout {
                 let day = 3 + random.below(6);
@@ -464,33 +569,76 @@ fn write_case(out: &mut Writers, config: &GenerateConfig, summary: &mut Generate
                 let payout_id = next_id('P');
                 out.row(
                     PAYOUTS,
-                    format_args!("{payout_id},{},{program},{this},{},{bank_name},{account},{paid_on},paid", plan.id, money(paid)),
+                    format_args!(
+                        "{payout_id},{},{program},{this},{},{bank_name},{account},{paid_on},paid",
+                        plan.id,
+                        money(paid)
+                    ),
                 )?;
                 if extra_payout {
-                    out.row(PAYOUTS, format_args!("{},{},{program},{this},{},{bank_name},{account},{paid_on},paid", next_id('P'), plan.id, money(paid)))?;
+                    out.row(
+                        PAYOUTS,
+                        format_args!(
+                            "{},{},{program},{this},{},{bank_name},{account},{paid_on},paid",
+                            next_id('P'),
+                            plan.id,
+                            money(paid)
+                        ),
+                    )?;
                 }
                 if anomaly == Some(Anomaly::DuplicateRecord) && at_anomaly {
                     out.row(PAYOUTS, format_args!("{payout_id},{},{program},{this},{},{bank_name},{account},{paid_on},paid", plan.id, money(paid)))?;
                 }
                 if anomaly == Some(Anomaly::BadRecord) && at_anomaly {
-                    out.row(PAYOUTS, format_args!("{},{},{program},{this},{}.005,{bank_name},{account},{paid_on},paid", next_id('P'), plan.id, paid / 100))?;
+                    out.row(
+                        PAYOUTS,
+                        format_args!(
+                            "{},{},{program},{this},{}.005,{bank_name},{account},{paid_on},paid",
+                            next_id('P'),
+                            plan.id,
+                            paid / 100
+                        ),
+                    )?;
                 }
                 if random.below(50) == 0 {
                     // A transfer the bank bounced, then paid again: no finding.
-                    out.row(PAYOUTS, format_args!("{},{},{program},{this},{},{bank_name},{account},{paid_on},failed", next_id('P'), plan.id, money(paid)))?;
+                    out.row(
+                        PAYOUTS,
+                        format_args!(
+                            "{},{},{program},{this},{},{bank_name},{account},{paid_on},failed",
+                            next_id('P'),
+                            plan.id,
+                            money(paid)
+                        ),
+                    )?;
                 }
             }
             if program != "temp" && (plan.program == "dibao" || plan.program == "tekun") {
                 let subsidy = match program {
-                    "dibao" if expected > 0 && anomaly != Some(Anomaly::IncomeAboveStandard) => DIBAO_PRICE_SUBSIDY * plan.household_size,
+                    "dibao" if expected > 0 && anomaly != Some(Anomaly::IncomeAboveStandard) => {
+                        DIBAO_PRICE_SUBSIDY * plan.household_size
+                    }
                     "dibao" => 0,
                     _ => TEKUN_PRICE_SUBSIDY,
                 };
                 if subsidy > 0 && plan.region != FOREIGN_REGION {
-                    out.row(ALLOCATIONS, format_args!("{},{},price_subsidy,{this},{}", next_id('A'), plan.id, money(subsidy)))?;
+                    out.row(
+                        ALLOCATIONS,
+                        format_args!(
+                            "{},{},price_subsidy,{this},{}",
+                            next_id('A'),
+                            plan.id,
+                            money(subsidy)
+                        ),
+                    )?;
                     out.row(
                         TRANSFERS,
-                        format_args!("{},{},price_subsidy,{this},{},{year}-{month:02}-01", next_id('T'), plan.id, money(subsidy)),
+                        format_args!(
+                            "{},{},price_subsidy,{this},{},{year}-{month:02}-01",
+                            next_id('T'),
+                            plan.id,
+                            money(subsidy)
+                        ),
                     )?;
                     out.row(
                         PAYOUTS,
@@ -500,19 +648,51 @@ fn write_case(out: &mut Writers, config: &GenerateConfig, summary: &mut Generate
             }
         }
         // Back-pay of the raise for July and August, as one range record.
-        if program == "dibao" && anomaly != Some(Anomaly::NoBackPay) && anomaly != Some(Anomaly::IncomeAboveStandard) {
-            let covered: Vec<u32> = (RAISE_MONTH..BACK_PAY_MONTH).filter(|month| months.contains(month)).collect();
+        if program == "dibao"
+            && anomaly != Some(Anomaly::NoBackPay)
+            && anomaly != Some(Anomaly::IncomeAboveStandard)
+        {
+            let covered: Vec<u32> = (RAISE_MONTH..BACK_PAY_MONTH)
+                .filter(|month| months.contains(month))
+                .collect();
             let back_pay: i64 = covered
                 .iter()
                 .map(|_| plan.dibao_fen(DIBAO_STANDARD_RAISED) - plan.dibao_fen(DIBAO_STANDARD))
                 .sum();
             if back_pay > 0 {
-                let range = format!("{}..{}", period(covered[0]), period(*covered.last().expect("not empty")));
-                out.row(ALLOCATIONS, format_args!("{},{},dibao,{range},{}", next_id('A'), plan.id, money(back_pay)))?;
-                out.row(TRANSFERS, format_args!("{},{},dibao,{range},{},{year}-{BACK_PAY_MONTH:02}-15", next_id('T'), plan.id, money(back_pay)))?;
+                let range = format!(
+                    "{}..{}",
+                    period(covered[0]),
+                    period(*covered.last().expect("not empty"))
+                );
+                out.row(
+                    ALLOCATIONS,
+                    format_args!(
+                        "{},{},dibao,{range},{}",
+                        next_id('A'),
+                        plan.id,
+                        money(back_pay)
+                    ),
+                )?;
+                out.row(
+                    TRANSFERS,
+                    format_args!(
+                        "{},{},dibao,{range},{},{year}-{BACK_PAY_MONTH:02}-15",
+                        next_id('T'),
+                        plan.id,
+                        money(back_pay)
+                    ),
+                )?;
                 out.row(
                     PAYOUTS,
-                    format_args!("{},{},dibao,{range},{},{},{},{year}-{BACK_PAY_MONTH:02}-20,paid", next_id('P'), plan.id, money(back_pay), plan.name, plan.account),
+                    format_args!(
+                        "{},{},dibao,{range},{},{},{},{year}-{BACK_PAY_MONTH:02}-20,paid",
+                        next_id('P'),
+                        plan.id,
+                        money(back_pay),
+                        plan.name,
+                        plan.account
+                    ),
                 )?;
             }
         }

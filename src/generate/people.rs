@@ -7,7 +7,9 @@ pub struct Random {
 
 impl Random {
     pub fn new(seed: u64) -> Random {
-        Random { state: seed ^ 0x9E37_79B9_7F4A_7C15 }
+        Random {
+            state: seed ^ 0x9E37_79B9_7F4A_7C15,
+        }
     }
 
     pub fn next(&mut self) -> u64 {
@@ -31,18 +33,23 @@ pub fn id_number(random: &mut Random, area: &str, sequence: u64) -> String {
     let day = 1 + random.below(28);
     let mut id = format!("{area}{year:04}{month:02}{day:02}{:03}", sequence % 1000);
     let weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    let sum: u32 = id.bytes().zip(weights).map(|(digit, weight)| u32::from(digit - b'0') * weight).sum();
+    let sum: u32 = id
+        .bytes()
+        .zip(weights)
+        .map(|(digit, weight)| u32::from(digit - b'0') * weight)
+        .sum();
     id.push(b"10X98765432"[(sum % 11) as usize] as char);
     id
 }
 
 const SURNAMES: [&str; 24] = [
-    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何", "高", "林", "罗", "郑",
-    "梁", "谢", "宋",
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭",
+    "何", "高", "林", "罗", "郑", "梁", "谢", "宋",
 ];
 const GIVEN: [&str; 32] = [
-    "秀英", "桂英", "建国", "国华", "玉兰", "志强", "淑珍", "海燕", "明", "伟", "芳", "军", "丽", "强", "敏", "静", "磊", "洋",
-    "艳", "勇", "杰", "娟", "涛", "超", "秀兰", "德明", "春花", "永红", "金凤", "长生", "福贵", "翠花",
+    "秀英", "桂英", "建国", "国华", "玉兰", "志强", "淑珍", "海燕", "明", "伟", "芳", "军", "丽",
+    "强", "敏", "静", "磊", "洋", "艳", "勇", "杰", "娟", "涛", "超", "秀兰", "德明", "春花",
+    "永红", "金凤", "长生", "福贵", "翠花",
 ];
 
 pub fn person_name(random: &mut Random) -> String {

@@ -61,10 +61,21 @@ pub fn read(path: &Path) -> String {
 /// Rows of a CSV file as (header, rows of cells).
 pub fn csv_rows(text: &str) -> (Vec<String>, Vec<Vec<String>>) {
     let mut reader = csv::ReaderBuilder::new().from_reader(text.as_bytes());
-    let header = reader.headers().expect("a header").iter().map(String::from).collect();
+    let header = reader
+        .headers()
+        .expect("a header")
+        .iter()
+        .map(String::from)
+        .collect();
     let rows = reader
         .records()
-        .map(|record| record.expect("a CSV record").iter().map(String::from).collect())
+        .map(|record| {
+            record
+                .expect("a CSV record")
+                .iter()
+                .map(String::from)
+                .collect()
+        })
         .collect();
     (header, rows)
 }
@@ -94,8 +105,14 @@ pub fn compare_contract(expected: &str, actual: &str) -> Option<String> {
             .map(|(column, &position)| {
                 let value = row[position].clone();
                 if Some(column) == sources_column {
-                    let keyed = code_column.is_some_and(|code| matches!(row[positions[code]].as_str(), "BAD_RECORD" | "DUPLICATE_RECORD"));
-                    let given = expected_row.is_some_and(|expected_row| !expected_row[column].is_empty());
+                    let keyed = code_column.is_some_and(|code| {
+                        matches!(
+                            row[positions[code]].as_str(),
+                            "BAD_RECORD" | "DUPLICATE_RECORD"
+                        )
+                    });
+                    let given =
+                        expected_row.is_some_and(|expected_row| !expected_row[column].is_empty());
                     if !keyed && !given {
                         return String::new();
                     }
@@ -112,8 +129,12 @@ pub fn compare_contract(expected: &str, actual: &str) -> Option<String> {
             differences.push(format!(
                 "row {}:\n  expected {}\n  actual   {}",
                 index + 2,
-                expected_row.map(|row| row.join(",")).unwrap_or_else(|| "(none)".into()),
-                actual_row.map(|row| row.join(",")).unwrap_or_else(|| "(none)".into())
+                expected_row
+                    .map(|row| row.join(","))
+                    .unwrap_or_else(|| "(none)".into()),
+                actual_row
+                    .map(|row| row.join(","))
+                    .unwrap_or_else(|| "(none)".into())
             ));
         }
     }

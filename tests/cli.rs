@@ -1,0 +1,268 @@
+//! The binary as users run it: exit codes, determinism across thread counts
+//! and row orders, encodings, and whole-file outputs.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::{csv_rows, out_dir, read, reconcile, repository};
+
+const OUTPUTS: [&str; 4] = ["findings.csv", "ledger.csv", "summary.csv", "run.json"];
+
+fn demo() -> std::path::PathBuf {
+    repository().join("fixtures/demo")
+}
+
+#[test]
+fn thread_count_does_not_change_a_byte() {
+    let one = out_dir("threads-1");
+    let two = out_dir("threads-2");
+    assert_eq!(reconcile(&demo(), &one, &["--threads", "1"]).code, 0);
+    assert_eq!(reconcile(&demo(), &two, &["--threads", "2"]).code, 0);
+    for file in OUTPUTS {
+        assert!(
+            read(&one.join(file)) == read(&two.join(file)),
+            "{file} differs between 1 and 2 threads"
+        );
+    }
+}
+
+/// Copies a case with every CSV's data rows in reverse order.
+fn reversed_copy(case: &Path, target: &Path) {
+    std::fs::create_dir_all(target).expect("create the copy");
+    for entry in std::fs::read_dir(case).expect("read the case") {
+        let path = entry.expect("an entry").path();
+        let name = path.file_name().expect("a name").to_owned();
+        let text = read(&path);
+        let reordered = if path.extension().is_some_and(|extension| extension == "csv") {
+            let mut lines: Vec<&str> = text.lines().collect();
+            let header = lines.remove(0);
+            lines.reverse();
+            format!("{header}\n{}\n", lines.join("\n"))
+        } else {
+            text
+        };
+        std::fs::write(target.join(name), reordered).expect("write the copy");
+    }
+}
+
+/// Rows with the columns that name line numbers removed, sorted.
+fn without_line_numbers(text: &str, dropped: &[&str]) -> Vec<Vec<String>> {
+    let (header, rows) = csv_rows(text);
+    let keep: Vec<usize> = (0..header.len())
+        .filter(|&column| !dropped.contains(&header[column].as_str()))
+        .collect();
+    let mut projected: Vec<Vec<String>> = rows
+        .iter()
+        .map(|row| keep.iter().map(|&column| row[column].clone()).collect())
+        .collect();
+    projected.sort();
+    projected
+}
+
+#[test]
+fn row_order_does_not_change_the_results() {
+    let reversed_case = out_dir("demo-reversed-case");
+    reversed_copy(&demo(), &reversed_case);
+    let forward = out_dir("order-forward");
+    let backward = out_dir("order-backward");
+    assert_eq!(reconcile(&demo(), &forward, &[]).code, 0);
+    assert_eq!(reconcile(&reversed_case, &backward, &[]).code, 0);
+    let findings = |folder: &Path| {
+        without_line_numbers(&read(&folder.join("findings.csv")), &["sources", "detail"])
+    };
+    assert_eq!(findings(&forward), findings(&backward));
+    for file in ["ledger.csv", "summary.csv"] {
+        assert_eq!(
+            read(&forward.join(file)),
+            read(&backward.join(file)),
+            "{file}"
+        );
+    }
+}
+
+#[test]
+fn fail_on_sets_exit_status_1_only_for_that_severity_or_higher() {
+    let low_only = repository().join("fixtures/codes/LATE_PAYMENT");
+    assert_eq!(reconcile(&low_only, &out_dir("fail-none"), &[]).code, 0);
+    assert_eq!(
+        reconcile(&low_only, &out_dir("fail-high"), &["--fail-on", "high"]).code,
+        0
+    );
+    assert_eq!(
+        reconcile(&low_only, &out_dir("fail-medium"), &["--fail-on", "medium"]).code,
+        0
+    );
+    assert_eq!(
+        reconcile(&low_only, &out_dir("fail-low"), &["--fail-on", "low"]).code,
+        1
+    );
+    let high = repository().join("fixtures/codes/SHORTFALL");
+    assert_eq!(
+        reconcile(&high, &out_dir("fail-high-2"), &["--fail-on", "high"]).code,
+        1
+    );
+    let bad = reconcile(&high, &out_dir("fail-bad"), &["--fail-on", "severe"]);
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+}
+
+#[test]
+fn help_explains_the_run_for_a_finance_officer() {
+    let output = Command::new(env!("CARGO_BIN_EXE_duizhang"))
+        .args(["reconcile", "--help"])
+        .output()
+        .expect("runs");
+    assert!(output.status.success());
+    let help = String::from_utf8_lossy(&output.stdout);
+    for phrase in [
+        "CASE_DIR",
+        "--out",
+        "--from",
+        "--to",
+        "--threads",
+        "--fail-on",
+        "findings.csv",
+        "ledger.csv",
+    ] {
+        assert!(help.contains(phrase), "--help lacks {phrase}:\n{help}");
+    }
+    let missing = Command::new(env!("CARGO_BIN_EXE_duizhang"))
+        .arg("reconcile")
+        .output()
+        .expect("runs");
+    assert_eq!(missing.status.code(), Some(2));
+}
+
+#[test]
+fn gbk_bank_files_read_like_utf8() {
+    let case = repository().join("fixtures/codes/NAME_MISMATCH");
+    let gbk_case = out_dir("gbk-case");
+    std::fs::create_dir_all(&gbk_case).expect("create");
+    for file in ["roster.csv", "standards.csv", "payouts.csv"] {
+        let text = read(&case.join(file));
+        let bytes = if file == "payouts.csv" {
+            let (encoded, _, unmappable) = encoding_rs::GBK.encode(&text);
+            assert!(!unmappable);
+            encoded.into_owned()
+        } else {
+            text.into_bytes()
+        };
+        std::fs::write(gbk_case.join(file), bytes).expect("write");
+    }
+    let utf8 = out_dir("gbk-utf8");
+    let gbk = out_dir("gbk-gbk");
+    assert_eq!(reconcile(&case, &utf8, &[]).code, 0);
+    assert_eq!(reconcile(&gbk_case, &gbk, &[]).code, 0);
+    assert_eq!(
+        read(&utf8.join("findings.csv")),
+        read(&gbk.join("findings.csv"))
+    );
+    assert!(read(&gbk.join("run.json")).contains("\"encoding\": \"gb18030\""));
+}
+
+#[test]
+fn outputs_replace_old_files_whole_and_leave_no_temporary_files() {
+    let out = out_dir("atomic");
+    std::fs::create_dir_all(&out).expect("create");
+    std::fs::write(out.join("findings.csv"), "stale").expect("write");
+    assert_eq!(
+        reconcile(&repository().join("fixtures/codes/SHORTFALL"), &out, &[]).code,
+        0
+    );
+    assert!(read(&out.join("findings.csv")).starts_with("code,severity,"));
+    let names: Vec<String> = std::fs::read_dir(&out)
+        .expect("read")
+        .map(|entry| {
+            entry
+                .expect("entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(
+        sorted,
+        ["findings.csv", "ledger.csv", "run.json", "summary.csv"]
+    );
+}
+
+#[test]
+fn run_json_accounts_for_every_row() {
+    let out = out_dir("run-json");
+    assert_eq!(
+        reconcile(
+            &repository().join("fixtures/spec-examples/case12"),
+            &out,
+            &[]
+        )
+        .code,
+        0
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&read(&out.join("run.json"))).expect("valid JSON");
+    let payouts = &report["files"]["payouts.csv"];
+    let rows = payouts["rows"].as_u64().expect("rows");
+    let accounted = [
+        "bad_records",
+        "duplicate_records",
+        "outside_window",
+        "inside_window",
+    ]
+    .iter()
+    .map(|key| payouts[key].as_u64().expect(key))
+    .sum::<u64>();
+    assert_eq!(rows, 17);
+    assert_eq!(rows, accounted);
+    assert_eq!(report["skipped_outside_window"], 1);
+    assert_eq!(report["window"]["from"], "2020-01");
+    assert_eq!(report["findings_by_code"]["BAD_RECORD"], 8);
+    assert_eq!(
+        report["files"]["roster.csv"]["sha256"]
+            .as_str()
+            .map(str::len),
+        Some(64)
+    );
+}
+
+#[test]
+fn generate_is_deterministic_for_a_seed() {
+    let generate = |folder: &Path, seed: &str| {
+        let status = Command::new(env!("CARGO_BIN_EXE_duizhang"))
+            .args([
+                "generate",
+                folder.to_str().expect("utf-8 path"),
+                "--households",
+                "40",
+                "--seed",
+                seed,
+                "--anomaly",
+                "0.5",
+            ])
+            .status()
+            .expect("runs");
+        assert!(status.success());
+    };
+    let first = out_dir("generate-a");
+    let second = out_dir("generate-b");
+    let other = out_dir("generate-c");
+    generate(&first, "9");
+    generate(&second, "9");
+    generate(&other, "10");
+    for file in [
+        "roster.csv",
+        "payouts.csv",
+        "allocations.csv",
+        "transfers.csv",
+    ] {
+        assert_eq!(read(&first.join(file)), read(&second.join(file)), "{file}");
+    }
+    assert_ne!(
+        read(&first.join("payouts.csv")),
+        read(&other.join("payouts.csv"))
+    );
+    let run = reconcile(&first, &out_dir("generate-run"), &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}

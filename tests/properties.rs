@@ -1,0 +1,284 @@
+//! Property tests of the invariants: money is conserved, and neither the
+//! thread count nor the order of rows changes the results.
+
+use std::path::Path;
+
+use proptest::prelude::*;
+
+use duizhang::domain::{Money, Period};
+use duizhang::engine::{self, Context};
+use duizhang::write::{findings_csv, ledger_csv, summary_csv};
+
+const IDS: [&str; 4] = [
+    "110101198001010010",
+    "110101198001010029",
+    "110101198001010037",
+    "11010119800101007X",
+];
+const PROGRAMS: [&str; 4] = ["dibao", "tekun", "temp", "price_subsidy"];
+const STATUSES: [&str; 4] = ["paid", "paid", "failed", "returned"];
+
+#[derive(Clone, Debug)]
+struct Record {
+    person: usize,
+    program: usize,
+    first_month: u32,
+    months: u32,
+    fen: i64,
+    status: usize,
+    day: u32,
+}
+
+#[derive(Clone, Debug)]
+struct Enrolment {
+    person: usize,
+    program: usize,
+    start: u32,
+    length: Option<u32>,
+    income_yuan: u32,
+    size: u32,
+}
+
+fn record() -> impl Strategy<Value = Record> {
+    (
+        0..4usize,
+        0..4usize,
+        1..=6u32,
+        prop_oneof![4 => Just(1u32), 1 => 2..=3u32],
+        1..200_000i64,
+        0..4usize,
+        1..=28u32,
+    )
+        .prop_map(
+            |(person, program, first_month, months, fen, status, day)| Record {
+                person,
+                program,
+                first_month,
+                months,
+                fen,
+                status,
+                day,
+            },
+        )
+}
+
+fn enrolment() -> impl Strategy<Value = Enrolment> {
+    (
+        0..4usize,
+        0..3usize,
+        1..=6u32,
+        proptest::option::of(0..6u32),
+        0..700u32,
+        1..=4u32,
+    )
+        .prop_map(
+            |(person, program, start, length, income_yuan, size)| Enrolment {
+                person,
+                program,
+                start,
+                length,
+                income_yuan,
+                size,
+            },
+        )
+}
+
+fn period(month: u32) -> String {
+    format!("2020-{month:02}")
+}
+
+fn stage_csv(header: &str, records: &[Record], with_extras: bool) -> String {
+    let mut text = format!("{header}\n");
+    for (index, record) in records.iter().enumerate() {
+        let last = (record.first_month + record.months - 1).min(12);
+        let periods = if last == record.first_month {
+            period(record.first_month)
+        } else {
+            format!("{}..{}", period(record.first_month), period(last))
+        };
+        text.push_str(&format!(
+            "R{index},{},{},{periods},{}",
+            IDS[record.person],
+            PROGRAMS[record.program],
+            Money::from_fen(record.fen)
+        ));
+        if with_extras {
+            text.push_str(&format!(
+                ",2020-{:02}-{:02},{}",
+                record.first_month, record.day, STATUSES[record.status]
+            ));
+        }
+        text.push('\n');
+    }
+    text
+}
+
+fn write_case(folder: &Path, enrolments: &[Enrolment], payouts: &[Record], allocations: &[Record]) {
+    std::fs::create_dir_all(folder).unwrap();
+    let mut roster = String::from("enrolment_id,id_number,name,household_id,region,program,household_size,per_capita_income,deductions,care_level,support_mode,approved_amount,start_period,end_period,account\n");
+    for (index, enrolment) in enrolments.iter().enumerate() {
+        let end = enrolment
+            .length
+            .map(|length| period((enrolment.start + length).min(12)))
+            .unwrap_or_default();
+        let line = match enrolment.program {
+            0 => format!(
+                "E{index},{},某,,110101,dibao,{},{}.00,,,,,{},{end},",
+                IDS[enrolment.person],
+                enrolment.size,
+                enrolment.income_yuan,
+                period(enrolment.start)
+            ),
+            1 => format!(
+                "E{index},{},某,,110101,tekun,,,,semi,,,{},{end},",
+                IDS[enrolment.person],
+                period(enrolment.start)
+            ),
+            _ => format!(
+                "E{index},{},某,,110101,temp,,,,,,{}.50,{},,",
+                IDS[enrolment.person],
+                enrolment.income_yuan,
+                period(enrolment.start)
+            ),
+        };
+        roster.push_str(&line);
+        roster.push('\n');
+    }
+    std::fs::write(folder.join("roster.csv"), roster).unwrap();
+    std::fs::write(
+        folder.join("standards.csv"),
+        "region,program,item,effective_from,amount\n*,dibao,standard,2020-01,500.00\n*,dibao,standard,2020-04,550.00\n*,dibao,floor,2020-01,30.00\n*,dibao,price_subsidy,2020-01,10.00\n*,tekun,basic,2020-01,800.00\n*,tekun,care_semi,2020-01,300.00\n",
+    )
+    .unwrap();
+    std::fs::write(
+        folder.join("payouts.csv"),
+        stage_csv(
+            "payout_id,id_number,program,period,amount,paid_on,status",
+            payouts,
+            true,
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        folder.join("allocations.csv"),
+        stage_csv(
+            "allocation_id,id_number,program,period,amount",
+            allocations,
+            false,
+        ),
+    )
+    .unwrap();
+}
+
+/// The three CSV outputs, rendered with `threads` workers.
+fn outputs(folder: &Path, threads: usize) -> (Vec<u8>, Vec<u8>, Vec<u8>, engine::Reconciliation) {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap();
+    pool.install(|| {
+        let case = duizhang::read::read_case(folder).unwrap();
+        let window = engine::window(&case, None, None).unwrap();
+        let reconciliation = engine::reconcile(&case, window);
+        let context = Context::new(&case, window);
+        (
+            findings_csv(&reconciliation.findings),
+            ledger_csv(&context, &reconciliation),
+            summary_csv(&context, &reconciliation),
+            reconciliation,
+        )
+    })
+}
+
+fn folder(name: &str) -> std::path::PathBuf {
+    let folder = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&folder);
+    folder
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// Σ P over the ledger equals the paid in-window payouts, computed here
+    /// independently of the engine; likewise Σ A.
+    #[test]
+    fn money_is_conserved(
+        enrolments in proptest::collection::vec(enrolment(), 0..6),
+        payouts in proptest::collection::vec(record(), 1..14),
+        allocations in proptest::collection::vec(record(), 0..8),
+    ) {
+        let case = folder("property-conservation");
+        write_case(&case, &enrolments, &payouts, &allocations);
+        let (_, _, _, reconciliation) = outputs(&case, 1);
+        let window = reconciliation.window;
+        let inside = |record: &Record| {
+            let first = Period::from_year_month(2020, record.first_month).unwrap();
+            let last = Period::from_year_month(2020, (record.first_month + record.months - 1).min(12)).unwrap();
+            window.first <= first && last <= window.last
+        };
+        let paid: i64 = payouts.iter().filter(|record| inside(record) && STATUSES[record.status] == "paid").map(|record| record.fen).sum();
+        let allocated: i64 = allocations.iter().filter(|record| inside(record)).map(|record| record.fen).sum();
+        let ledger_paid: i64 = reconciliation.lines.iter().map(|line| line.figures.paid.fen()).sum();
+        let ledger_allocated: i64 = reconciliation.lines.iter().map(|line| line.figures.allocated.unwrap_or_default().fen()).sum();
+        prop_assert_eq!(ledger_paid, paid);
+        prop_assert_eq!(ledger_allocated, allocated);
+        // Every ledger line has money or an entitlement to show.
+        for line in &reconciliation.lines {
+            let figures = line.figures;
+            prop_assert!(figures.expected != Some(Money::ZERO) || !figures.paid.is_zero()
+                || !figures.allocated.unwrap_or_default().is_zero());
+        }
+    }
+
+    /// One thread or two: the same bytes.
+    #[test]
+    fn thread_count_is_invisible(
+        enrolments in proptest::collection::vec(enrolment(), 0..6),
+        payouts in proptest::collection::vec(record(), 1..14),
+        allocations in proptest::collection::vec(record(), 0..6),
+    ) {
+        let case = folder("property-threads");
+        write_case(&case, &enrolments, &payouts, &allocations);
+        let one = outputs(&case, 1);
+        let two = outputs(&case, 2);
+        prop_assert_eq!(one.0, two.0);
+        prop_assert_eq!(one.1, two.1);
+        prop_assert_eq!(one.2, two.2);
+    }
+
+    /// Reversing the payout rows changes line numbers only: the ledger is
+    /// identical and so are the findings once sources and details are set aside.
+    #[test]
+    fn row_order_is_invisible(
+        enrolments in proptest::collection::vec(enrolment(), 0..6),
+        payouts in proptest::collection::vec(record(), 1..14),
+    ) {
+        let forward = folder("property-order-forward");
+        let backward = folder("property-order-backward");
+        write_case(&forward, &enrolments, &payouts, &[]);
+        let mut reversed = payouts.clone();
+        reversed.reverse();
+        // Keep each record's id with the record, so only the order changes.
+        write_case(&backward, &enrolments, &[], &[]);
+        let mut text = String::from("payout_id,id_number,program,period,amount,paid_on,status\n");
+        let forward_text = stage_csv("payout_id,id_number,program,period,amount,paid_on,status", &payouts, true);
+        let mut lines: Vec<&str> = forward_text.lines().skip(1).collect();
+        lines.reverse();
+        text.push_str(&lines.join("\n"));
+        text.push('\n');
+        std::fs::write(backward.join("payouts.csv"), text).unwrap();
+        let one = outputs(&forward, 1);
+        let two = outputs(&backward, 1);
+        prop_assert_eq!(&one.1, &two.1);
+        prop_assert_eq!(&one.2, &two.2);
+        let strip = |findings: &[duizhang::domain::Finding]| {
+            let mut rows: Vec<String> = findings.iter().map(|finding| {
+                format!("{}|{}|{:?}|{:?}|{}|{:?}|{:?}|{:?}|{:?}", finding.code.name(), finding.id_number, finding.program,
+                    finding.period, finding.account, finding.amount, finding.figures, finding.stage, finding.cause)
+            }).collect();
+            rows.sort();
+            rows
+        };
+        prop_assert_eq!(strip(&one.3.findings), strip(&two.3.findings));
+    }
+}
