@@ -502,7 +502,7 @@ fn write_case(
                 old_expected
             };
             // Before the raise was decided (September) months were paid at the old standard.
-            let decided = month >= BACK_PAY_MONTH || month < RAISE_MONTH;
+            let decided = !(RAISE_MONTH..BACK_PAY_MONTH).contains(&month);
             let mut paid = if decided { expected } else { old_expected };
             let mut allocated = paid;
             let mut transferred = paid;
