@@ -111,6 +111,17 @@ const TEKUN_BASIC_TOWN_ONE: i64 = 85_000;
 const TEKUN_CARE: [i64; 3] = [10_000, 30_000, 60_000];
 const TEKUN_PRICE_SUBSIDY: i64 = 2_000;
 const RAISE_MONTH: u32 = 7;
+/// The price-linkage subsidy (价格临时补贴) is paid only in months when the
+/// CPI trigger is on: here January–March and November–December.
+const SUBSIDY_MONTHS: [(u32, bool); 3] = [(1, true), (4, false), (11, true)];
+
+fn subsidy_active(month: u32) -> bool {
+    SUBSIDY_MONTHS
+        .iter()
+        .rev()
+        .find(|(from, _)| *from <= month)
+        .is_some_and(|(_, active)| *active)
+}
 const BACK_PAY_MONTH: u32 = 9;
 
 const COUNTY: &str = "510104";
@@ -139,7 +150,6 @@ struct Plan {
     household_id: String,
     region: String,
     account: String,
-    program: &'static str,
     household_size: i64,
     income_fen: i64,
     deductions_fen: i64,
@@ -247,7 +257,6 @@ fn write_case(
         (COUNTY, "dibao", "standard", first, DIBAO_STANDARD),
         (COUNTY, "dibao", "standard", raise, DIBAO_STANDARD_RAISED),
         (COUNTY, "dibao", "floor", first, DIBAO_FLOOR),
-        (COUNTY, "dibao", "price_subsidy", first, DIBAO_PRICE_SUBSIDY),
         ("*", "tekun", "basic", first, TEKUN_BASIC),
         (
             &format!("{COUNTY}001"),
@@ -259,12 +268,21 @@ fn write_case(
         (COUNTY, "tekun", "care_self", first, TEKUN_CARE[0]),
         (COUNTY, "tekun", "care_semi", first, TEKUN_CARE[1]),
         (COUNTY, "tekun", "care_full", first, TEKUN_CARE[2]),
-        (COUNTY, "tekun", "price_subsidy", first, TEKUN_PRICE_SUBSIDY),
     ] {
         out.row(
             STANDARDS,
             format_args!("{region},{program},{item},{from},{}", money(fen)),
         )?;
+    }
+    for (month, active) in SUBSIDY_MONTHS {
+        for (program, fen) in [("dibao", DIBAO_PRICE_SUBSIDY), ("tekun", TEKUN_PRICE_SUBSIDY)] {
+            let amount = if active { fen } else { 0 };
+            let from = period(month);
+            out.row(
+                STANDARDS,
+                format_args!("{COUNTY},{program},price_subsidy,{from},{}", money(amount)),
+            )?;
+        }
     }
 
     let mut record = 0u64;
@@ -324,7 +342,6 @@ fn write_case(
             household_id: format!("H{household:08}"),
             region: region.clone(),
             account: format!("6217{:012}", random.below(1_000_000_000_000)),
-            program,
             household_size: if program == "dibao" {
                 household_size
             } else {
@@ -613,7 +630,7 @@ fn write_case(
                     )?;
                 }
             }
-            if program != "temp" && (plan.program == "dibao" || plan.program == "tekun") {
+            if program != "temp" && subsidy_active(month) {
                 let subsidy = match program {
                     "dibao" if expected > 0 && anomaly != Some(Anomaly::IncomeAboveStandard) => {
                         DIBAO_PRICE_SUBSIDY * plan.household_size
