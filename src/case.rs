@@ -113,6 +113,19 @@ pub struct TextRef {
 /// Largest text arena of one stage file: 4 GiB of ids, names and accounts.
 pub const MAX_ARENA_BYTES: usize = u32::MAX as usize;
 
+impl TextRef {
+    /// The same text after its arena was appended at `offset`.
+    pub fn shifted(self, offset: u32) -> TextRef {
+        if self.length == 0 {
+            return self;
+        }
+        TextRef {
+            start: self.start + offset,
+            length: self.length,
+        }
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct TextArena {
     text: String,
@@ -143,6 +156,21 @@ impl TextArena {
             .filter(|character| !character.is_whitespace())
             .collect();
         self.push(&compact)
+    }
+
+    /// Moves `other`'s text to the end of this arena; returns the offset to
+    /// add to `other`'s references, or `None` past [`MAX_ARENA_BYTES`].
+    pub fn append(&mut self, other: TextArena) -> Option<u32> {
+        if self.text.len() + other.text.len() > MAX_ARENA_BYTES {
+            return None;
+        }
+        let offset = u32::try_from(self.text.len()).ok()?;
+        if self.text.is_empty() {
+            self.text = other.text;
+        } else {
+            self.text.push_str(&other.text);
+        }
+        Some(offset)
     }
 
     pub fn get(&self, text: TextRef) -> &str {

@@ -266,3 +266,29 @@ fn generate_is_deterministic_for_a_seed() {
     let run = reconcile(&first, &out_dir("generate-run"), &[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
 }
+
+#[test]
+fn chunked_parsing_gives_the_same_case_as_whole_files() {
+    use duizhang::read::{read_case_with, ReadOptions};
+    for case in [demo(), repository().join("fixtures/spec-examples/case12")] {
+        let whole = read_case_with(&case, &ReadOptions::default()).expect("reads");
+        let chunked = read_case_with(&case, &ReadOptions { chunk_bytes: 97 }).expect("reads");
+        let window = duizhang::engine::window(&whole, None, None).expect("a window");
+        let one = duizhang::engine::reconcile(&whole, window);
+        let two = duizhang::engine::reconcile(&chunked, window);
+        assert_eq!(
+            duizhang::write::findings_csv(&one.findings),
+            duizhang::write::findings_csv(&two.findings),
+            "{}",
+            case.display()
+        );
+        assert_eq!(one.lines, two.lines);
+        let rows = |case: &duizhang::case::Case| {
+            case.files
+                .iter()
+                .map(|(kind, report)| (*kind, report.rows, report.bad, report.duplicate))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(rows(&whole), rows(&chunked));
+    }
+}

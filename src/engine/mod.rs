@@ -346,6 +346,22 @@ fn shared_account_findings(
     let case = context.case;
     let payouts = &case.payouts;
     let account_of = |index: u32| payouts.text.get(payouts.records[index as usize].account);
+    // Most accounts are paid to one person only: find the ones paid to
+    // several with one hash pass, and sort only their payouts.
+    let mut first_payee: rustc_hash::FxHashMap<&str, (PersonId, bool)> =
+        rustc_hash::FxHashMap::default();
+    first_payee.reserve(candidates.len());
+    for &index in &candidates {
+        let person = payouts.records[index as usize].person;
+        let entry = first_payee
+            .entry(account_of(index))
+            .or_insert((person, false));
+        if entry.0 != person {
+            entry.1 = true;
+        }
+    }
+    candidates.retain(|&index| first_payee[account_of(index)].1);
+    drop(first_payee);
     candidates.par_sort_by(|&a, &b| {
         account_of(a).cmp(account_of(b)).then_with(|| {
             payouts.records[a as usize]

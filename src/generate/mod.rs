@@ -275,7 +275,10 @@ fn write_case(
         )?;
     }
     for (month, active) in SUBSIDY_MONTHS {
-        for (program, fen) in [("dibao", DIBAO_PRICE_SUBSIDY), ("tekun", TEKUN_PRICE_SUBSIDY)] {
+        for (program, fen) in [
+            ("dibao", DIBAO_PRICE_SUBSIDY),
+            ("tekun", TEKUN_PRICE_SUBSIDY),
+        ] {
             let amount = if active { fen } else { 0 };
             let from = period(month);
             out.row(

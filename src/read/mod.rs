@@ -116,14 +116,15 @@ fn required_period(
 enum Parsed {
     Roster(FileOutcome<Vec<crate::case::Enrolment>>),
     Standards(FileOutcome<Vec<crate::case::StandardRow>>),
-    Stage(Stage, FileOutcome<crate::case::StageFile>),
+    /// One outcome per chunk of the file, in file order.
+    Stage(Stage, Vec<FileOutcome<crate::case::StageFile>>),
     Exclusions(FileOutcome<Vec<crate::case::Exclusion>>),
     Relatives(FileOutcome<Vec<crate::case::Relative>>),
     Policy(crate::case::Policy, FileReport),
     Absent,
 }
 
-fn read_one(folder: &Path, kind: FileKind) -> Result<Parsed, FatalError> {
+fn read_one(folder: &Path, kind: FileKind, options: &ReadOptions) -> Result<Parsed, FatalError> {
     if kind == FileKind::Policy {
         let path = folder.join(kind.file_name());
         return match std::fs::read(&path) {
@@ -159,21 +160,26 @@ fn read_one(folder: &Path, kind: FileKind) -> Result<Parsed, FatalError> {
     Ok(match kind {
         FileKind::Roster => Parsed::Roster(roster::read(&file)?),
         FileKind::Standards => Parsed::Standards(standards::read(&file)?),
-        FileKind::Payouts => Parsed::Stage(Stage::Payout, stages::read(&file, Stage::Payout)?),
-        FileKind::Allocations => {
-            Parsed::Stage(Stage::Allocation, stages::read(&file, Stage::Allocation)?)
-        }
-        FileKind::Transfers => {
-            Parsed::Stage(Stage::Transfer, stages::read(&file, Stage::Transfer)?)
-        }
+        FileKind::Payouts => Parsed::Stage(
+            Stage::Payout,
+            stages::read(&file, Stage::Payout, options.chunk_bytes)?,
+        ),
+        FileKind::Allocations => Parsed::Stage(
+            Stage::Allocation,
+            stages::read(&file, Stage::Allocation, options.chunk_bytes)?,
+        ),
+        FileKind::Transfers => Parsed::Stage(
+            Stage::Transfer,
+            stages::read(&file, Stage::Transfer, options.chunk_bytes)?,
+        ),
         FileKind::Exclusions => Parsed::Exclusions(registers::read_exclusions(&file)?),
         FileKind::Relatives => Parsed::Relatives(registers::read_relatives(&file)?),
         FileKind::Policy => unreachable!("policy.toml is handled above"),
     })
 }
 
-/// Per-file bookkeeping split off a [`FileOutcome`] before its records are
-/// remapped to global person ids.
+/// Per-outcome bookkeeping split off a [`FileOutcome`] before its records
+/// are remapped to global person ids.
 struct Bookkeeping {
     kind: FileKind,
     evidence: Vec<(u32, u32)>,
@@ -182,24 +188,50 @@ struct Bookkeeping {
     report: FileReport,
 }
 
-fn split<T>(
-    outcome: FileOutcome<T>,
-    locals: &mut Vec<LocalPeople>,
-    books: &mut Vec<Bookkeeping>,
-) -> T {
-    locals.push(outcome.people);
-    books.push(Bookkeeping {
-        kind: outcome.kind,
-        evidence: outcome.evidence,
-        bad: outcome.bad,
-        duplicates: outcome.duplicates,
-        report: outcome.report,
-    });
-    outcome.records
+/// Collects outcomes; each gets the index of its local people table.
+#[derive(Default)]
+struct Collector {
+    locals: Vec<LocalPeople>,
+    books: Vec<Bookkeeping>,
 }
 
-/// Reads every file of the case folder (in parallel, one file per task).
+impl Collector {
+    fn take<T>(&mut self, outcome: FileOutcome<T>) -> (usize, T) {
+        let index = self.locals.len();
+        self.locals.push(outcome.people);
+        self.books.push(Bookkeeping {
+            kind: outcome.kind,
+            evidence: outcome.evidence,
+            bad: outcome.bad,
+            duplicates: outcome.duplicates,
+            report: outcome.report,
+        });
+        (index, outcome.records)
+    }
+}
+
+/// How a case is read; the defaults suit every case, the knobs are for tests.
+#[derive(Clone, Debug)]
+pub struct ReadOptions {
+    /// Stage files are parsed in chunks of about this many bytes, in parallel.
+    pub chunk_bytes: usize,
+}
+
+impl Default for ReadOptions {
+    fn default() -> ReadOptions {
+        ReadOptions {
+            chunk_bytes: 8 << 20,
+        }
+    }
+}
+
+/// Reads every file of the case folder: files in parallel, and each stage
+/// file in parallel chunks.
 pub fn read_case(folder: &Path) -> Result<Case, FatalError> {
+    read_case_with(folder, &ReadOptions::default())
+}
+
+pub fn read_case_with(folder: &Path, options: &ReadOptions) -> Result<Case, FatalError> {
     if !folder.is_dir() {
         return Err(FatalError::BadArgument(format!(
             "{}: not a folder; CASE_DIR must be the folder holding roster.csv, standards.csv and payouts.csv",
@@ -208,7 +240,7 @@ pub fn read_case(folder: &Path) -> Result<Case, FatalError> {
     }
     let results: Vec<Result<Parsed, FatalError>> = FileKind::ALL
         .par_iter()
-        .map(|&kind| read_one(folder, kind))
+        .map(|&kind| read_one(folder, kind, options))
         .collect();
     let mut parsed = Vec::with_capacity(results.len());
     for result in results {
@@ -216,80 +248,79 @@ pub fn read_case(folder: &Path) -> Result<Case, FatalError> {
     }
 
     let mut case = Case::default();
-    let mut locals = Vec::new();
-    let mut books = Vec::new();
-    // Which `locals` entry each person-bearing payload uses.
-    let mut roster_index = None;
-    let mut stage_indices: Vec<(Stage, usize)> = Vec::new();
-    let mut exclusions_index = None;
-    let mut relatives_index = None;
+    let mut collector = Collector::default();
+    let mut roster = None;
+    let mut exclusions = None;
+    let mut relatives = None;
+    let mut stage_chunks: Vec<(Stage, Vec<(usize, crate::case::StageFile)>)> = Vec::new();
+    let mut policy_report = None;
     for item in parsed {
         match item {
-            Parsed::Roster(outcome) => {
-                roster_index = Some(locals.len());
-                case.enrolments = split(outcome, &mut locals, &mut books);
+            Parsed::Roster(outcome) => roster = Some(collector.take(outcome)),
+            Parsed::Standards(outcome) => case.standards = collector.take(outcome).1,
+            Parsed::Stage(stage, outcomes) => {
+                let chunks = outcomes
+                    .into_iter()
+                    .map(|outcome| collector.take(outcome))
+                    .collect();
+                stage_chunks.push((stage, chunks));
             }
-            Parsed::Standards(outcome) => {
-                // Standards rows name no person; keep the local table aligned.
-                let position = locals.len();
-                case.standards = split(outcome, &mut locals, &mut books);
-                debug_assert_eq!(position + 1, locals.len());
-            }
-            Parsed::Stage(stage, outcome) => {
-                stage_indices.push((stage, locals.len()));
-                let file = split(outcome, &mut locals, &mut books);
-                match stage {
-                    Stage::Payout => case.payouts = file,
-                    Stage::Allocation => case.allocations = Some(file),
-                    Stage::Transfer => case.transfers = Some(file),
-                }
-            }
-            Parsed::Exclusions(outcome) => {
-                exclusions_index = Some(locals.len());
-                case.exclusions = split(outcome, &mut locals, &mut books);
-            }
-            Parsed::Relatives(outcome) => {
-                relatives_index = Some(locals.len());
-                case.relatives = split(outcome, &mut locals, &mut books);
-            }
+            Parsed::Exclusions(outcome) => exclusions = Some(collector.take(outcome)),
+            Parsed::Relatives(outcome) => relatives = Some(collector.take(outcome)),
             Parsed::Policy(policy, report) => {
                 case.policy = policy;
-                case.files.push((FileKind::Policy, report));
+                policy_report = Some(report);
             }
             Parsed::Absent => {}
         }
     }
 
-    let (people, maps) = people::merge(locals);
+    let (people, maps) = people::merge(collector.locals);
     case.people = people;
     let remap = |map: &[PersonId], local: PersonId| map[local.index()];
-    if let Some(index) = roster_index {
-        for enrolment in &mut case.enrolments {
+    if let Some((index, mut enrolments)) = roster {
+        for enrolment in &mut enrolments {
             enrolment.person = remap(&maps[index], enrolment.person);
         }
+        case.enrolments = enrolments;
     }
-    for &(stage, index) in &stage_indices {
-        let file = match stage {
-            Stage::Payout => &mut case.payouts,
-            Stage::Allocation => case.allocations.as_mut().expect("read above"),
-            Stage::Transfer => case.transfers.as_mut().expect("read above"),
-        };
-        let map = &maps[index];
-        file.records
-            .par_iter_mut()
-            .for_each(|record| record.person = remap(map, record.person));
-    }
-    if let Some(index) = exclusions_index {
-        for exclusion in &mut case.exclusions {
+    if let Some((index, mut rows)) = exclusions {
+        for exclusion in &mut rows {
             exclusion.person = remap(&maps[index], exclusion.person);
         }
+        case.exclusions = rows;
     }
-    if let Some(index) = relatives_index {
-        for relative in &mut case.relatives {
+    if let Some((index, mut rows)) = relatives {
+        for relative in &mut rows {
             relative.person = remap(&maps[index], relative.person);
         }
+        case.relatives = rows;
     }
-    for (index, book) in books.into_iter().enumerate() {
+    let mut stage_duplicates: Vec<(FileKind, Vec<DuplicateRecord>)> = Vec::new();
+    for (stage, chunks) in stage_chunks {
+        let chunks: Vec<crate::case::StageFile> = chunks
+            .into_par_iter()
+            .map(|(index, mut chunk)| {
+                let map = &maps[index];
+                for record in &mut chunk.records {
+                    record.person = remap(map, record.person);
+                }
+                chunk
+            })
+            .collect();
+        let mut file = stages::concatenate(chunks)?;
+        let kind = stages::file_kind(stage);
+        stage_duplicates.push((kind, stages::deduplicate(&mut file, kind)));
+        match stage {
+            Stage::Payout => case.payouts = file,
+            Stage::Allocation => case.allocations = Some(file),
+            Stage::Transfer => case.transfers = Some(file),
+        }
+    }
+
+    let mut reports: std::collections::BTreeMap<FileKind, FileReport> =
+        std::collections::BTreeMap::new();
+    for (index, book) in collector.books.into_iter().enumerate() {
         let map = &maps[index];
         for (local, line) in book.evidence {
             case.invalid_id_evidence
@@ -299,9 +330,26 @@ pub fn read_case(folder: &Path) -> Result<Case, FatalError> {
             duplicate.person = remap(map, duplicate.person);
             case.duplicate_records.push(duplicate);
         }
+        let report = reports.entry(book.kind).or_insert_with(|| FileReport {
+            sha256: book.report.sha256.clone(),
+            encoding: book.report.encoding,
+            ..FileReport::default()
+        });
+        report.rows += book.report.rows;
+        report.bad += book.report.bad;
+        report.duplicate += book.report.duplicate;
         case.bad_records.extend(book.bad);
-        case.files.push((book.kind, book.report));
     }
-    case.files.sort_by_key(|(kind, _)| *kind);
+    for (kind, duplicates) in stage_duplicates {
+        reports
+            .get_mut(&kind)
+            .expect("a stage file that was read has a report")
+            .duplicate += duplicates.len() as u64;
+        case.duplicate_records.extend(duplicates);
+    }
+    if let Some(report) = policy_report {
+        reports.insert(FileKind::Policy, report);
+    }
+    case.files = reports.into_iter().collect();
     Ok(case)
 }

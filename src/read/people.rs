@@ -33,28 +33,32 @@ impl LocalPeople {
     }
 }
 
-/// Sorts and deduplicates the id_numbers of all files; returns the global
-/// table and, per file, the map from local number to `PersonId`.
+/// Sorts and deduplicates the id_numbers of all files (or file chunks);
+/// returns the global table and, per input, the map from local number to
+/// `PersonId`.
 pub fn merge(files: Vec<LocalPeople>) -> (People, Vec<Vec<PersonId>>) {
-    let mut all: Vec<Box<str>> = files
+    use rayon::prelude::*;
+    let mut distinct: rustc_hash::FxHashSet<&str> = rustc_hash::FxHashSet::default();
+    for file in &files {
+        distinct.extend(file.id_numbers.iter().map(|id| id.as_ref()));
+    }
+    let mut all: Vec<&str> = distinct.into_iter().collect();
+    all.par_sort_unstable();
+    let rank: FxHashMap<&str, PersonId> = all
         .iter()
-        .flat_map(|file| file.id_numbers.iter().cloned())
-        .collect();
-    all.sort_unstable();
-    all.dedup();
-    let maps = files
-        .iter()
-        .map(|file| {
-            file.id_numbers
-                .iter()
-                .map(|id| {
-                    let rank = all
-                        .binary_search(id)
-                        .expect("every local id_number is in the merged table");
-                    PersonId(u32::try_from(rank).expect("fewer than 4 billion people"))
-                })
-                .collect()
+        .enumerate()
+        .map(|(rank, id)| {
+            (
+                *id,
+                PersonId(u32::try_from(rank).expect("fewer than 4 billion people")),
+            )
         })
         .collect();
-    (People { id_numbers: all }, maps)
+    let maps = files
+        .par_iter()
+        .map(|file| file.id_numbers.iter().map(|id| rank[id.as_ref()]).collect())
+        .collect();
+    let id_numbers = all.iter().map(|id| Box::<str>::from(*id)).collect();
+    drop(rank);
+    (People { id_numbers }, maps)
 }

@@ -1,7 +1,6 @@
 //! The CSV layer shared by every input file: bytes → decoded text → rows of
 //! trimmed cells with their physical line numbers (SPEC §2).
 
-use std::borrow::Cow;
 use std::path::Path;
 
 use sha2::{Digest, Sha256};
@@ -9,21 +8,38 @@ use sha2::{Digest, Sha256};
 use crate::domain::{id_number, FileKind, Source};
 use crate::error::FatalError;
 
-/// A file's bytes, decoded to UTF-8, with what run.json reports about it.
+/// A file's bytes as UTF-8, with what run.json reports about it.
 pub struct LoadedFile {
     pub kind: FileKind,
-    pub text: Cow<'static, [u8]>,
+    text: Text,
     pub sha256: String,
     /// `utf-8`, or `gb18030` when the file was not UTF-8 (bank exports in
     /// GBK are decoded as GB18030, its superset).
     pub encoding: &'static str,
 }
 
+enum Text {
+    /// A UTF-8 file, mapped: no copy, and the kernel pages it in as the
+    /// parser reads. `start` skips a byte-order mark.
+    Mapped { map: memmap2::Mmap, start: usize },
+    /// A decoded GB18030 file, or a file too small to be worth mapping.
+    Owned(Vec<u8>),
+}
+
+impl LoadedFile {
+    pub fn bytes(&self) -> &[u8] {
+        match &self.text {
+            Text::Mapped { map, start } => &map[*start..],
+            Text::Owned(bytes) => bytes,
+        }
+    }
+}
+
 /// Reads `kind` from `folder`; `Ok(None)` for an optional file that is absent.
 pub fn load(folder: &Path, kind: FileKind) -> Result<Option<LoadedFile>, FatalError> {
     let path = folder.join(kind.file_name());
-    let bytes = match std::fs::read(&path) {
-        Ok(bytes) => bytes,
+    let file = match std::fs::File::open(&path) {
+        Ok(file) => file,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
             return if kind.is_required() {
                 Err(FatalError::MissingFile { path })
@@ -33,8 +49,48 @@ pub fn load(folder: &Path, kind: FileKind) -> Result<Option<LoadedFile>, FatalEr
         }
         Err(source) => return Err(FatalError::Unreadable { path, source }),
     };
-    let sha256 = hex(&Sha256::digest(&bytes));
-    let (text, encoding) = decode(bytes);
+    let unreadable = |source| FatalError::Unreadable {
+        path: path.clone(),
+        source,
+    };
+    let length = file.metadata().map_err(unreadable)?.len();
+    // SAFETY: the map is read-only and lives as long as the parse. A case
+    // folder is an export that nothing writes to during a run; were a file
+    // truncated under us the process could fault, which is the trade every
+    // mmap-based reader (ripgrep among them) makes for not copying the file.
+    let text = if length >= 1 << 16 {
+        Text::Mapped {
+            map: unsafe { memmap2::Mmap::map(&file) }.map_err(unreadable)?,
+            start: 0,
+        }
+    } else {
+        let mut bytes = Vec::with_capacity(length as usize);
+        std::io::Read::read_to_end(&mut { file }, &mut bytes).map_err(unreadable)?;
+        Text::Owned(bytes)
+    };
+    let raw: &[u8] = match &text {
+        Text::Mapped { map, .. } => map,
+        Text::Owned(bytes) => bytes,
+    };
+    let sha256 = hex(&Sha256::digest(raw));
+    let bom = if raw.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    };
+    let (text, encoding) = if std::str::from_utf8(&raw[bom..]).is_ok() {
+        let text = match text {
+            Text::Mapped { map, .. } => Text::Mapped { map, start: bom },
+            Text::Owned(mut bytes) => {
+                bytes.drain(..bom);
+                Text::Owned(bytes)
+            }
+        };
+        (text, "utf-8")
+    } else {
+        let (decoded, _, _) = encoding_rs::GB18030.decode(raw);
+        (Text::Owned(decoded.into_owned().into_bytes()), "gb18030")
+    };
     Ok(Some(LoadedFile {
         kind,
         text,
@@ -50,18 +106,6 @@ fn hex(bytes: &[u8]) -> String {
         write!(text, "{byte:02x}").expect("writing to a String cannot fail");
     }
     text
-}
-
-/// UTF-8 (BOM stripped) as is; anything else is taken as GB18030.
-fn decode(mut bytes: Vec<u8>) -> (Cow<'static, [u8]>, &'static str) {
-    if bytes.starts_with(b"\xEF\xBB\xBF") {
-        bytes.drain(..3);
-    }
-    if std::str::from_utf8(&bytes).is_ok() {
-        return (Cow::Owned(bytes), "utf-8");
-    }
-    let (decoded, _, _) = encoding_rs::GB18030.decode(&bytes);
-    (Cow::Owned(decoded.into_owned().into_bytes()), "gb18030")
 }
 
 /// Column positions of the wanted names in a file's header.
@@ -190,30 +234,84 @@ impl<'r> Row<'r> {
 pub fn for_each_row(
     file: &LoadedFile,
     columns: &[Column],
-    mut visit: impl FnMut(&Row<'_>),
+    visit: impl FnMut(&Row<'_>),
 ) -> Result<u64, FatalError> {
+    let body = read_header(file, columns)?;
+    for_each_row_in(
+        file,
+        &body.header,
+        body.start,
+        file.bytes().len(),
+        body.first_line,
+        visit,
+    )
+}
+
+/// A file's header and where its data rows begin.
+pub struct Body {
+    pub header: Header,
+    /// Byte offset of the first data row.
+    pub start: usize,
+    /// Physical line number of the first data row.
+    pub first_line: u64,
+}
+
+fn malformed(kind: FileKind, line_offset: u64) -> impl Fn(csv::Error) -> FatalError {
+    move |error: csv::Error| FatalError::Malformed {
+        file: kind.file_name(),
+        line: error.position().map_or(0, |position| position.line()) + line_offset,
+        message: error.to_string(),
+    }
+}
+
+pub fn read_header(file: &LoadedFile, columns: &[Column]) -> Result<Body, FatalError> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .from_reader(&file.text[..]);
+        .from_reader(file.bytes());
     let mut record = csv::ByteRecord::new();
-    let malformed = |error: csv::Error| FatalError::Malformed {
-        file: file.kind.file_name(),
-        line: error.position().map_or(0, |position| position.line()),
-        message: error.to_string(),
-    };
-    if !reader.read_byte_record(&mut record).map_err(malformed)? {
+    if !reader
+        .read_byte_record(&mut record)
+        .map_err(malformed(file.kind, 0))?
+    {
         return Err(FatalError::NoHeader {
             file: file.kind.file_name(),
         });
     }
     let header = resolve_header(file.kind, &record, columns)?;
+    let position = reader.position();
+    Ok(Body {
+        header,
+        start: usize::try_from(position.byte()).expect("a mapped file fits in memory"),
+        first_line: position.line(),
+    })
+}
+
+/// Visits the rows in `file.bytes()[start..end]`, whose first physical line
+/// is `first_line`. Returns the number of data rows visited.
+pub fn for_each_row_in(
+    file: &LoadedFile,
+    header: &Header,
+    start: usize,
+    end: usize,
+    first_line: u64,
+    mut visit: impl FnMut(&Row<'_>),
+) -> Result<u64, FatalError> {
+    let line_offset = first_line - 1;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(&file.bytes()[start..end]);
+    let mut record = csv::ByteRecord::new();
     let mut rows: u64 = 0;
-    while reader.read_byte_record(&mut record).map_err(malformed)? {
-        let line = record.position().map_or(0, |position| position.line());
+    while reader
+        .read_byte_record(&mut record)
+        .map_err(malformed(file.kind, line_offset))?
+    {
+        let line = record.position().map_or(0, |position| position.line()) + line_offset;
         let row = Row {
             record: &record,
-            header: &header,
+            header,
             line: u32::try_from(line).unwrap_or(u32::MAX),
         };
         if row.is_blank() {
@@ -223,6 +321,63 @@ pub fn for_each_row(
         visit(&row);
     }
     Ok(rows)
+}
+
+/// A run of whole records: `bytes[start..end]`, first line `first_line`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Chunk {
+    pub start: usize,
+    pub end: usize,
+    pub first_line: u64,
+}
+
+/// Splits `bytes[start..]` into chunks of about `target` bytes that end at
+/// record boundaries, so each can be parsed on its own thread. A newline
+/// inside a quoted field is not a boundary; quotes are read as the CSV
+/// reader reads them (a quote opens a field only at its start).
+pub fn split_records(bytes: &[u8], start: usize, first_line: u64, target: usize) -> Vec<Chunk> {
+    let target = target.max(1);
+    let mut chunks = Vec::new();
+    let mut chunk_start = start;
+    let mut chunk_line = first_line;
+    let mut line = first_line;
+    let mut in_quotes = false;
+    let mut position = start;
+    while let Some(found) = memchr::memchr2(b'"', b'\n', &bytes[position..]) {
+        let at = position + found;
+        if bytes[at] == b'\n' {
+            line += 1;
+            if !in_quotes && at + 1 - chunk_start >= target && at + 1 < bytes.len() {
+                chunks.push(Chunk {
+                    start: chunk_start,
+                    end: at + 1,
+                    first_line: chunk_line,
+                });
+                chunk_start = at + 1;
+                chunk_line = line;
+            }
+            position = at + 1;
+        } else if in_quotes {
+            if bytes.get(at + 1) == Some(&b'"') {
+                position = at + 2;
+            } else {
+                in_quotes = false;
+                position = at + 1;
+            }
+        } else {
+            let field_start = at == chunk_start || matches!(bytes[at - 1], b',' | b'\n' | b'\r');
+            in_quotes = field_start;
+            position = at + 1;
+        }
+    }
+    if chunk_start < bytes.len() || chunks.is_empty() {
+        chunks.push(Chunk {
+            start: chunk_start,
+            end: bytes.len(),
+            first_line: chunk_line,
+        });
+    }
+    chunks
 }
 
 /// The problems of one row, gathered so a BAD_RECORD names all of them.
@@ -290,5 +445,40 @@ impl BadRecord {
             row.expected_field_count()
         );
         BadRecord::new(row, file, id_column, detail)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunks_end_at_record_boundaries_outside_quotes() {
+        let text = b"a,b\n1,\"x\ny\"\n2,z\n3,\"q\"\"\n\"\n4,w\n";
+        let chunks = split_records(text, 4, 2, 1);
+        let pieces: Vec<&[u8]> = chunks
+            .iter()
+            .map(|chunk| &text[chunk.start..chunk.end])
+            .collect();
+        assert_eq!(
+            pieces,
+            [&b"1,\"x\ny\"\n"[..], b"2,z\n", b"3,\"q\"\"\n\"\n", b"4,w\n"]
+        );
+        let lines: Vec<u64> = chunks.iter().map(|chunk| chunk.first_line).collect();
+        assert_eq!(lines, [2, 4, 5, 7]);
+        // A quote inside an unquoted field is a literal: it opens nothing.
+        let literal = b"h\nab\"c\nd\n";
+        let chunks = split_records(literal, 2, 2, 1);
+        assert_eq!(chunks.len(), 2);
+        // One big chunk when the target is large; an empty body is one empty chunk.
+        assert_eq!(split_records(text, 4, 2, 1 << 20).len(), 1);
+        assert_eq!(
+            split_records(b"h\n", 2, 2, 8),
+            [Chunk {
+                start: 2,
+                end: 2,
+                first_line: 2
+            }]
+        );
     }
 }
