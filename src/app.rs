@@ -21,10 +21,19 @@ pub fn run(config: &RunConfig) -> Result<RunSummary, FatalError> {
         FatalError::BadArgument(format!("cannot start worker threads: {error}"))
     })?;
     pool.install(|| {
-        let case = crate::read::read_case(&config.case_dir)?;
+        let mut progress = crate::progress::Progress::new(config.quiet, config.timings);
+        let input_bytes = crate::read::input_bytes(&config.case_dir);
+        let options = crate::read::ReadOptions {
+            progress: Some(progress.reading(input_bytes)),
+            ..crate::read::ReadOptions::default()
+        };
+        let case = crate::read::read_case_with(&config.case_dir, &options)?;
+        progress.phase("read", "reconciling");
         let window = engine::window(&case, config.from, config.to)?;
         let reconciliation = engine::reconcile(&case, window);
+        progress.phase("reconcile", "writing");
         crate::write::write_outputs(&config.out_dir, &case, &reconciliation)?;
+        progress.finish("write", input_bytes);
         let failed = config.fail_on.is_some_and(|threshold| {
             reconciliation
                 .findings

@@ -136,6 +136,14 @@ pub struct ReconcileArgs {
     /// Exit with status 1 when a finding of this severity or higher is found.
     #[arg(long, value_enum, value_name = "SEVERITY")]
     pub fail_on: Option<FailOn>,
+
+    /// No progress bar (it is shown only when stderr is a terminal anyway).
+    #[arg(long)]
+    pub quiet: bool,
+
+    /// Print how long each phase took, and the throughput, to stderr.
+    #[arg(long)]
+    pub timings: bool,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -154,6 +162,8 @@ pub struct RunConfig {
     pub to: Option<Period>,
     pub threads: Option<usize>,
     pub fail_on: Option<Severity>,
+    pub quiet: bool,
+    pub timings: bool,
 }
 
 /// Upper bound on `--threads`: more than this is a typing error.
@@ -194,6 +204,8 @@ impl ReconcileArgs {
             from,
             to,
             threads: self.threads,
+            quiet: self.quiet,
+            timings: self.timings,
             fail_on: self.fail_on.map(|level| match level {
                 FailOn::Low => Severity::Low,
                 FailOn::Medium => Severity::Medium,

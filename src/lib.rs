@@ -11,5 +11,6 @@ pub mod domain;
 pub mod engine;
 pub mod error;
 pub mod generate;
+pub mod progress;
 pub mod read;
 pub mod write;

@@ -272,7 +272,14 @@ fn chunked_parsing_gives_the_same_case_as_whole_files() {
     use duizhang::read::{read_case_with, ReadOptions};
     for case in [demo(), repository().join("fixtures/spec-examples/case12")] {
         let whole = read_case_with(&case, &ReadOptions::default()).expect("reads");
-        let chunked = read_case_with(&case, &ReadOptions { chunk_bytes: 97 }).expect("reads");
+        let chunked = read_case_with(
+            &case,
+            &ReadOptions {
+                chunk_bytes: 97,
+                progress: None,
+            },
+        )
+        .expect("reads");
         let window = duizhang::engine::window(&whole, None, None).expect("a window");
         let one = duizhang::engine::reconcile(&whole, window);
         let two = duizhang::engine::reconcile(&chunked, window);

@@ -186,7 +186,10 @@ fn outputs_with(
         .build()
         .unwrap();
     pool.install(|| {
-        let options = duizhang::read::ReadOptions { chunk_bytes };
+        let options = duizhang::read::ReadOptions {
+            chunk_bytes,
+            progress: None,
+        };
         let case = duizhang::read::read_case_with(folder, &options).unwrap();
         let window = engine::window(&case, None, None).unwrap();
         let reconciliation = engine::reconcile(&case, window);

@@ -77,6 +77,9 @@ pub struct Context<'a> {
     pub standards: StandardsTable,
     /// Resolved standards per distinct region, and each enrolment's entry.
     resolved: Vec<RegionStandards>,
+    /// Distinct enrolment regions in text order; `enrolment_region` ranks
+    /// each enrolment's region in it.
+    regions: Vec<&'a str>,
     enrolment_region: Vec<u32>,
     pub window: PeriodRange,
     /// Per stage: was its file given?
@@ -111,6 +114,7 @@ impl<'a> Context<'a> {
             case,
             standards,
             resolved,
+            regions,
             enrolment_region,
             window,
             given: [case.allocations.is_some(), case.transfers.is_some(), true],
@@ -119,6 +123,19 @@ impl<'a> Context<'a> {
 
     pub fn region_standards(&self, enrolment: u32) -> &RegionStandards {
         &self.resolved[self.enrolment_region[enrolment as usize] as usize]
+    }
+
+    /// The rank of a label's region among all regions (text order); `None`
+    /// for the empty region, which sorts first.
+    pub fn region_rank(&self, label: Label) -> Option<u32> {
+        match label {
+            Label::Enrolment(index) => Some(self.enrolment_region[index as usize]),
+            Label::Payout(_) | Label::None => None,
+        }
+    }
+
+    pub fn region_text(&self, rank: Option<u32>) -> &'a str {
+        rank.map_or("", |rank| self.regions[rank as usize])
     }
 
     /// (name, region) of a label.

@@ -158,19 +158,22 @@ fn read_one(folder: &Path, kind: FileKind, options: &ReadOptions) -> Result<Pars
         return Ok(Parsed::Absent);
     };
     Ok(match kind {
-        FileKind::Roster => Parsed::Roster(roster::read(&file)?),
+        FileKind::Roster => {
+            let outcome = roster::read(&file)?;
+            options.report(file.bytes().len(), outcome.report.rows);
+            Parsed::Roster(outcome)
+        }
         FileKind::Standards => Parsed::Standards(standards::read(&file)?),
-        FileKind::Payouts => Parsed::Stage(
-            Stage::Payout,
-            stages::read(&file, Stage::Payout, options.chunk_bytes)?,
-        ),
+        FileKind::Payouts => {
+            Parsed::Stage(Stage::Payout, stages::read(&file, Stage::Payout, options)?)
+        }
         FileKind::Allocations => Parsed::Stage(
             Stage::Allocation,
-            stages::read(&file, Stage::Allocation, options.chunk_bytes)?,
+            stages::read(&file, Stage::Allocation, options)?,
         ),
         FileKind::Transfers => Parsed::Stage(
             Stage::Transfer,
-            stages::read(&file, Stage::Transfer, options.chunk_bytes)?,
+            stages::read(&file, Stage::Transfer, options)?,
         ),
         FileKind::Exclusions => Parsed::Exclusions(registers::read_exclusions(&file)?),
         FileKind::Relatives => Parsed::Relatives(registers::read_relatives(&file)?),
@@ -210,19 +213,42 @@ impl Collector {
     }
 }
 
-/// How a case is read; the defaults suit every case, the knobs are for tests.
-#[derive(Clone, Debug)]
+/// Told (bytes, rows) after each chunk or file is parsed; called from
+/// worker threads. The CLI's progress bar listens here.
+pub type ReadProgress = std::sync::Arc<dyn Fn(u64, u64) + Send + Sync>;
+
+/// How a case is read; the defaults suit every case.
+#[derive(Clone)]
 pub struct ReadOptions {
     /// Stage files are parsed in chunks of about this many bytes, in parallel.
     pub chunk_bytes: usize,
+    pub progress: Option<ReadProgress>,
 }
 
 impl Default for ReadOptions {
     fn default() -> ReadOptions {
         ReadOptions {
             chunk_bytes: 8 << 20,
+            progress: None,
         }
     }
+}
+
+impl ReadOptions {
+    pub(crate) fn report(&self, bytes: usize, rows: u64) {
+        if let Some(progress) = &self.progress {
+            progress(bytes as u64, rows);
+        }
+    }
+}
+
+/// The size of the case's input files, for progress and throughput.
+pub fn input_bytes(folder: &Path) -> u64 {
+    FileKind::ALL
+        .iter()
+        .filter_map(|kind| std::fs::metadata(folder.join(kind.file_name())).ok())
+        .map(|metadata| metadata.len())
+        .sum()
 }
 
 /// Reads every file of the case folder: files in parallel, and each stage

@@ -74,16 +74,24 @@ pub fn file_kind(stage: Stage) -> FileKind {
 pub fn read(
     file: &LoadedFile,
     stage: Stage,
-    chunk_bytes: usize,
+    options: &super::ReadOptions,
 ) -> Result<Vec<FileOutcome<StageFile>>, FatalError> {
     use rayon::prelude::*;
     let columns = columns(stage);
     let body = super::table::read_header(file, &columns)?;
-    let chunks =
-        super::table::split_records(file.bytes(), body.start, body.first_line, chunk_bytes);
+    let chunks = super::table::split_records(
+        file.bytes(),
+        body.start,
+        body.first_line,
+        options.chunk_bytes,
+    );
     chunks
         .par_iter()
-        .map(|chunk| read_chunk(file, stage, &columns, &body.header, *chunk))
+        .map(|chunk| {
+            let outcome = read_chunk(file, stage, &columns, &body.header, *chunk)?;
+            options.report(chunk.end - chunk.start, outcome.report.rows);
+            Ok(outcome)
+        })
         .collect()
 }
 

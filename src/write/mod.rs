@@ -1,6 +1,7 @@
 //! The output edge: findings.csv, ledger.csv, summary.csv and run.json,
 //! each written whole (temp file in OUT_DIR, then rename).
 
+mod render;
 mod report;
 mod tables;
 
@@ -12,7 +13,9 @@ use crate::engine::{Context, Reconciliation};
 use crate::error::FatalError;
 
 pub use report::run_json;
-pub use tables::{findings_csv, ledger_csv, summary_csv};
+pub use tables::{
+    findings_csv, ledger_csv, summary_csv, write_findings, write_ledger, write_summary,
+};
 
 /// Writes the four outputs into `folder` (created if missing). Every file is
 /// first written beside its target and renamed into place only when all
@@ -28,20 +31,46 @@ pub fn write_outputs(
     };
     std::fs::create_dir_all(folder).map_err(output_error(folder))?;
     let context = Context::new(case, reconciliation.window);
-    let contents: [(&str, Vec<u8>); 4] = [
-        ("findings.csv", findings_csv(&reconciliation.findings)),
-        ("ledger.csv", ledger_csv(&context, reconciliation)),
-        ("summary.csv", summary_csv(&context, reconciliation)),
-        ("run.json", run_json(case, reconciliation)),
+    type Render<'r> = Box<dyn Fn(&mut dyn Write) -> std::io::Result<()> + 'r>;
+    let outputs: [(&str, Render<'_>); 4] = [
+        (
+            "findings.csv",
+            Box::new(|out| write_findings(out, &reconciliation.findings)),
+        ),
+        (
+            "ledger.csv",
+            Box::new(|out| write_ledger(out, &context, reconciliation)),
+        ),
+        (
+            "summary.csv",
+            Box::new(|out| write_summary(out, &context, reconciliation)),
+        ),
+        (
+            "run.json",
+            Box::new(|out| out.write_all(&run_json(case, reconciliation))),
+        ),
     ];
     let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
-    for (name, bytes) in &contents {
-        let target = folder.join(name);
-        let temporary = folder.join(format!(".{name}.{}.tmp", std::process::id()));
-        let mut file = std::fs::File::create(&temporary).map_err(output_error(&temporary))?;
-        file.write_all(bytes).map_err(output_error(&temporary))?;
-        file.sync_all().map_err(output_error(&temporary))?;
-        staged.push((temporary, target));
+    let result = (|| {
+        for (name, render) in &outputs {
+            let target = folder.join(name);
+            let temporary = folder.join(format!(".{name}.{}.tmp", std::process::id()));
+            staged.push((temporary.clone(), target));
+            let file = std::fs::File::create(&temporary).map_err(output_error(&temporary))?;
+            let mut writer = std::io::BufWriter::with_capacity(1 << 20, file);
+            render(&mut writer).map_err(output_error(&temporary))?;
+            let file = writer
+                .into_inner()
+                .map_err(|error| output_error(&temporary)(error.into_error()))?;
+            file.sync_all().map_err(output_error(&temporary))?;
+        }
+        Ok(())
+    })();
+    if let Err(error) = result {
+        for (temporary, _) in &staged {
+            let _ = std::fs::remove_file(temporary);
+        }
+        return Err(error);
     }
     for (temporary, target) in staged {
         std::fs::rename(&temporary, &target).map_err(output_error(&target))?;

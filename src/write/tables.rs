@@ -1,114 +1,154 @@
-//! The three CSV outputs (SPEC §6), rendered to bytes.
+//! The three CSV outputs (SPEC §6). Large tables are rendered in parallel
+//! batches and streamed to the writer, so memory holds one batch at a time.
 
-use std::collections::BTreeMap;
+use std::io::Write;
 
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+
+use super::render;
 use crate::domain::{Finding, Money, Period, Program, Stage};
-use crate::engine::{Context, LineStatus, Reconciliation};
+use crate::engine::{Context, LedgerLine, LineStatus, Reconciliation};
 
-fn money(amount: Option<Money>) -> String {
-    amount.map(|amount| amount.to_string()).unwrap_or_default()
-}
+/// Rows rendered per parallel task, and per batch written.
+const ROWS_PER_TASK: usize = 8192;
+const ROWS_PER_BATCH: usize = 1 << 18;
 
-fn writer() -> csv::Writer<Vec<u8>> {
-    csv::WriterBuilder::new()
-        .terminator(csv::Terminator::Any(b'\n'))
-        .from_writer(Vec::new())
-}
-
-fn finish(writer: csv::Writer<Vec<u8>>) -> Vec<u8> {
-    writer.into_inner().expect("writing to memory cannot fail")
-}
-
-const WRITE_OK: &str = "writing to memory cannot fail";
-
-pub fn findings_csv(findings: &[Finding]) -> Vec<u8> {
-    let mut out = writer();
-    out.write_record([
-        "code",
-        "severity",
-        "id_number",
-        "name",
-        "region",
-        "program",
-        "period",
-        "account",
-        "amount",
-        "expected",
-        "allocated",
-        "transferred",
-        "paid",
-        "stage",
-        "cause",
-        "detail",
-        "sources",
-    ])
-    .expect(WRITE_OK);
-    for finding in findings {
-        let figures = finding.figures;
-        out.write_record([
-            finding.code.name(),
-            finding.code.severity().name(),
-            &finding.id_number,
-            &finding.name,
-            &finding.region,
-            finding.program.map(Program::name).unwrap_or_default(),
-            &finding
-                .period
-                .map(|period| period.to_string())
-                .unwrap_or_default(),
-            &finding.account,
-            &money(finding.amount),
-            &money(figures.and_then(|figures| figures.expected)),
-            &money(figures.and_then(|figures| figures.allocated)),
-            &money(figures.and_then(|figures| figures.transferred)),
-            &money(figures.map(|figures| figures.paid)),
-            finding.stage.map(Stage::name).unwrap_or_default(),
-            finding.cause.map(|cause| cause.name()).unwrap_or_default(),
-            &finding.detail,
-            &finding.sources,
-        ])
-        .expect(WRITE_OK);
+/// Renders `rows` in parallel batches, writing each batch in order.
+fn stream<T: Sync>(
+    out: &mut dyn Write,
+    header: &str,
+    rows: &[T],
+    render_row: impl Fn(&mut Vec<u8>, &T) + Sync,
+) -> std::io::Result<()> {
+    out.write_all(header.as_bytes())?;
+    out.write_all(b"\n")?;
+    for batch in rows.chunks(ROWS_PER_BATCH) {
+        let parts: Vec<Vec<u8>> = batch
+            .par_chunks(ROWS_PER_TASK)
+            .map(|part| {
+                let mut buffer = Vec::with_capacity(part.len() * 112);
+                for row in part {
+                    render_row(&mut buffer, row);
+                    buffer.push(b'\n');
+                }
+                buffer
+            })
+            .collect();
+        for part in parts {
+            out.write_all(&part)?;
+        }
     }
-    finish(out)
+    Ok(())
 }
 
-pub fn ledger_csv(context: &Context<'_>, reconciliation: &Reconciliation) -> Vec<u8> {
+const FINDINGS_HEADER: &str = "code,severity,id_number,name,region,program,period,account,amount,expected,allocated,transferred,paid,stage,cause,detail,sources";
+
+fn finding_row(out: &mut Vec<u8>, finding: &Finding) {
+    out.extend_from_slice(finding.code.name().as_bytes());
+    out.push(b',');
+    out.extend_from_slice(finding.code.severity().name().as_bytes());
+    out.push(b',');
+    render::field(out, &finding.id_number);
+    out.push(b',');
+    render::field(out, &finding.name);
+    out.push(b',');
+    render::field(out, &finding.region);
+    out.push(b',');
+    out.extend_from_slice(
+        finding
+            .program
+            .map(Program::name)
+            .unwrap_or_default()
+            .as_bytes(),
+    );
+    out.push(b',');
+    if let Some(period) = finding.period {
+        render::period(out, period.first);
+        if !period.is_single() {
+            out.extend_from_slice(b"..");
+            render::period(out, period.last);
+        }
+    }
+    out.push(b',');
+    render::field(out, &finding.account);
+    out.push(b',');
+    render::optional_money(out, finding.amount);
+    let figures = finding.figures;
+    out.push(b',');
+    render::optional_money(out, figures.and_then(|figures| figures.expected));
+    out.push(b',');
+    render::optional_money(out, figures.and_then(|figures| figures.allocated));
+    out.push(b',');
+    render::optional_money(out, figures.and_then(|figures| figures.transferred));
+    out.push(b',');
+    render::optional_money(out, figures.map(|figures| figures.paid));
+    out.push(b',');
+    out.extend_from_slice(
+        finding
+            .stage
+            .map(Stage::name)
+            .unwrap_or_default()
+            .as_bytes(),
+    );
+    out.push(b',');
+    out.extend_from_slice(
+        finding
+            .cause
+            .map(|cause| cause.name())
+            .unwrap_or_default()
+            .as_bytes(),
+    );
+    out.push(b',');
+    render::field(out, &finding.detail);
+    out.push(b',');
+    render::field(out, &finding.sources);
+}
+
+pub fn write_findings(out: &mut dyn Write, findings: &[Finding]) -> std::io::Result<()> {
+    stream(out, FINDINGS_HEADER, findings, finding_row)
+}
+
+const LEDGER_HEADER: &str =
+    "id_number,name,region,program,period,expected,allocated,transferred,paid,status";
+
+pub fn write_ledger(
+    out: &mut dyn Write,
+    context: &Context<'_>,
+    reconciliation: &Reconciliation,
+) -> std::io::Result<()> {
     let people = &context.case.people;
-    let mut out = writer();
-    out.write_record([
-        "id_number",
-        "name",
-        "region",
-        "program",
-        "period",
-        "expected",
-        "allocated",
-        "transferred",
-        "paid",
-        "status",
-    ])
-    .expect(WRITE_OK);
-    for line in &reconciliation.lines {
-        let (name, region) = context.label_text(line.label);
-        let figures = line.figures;
-        out.write_record([
-            people.id_number(line.person),
-            name,
-            region,
-            line.program.name(),
-            &line.period.to_string(),
-            &money(figures.expected),
-            &money(figures.allocated),
-            &money(figures.transferred),
-            &figures.paid.to_string(),
-            line.status.name(),
-        ])
-        .expect(WRITE_OK);
-    }
-    finish(out)
+    stream(
+        out,
+        LEDGER_HEADER,
+        &reconciliation.lines,
+        |out, line: &LedgerLine| {
+            let (name, region) = context.label_text(line.label);
+            let figures = line.figures;
+            render::field(out, people.id_number(line.person));
+            out.push(b',');
+            render::field(out, name);
+            out.push(b',');
+            render::field(out, region);
+            out.push(b',');
+            out.extend_from_slice(line.program.name().as_bytes());
+            out.push(b',');
+            render::period(out, line.period);
+            out.push(b',');
+            render::optional_money(out, figures.expected);
+            out.push(b',');
+            render::optional_money(out, figures.allocated);
+            out.push(b',');
+            render::optional_money(out, figures.transferred);
+            out.push(b',');
+            render::money(out, figures.paid);
+            out.push(b',');
+            out.extend_from_slice(line.status.name().as_bytes());
+        },
+    )
 }
 
-#[derive(Default)]
+#[derive(Clone, Copy, Default)]
 struct Totals {
     lines: u64,
     expected: i128,
@@ -121,8 +161,40 @@ struct Totals {
     delivered: i128,
 }
 
-fn fen(amount: Money) -> i128 {
-    i128::from(amount.fen())
+impl Totals {
+    fn add_line(&mut self, line: &LedgerLine) {
+        let fen = |amount: Money| i128::from(amount.fen());
+        let figures = line.figures;
+        self.lines += 1;
+        if let Some(expected) = figures.expected {
+            self.expected += fen(expected);
+            self.delivered += fen(figures.paid.min(expected).max(Money::ZERO));
+        }
+        self.allocated += fen(figures.allocated.unwrap_or_default());
+        self.transferred += fen(figures.transferred.unwrap_or_default());
+        self.paid += fen(figures.paid);
+        let amount = fen(line.outcome_amount);
+        match line.status {
+            LineStatus::Missing | LineStatus::Shortfall => self.shortfall += amount,
+            LineStatus::Over => self.overpaid += amount,
+            LineStatus::Excluded | LineStatus::AfterExit | LineStatus::NotEnrolled => {
+                self.improper += amount
+            }
+            LineStatus::NoStandard | LineStatus::Ok => {}
+        }
+    }
+
+    fn merge(&mut self, other: &Totals) {
+        self.lines += other.lines;
+        self.expected += other.expected;
+        self.allocated += other.allocated;
+        self.transferred += other.transferred;
+        self.paid += other.paid;
+        self.shortfall += other.shortfall;
+        self.overpaid += other.overpaid;
+        self.improper += other.improper;
+        self.delivered += other.delivered;
+    }
 }
 
 /// `numerator ÷ denominator` with 4 decimals, rounded half-up.
@@ -134,76 +206,87 @@ fn rate(numerator: i128, denominator: i128) -> String {
     format!("{}.{:04}", scaled / 10_000, scaled % 10_000)
 }
 
-pub fn summary_csv(context: &Context<'_>, reconciliation: &Reconciliation) -> Vec<u8> {
-    let mut groups: BTreeMap<(&str, Program, Period), Totals> = BTreeMap::new();
-    for line in &reconciliation.lines {
-        let (_, region) = context.label_text(line.label);
-        let totals = groups
-            .entry((region, line.program, line.period))
-            .or_default();
-        let figures = line.figures;
-        totals.lines += 1;
-        if let Some(expected) = figures.expected {
-            totals.expected += fen(expected);
-            totals.delivered += fen(figures.paid.min(expected).max(Money::ZERO));
-        }
-        totals.allocated += fen(figures.allocated.unwrap_or_default());
-        totals.transferred += fen(figures.transferred.unwrap_or_default());
-        totals.paid += fen(figures.paid);
-        let amount = fen(line.outcome_amount);
-        match line.status {
-            LineStatus::Missing | LineStatus::Shortfall => totals.shortfall += amount,
-            LineStatus::Over => totals.overpaid += amount,
-            LineStatus::Excluded | LineStatus::AfterExit | LineStatus::NotEnrolled => {
-                totals.improper += amount
+/// (region rank, program, period): region ranks follow region text order,
+/// the empty region (`None`) first, so sorting keys sorts the rows.
+type SummaryKey = (Option<u32>, Program, Period);
+
+pub fn write_summary(
+    out: &mut dyn Write,
+    context: &Context<'_>,
+    reconciliation: &Reconciliation,
+) -> std::io::Result<()> {
+    let groups: FxHashMap<SummaryKey, Totals> = reconciliation
+        .lines
+        .par_chunks(ROWS_PER_TASK)
+        .map(|part| {
+            let mut groups: FxHashMap<SummaryKey, Totals> = FxHashMap::default();
+            for line in part {
+                let key = (context.region_rank(line.label), line.program, line.period);
+                groups.entry(key).or_default().add_line(line);
             }
-            LineStatus::NoStandard | LineStatus::Ok => {}
-        }
-    }
-    let total = crate::domain::money::format_fen_total;
+            groups
+        })
+        .reduce(FxHashMap::default, |mut left, right| {
+            for (key, totals) in right {
+                left.entry(key).or_default().merge(&totals);
+            }
+            left
+        });
+    let mut groups: Vec<(SummaryKey, Totals)> = groups.into_iter().collect();
+    groups.sort_unstable_by_key(|(key, _)| *key);
     let given = reconciliation.given;
-    let mut out = writer();
-    out.write_record([
-        "region",
-        "program",
-        "period",
-        "lines",
-        "expected",
-        "allocated",
-        "transferred",
-        "paid",
-        "shortfall",
-        "overpaid",
-        "improper",
-        "delivery_rate",
-    ])
-    .expect(WRITE_OK);
+    let mut buffer = Vec::new();
+    buffer.extend_from_slice(b"region,program,period,lines,expected,allocated,transferred,paid,shortfall,overpaid,improper,delivery_rate\n");
     for ((region, program, period), totals) in &groups {
-        out.write_record([
-            *region,
-            program.name(),
-            &period.to_string(),
-            &totals.lines.to_string(),
-            &total(totals.expected),
-            &if given[Stage::Allocation.index()] {
-                total(totals.allocated)
-            } else {
-                String::new()
-            },
-            &if given[Stage::Transfer.index()] {
-                total(totals.transferred)
-            } else {
-                String::new()
-            },
-            &total(totals.paid),
-            &total(totals.shortfall),
-            &total(totals.overpaid),
-            &total(totals.improper),
-            &rate(totals.delivered, totals.expected),
-        ])
-        .expect(WRITE_OK);
+        render::field(&mut buffer, context.region_text(*region));
+        buffer.push(b',');
+        buffer.extend_from_slice(program.name().as_bytes());
+        buffer.push(b',');
+        render::period(&mut buffer, *period);
+        buffer.push(b',');
+        render::unsigned(&mut buffer, totals.lines);
+        buffer.push(b',');
+        render::fen(&mut buffer, totals.expected);
+        buffer.push(b',');
+        if given[Stage::Allocation.index()] {
+            render::fen(&mut buffer, totals.allocated);
+        }
+        buffer.push(b',');
+        if given[Stage::Transfer.index()] {
+            render::fen(&mut buffer, totals.transferred);
+        }
+        buffer.push(b',');
+        render::fen(&mut buffer, totals.paid);
+        buffer.push(b',');
+        render::fen(&mut buffer, totals.shortfall);
+        buffer.push(b',');
+        render::fen(&mut buffer, totals.overpaid);
+        buffer.push(b',');
+        render::fen(&mut buffer, totals.improper);
+        buffer.push(b',');
+        buffer.extend_from_slice(rate(totals.delivered, totals.expected).as_bytes());
+        buffer.push(b'\n');
     }
-    finish(out)
+    out.write_all(&buffer)
+}
+
+fn in_memory(write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    write(&mut bytes).expect("writing to memory cannot fail");
+    bytes
+}
+
+/// findings.csv as bytes (for tests and small cases).
+pub fn findings_csv(findings: &[Finding]) -> Vec<u8> {
+    in_memory(|out| write_findings(out, findings))
+}
+
+pub fn ledger_csv(context: &Context<'_>, reconciliation: &Reconciliation) -> Vec<u8> {
+    in_memory(|out| write_ledger(out, context, reconciliation))
+}
+
+pub fn summary_csv(context: &Context<'_>, reconciliation: &Reconciliation) -> Vec<u8> {
+    in_memory(|out| write_summary(out, context, reconciliation))
 }
 
 #[cfg(test)]
