@@ -132,6 +132,12 @@ pub struct TextArena {
 }
 
 impl TextArena {
+    pub fn with_capacity(bytes: usize) -> TextArena {
+        TextArena {
+            text: String::with_capacity(bytes),
+        }
+    }
+
     /// Appends `text`; `None` when the arena would pass [`MAX_ARENA_BYTES`].
     pub fn push(&mut self, text: &str) -> Option<TextRef> {
         if text.is_empty() {
@@ -165,7 +171,7 @@ impl TextArena {
             return None;
         }
         let offset = u32::try_from(self.text.len()).ok()?;
-        if self.text.is_empty() {
+        if self.text.capacity() == 0 {
             self.text = other.text;
         } else {
             self.text.push_str(&other.text);

@@ -50,3 +50,8 @@ fn main() -> ExitCode {
         }
     }
 }
+
+/// mimalloc reuses freed memory instead of returning it to the kernel and
+/// faulting it in again, which glibc's allocator does for large buffers.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -190,6 +190,9 @@ impl Grouping {
     }
 }
 
+/// Persons reconciled by one parallel task.
+const PERSONS_PER_TASK: usize = 1024;
+
 /// Everything the writers need.
 pub struct Reconciliation {
     pub window: PeriodRange,
@@ -264,38 +267,46 @@ pub fn reconcile(case: &Case, window: PeriodRange) -> Reconciliation {
         })
         .collect();
 
-    let outputs: Vec<PersonOutput> = (0..people)
+    // Persons in runs of PERSONS_PER_TASK: one output per run keeps the
+    // allocations few and the collected order the person order.
+    let tasks = people.div_ceil(PERSONS_PER_TASK);
+    let outputs: Vec<PersonOutput> = (0..tasks)
         .into_par_iter()
-        .map(|index| {
-            let person = PersonId(u32::try_from(index).expect("fewer than 4 billion people"));
-            let bundle = Bundle {
-                person,
-                enrolments: enrolments.of(person),
-                exclusions: exclusions.of(person),
-                relatives: relatives.of(person),
-                records: [
-                    stage_groupings[0].of(person),
-                    stage_groupings[1].of(person),
-                    stage_groupings[2].of(person),
-                ],
-            };
-            reconcile_person(&context, &bundle)
+        .map(|task| {
+            let mut output = PersonOutput::default();
+            for index in task * PERSONS_PER_TASK..people.min((task + 1) * PERSONS_PER_TASK) {
+                let person = PersonId(u32::try_from(index).expect("fewer than 4 billion people"));
+                let bundle = Bundle {
+                    person,
+                    enrolments: enrolments.of(person),
+                    exclusions: exclusions.of(person),
+                    relatives: relatives.of(person),
+                    records: [
+                        stage_groupings[0].of(person),
+                        stage_groupings[1].of(person),
+                        stage_groupings[2].of(person),
+                    ],
+                };
+                reconcile_person(&context, &bundle, &mut output);
+            }
+            output
         })
         .collect();
 
     let mut lines = Vec::with_capacity(outputs.iter().map(|output| output.lines.len()).sum());
     let mut findings = Vec::new();
     let mut shared_account_payouts = Vec::new();
-    let mut money_in = [Money::ZERO; 3].map(|_| 0i128);
+    let mut money_in = [0i128; 3];
     for output in outputs {
         lines.extend(output.lines);
         findings.extend(output.findings);
         shared_account_payouts.extend(output.shared_account_payouts);
         for stage in Stage::ALL {
-            money_in[stage.index()] += i128::from(output.money_in[stage.index()].fen());
+            money_in[stage.index()] += output.money_in[stage.index()];
         }
     }
 
+    // Count and sum every stage record read, independently of the persons.
     let mut outside_window = [0u64; 3];
     let mut inside_window = [0u64; 3];
     let mut money_read = [0i128; 3];
@@ -303,21 +314,30 @@ pub fn reconcile(case: &Case, window: PeriodRange) -> Reconciliation {
         let Some(file) = case.stage(stage) else {
             continue;
         };
-        for record in &file.records {
-            if window.contains_range(record.periods) {
-                inside_window[stage.index()] += 1;
-                if stage != Stage::Payout || record.is_paid() {
-                    money_read[stage.index()] += i128::from(record.amount.fen());
-                }
-            } else {
-                outside_window[stage.index()] += 1;
-            }
-        }
+        let (inside, outside, money) = file
+            .records
+            .par_iter()
+            .fold(
+                || (0u64, 0u64, 0i128),
+                |(inside, outside, money), record| {
+                    if !window.contains_range(record.periods) {
+                        (inside, outside + 1, money)
+                    } else if stage != Stage::Payout || record.is_paid() {
+                        (inside + 1, outside, money + i128::from(record.amount.fen()))
+                    } else {
+                        (inside + 1, outside, money)
+                    }
+                },
+            )
+            .reduce(|| (0, 0, 0), |a, b| (a.0 + b.0, a.1 + b.1, a.2 + b.2));
+        inside_window[stage.index()] = inside;
+        outside_window[stage.index()] = outside;
+        money_read[stage.index()] = money;
     }
     // Nothing is lost: the ledger holds every in-window (paid) amount read.
     let in_ledger = |pick: fn(&LineFigures) -> Money| -> i128 {
         lines
-            .iter()
+            .par_iter()
             .map(|line| i128::from(pick(&line.figures).fen()))
             .sum()
     };
@@ -367,17 +387,36 @@ fn shared_account_findings(
     // several with one hash pass, and sort only their payouts.
     let mut first_payee: rustc_hash::FxHashMap<&str, (PersonId, bool)> =
         rustc_hash::FxHashMap::default();
-    first_payee.reserve(candidates.len());
+    // Candidates come person by person, mostly one account each: skip a
+    // candidate like the one before it, so the map sees few entries.
+    let mut previous: Option<(&str, PersonId)> = None;
     for &index in &candidates {
         let person = payouts.records[index as usize].person;
-        let entry = first_payee
-            .entry(account_of(index))
-            .or_insert((person, false));
+        let account = account_of(index);
+        if previous == Some((account, person)) {
+            continue;
+        }
+        previous = Some((account, person));
+        let entry = first_payee.entry(account).or_insert((person, false));
         if entry.0 != person {
             entry.1 = true;
         }
     }
-    candidates.retain(|&index| first_payee[account_of(index)].1);
+    if !first_payee.values().any(|(_, shared)| *shared) {
+        return Vec::new();
+    }
+    let mut previous: Option<(&str, bool)> = None;
+    candidates.retain(|&index| {
+        let account = account_of(index);
+        match previous {
+            Some((same, shared)) if same == account => shared,
+            _ => {
+                let shared = first_payee[account].1;
+                previous = Some((account, shared));
+                shared
+            }
+        }
+    });
     drop(first_payee);
     candidates.par_sort_by(|&a, &b| {
         account_of(a).cmp(account_of(b)).then_with(|| {

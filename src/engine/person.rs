@@ -2,8 +2,6 @@
 //! amounts with range settlement, the line outcome, the money trail, and the
 //! payout- and person-level checks. Pure: reads the case, returns values.
 
-use std::collections::BTreeMap;
-
 use super::entitlement::{dibao_entitlement, dibao_gap};
 use super::settle::settle_range;
 use super::{Context, Label, LedgerLine, LineStatus};
@@ -31,9 +29,9 @@ pub struct PersonOutput {
     pub findings: Vec<Finding>,
     /// Payout indices that take part in the SHARED_ACCOUNT check.
     pub shared_account_payouts: Vec<u32>,
-    /// Per stage, the in-window amounts read (payouts: `paid` only), to
-    /// check that the ledger holds exactly this money.
-    pub money_in: [Money; 3],
+    /// Per stage, the in-window amounts read (payouts: `paid` only) in fen,
+    /// to check that the ledger holds exactly this money.
+    pub money_in: [i128; 3],
 }
 
 /// What a line's entitlement rests on.
@@ -51,8 +49,10 @@ struct Basis {
 struct LineState {
     basis: Basis,
     sums: [Money; 3],
-    sources: Vec<Source>,
 }
+
+/// A line of this person: (program, period).
+type LineKey = (Program, Period);
 
 struct Run<'a> {
     context: &'a Context<'a>,
@@ -63,10 +63,16 @@ struct Run<'a> {
     exclusions: Vec<&'a Exclusion>,
     excluded_from: Option<Period>,
     fallback_label: Label,
-    lines: BTreeMap<(Program, Period), LineState>,
+    /// The person's lines sorted by key (a handful: a sorted vector beats a
+    /// tree here).
+    lines: Vec<(LineKey, LineState)>,
+    /// The stage records applied to each line, for findings' evidence.
+    evidence: Vec<(LineKey, Source)>,
 }
 
-pub fn reconcile_person(context: &Context<'_>, bundle: &Bundle<'_>) -> PersonOutput {
+/// Reconciles one person, appending their lines, findings and SHARED_ACCOUNT
+/// candidates to `output` (one output serves a run of persons).
+pub fn reconcile_person(context: &Context<'_>, bundle: &Bundle<'_>, output: &mut PersonOutput) {
     let case = context.case;
     let enrolments: Vec<(u32, &Enrolment)> = bundle
         .enrolments
@@ -96,26 +102,27 @@ pub fn reconcile_person(context: &Context<'_>, bundle: &Bundle<'_>) -> PersonOut
         enrolments,
         exclusions,
         fallback_label,
-        lines: BTreeMap::new(),
+        lines: Vec::new(),
+        evidence: Vec::new(),
     };
-    let mut output = PersonOutput::default();
+    let first_line = output.lines.len();
+    let mut money_in = [Money::ZERO; 3];
 
     run.add_covered_lines();
     for stage in Stage::ALL {
         if context.given[stage.index()] {
-            output.money_in[stage.index()] = run.apply_stage(stage, bundle.records[stage.index()]);
+            money_in[stage.index()] = run.apply_stage(stage, bundle.records[stage.index()]);
         }
     }
-    run.judge_lines(&mut output);
-    run.check_duplicate_payments(bundle.records[Stage::Payout.index()], &mut output);
-    run.check_payouts(bundle.records[Stage::Payout.index()], &mut output);
-    run.check_enrolments(&mut output);
-    run.check_relatives(bundle.relatives, &mut output);
+    run.judge_lines(output);
+    run.check_duplicate_payments(bundle.records[Stage::Payout.index()], output);
+    run.check_payouts(bundle.records[Stage::Payout.index()], output);
+    run.check_enrolments(output);
+    run.check_relatives(bundle.relatives, output);
 
-    // The ledger holds exactly the money read, stage by stage.
+    // The person's ledger lines hold exactly the money read, stage by stage.
     for stage in Stage::ALL {
-        let in_ledger: Money = output
-            .lines
+        let in_ledger: Money = output.lines[first_line..]
             .iter()
             .map(|line| match stage {
                 Stage::Allocation => line.figures.allocated.unwrap_or_default(),
@@ -125,13 +132,13 @@ pub fn reconcile_person(context: &Context<'_>, bundle: &Bundle<'_>) -> PersonOut
             .sum();
         assert_eq!(
             in_ledger,
-            output.money_in[stage.index()],
+            money_in[stage.index()],
             "{}: {} money in the ledger differs from the records read",
             run.id_number,
             stage.name()
         );
+        output.money_in[stage.index()] += i128::from(money_in[stage.index()].fen());
     }
-    output
 }
 
 fn without_whitespace(text: &str) -> std::borrow::Cow<'_, str> {
@@ -275,20 +282,33 @@ impl<'a> Run<'a> {
     }
 
     fn line(&mut self, program: Program, period: Period) -> &mut LineState {
-        if !self.lines.contains_key(&(program, period)) {
-            let basis = self.basis(program, period);
-            self.lines.insert(
-                (program, period),
-                LineState {
-                    basis,
-                    sums: [Money::ZERO; 3],
-                    sources: Vec::new(),
-                },
-            );
-        }
-        self.lines
-            .get_mut(&(program, period))
-            .expect("inserted above")
+        let key = (program, period);
+        let position = match self.lines.binary_search_by_key(&key, |(key, _)| *key) {
+            Ok(position) => position,
+            Err(position) => {
+                let basis = self.basis(program, period);
+                self.lines.insert(
+                    position,
+                    (
+                        key,
+                        LineState {
+                            basis,
+                            sums: [Money::ZERO; 3],
+                        },
+                    ),
+                );
+                position
+            }
+        };
+        &mut self.lines[position].1
+    }
+
+    fn existing_line(&self, program: Program, period: Period) -> &LineState {
+        let position = self
+            .lines
+            .binary_search_by_key(&(program, period), |(key, _)| *key)
+            .expect("the line was made before it is judged");
+        &self.lines[position].1
     }
 
     /// Every covered period of the window is a line, paid or not.
@@ -338,7 +358,10 @@ impl<'a> Run<'a> {
             if record.periods.is_single() {
                 let line = self.line(record.program, record.periods.first);
                 line.sums[stage.index()] += record.amount;
-                line.sources.push(Source::new(kind, record.line));
+                self.evidence.push((
+                    (record.program, record.periods.first),
+                    Source::new(kind, record.line),
+                ));
             } else {
                 ranges.push(record);
             }
@@ -360,13 +383,10 @@ impl<'a> Run<'a> {
             }
             let shares = settle_range(record.amount, &expected, &applied);
             for (period, share) in months.into_iter().zip(shares) {
-                let line = self
-                    .lines
-                    .get_mut(&(record.program, period))
-                    .expect("created above");
-                line.sums[stage.index()] += share;
+                self.line(record.program, period).sums[stage.index()] += share;
                 if share.is_positive() {
-                    line.sources.push(Source::new(kind, record.line));
+                    self.evidence
+                        .push(((record.program, period), Source::new(kind, record.line)));
                 }
             }
         }
@@ -431,7 +451,12 @@ impl<'a> Run<'a> {
         finding.program = Some(program);
         finding.period = Some(PeriodRange::single(period));
         finding.figures = Some(figures);
-        let mut sources = state.sources.clone();
+        let mut sources: Vec<Source> = self
+            .evidence
+            .iter()
+            .filter(|(key, _)| *key == (program, period))
+            .map(|(_, source)| *source)
+            .collect();
         sources.extend(self.roster_sources(program, period, &state.basis));
         finding.sources = sources_text(&mut sources);
         finding
@@ -520,7 +545,7 @@ impl<'a> Run<'a> {
     fn judge_lines(&self, output: &mut PersonOutput) {
         let given = self.context.given;
         let tolerance = self.context.case.policy.tolerance;
-        for (&(program, period), state) in &self.lines {
+        for &((program, period), ref state) in &self.lines {
             let basis = &state.basis;
             let [allocated, transferred, paid] = state.sums;
             let all_zero = basis.expected == Some(Money::ZERO)
@@ -695,10 +720,7 @@ impl<'a> Run<'a> {
             }
             let (program, period, amount) =
                 (group[0].program, group[0].periods.first, group[0].amount);
-            let state = self
-                .lines
-                .get(&(program, period))
-                .expect("a paid payout makes its line");
+            let state = self.existing_line(program, period);
             let mut finding = self.line_finding(
                 Code::DuplicatePayment,
                 program,

@@ -45,7 +45,6 @@ impl FileOutcome<()> {
             bad: Vec::new(),
             duplicates: Vec::new(),
             report: FileReport {
-                sha256: file.sha256.clone(),
                 encoding: file.encoding,
                 ..FileReport::default()
             },
@@ -157,6 +156,37 @@ fn read_one(folder: &Path, kind: FileKind, options: &ReadOptions) -> Result<Pars
     let Some(file) = table::load(folder, kind)? else {
         return Ok(Parsed::Absent);
     };
+    let (sha256, parsed) = rayon::join(|| file.sha256(), || parse_file(&file, kind, options));
+    let mut parsed = parsed?;
+    parsed.set_sha256(&sha256);
+    Ok(parsed)
+}
+
+impl Parsed {
+    fn set_sha256(&mut self, sha256: &str) {
+        let reports: Vec<&mut FileReport> = match self {
+            Parsed::Roster(outcome) => vec![&mut outcome.report],
+            Parsed::Standards(outcome) => vec![&mut outcome.report],
+            Parsed::Stage(_, outcomes) => outcomes
+                .iter_mut()
+                .map(|outcome| &mut outcome.report)
+                .collect(),
+            Parsed::Exclusions(outcome) => vec![&mut outcome.report],
+            Parsed::Relatives(outcome) => vec![&mut outcome.report],
+            Parsed::Policy(_, report) => vec![report],
+            Parsed::Absent => Vec::new(),
+        };
+        for report in reports {
+            report.sha256 = sha256.to_string();
+        }
+    }
+}
+
+fn parse_file(
+    file: &LoadedFile,
+    kind: FileKind,
+    options: &ReadOptions,
+) -> Result<Parsed, FatalError> {
     Ok(match kind {
         FileKind::Roster => {
             let outcome = roster::read(&file)?;
@@ -322,21 +352,28 @@ pub fn read_case_with(folder: &Path, options: &ReadOptions) -> Result<Case, Fata
         }
         case.relatives = rows;
     }
+    // Remap, join and deduplicate the stage files, each on its own thread.
+    let joined: Vec<(Stage, crate::case::StageFile, Vec<DuplicateRecord>)> = stage_chunks
+        .into_par_iter()
+        .map(|(stage, chunks)| {
+            let chunks: Vec<crate::case::StageFile> = chunks
+                .into_par_iter()
+                .map(|(index, mut chunk)| {
+                    let map = &maps[index];
+                    for record in &mut chunk.records {
+                        record.person = remap(map, record.person);
+                    }
+                    chunk
+                })
+                .collect();
+            let mut file = stages::concatenate(chunks)?;
+            let duplicates = stages::deduplicate(&mut file, stages::file_kind(stage));
+            Ok((stage, file, duplicates))
+        })
+        .collect::<Result<_, FatalError>>()?;
     let mut stage_duplicates: Vec<(FileKind, Vec<DuplicateRecord>)> = Vec::new();
-    for (stage, chunks) in stage_chunks {
-        let chunks: Vec<crate::case::StageFile> = chunks
-            .into_par_iter()
-            .map(|(index, mut chunk)| {
-                let map = &maps[index];
-                for record in &mut chunk.records {
-                    record.person = remap(map, record.person);
-                }
-                chunk
-            })
-            .collect();
-        let mut file = stages::concatenate(chunks)?;
-        let kind = stages::file_kind(stage);
-        stage_duplicates.push((kind, stages::deduplicate(&mut file, kind)));
+    for (stage, file, duplicates) in joined {
+        stage_duplicates.push((stages::file_kind(stage), duplicates));
         match stage {
             Stage::Payout => case.payouts = file,
             Stage::Allocation => case.allocations = Some(file),

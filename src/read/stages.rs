@@ -152,9 +152,10 @@ fn read_chunk(
 /// Joins chunk files (persons already global) in file order.
 pub fn concatenate(chunks: Vec<StageFile>) -> Result<StageFile, FatalError> {
     let total: usize = chunks.iter().map(|chunk| chunk.records.len()).sum();
+    let text_bytes: usize = chunks.iter().map(|chunk| chunk.text.len_bytes()).sum();
     let mut joined = StageFile {
         records: Vec::with_capacity(total),
-        text: TextArena::default(),
+        text: TextArena::with_capacity(text_bytes.min(crate::case::MAX_ARENA_BYTES)),
     };
     for chunk in chunks {
         let offset = joined

@@ -12,27 +12,69 @@ use crate::error::FatalError;
 pub struct LoadedFile {
     pub kind: FileKind,
     text: Text,
-    pub sha256: String,
     /// `utf-8`, or `gb18030` when the file was not UTF-8 (bank exports in
     /// GBK are decoded as GB18030, its superset).
     pub encoding: &'static str,
 }
 
 enum Text {
-    /// A UTF-8 file, mapped: no copy, and the kernel pages it in as the
+    /// A file mapped into memory: no copy, and the kernel pages it in as the
     /// parser reads. `start` skips a byte-order mark.
     Mapped { map: memmap2::Mmap, start: usize },
-    /// A decoded GB18030 file, or a file too small to be worth mapping.
-    Owned(Vec<u8>),
+    /// A small file read into memory.
+    Owned { bytes: Vec<u8>, start: usize },
+    /// A GB18030 file decoded to UTF-8, and the bytes as they were.
+    Decoded {
+        text: Vec<u8>,
+        original: Box<dyn AsRef<[u8]> + Send + Sync>,
+    },
 }
 
 impl LoadedFile {
+    /// The text, UTF-8, without a byte-order mark.
     pub fn bytes(&self) -> &[u8] {
         match &self.text {
             Text::Mapped { map, start } => &map[*start..],
-            Text::Owned(bytes) => bytes,
+            Text::Owned { bytes, start } => &bytes[*start..],
+            Text::Decoded { text, .. } => text,
         }
     }
+
+    /// The file as it is on disk.
+    fn original(&self) -> &[u8] {
+        match &self.text {
+            Text::Mapped { map, .. } => map,
+            Text::Owned { bytes, .. } => bytes,
+            Text::Decoded { original, .. } => (**original).as_ref(),
+        }
+    }
+
+    /// SHA-256 of the file as it is on disk, in hex. Run beside the parse:
+    /// hashing is sequential and would otherwise hold up a large file.
+    pub fn sha256(&self) -> String {
+        hex(&Sha256::digest(self.original()))
+    }
+}
+
+/// True when `bytes` is UTF-8; checked in parallel pieces split at line
+/// feeds, which never occur inside a multi-byte character.
+fn is_utf8(bytes: &[u8]) -> bool {
+    use rayon::prelude::*;
+    const PIECE_BYTES: usize = 4 << 20;
+    let mut pieces = Vec::new();
+    let mut start = 0;
+    while start < bytes.len() {
+        let target = (start + PIECE_BYTES).min(bytes.len());
+        let end = match memchr::memchr(b'\n', &bytes[target..]) {
+            Some(offset) => target + offset + 1,
+            None => bytes.len(),
+        };
+        pieces.push(&bytes[start..end]);
+        start = end;
+    }
+    pieces
+        .par_iter()
+        .all(|piece| std::str::from_utf8(piece).is_ok())
 }
 
 /// Reads `kind` from `folder`; `Ok(None)` for an optional file that is absent.
@@ -54,49 +96,46 @@ pub fn load(folder: &Path, kind: FileKind) -> Result<Option<LoadedFile>, FatalEr
         source,
     };
     let length = file.metadata().map_err(unreadable)?.len();
-    // SAFETY: the map is read-only and lives as long as the parse. A case
-    // folder is an export that nothing writes to during a run; were a file
-    // truncated under us the process could fault, which is the trade every
-    // mmap-based reader (ripgrep among them) makes for not copying the file.
-    let text = if length >= 1 << 16 {
-        Text::Mapped {
-            map: unsafe { memmap2::Mmap::map(&file) }.map_err(unreadable)?,
-            start: 0,
-        }
+    let mapped = length >= 1 << 16;
+    let text = if mapped {
+        // SAFETY: the map is read-only and lives as long as the parse. A case
+        // folder is an export that nothing writes to during a run; were a
+        // file truncated under us the process could fault, which is the
+        // trade every mmap-based reader (ripgrep among them) makes for not
+        // copying the file.
+        let map = unsafe { memmap2::Mmap::map(&file) }.map_err(unreadable)?;
+        Text::Mapped { map, start: 0 }
     } else {
         let mut bytes = Vec::with_capacity(length as usize);
         std::io::Read::read_to_end(&mut { file }, &mut bytes).map_err(unreadable)?;
-        Text::Owned(bytes)
+        Text::Owned { bytes, start: 0 }
     };
-    let raw: &[u8] = match &text {
-        Text::Mapped { map, .. } => map,
-        Text::Owned(bytes) => bytes,
+    let mut loaded = LoadedFile {
+        kind,
+        text,
+        encoding: "utf-8",
     };
-    let sha256 = hex(&Sha256::digest(raw));
-    let bom = if raw.starts_with(b"\xEF\xBB\xBF") {
+    let bom = if loaded.original().starts_with(b"\xEF\xBB\xBF") {
         3
     } else {
         0
     };
-    let (text, encoding) = if std::str::from_utf8(&raw[bom..]).is_ok() {
-        let text = match text {
-            Text::Mapped { map, .. } => Text::Mapped { map, start: bom },
-            Text::Owned(mut bytes) => {
-                bytes.drain(..bom);
-                Text::Owned(bytes)
-            }
+    match &mut loaded.text {
+        Text::Mapped { start, .. } | Text::Owned { start, .. } => *start = bom,
+        Text::Decoded { .. } => unreachable!("nothing is decoded yet"),
+    }
+    if !is_utf8(loaded.bytes()) {
+        let (decoded, _, _) = encoding_rs::GB18030.decode(loaded.original());
+        let text = decoded.into_owned().into_bytes();
+        let original: Box<dyn AsRef<[u8]> + Send + Sync> = match loaded.text {
+            Text::Mapped { map, .. } => Box::new(map),
+            Text::Owned { bytes, .. } => Box::new(bytes),
+            Text::Decoded { .. } => unreachable!("nothing is decoded yet"),
         };
-        (text, "utf-8")
-    } else {
-        let (decoded, _, _) = encoding_rs::GB18030.decode(raw);
-        (Text::Owned(decoded.into_owned().into_bytes()), "gb18030")
-    };
-    Ok(Some(LoadedFile {
-        kind,
-        text,
-        sha256,
-        encoding,
-    }))
+        loaded.text = Text::Decoded { text, original };
+        loaded.encoding = "gb18030";
+    }
+    Ok(Some(loaded))
 }
 
 fn hex(bytes: &[u8]) -> String {
