@@ -102,54 +102,51 @@ impl Enrolment {
     }
 }
 
-/// A slice of a file's text arena: record ids, names and accounts of stage
+/// A slice of a chunk's text arena: record ids, names and accounts of stage
 /// records live there so a record holds no heap string of its own.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct TextRef {
     start: u32,
-    length: u32,
+    length: u16,
+    chunk: u16,
 }
 
-/// Largest text arena of one stage file: 4 GiB of ids, names and accounts.
+/// Largest text arena of one chunk, and longest text cell (ids, names and
+/// accounts are short; a longer cell is not what these columns hold).
 pub const MAX_ARENA_BYTES: usize = u32::MAX as usize;
-
-impl TextRef {
-    /// The same text after its arena was appended at `offset`.
-    pub fn shifted(self, offset: u32) -> TextRef {
-        if self.length == 0 {
-            return self;
-        }
-        TextRef {
-            start: self.start + offset,
-            length: self.length,
-        }
-    }
-}
+pub const MAX_TEXT_BYTES: usize = u16::MAX as usize;
 
 #[derive(Debug, Default)]
 pub struct TextArena {
+    chunk: u16,
     text: String,
 }
 
 impl TextArena {
-    pub fn with_capacity(bytes: usize) -> TextArena {
+    pub fn new(chunk: u16) -> TextArena {
         TextArena {
-            text: String::with_capacity(bytes),
+            chunk,
+            text: String::new(),
         }
     }
 
-    /// Appends `text`; `None` when the arena would pass [`MAX_ARENA_BYTES`].
+    /// Appends `text`; `None` when it is longer than [`MAX_TEXT_BYTES`] or
+    /// the arena would pass [`MAX_ARENA_BYTES`].
     pub fn push(&mut self, text: &str) -> Option<TextRef> {
         if text.is_empty() {
             return Some(TextRef::default());
         }
         let start = u32::try_from(self.text.len()).ok()?;
-        let length = u32::try_from(text.len()).ok()?;
+        let length = u16::try_from(text.len()).ok()?;
         if self.text.len() + text.len() > MAX_ARENA_BYTES {
             return None;
         }
         self.text.push_str(text);
-        Some(TextRef { start, length })
+        Some(TextRef {
+            start,
+            length,
+            chunk: self.chunk,
+        })
     }
 
     /// Appends `text` without its white space (account numbers, SPEC §5).
@@ -164,27 +161,8 @@ impl TextArena {
         self.push(&compact)
     }
 
-    /// Moves `other`'s text to the end of this arena; returns the offset to
-    /// add to `other`'s references, or `None` past [`MAX_ARENA_BYTES`].
-    pub fn append(&mut self, other: TextArena) -> Option<u32> {
-        if self.text.len() + other.text.len() > MAX_ARENA_BYTES {
-            return None;
-        }
-        let offset = u32::try_from(self.text.len()).ok()?;
-        if self.text.capacity() == 0 {
-            self.text = other.text;
-        } else {
-            self.text.push_str(&other.text);
-        }
-        Some(offset)
-    }
-
-    pub fn get(&self, text: TextRef) -> &str {
-        &self.text[text.start as usize..(text.start + text.length) as usize]
-    }
-
-    pub fn len_bytes(&self) -> usize {
-        self.text.len()
+    fn get(&self, text: TextRef) -> &str {
+        &self.text[text.start as usize..text.start as usize + usize::from(text.length)]
     }
 }
 
@@ -211,12 +189,78 @@ impl StageRecord {
     }
 }
 
-/// A stage file's records (first occurrences, BAD rows left out) and the
-/// text they refer to.
+/// A stage file is read in chunks of at most this many lines, so a record's
+/// index is its chunk number and its place in the chunk, in 32 bits.
+pub const CHUNK_INDEX_BITS: u32 = 17;
+pub const MAX_CHUNK_RECORDS: usize = 1 << CHUNK_INDEX_BITS;
+pub const MAX_CHUNKS: usize = 1 << (32 - CHUNK_INDEX_BITS);
+
+/// The records of one chunk of a stage file and the text they refer to.
 #[derive(Debug, Default)]
-pub struct StageFile {
+pub struct StageChunk {
     pub records: Vec<StageRecord>,
     pub text: TextArena,
+}
+
+/// A stage file's records (first occurrences, BAD rows left out), kept in
+/// the chunks they were parsed in: joining them would copy every record.
+/// A record's index (`u32`) is `chunk << CHUNK_INDEX_BITS | place`; indices
+/// rise in file order but are not dense.
+#[derive(Debug, Default)]
+pub struct StageFile {
+    chunks: Vec<StageChunk>,
+}
+
+impl StageFile {
+    /// `None` when there are more chunks, or a chunk holds more records,
+    /// than an index can name.
+    pub fn from_chunks(chunks: Vec<StageChunk>) -> Option<StageFile> {
+        let fits = chunks.len() <= MAX_CHUNKS
+            && chunks.iter().enumerate().all(|(number, chunk)| {
+                chunk.records.len() <= MAX_CHUNK_RECORDS && usize::from(chunk.text.chunk) == number
+            });
+        fits.then_some(StageFile { chunks })
+    }
+
+    pub fn record(&self, index: u32) -> &StageRecord {
+        &self.chunks[(index >> CHUNK_INDEX_BITS) as usize].records
+            [(index as usize) & (MAX_CHUNK_RECORDS - 1)]
+    }
+
+    pub fn text(&self, text: TextRef) -> &str {
+        if text.length == 0 {
+            return "";
+        }
+        self.chunks[usize::from(text.chunk)].text.get(text)
+    }
+
+    /// Every record with its index, in file order.
+    pub fn iter(&self) -> impl Iterator<Item = (u32, &StageRecord)> + Clone {
+        self.chunks.iter().enumerate().flat_map(|(number, chunk)| {
+            let base = (number as u32) << CHUNK_INDEX_BITS;
+            chunk
+                .records
+                .iter()
+                .enumerate()
+                .map(move |(place, record)| (base | place as u32, record))
+        })
+    }
+
+    pub fn chunks(&self) -> &[StageChunk] {
+        &self.chunks
+    }
+
+    pub fn chunks_mut(&mut self) -> &mut [StageChunk] {
+        &mut self.chunks
+    }
+
+    pub fn len(&self) -> usize {
+        self.chunks.iter().map(|chunk| chunk.records.len()).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 #[derive(Clone, Debug)]

@@ -236,7 +236,7 @@ proptest! {
         prop_assert_eq!(ledger_paid, paid);
         prop_assert_eq!(ledger_allocated, allocated);
         // Every ledger line has money or an entitlement to show.
-        for line in &reconciliation.lines {
+        for line in reconciliation.lines.iter() {
             let figures = line.figures;
             prop_assert!(figures.expected != Some(Money::ZERO) || !figures.paid.is_zero()
                 || !figures.allocated.unwrap_or_default().is_zero());

@@ -66,9 +66,52 @@ pub struct LedgerLine {
     pub figures: LineFigures,
     pub status: LineStatus,
     pub label: Label,
+}
+
+impl LedgerLine {
     /// The outcome finding's amount (0 when none): what summary.csv adds up
-    /// as shortfall, overpaid or improper.
-    pub outcome_amount: Money,
+    /// as shortfall, overpaid or improper. Derived, not stored: every
+    /// outcome's amount is a function of the status and the figures.
+    pub fn outcome_amount(&self) -> Money {
+        let figures = self.figures;
+        let expected = figures.expected.unwrap_or_default();
+        match self.status {
+            LineStatus::Missing => expected,
+            LineStatus::Shortfall => expected - figures.paid,
+            LineStatus::Over => figures.paid - expected,
+            LineStatus::Excluded | LineStatus::AfterExit | LineStatus::NotEnrolled => figures.paid,
+            LineStatus::NoStandard | LineStatus::Ok => Money::ZERO,
+        }
+    }
+}
+
+/// The ledger lines of a run in (id_number, program, period) order, kept in
+/// the parts the parallel tasks made: joining them would copy every line.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Ledger {
+    parts: Vec<Vec<LedgerLine>>,
+}
+
+impl Ledger {
+    pub fn len(&self) -> usize {
+        self.parts.iter().map(Vec::len).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.parts.iter().all(Vec::is_empty)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &LedgerLine> {
+        self.parts.iter().flatten()
+    }
+
+    pub fn par_iter(&self) -> impl ParallelIterator<Item = &LedgerLine> {
+        self.parts.par_iter().flat_map_iter(|part| part.iter())
+    }
+
+    pub fn parts(&self) -> &[Vec<LedgerLine>] {
+        &self.parts
+    }
 }
 
 /// Shared, read-only inputs of every person's reconciliation.
@@ -146,8 +189,8 @@ impl<'a> Context<'a> {
                 (&enrolment.name, &enrolment.region)
             }
             Label::Payout(index) => {
-                let record = &self.case.payouts.records[index as usize];
-                (self.case.payouts.text.get(record.name), "")
+                let payouts = &self.case.payouts;
+                (payouts.text(payouts.record(index).name), "")
             }
             Label::None => ("", ""),
         }
@@ -166,9 +209,11 @@ struct Grouping {
 }
 
 impl Grouping {
-    fn new(people: usize, persons: impl Iterator<Item = PersonId> + Clone) -> Grouping {
+    /// Groups the `(index, person)` pairs by person, each group in the
+    /// order given.
+    fn new(people: usize, items: impl Iterator<Item = (u32, PersonId)> + Clone) -> Grouping {
         let mut offsets = vec![0u32; people + 1];
-        for person in persons.clone() {
+        for (_, person) in items.clone() {
             offsets[person.index() + 1] += 1;
         }
         for index in 0..people {
@@ -176,12 +221,25 @@ impl Grouping {
         }
         let mut next = offsets.clone();
         let mut order = vec![0u32; offsets[people] as usize];
-        for (index, person) in persons.enumerate() {
+        for (index, person) in items {
             let slot = &mut next[person.index()];
-            order[*slot as usize] = u32::try_from(index).expect("fewer than 4 billion records");
+            order[*slot as usize] = index;
             *slot += 1;
         }
         Grouping { offsets, order }
+    }
+
+    /// As [`Grouping::new`] for a dense collection (index = position).
+    fn dense<'c>(people: usize, persons: impl Iterator<Item = PersonId> + Clone + 'c) -> Grouping {
+        Grouping::new(
+            people,
+            persons.enumerate().map(|(index, person)| {
+                (
+                    u32::try_from(index).expect("fewer than 4 billion records"),
+                    person,
+                )
+            }),
+        )
     }
 
     fn of(&self, person: PersonId) -> &[u32] {
@@ -197,7 +255,7 @@ const PERSONS_PER_TASK: usize = 1024;
 pub struct Reconciliation {
     pub window: PeriodRange,
     /// Sorted by (id_number, program, period).
-    pub lines: Vec<LedgerLine>,
+    pub lines: Ledger,
     /// Sorted in SPEC §6 order.
     pub findings: Vec<Finding>,
     /// Per stage: records skipped as outside the window.
@@ -219,7 +277,7 @@ pub fn window(
         let Some(file) = case.stage(stage) else {
             continue;
         };
-        for record in &file.records {
+        for (_, record) in file.iter() {
             bounds = Some(match bounds {
                 None => record.periods,
                 Some(bounds) => PeriodRange {
@@ -246,15 +304,15 @@ pub fn window(
 pub fn reconcile(case: &Case, window: PeriodRange) -> Reconciliation {
     let context = Context::new(case, window);
     let people = case.people.len();
-    let enrolments = Grouping::new(
+    let enrolments = Grouping::dense(
         people,
         case.enrolments.iter().map(|enrolment| enrolment.person),
     );
-    let exclusions = Grouping::new(
+    let exclusions = Grouping::dense(
         people,
         case.exclusions.iter().map(|exclusion| exclusion.person),
     );
-    let relatives = Grouping::new(
+    let relatives = Grouping::dense(
         people,
         case.relatives.iter().map(|relative| relative.person),
     );
@@ -263,7 +321,10 @@ pub fn reconcile(case: &Case, window: PeriodRange) -> Reconciliation {
         .iter()
         .map(|&stage| {
             let file = case.stage(stage).unwrap_or(&empty);
-            Grouping::new(people, file.records.iter().map(|record| record.person))
+            Grouping::new(
+                people,
+                file.iter().map(|(index, record)| (index, record.person)),
+            )
         })
         .collect();
 
@@ -293,12 +354,14 @@ pub fn reconcile(case: &Case, window: PeriodRange) -> Reconciliation {
         })
         .collect();
 
-    let mut lines = Vec::with_capacity(outputs.iter().map(|output| output.lines.len()).sum());
+    let mut lines = Ledger {
+        parts: Vec::with_capacity(outputs.len()),
+    };
     let mut findings = Vec::new();
     let mut shared_account_payouts = Vec::new();
     let mut money_in = [0i128; 3];
     for output in outputs {
-        lines.extend(output.lines);
+        lines.parts.push(output.lines);
         findings.extend(output.findings);
         shared_account_payouts.extend(output.shared_account_payouts);
         for stage in Stage::ALL {
@@ -315,8 +378,9 @@ pub fn reconcile(case: &Case, window: PeriodRange) -> Reconciliation {
             continue;
         };
         let (inside, outside, money) = file
-            .records
+            .chunks()
             .par_iter()
+            .flat_map_iter(|chunk| chunk.records.iter())
             .fold(
                 || (0u64, 0u64, 0i128),
                 |(inside, outside, money), record| {
@@ -382,7 +446,7 @@ fn shared_account_findings(
 ) -> Vec<Finding> {
     let case = context.case;
     let payouts = &case.payouts;
-    let account_of = |index: u32| payouts.text.get(payouts.records[index as usize].account);
+    let account_of = |index: u32| payouts.text(payouts.record(index).account);
     // Most accounts are paid to one person only: find the ones paid to
     // several with one hash pass, and sort only their payouts.
     let mut first_payee: rustc_hash::FxHashMap<&str, (PersonId, bool)> =
@@ -391,7 +455,7 @@ fn shared_account_findings(
     // candidate like the one before it, so the map sees few entries.
     let mut previous: Option<(&str, PersonId)> = None;
     for &index in &candidates {
-        let person = payouts.records[index as usize].person;
+        let person = payouts.record(index).person;
         let account = account_of(index);
         if previous == Some((account, person)) {
             continue;
@@ -419,11 +483,9 @@ fn shared_account_findings(
     });
     drop(first_payee);
     candidates.par_sort_by(|&a, &b| {
-        account_of(a).cmp(account_of(b)).then_with(|| {
-            payouts.records[a as usize]
-                .line
-                .cmp(&payouts.records[b as usize].line)
-        })
+        account_of(a)
+            .cmp(account_of(b))
+            .then_with(|| payouts.record(a).line.cmp(&payouts.record(b).line))
     });
     let households = |person: PersonId| -> Vec<&str> {
         let mut households: Vec<&str> = enrolments
@@ -440,7 +502,7 @@ fn shared_account_findings(
     for group in candidates.chunk_by(|&a, &b| account_of(a) == account_of(b)) {
         let mut persons: Vec<PersonId> = group
             .iter()
-            .map(|&index| payouts.records[index as usize].person)
+            .map(|&index| payouts.record(index).person)
             .collect();
         persons.sort_unstable();
         persons.dedup();
@@ -461,7 +523,7 @@ fn shared_account_findings(
         finding.amount = Some(
             group
                 .iter()
-                .map(|&index| payouts.records[index as usize].amount)
+                .map(|&index| payouts.record(index).amount)
                 .sum(),
         );
         let ids: Vec<&str> = persons
@@ -477,7 +539,7 @@ fn shared_account_findings(
         );
         let mut sources: Vec<Source> = group
             .iter()
-            .map(|&index| Source::new(FileKind::Payouts, payouts.records[index as usize].line))
+            .map(|&index| Source::new(FileKind::Payouts, payouts.record(index).line))
             .collect();
         finding.sources = sources_text(&mut sources);
         findings.push(finding);

@@ -351,7 +351,7 @@ impl<'a> Run<'a> {
         let mut ranges: Vec<&StageRecord> = Vec::new();
         for record in records
             .iter()
-            .map(|&index| &file.records[index as usize])
+            .map(|&index| file.record(index))
             .filter(counted)
         {
             money_in += record.amount;
@@ -370,7 +370,7 @@ impl<'a> Run<'a> {
         ranges.sort_by(|a, b| {
             (a.date.is_none(), a.date)
                 .cmp(&(b.date.is_none(), b.date))
-                .then_with(|| file.text.get(a.record_id).cmp(file.text.get(b.record_id)))
+                .then_with(|| file.text(a.record_id).cmp(file.text(b.record_id)))
         });
         for record in ranges {
             let months: Vec<Period> = record.periods.months().collect();
@@ -568,7 +568,6 @@ impl<'a> Run<'a> {
                 figures,
                 status: LineStatus::Ok,
                 label: self.label(program, period, Some(basis)),
-                outcome_amount: Money::ZERO,
             };
 
             // Line outcome: at most one, in SPEC §5 order.
@@ -604,7 +603,6 @@ impl<'a> Run<'a> {
             match outcome {
                 Some((code, status, amount)) => {
                     line.status = status;
-                    line.outcome_amount = amount.unwrap_or(Money::ZERO);
                     let mut finding = self.line_finding(code, program, period, state, figures);
                     finding.amount = amount;
                     if let (Code::MissingPayment | Code::Shortfall, Some(expected)) =
@@ -689,11 +687,11 @@ impl<'a> Run<'a> {
     where
         'a: 'r,
     {
-        let payouts = &self.context.case.payouts.records;
+        let payouts = &self.context.case.payouts;
         let window = self.context.window;
         records
             .iter()
-            .map(move |&index| (index, &payouts[index as usize]))
+            .map(move |&index| (index, payouts.record(index)))
             .filter(move |(_, record)| record.is_paid() && window.contains_range(record.periods))
     }
 
@@ -741,7 +739,7 @@ impl<'a> Run<'a> {
             finding.sources = sources_text(&mut sources);
             let ids: Vec<&str> = group
                 .iter()
-                .map(|record| self.context.case.payouts.text.get(record.record_id))
+                .map(|record| self.context.case.payouts.text(record.record_id))
                 .collect();
             finding.detail = format!("{} payouts of {amount}: {}", group.len(), ids.join(", "));
             output.findings.push(finding);
@@ -764,7 +762,7 @@ impl<'a> Run<'a> {
     /// candidates.
     fn check_payouts(&self, records: &[u32], output: &mut PersonOutput) {
         let case = self.context.case;
-        let text = &case.payouts.text;
+        let payouts = &case.payouts;
         for (index, record) in self.in_window_paid(records) {
             let label = self.label(record.program, record.periods.first, None);
             let source = Source::new(FileKind::Payouts, record.line);
@@ -820,7 +818,7 @@ impl<'a> Run<'a> {
                 finding.sources = sources_text(&mut sources);
             };
 
-            let account = text.get(record.account);
+            let account = payouts.text(record.account);
             if !account.is_empty() {
                 output.shared_account_payouts.push(index);
                 let registered: Vec<&str> = covering
@@ -841,7 +839,7 @@ impl<'a> Run<'a> {
                 }
             }
 
-            let name = without_whitespace(text.get(record.name));
+            let name = without_whitespace(payouts.text(record.name));
             if !name.is_empty()
                 && !covering.is_empty()
                 && covering
@@ -855,7 +853,7 @@ impl<'a> Run<'a> {
                     .collect();
                 finding.detail = format!(
                     "bank name {:?}; roster: {}",
-                    text.get(record.name),
+                    payouts.text(record.name),
                     roster_names.join(", ")
                 );
                 evidence(&mut finding);

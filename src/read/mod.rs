@@ -116,7 +116,7 @@ enum Parsed {
     Roster(FileOutcome<Vec<crate::case::Enrolment>>),
     Standards(FileOutcome<Vec<crate::case::StandardRow>>),
     /// One outcome per chunk of the file, in file order.
-    Stage(Stage, Vec<FileOutcome<crate::case::StageFile>>),
+    Stage(Stage, Vec<FileOutcome<crate::case::StageChunk>>),
     Exclusions(FileOutcome<Vec<crate::case::Exclusion>>),
     Relatives(FileOutcome<Vec<crate::case::Relative>>),
     Policy(crate::case::Policy, FileReport),
@@ -189,24 +189,24 @@ fn parse_file(
 ) -> Result<Parsed, FatalError> {
     Ok(match kind {
         FileKind::Roster => {
-            let outcome = roster::read(&file)?;
+            let outcome = roster::read(file)?;
             options.report(file.bytes().len(), outcome.report.rows);
             Parsed::Roster(outcome)
         }
-        FileKind::Standards => Parsed::Standards(standards::read(&file)?),
+        FileKind::Standards => Parsed::Standards(standards::read(file)?),
         FileKind::Payouts => {
-            Parsed::Stage(Stage::Payout, stages::read(&file, Stage::Payout, options)?)
+            Parsed::Stage(Stage::Payout, stages::read(file, Stage::Payout, options)?)
         }
         FileKind::Allocations => Parsed::Stage(
             Stage::Allocation,
-            stages::read(&file, Stage::Allocation, options)?,
+            stages::read(file, Stage::Allocation, options)?,
         ),
         FileKind::Transfers => Parsed::Stage(
             Stage::Transfer,
-            stages::read(&file, Stage::Transfer, options)?,
+            stages::read(file, Stage::Transfer, options)?,
         ),
-        FileKind::Exclusions => Parsed::Exclusions(registers::read_exclusions(&file)?),
-        FileKind::Relatives => Parsed::Relatives(registers::read_relatives(&file)?),
+        FileKind::Exclusions => Parsed::Exclusions(registers::read_exclusions(file)?),
+        FileKind::Relatives => Parsed::Relatives(registers::read_relatives(file)?),
         FileKind::Policy => unreachable!("policy.toml is handled above"),
     })
 }
@@ -308,7 +308,7 @@ pub fn read_case_with(folder: &Path, options: &ReadOptions) -> Result<Case, Fata
     let mut roster = None;
     let mut exclusions = None;
     let mut relatives = None;
-    let mut stage_chunks: Vec<(Stage, Vec<(usize, crate::case::StageFile)>)> = Vec::new();
+    let mut stage_chunks: Vec<(Stage, Vec<(usize, crate::case::StageChunk)>)> = Vec::new();
     let mut policy_report = None;
     for item in parsed {
         match item {
@@ -356,7 +356,7 @@ pub fn read_case_with(folder: &Path, options: &ReadOptions) -> Result<Case, Fata
     let joined: Vec<(Stage, crate::case::StageFile, Vec<DuplicateRecord>)> = stage_chunks
         .into_par_iter()
         .map(|(stage, chunks)| {
-            let chunks: Vec<crate::case::StageFile> = chunks
+            let chunks: Vec<crate::case::StageChunk> = chunks
                 .into_par_iter()
                 .map(|(index, mut chunk)| {
                     let map = &maps[index];
@@ -366,7 +366,8 @@ pub fn read_case_with(folder: &Path, options: &ReadOptions) -> Result<Case, Fata
                     chunk
                 })
                 .collect();
-            let mut file = stages::concatenate(chunks)?;
+            let mut file = crate::case::StageFile::from_chunks(chunks)
+                .expect("chunks are numbered in order and sized to fit");
             let duplicates = stages::deduplicate(&mut file, stages::file_kind(stage));
             Ok((stage, file, duplicates))
         })

@@ -4,7 +4,10 @@ use rustc_hash::FxHashMap;
 
 use super::table::{optional, required, BadRecord, Column, LoadedFile, Problems, Row};
 use super::FileOutcome;
-use crate::case::{DuplicateRecord, PersonId, StageFile, StageRecord, TextArena};
+use crate::case::{
+    DuplicateRecord, PersonId, StageChunk, StageFile, StageRecord, TextArena, CHUNK_INDEX_BITS,
+    MAX_CHUNKS, MAX_CHUNK_RECORDS,
+};
 use crate::domain::{Date, FileKind, PeriodRange, Program, Stage, Status};
 use crate::error::FatalError;
 
@@ -69,26 +72,41 @@ pub fn file_kind(stage: Stage) -> FileKind {
 }
 
 /// Reads a stage file in chunks, in parallel. Each chunk interns its own
-/// people and keeps its own text; [`concatenate`] joins them once persons
-/// are global. Repeated record ids are found afterwards by [`deduplicate`].
+/// people and keeps its own records and text; the chunks are never joined
+/// (see [`StageFile`]). Repeated record ids are found afterwards by
+/// [`deduplicate`], once persons are global.
 pub fn read(
     file: &LoadedFile,
     stage: Stage,
     options: &super::ReadOptions,
-) -> Result<Vec<FileOutcome<StageFile>>, FatalError> {
+) -> Result<Vec<FileOutcome<StageChunk>>, FatalError> {
     use rayon::prelude::*;
     let columns = columns(stage);
     let body = super::table::read_header(file, &columns)?;
+    // A chunk has fewer lines than MAX_CHUNK_RECORDS, so fewer records.
     let chunks = super::table::split_records(
         file.bytes(),
         body.start,
         body.first_line,
         options.chunk_bytes,
+        (MAX_CHUNK_RECORDS - 1) as u64,
     );
+    if chunks.len() > MAX_CHUNKS {
+        return Err(FatalError::Malformed {
+            file: file_kind(stage).file_name(),
+            line: 0,
+            message: format!(
+                "the file has more than {} lines; split the case by region",
+                MAX_CHUNKS * (MAX_CHUNK_RECORDS - 1)
+            ),
+        });
+    }
     chunks
         .par_iter()
-        .map(|chunk| {
-            let outcome = read_chunk(file, stage, &columns, &body.header, *chunk)?;
+        .enumerate()
+        .map(|(number, chunk)| {
+            let number = u16::try_from(number).expect("checked against MAX_CHUNKS above");
+            let outcome = read_chunk(file, stage, &columns, &body.header, *chunk, number)?;
             options.report(chunk.end - chunk.start, outcome.report.rows);
             Ok(outcome)
         })
@@ -101,13 +119,15 @@ fn read_chunk(
     columns: &[Column; 9],
     header: &super::table::Header,
     chunk: super::table::Chunk,
-) -> Result<FileOutcome<StageFile>, FatalError> {
+    number: u16,
+) -> Result<FileOutcome<StageChunk>, FatalError> {
     let kind = file_kind(stage);
     let mut outcome = FileOutcome::new(file);
     // About 90 bytes a row: reserve once rather than grow in the hot loop.
-    let mut records: Vec<StageRecord> = Vec::with_capacity((chunk.end - chunk.start) / 64);
-    let mut text = TextArena::default();
-    let mut arena_full = false;
+    let mut records: Vec<StageRecord> =
+        Vec::with_capacity(((chunk.end - chunk.start) / 64).min(MAX_CHUNK_RECORDS));
+    let mut text = TextArena::new(number);
+    let mut too_long = false;
     let rows = super::table::for_each_row_in(
         file,
         header,
@@ -130,84 +150,73 @@ fn read_chunk(
                     outcome.note_id(local, valid, row.line);
                     records.push(record);
                 }
-                Ok(None) => arena_full = true,
+                Ok(None) => too_long = true,
                 Err(detail) => outcome
                     .bad
                     .push(BadRecord::new(row, kind, Some(ID_NUMBER), detail)),
             }
         },
     )?;
-    if arena_full {
+    if too_long {
         return Err(FatalError::Malformed {
             file: kind.file_name(),
             line: chunk.first_line,
-            message: "the ids, names and accounts of this part of the file exceed 4 GiB".into(),
+            message: "a record id, name or account in this part of the file is longer than 64 KiB"
+                .into(),
         });
     }
     outcome.report.rows = rows;
     outcome.finish_counts();
-    Ok(outcome.with(StageFile { records, text }))
-}
-
-/// Joins chunk files (persons already global) in file order.
-pub fn concatenate(chunks: Vec<StageFile>) -> Result<StageFile, FatalError> {
-    let total: usize = chunks.iter().map(|chunk| chunk.records.len()).sum();
-    let text_bytes: usize = chunks.iter().map(|chunk| chunk.text.len_bytes()).sum();
-    let mut joined = StageFile {
-        records: Vec::with_capacity(total),
-        text: TextArena::with_capacity(text_bytes.min(crate::case::MAX_ARENA_BYTES)),
-    };
-    for chunk in chunks {
-        let offset = joined
-            .text
-            .append(chunk.text)
-            .ok_or_else(|| FatalError::Malformed {
-                file: "a stage file",
-                line: 0,
-                message: "its ids, names and accounts exceed 4 GiB; split the case by region"
-                    .into(),
-            })?;
-        joined
-            .records
-            .extend(chunk.records.into_iter().map(|mut record| {
-                record.record_id = record.record_id.shifted(offset);
-                record.name = record.name.shifted(offset);
-                record.account = record.account.shifted(offset);
-                record
-            }));
-    }
-    Ok(joined)
+    Ok(outcome.with(StageChunk { records, text }))
 }
 
 /// Keeps the first occurrence of each record id and returns the repeats
 /// (SPEC §5 DUPLICATE_RECORD: window or not; BAD rows claim no id).
 pub fn deduplicate(file: &mut StageFile, kind: FileKind) -> Vec<DuplicateRecord> {
     let mut duplicates = Vec::new();
-    let mut first_line: FxHashMap<&str, u32> = FxHashMap::default();
-    first_line.reserve(file.records.len());
-    let mut keep = vec![true; file.records.len()];
-    for (index, record) in file.records.iter().enumerate() {
-        let record_id = file.text.get(record.record_id);
-        if let Some(&first) = first_line.get(record_id) {
-            keep[index] = false;
-            duplicates.push(DuplicateRecord {
-                file: kind,
-                first_line: first,
-                repeat_line: record.line,
-                record_id: record_id.into(),
-                person: record.person,
-                program: record.program,
-                periods: Some(record.periods),
-            });
-        } else {
-            first_line.insert(record_id, record.line);
+    let mut repeats: Vec<u32> = Vec::new();
+    {
+        let mut first_line: FxHashMap<&str, u32> = FxHashMap::default();
+        first_line.reserve(file.len());
+        for (index, record) in file.iter() {
+            let record_id = file.text(record.record_id);
+            if let Some(&first) = first_line.get(record_id) {
+                repeats.push(index);
+                duplicates.push(DuplicateRecord {
+                    file: kind,
+                    first_line: first,
+                    repeat_line: record.line,
+                    record_id: record_id.into(),
+                    person: record.person,
+                    program: record.program,
+                    periods: Some(record.periods),
+                });
+            } else {
+                first_line.insert(record_id, record.line);
+            }
         }
     }
-    drop(first_line);
-    if !duplicates.is_empty() {
-        let mut keep = keep.into_iter();
-        file.records
-            .retain(|_| keep.next().expect("one flag per record"));
+    // Indices rise in file order, so the repeats of each chunk are a run.
+    for (number, chunk) in file.chunks_mut().iter_mut().enumerate() {
+        let base = (number as u32) << CHUNK_INDEX_BITS;
+        let mut place = 0u32;
+        let mut pending = repeats
+            .iter()
+            .filter(|&&index| index >> CHUNK_INDEX_BITS == number as u32)
+            .peekable();
+        if pending.peek().is_none() {
+            continue;
+        }
+        chunk.records.retain(|_| {
+            let index = base | place;
+            place += 1;
+            if pending.peek() == Some(&&index) {
+                pending.next();
+                false
+            } else {
+                true
+            }
+        });
     }
     duplicates
 }

@@ -374,7 +374,13 @@ pub struct Chunk {
 /// record boundaries, so each can be parsed on its own thread. A newline
 /// inside a quoted field is not a boundary; quotes are read as the CSV
 /// reader reads them (a quote opens a field only at its start).
-pub fn split_records(bytes: &[u8], start: usize, first_line: u64, target: usize) -> Vec<Chunk> {
+pub fn split_records(
+    bytes: &[u8],
+    start: usize,
+    first_line: u64,
+    target: usize,
+    max_lines: u64,
+) -> Vec<Chunk> {
     let target = target.max(1);
     let mut chunks = Vec::new();
     let mut chunk_start = start;
@@ -386,7 +392,8 @@ pub fn split_records(bytes: &[u8], start: usize, first_line: u64, target: usize)
         let at = position + found;
         if bytes[at] == b'\n' {
             line += 1;
-            if !in_quotes && at + 1 - chunk_start >= target && at + 1 < bytes.len() {
+            let full = at + 1 - chunk_start >= target || line - chunk_line >= max_lines;
+            if !in_quotes && full && at + 1 < bytes.len() {
                 chunks.push(Chunk {
                     start: chunk_start,
                     end: at + 1,
@@ -494,7 +501,7 @@ mod tests {
     #[test]
     fn chunks_end_at_record_boundaries_outside_quotes() {
         let text = b"a,b\n1,\"x\ny\"\n2,z\n3,\"q\"\"\n\"\n4,w\n";
-        let chunks = split_records(text, 4, 2, 1);
+        let chunks = split_records(text, 4, 2, 1, u64::MAX);
         let pieces: Vec<&[u8]> = chunks
             .iter()
             .map(|chunk| &text[chunk.start..chunk.end])
@@ -507,12 +514,14 @@ mod tests {
         assert_eq!(lines, [2, 4, 5, 7]);
         // A quote inside an unquoted field is a literal: it opens nothing.
         let literal = b"h\nab\"c\nd\n";
-        let chunks = split_records(literal, 2, 2, 1);
+        let chunks = split_records(literal, 2, 2, 1, u64::MAX);
         assert_eq!(chunks.len(), 2);
+        // A line limit splits too: at most two lines a chunk here.
+        assert_eq!(split_records(b"h\na\nb\nc\nd\n", 2, 2, 1 << 20, 2).len(), 2);
         // One big chunk when the target is large; an empty body is one empty chunk.
-        assert_eq!(split_records(text, 4, 2, 1 << 20).len(), 1);
+        assert_eq!(split_records(text, 4, 2, 1 << 20, u64::MAX).len(), 1);
         assert_eq!(
-            split_records(b"h\n", 2, 2, 8),
+            split_records(b"h\n", 2, 2, 8, u64::MAX),
             [Chunk {
                 start: 2,
                 end: 2,

@@ -12,31 +12,36 @@ use crate::engine::{Context, LedgerLine, LineStatus, Reconciliation};
 
 /// Rows rendered per parallel task, and per batch written.
 const ROWS_PER_TASK: usize = 8192;
-const ROWS_PER_BATCH: usize = 1 << 18;
+const TASKS_PER_BATCH: usize = 32;
 
-/// Renders `rows` in parallel batches, writing each batch in order.
-fn stream<T: Sync>(
+/// Renders the rows of `parts` (in order) in parallel batches, writing
+/// each batch in order.
+fn stream<'r, T: Sync + 'r>(
     out: &mut dyn Write,
     header: &str,
-    rows: &[T],
+    parts: impl IntoIterator<Item = &'r [T]>,
     render_row: impl Fn(&mut Vec<u8>, &T) + Sync,
 ) -> std::io::Result<()> {
     out.write_all(header.as_bytes())?;
     out.write_all(b"\n")?;
-    for batch in rows.chunks(ROWS_PER_BATCH) {
-        let parts: Vec<Vec<u8>> = batch
-            .par_chunks(ROWS_PER_TASK)
-            .map(|part| {
-                let mut buffer = Vec::with_capacity(part.len() * 112);
-                for row in part {
+    let pieces: Vec<&[T]> = parts
+        .into_iter()
+        .flat_map(|part| part.chunks(ROWS_PER_TASK))
+        .collect();
+    for batch in pieces.chunks(TASKS_PER_BATCH) {
+        let rendered: Vec<Vec<u8>> = batch
+            .par_iter()
+            .map(|piece| {
+                let mut buffer = Vec::with_capacity(piece.len() * 112);
+                for row in *piece {
                     render_row(&mut buffer, row);
                     buffer.push(b'\n');
                 }
                 buffer
             })
             .collect();
-        for part in parts {
-            out.write_all(&part)?;
+        for buffer in rendered {
+            out.write_all(&buffer)?;
         }
     }
     Ok(())
@@ -106,7 +111,7 @@ fn finding_row(out: &mut Vec<u8>, finding: &Finding) {
 }
 
 pub fn write_findings(out: &mut dyn Write, findings: &[Finding]) -> std::io::Result<()> {
-    stream(out, FINDINGS_HEADER, findings, finding_row)
+    stream(out, FINDINGS_HEADER, [findings], finding_row)
 }
 
 const LEDGER_HEADER: &str =
@@ -121,7 +126,7 @@ pub fn write_ledger(
     stream(
         out,
         LEDGER_HEADER,
-        &reconciliation.lines,
+        reconciliation.lines.parts().iter().map(Vec::as_slice),
         |out, line: &LedgerLine| {
             let (name, region) = context.label_text(line.label);
             let figures = line.figures;
@@ -173,7 +178,7 @@ impl Totals {
         self.allocated += fen(figures.allocated.unwrap_or_default());
         self.transferred += fen(figures.transferred.unwrap_or_default());
         self.paid += fen(figures.paid);
-        let amount = fen(line.outcome_amount);
+        let amount = fen(line.outcome_amount());
         match line.status {
             LineStatus::Missing | LineStatus::Shortfall => self.shortfall += amount,
             LineStatus::Over => self.overpaid += amount,
@@ -217,7 +222,8 @@ pub fn write_summary(
 ) -> std::io::Result<()> {
     let groups: FxHashMap<SummaryKey, Totals> = reconciliation
         .lines
-        .par_chunks(ROWS_PER_TASK)
+        .parts()
+        .par_iter()
         .map(|part| {
             let mut groups: FxHashMap<SummaryKey, Totals> = FxHashMap::default();
             for line in part {
