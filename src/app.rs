@@ -7,6 +7,8 @@ use crate::error::FatalError;
 
 /// What a finished run reports back to the CLI.
 pub struct RunSummary {
+    /// The case as read, returned so the caller decides when to free it.
+    pub case: crate::case::Case,
     pub reconciliation: Reconciliation,
     /// 0, or 1 when `--fail-on` found a finding that severe.
     pub exit_code: u8,
@@ -41,6 +43,7 @@ pub fn run(config: &RunConfig) -> Result<RunSummary, FatalError> {
                 .any(|finding| finding.code.severity() >= threshold)
         });
         Ok(RunSummary {
+            case,
             reconciliation,
             exit_code: u8::from(failed),
         })

@@ -21,7 +21,11 @@ fn main() -> ExitCode {
             match outcome {
                 Ok((config, summary)) => {
                     println!("{}", duizhang::app::describe(&config, &summary));
-                    ExitCode::from(summary.exit_code)
+                    let code = ExitCode::from(summary.exit_code);
+                    // The process ends here: freeing millions of lines one by
+                    // one would only delay the exit.
+                    std::mem::forget(summary);
+                    code
                 }
                 Err(error) => fail(&error),
             }

@@ -448,40 +448,56 @@ fn shared_account_findings(
     let payouts = &case.payouts;
     let account_of = |index: u32| payouts.text(payouts.record(index).account);
     // Most accounts are paid to one person only: find the ones paid to
-    // several with one hash pass, and sort only their payouts.
-    let mut first_payee: rustc_hash::FxHashMap<&str, (PersonId, bool)> =
-        rustc_hash::FxHashMap::default();
-    // Candidates come person by person, mostly one account each: skip a
-    // candidate like the one before it, so the map sees few entries.
-    let mut previous: Option<(&str, PersonId)> = None;
-    for &index in &candidates {
-        let person = payouts.record(index).person;
-        let account = account_of(index);
-        if previous == Some((account, person)) {
-            continue;
-        }
-        previous = Some((account, person));
-        let entry = first_payee.entry(account).or_insert((person, false));
-        if entry.0 != person {
-            entry.1 = true;
-        }
-    }
+    // several with a hash pass (in parallel pieces, merged), and sort only
+    // their payouts. Candidates come person by person, mostly one account
+    // each: a candidate like the one before it is skipped, so the maps see
+    // few entries.
+    type Payees<'t> = rustc_hash::FxHashMap<&'t str, (PersonId, bool)>;
+    let first_payee: Payees<'_> = candidates
+        .par_chunks(1 << 16)
+        .map(|piece| {
+            let mut payees = Payees::default();
+            let mut previous: Option<(&str, PersonId)> = None;
+            for &index in piece {
+                let person = payouts.record(index).person;
+                let account = account_of(index);
+                if previous == Some((account, person)) {
+                    continue;
+                }
+                previous = Some((account, person));
+                let entry = payees.entry(account).or_insert((person, false));
+                entry.1 |= entry.0 != person;
+            }
+            payees
+        })
+        .reduce(Payees::default, |left, right| {
+            if left.len() < right.len() {
+                merge_payees(right, left)
+            } else {
+                merge_payees(left, right)
+            }
+        });
     if !first_payee.values().any(|(_, shared)| *shared) {
         return Vec::new();
     }
-    let mut previous: Option<(&str, bool)> = None;
-    candidates.retain(|&index| {
-        let account = account_of(index);
-        match previous {
-            Some((same, shared)) if same == account => shared,
-            _ => {
-                let shared = first_payee[account].1;
-                previous = Some((account, shared));
-                shared
-            }
-        }
-    });
-    drop(first_payee);
+    let first_payee = &first_payee;
+    candidates = candidates
+        .par_chunks(1 << 16)
+        .flat_map_iter(|piece| {
+            let mut previous: Option<(&str, bool)> = None;
+            piece.iter().copied().filter(move |&index| {
+                let account = account_of(index);
+                match previous {
+                    Some((same, shared)) if same == account => shared,
+                    _ => {
+                        let shared = first_payee[account].1;
+                        previous = Some((account, shared));
+                        shared
+                    }
+                }
+            })
+        })
+        .collect();
     candidates.par_sort_by(|&a, &b| {
         account_of(a)
             .cmp(account_of(b))
@@ -545,6 +561,18 @@ fn shared_account_findings(
         findings.push(finding);
     }
     findings
+}
+
+/// Merges `small` into `large` (SHARED_ACCOUNT's account → first payee map).
+fn merge_payees<'t>(
+    mut large: rustc_hash::FxHashMap<&'t str, (PersonId, bool)>,
+    small: rustc_hash::FxHashMap<&'t str, (PersonId, bool)>,
+) -> rustc_hash::FxHashMap<&'t str, (PersonId, bool)> {
+    for (account, (person, shared)) in small {
+        let entry = large.entry(account).or_insert((person, shared));
+        entry.1 |= shared || entry.0 != person;
+    }
+    large
 }
 
 /// BAD_RECORD, DUPLICATE_RECORD and INVALID_ID_NUMBER, found while reading.
