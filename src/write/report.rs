@@ -60,92 +60,150 @@ struct Totals {
     paid: String,
 }
 
-pub fn run_json(case: &Case, reconciliation: &Reconciliation) -> Vec<u8> {
-    let stage_of = |kind: FileKind| match kind {
-        FileKind::Allocations => Some(Stage::Allocation),
-        FileKind::Transfers => Some(Stage::Transfer),
-        FileKind::Payouts => Some(Stage::Payout),
-        _ => None,
-    };
-    let files = case
-        .files
-        .iter()
-        .map(|(kind, report)| {
-            let stage = stage_of(*kind);
-            let entry = FileEntry {
-                rows: report.rows,
-                sha256: &report.sha256,
-                encoding: report.encoding,
-                bad_records: report.bad,
-                duplicate_records: report.duplicate,
-                outside_window: stage.map(|stage| reconciliation.outside_window[stage.index()]),
-                inside_window: stage.map(|stage| reconciliation.inside_window[stage.index()]),
-            };
-            // Every data row is accounted for: bad, repeated, or read.
-            if let Some(stage) = stage {
-                assert_eq!(
-                    report.rows,
-                    report.bad
-                        + report.duplicate
-                        + reconciliation.outside_window[stage.index()]
-                        + reconciliation.inside_window[stage.index()],
-                    "{}: rows must equal bad + duplicate + outside + inside the window",
-                    kind.file_name()
-                );
-            }
-            (kind.file_name(), entry)
-        })
-        .collect();
-    let sum = |pick: fn(&crate::domain::LineFigures) -> Option<crate::domain::Money>| -> i128 {
-        reconciliation
-            .lines
-            .iter()
-            .filter_map(|line| pick(&line.figures))
-            .map(|amount| i128::from(amount.fen()))
-            .sum()
-    };
-    let mut findings_by_code: BTreeMap<&'static str, usize> =
-        Code::ALL.iter().map(|code| (code.name(), 0)).collect();
-    for finding in &reconciliation.findings {
-        *findings_by_code
-            .get_mut(finding.code.name())
-            .expect("every code is listed") += 1;
+/// What run.json reports, gathered from one or more reconciled parts of a
+/// case (partitions of persons) and rendered once.
+#[derive(Clone, Debug)]
+pub struct RunStats {
+    window: crate::domain::PeriodRange,
+    policy: crate::case::Policy,
+    given: [bool; 3],
+    files: BTreeMap<FileKind, crate::case::FileReport>,
+    outside_window: [u64; 3],
+    inside_window: [u64; 3],
+    /// Σ E (known), Σ A, Σ T, Σ P in fen.
+    money: [i128; 4],
+    ledger_lines: usize,
+}
+
+impl RunStats {
+    pub fn new(case: &Case, reconciliation: &Reconciliation) -> RunStats {
+        RunStats {
+            window: reconciliation.window,
+            policy: case.policy.clone(),
+            given: reconciliation.given,
+            files: BTreeMap::new(),
+            outside_window: [0; 3],
+            inside_window: [0; 3],
+            money: [0; 4],
+            ledger_lines: 0,
+        }
     }
-    let window = reconciliation.window;
-    let report = RunReport {
-        tool: "duizhang",
-        version: env!("CARGO_PKG_VERSION"),
-        window: Window {
-            from: window.first.to_string(),
-            to: window.last.to_string(),
-            months: window.last.index() - window.first.index() + 1,
-        },
-        policy: Policy {
-            payment_deadline_day: case.policy.payment_deadline_day,
-            rounding: case.policy.rounding.name(),
-            tolerance: case.policy.tolerance.to_string(),
-            exclusive: case
-                .policy
-                .exclusive
-                .iter()
-                .map(|group| group.iter().map(|program| program.name()).collect())
-                .collect(),
-        },
-        files,
-        skipped_outside_window: reconciliation.outside_window.iter().sum(),
-        totals: Totals {
-            ledger_lines: reconciliation.lines.len(),
-            expected: format_fen_total(sum(|figures| figures.expected)),
-            allocated: reconciliation.given[0]
-                .then(|| format_fen_total(sum(|figures| figures.allocated))),
-            transferred: reconciliation.given[1]
-                .then(|| format_fen_total(sum(|figures| figures.transferred))),
-            paid: format_fen_total(sum(|figures| Some(figures.paid))),
-        },
-        findings_total: reconciliation.findings.len(),
-        findings_by_code,
-    };
-    let mut bytes = serde_json::to_vec_pretty(&report).expect("run.json serialises");
-    bytes.push(b'\n');
-    bytes
+
+    /// Adds one part: its files' counts and its ledger's totals.
+    pub fn add(&mut self, case: &Case, reconciliation: &Reconciliation) {
+        for (kind, report) in &case.files {
+            let entry = self
+                .files
+                .entry(*kind)
+                .or_insert_with(|| crate::case::FileReport {
+                    sha256: report.sha256.clone(),
+                    encoding: report.encoding,
+                    ..crate::case::FileReport::default()
+                });
+            entry.rows += report.rows;
+            entry.bad += report.bad;
+            entry.duplicate += report.duplicate;
+        }
+        for stage in Stage::ALL {
+            self.outside_window[stage.index()] += reconciliation.outside_window[stage.index()];
+            self.inside_window[stage.index()] += reconciliation.inside_window[stage.index()];
+        }
+        let fen = |amount: Option<crate::domain::Money>| {
+            amount.map_or(0, |amount| i128::from(amount.fen()))
+        };
+        for line in reconciliation.lines.iter() {
+            let figures = line.figures;
+            self.money[0] += fen(figures.expected);
+            self.money[1] += fen(figures.allocated);
+            self.money[2] += fen(figures.transferred);
+            self.money[3] += fen(Some(figures.paid));
+        }
+        self.ledger_lines += reconciliation.lines.len();
+    }
+
+    pub fn render(&self, findings: &[crate::domain::Finding]) -> Vec<u8> {
+        let stage_of = |kind: FileKind| match kind {
+            FileKind::Allocations => Some(Stage::Allocation),
+            FileKind::Transfers => Some(Stage::Transfer),
+            FileKind::Payouts => Some(Stage::Payout),
+            _ => None,
+        };
+        let files = self
+            .files
+            .iter()
+            .map(|(kind, report)| {
+                let stage = stage_of(*kind);
+                let entry = FileEntry {
+                    rows: report.rows,
+                    sha256: &report.sha256,
+                    encoding: report.encoding,
+                    bad_records: report.bad,
+                    duplicate_records: report.duplicate,
+                    outside_window: stage.map(|stage| self.outside_window[stage.index()]),
+                    inside_window: stage.map(|stage| self.inside_window[stage.index()]),
+                };
+                // Every data row is accounted for: bad, repeated, or read.
+                if let Some(stage) = stage {
+                    assert_eq!(
+                        report.rows,
+                        report.bad
+                            + report.duplicate
+                            + self.outside_window[stage.index()]
+                            + self.inside_window[stage.index()],
+                        "{}: rows must equal bad + duplicate + outside + inside the window",
+                        kind.file_name()
+                    );
+                }
+                (kind.file_name(), entry)
+            })
+            .collect();
+        let mut findings_by_code: BTreeMap<&'static str, usize> =
+            Code::ALL.iter().map(|code| (code.name(), 0)).collect();
+        for finding in findings {
+            *findings_by_code
+                .get_mut(finding.code.name())
+                .expect("every code is listed") += 1;
+        }
+        let window = self.window;
+        let report = RunReport {
+            tool: "duizhang",
+            version: env!("CARGO_PKG_VERSION"),
+            window: Window {
+                from: window.first.to_string(),
+                to: window.last.to_string(),
+                months: window.last.index() - window.first.index() + 1,
+            },
+            policy: Policy {
+                payment_deadline_day: self.policy.payment_deadline_day,
+                rounding: self.policy.rounding.name(),
+                tolerance: self.policy.tolerance.to_string(),
+                exclusive: self
+                    .policy
+                    .exclusive
+                    .iter()
+                    .map(|group| group.iter().map(|program| program.name()).collect())
+                    .collect(),
+            },
+            files,
+            skipped_outside_window: self.outside_window.iter().sum(),
+            totals: Totals {
+                ledger_lines: self.ledger_lines,
+                expected: format_fen_total(self.money[0]),
+                allocated: self.given[0].then(|| format_fen_total(self.money[1])),
+                transferred: self.given[1].then(|| format_fen_total(self.money[2])),
+                paid: format_fen_total(self.money[3]),
+            },
+            findings_total: findings.len(),
+            findings_by_code,
+        };
+        let mut bytes = serde_json::to_vec_pretty(&report).expect("run.json serialises");
+        bytes.push(b'\n');
+        bytes
+    }
+}
+
+pub fn run_json(case: &Case, reconciliation: &Reconciliation) -> Vec<u8> {
+    let mut stats = RunStats::new(case, reconciliation);
+    stats.add(case, reconciliation);
+    stats.render(&reconciliation.findings)
 }

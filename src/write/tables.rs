@@ -18,12 +18,14 @@ const TASKS_PER_BATCH: usize = 32;
 /// each batch in order.
 fn stream<'r, T: Sync + 'r>(
     out: &mut dyn Write,
-    header: &str,
+    header: Option<&str>,
     parts: impl IntoIterator<Item = &'r [T]>,
     render_row: impl Fn(&mut Vec<u8>, &T) + Sync,
 ) -> std::io::Result<()> {
-    out.write_all(header.as_bytes())?;
-    out.write_all(b"\n")?;
+    if let Some(header) = header {
+        out.write_all(header.as_bytes())?;
+        out.write_all(b"\n")?;
+    }
     let pieces: Vec<&[T]> = parts
         .into_iter()
         .flat_map(|part| part.chunks(ROWS_PER_TASK))
@@ -111,13 +113,28 @@ fn finding_row(out: &mut Vec<u8>, finding: &Finding) {
 }
 
 pub fn write_findings(out: &mut dyn Write, findings: &[Finding]) -> std::io::Result<()> {
-    stream(out, FINDINGS_HEADER, [findings], finding_row)
+    stream(out, Some(FINDINGS_HEADER), [findings], finding_row)
 }
 
 const LEDGER_HEADER: &str =
     "id_number,name,region,program,period,expected,allocated,transferred,paid,status";
 
+pub fn write_ledger_header(out: &mut dyn Write) -> std::io::Result<()> {
+    out.write_all(LEDGER_HEADER.as_bytes())?;
+    out.write_all(b"\n")
+}
+
 pub fn write_ledger(
+    out: &mut dyn Write,
+    context: &Context<'_>,
+    reconciliation: &Reconciliation,
+) -> std::io::Result<()> {
+    write_ledger_header(out)?;
+    write_ledger_rows(out, context, reconciliation)
+}
+
+/// The ledger rows of one part, without the header.
+pub fn write_ledger_rows(
     out: &mut dyn Write,
     context: &Context<'_>,
     reconciliation: &Reconciliation,
@@ -125,7 +142,7 @@ pub fn write_ledger(
     let people = &context.case.people;
     stream(
         out,
-        LEDGER_HEADER,
+        None,
         reconciliation.lines.parts().iter().map(Vec::as_slice),
         |out, line: &LedgerLine| {
             let (name, region) = context.label_text(line.label);
@@ -153,8 +170,9 @@ pub fn write_ledger(
     )
 }
 
-#[derive(Clone, Copy, Default)]
-struct Totals {
+/// Totals of one summary.csv row.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Totals {
     lines: u64,
     expected: i128,
     allocated: i128,
@@ -215,11 +233,15 @@ fn rate(numerator: i128, denominator: i128) -> String {
 /// the empty region (`None`) first, so sorting keys sorts the rows.
 type SummaryKey = (Option<u32>, Program, Period);
 
-pub fn write_summary(
-    out: &mut dyn Write,
-    context: &Context<'_>,
+/// (region, program, period) of a summary.csv row.
+pub type SummaryRow<'c> = (&'c str, Program, Period);
+
+/// summary.csv's rows of one reconciled part: (region, program, period)
+/// and totals, in no particular order.
+pub fn summary_groups<'c>(
+    context: &Context<'c>,
     reconciliation: &Reconciliation,
-) -> std::io::Result<()> {
+) -> Vec<(SummaryRow<'c>, Totals)> {
     let groups: FxHashMap<SummaryKey, Totals> = reconciliation
         .lines
         .parts()
@@ -238,13 +260,37 @@ pub fn write_summary(
             }
             left
         });
-    let mut groups: Vec<(SummaryKey, Totals)> = groups.into_iter().collect();
-    groups.sort_unstable_by_key(|(key, _)| *key);
-    let given = reconciliation.given;
+    groups
+        .into_iter()
+        .map(|((region, program, period), totals)| {
+            ((context.region_text(region), program, period), totals)
+        })
+        .collect()
+}
+
+/// Adds `groups` into `into`, keyed by region text.
+pub fn merge_summary(
+    into: &mut FxHashMap<(Box<str>, Program, Period), Totals>,
+    groups: Vec<(SummaryRow<'_>, Totals)>,
+) {
+    for ((region, program, period), totals) in groups {
+        into.entry((region.into(), program, period))
+            .or_default()
+            .merge(&totals);
+    }
+}
+
+/// Renders summary.csv from totals keyed by (region, program, period).
+pub fn render_summary(
+    groups: &FxHashMap<(Box<str>, Program, Period), Totals>,
+    given: [bool; 3],
+) -> Vec<u8> {
+    let mut rows: Vec<(&(Box<str>, Program, Period), &Totals)> = groups.iter().collect();
+    rows.sort_unstable_by(|a, b| a.0.cmp(b.0));
     let mut buffer = Vec::new();
     buffer.extend_from_slice(b"region,program,period,lines,expected,allocated,transferred,paid,shortfall,overpaid,improper,delivery_rate\n");
-    for ((region, program, period), totals) in &groups {
-        render::field(&mut buffer, context.region_text(*region));
+    for ((region, program, period), totals) in rows {
+        render::field(&mut buffer, region);
         buffer.push(b',');
         buffer.extend_from_slice(program.name().as_bytes());
         buffer.push(b',');
@@ -273,7 +319,17 @@ pub fn write_summary(
         buffer.extend_from_slice(rate(totals.delivered, totals.expected).as_bytes());
         buffer.push(b'\n');
     }
-    out.write_all(&buffer)
+    buffer
+}
+
+pub fn write_summary(
+    out: &mut dyn Write,
+    context: &Context<'_>,
+    reconciliation: &Reconciliation,
+) -> std::io::Result<()> {
+    let mut groups = FxHashMap::default();
+    merge_summary(&mut groups, summary_groups(context, reconciliation));
+    out.write_all(&render_summary(&groups, reconciliation.given))
 }
 
 fn in_memory(write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Vec<u8> {
