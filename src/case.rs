@@ -161,6 +161,18 @@ impl TextArena {
         self.push(&compact)
     }
 
+    pub fn shrink_to_fit(&mut self) {
+        self.text.shrink_to_fit();
+    }
+
+    /// The text of a reference into this arena.
+    pub fn text_of(&self, text: TextRef) -> &str {
+        if text.length == 0 {
+            return "";
+        }
+        self.get(text)
+    }
+
     fn get(&self, text: TextRef) -> &str {
         &self.text[text.start as usize..text.start as usize + usize::from(text.length)]
     }

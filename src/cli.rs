@@ -88,6 +88,74 @@ impl GenerateArgs {
     }
 }
 
+/// `4G`, `512M`, `64K`, `1.5G`, or a number of bytes; binary units.
+pub fn parse_size(text: &str) -> Option<u64> {
+    let text = text.trim();
+    let upper = text.to_ascii_uppercase();
+    let trimmed = upper.strip_suffix('B').unwrap_or(&upper);
+    let (number, unit): (&str, u64) = match trimmed.chars().last()? {
+        'K' => (&trimmed[..trimmed.len() - 1], 1 << 10),
+        'M' => (&trimmed[..trimmed.len() - 1], 1 << 20),
+        'G' => (&trimmed[..trimmed.len() - 1], 1 << 30),
+        'T' => (&trimmed[..trimmed.len() - 1], 1 << 40),
+        _ => (trimmed, 1),
+    };
+    let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
+    if whole.is_empty()
+        || !whole.bytes().all(|byte| byte.is_ascii_digit())
+        || !fraction.bytes().all(|byte| byte.is_ascii_digit())
+        || fraction.len() > 3
+    {
+        return None;
+    }
+    let whole: u64 = whole.parse().ok()?;
+    let thousandths: u64 = format!("{fraction:0<3}").parse().ok()?;
+    let bytes = whole
+        .checked_mul(unit)?
+        .checked_add(thousandths.checked_mul(unit)? / 1000)?;
+    (bytes > 0).then_some(bytes)
+}
+
+/// Three quarters of the machine's memory (from /proc/meminfo), or 8 GiB
+/// where that cannot be read.
+pub fn default_memory_limit() -> u64 {
+    let total = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|text| {
+            text.lines()
+                .find_map(|line| line.strip_prefix("MemTotal:"))
+                .and_then(|rest| {
+                    rest.trim()
+                        .trim_end_matches("kB")
+                        .trim()
+                        .parse::<u64>()
+                        .ok()
+                })
+                .map(|kilobytes| kilobytes * 1024)
+        });
+    total.map_or(8 << 30, |bytes| bytes / 4 * 3)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("4G"), Some(4 << 30));
+        assert_eq!(parse_size("512m"), Some(512 << 20));
+        assert_eq!(parse_size("1.5GB"), Some(3 << 29));
+        assert_eq!(parse_size("20000000"), Some(20_000_000));
+        assert_eq!(parse_size("1M"), Some(1 << 20));
+        assert_eq!(parse_size("0"), None);
+        assert_eq!(parse_size("lots"), None);
+        assert_eq!(parse_size(""), None);
+        assert_eq!(parse_rate("0.05"), Some(50));
+        assert_eq!(parse_rate("1"), Some(1000));
+        assert_eq!(parse_rate("1.5"), None);
+    }
+}
+
 /// `0.05` → 50 (per mille); at most three decimals, at most 1.
 fn parse_rate(text: &str) -> Option<u32> {
     let (whole, fraction) = text.trim().split_once('.').unwrap_or((text.trim(), ""));
@@ -137,6 +205,13 @@ pub struct ReconcileArgs {
     #[arg(long, value_enum, value_name = "SEVERITY")]
     pub fail_on: Option<FailOn>,
 
+    /// Memory the run may use, e.g. 4G or 512M (default: three quarters of
+    /// this machine's memory). A case that needs more is reconciled in
+    /// partitions of persons, reading the files again for each; the
+    /// outputs are the same byte for byte.
+    #[arg(long, value_name = "SIZE")]
+    pub memory_limit: Option<String>,
+
     /// No progress bar (it is shown only when stderr is a terminal anyway).
     #[arg(long)]
     pub quiet: bool,
@@ -162,6 +237,7 @@ pub struct RunConfig {
     pub to: Option<Period>,
     pub threads: Option<usize>,
     pub fail_on: Option<Severity>,
+    pub memory_limit_bytes: u64,
     pub quiet: bool,
     pub timings: bool,
 }
@@ -204,6 +280,14 @@ impl ReconcileArgs {
             from,
             to,
             threads: self.threads,
+            memory_limit_bytes: match &self.memory_limit {
+                Some(text) => parse_size(text).ok_or_else(|| {
+                    FatalError::BadArgument(format!(
+                        "--memory-limit {text:?}: expected a size such as 4G, 512M or 1500000000 (bytes)"
+                    ))
+                })?,
+                None => default_memory_limit(),
+            },
             quiet: self.quiet,
             timings: self.timings,
             fail_on: self.fail_on.map(|level| match level {

@@ -22,9 +22,10 @@ fn main() -> ExitCode {
                 Ok((config, summary)) => {
                     println!("{}", duizhang::app::describe(&config, &summary));
                     let code = ExitCode::from(summary.exit_code);
-                    // The process ends here: freeing millions of lines one by
-                    // one would only delay the exit.
-                    std::mem::forget(summary);
+                    // The process ends here: freeing millions of records one
+                    // by one would only delay the exit.
+                    std::mem::forget(summary.case);
+                    std::mem::forget(summary.findings);
                     code
                 }
                 Err(error) => fail(&error),

@@ -188,7 +188,7 @@ fn outputs_with(
     pool.install(|| {
         let options = duizhang::read::ReadOptions {
             chunk_bytes,
-            progress: None,
+            ..duizhang::read::ReadOptions::default()
         };
         let case = duizhang::read::read_case_with(folder, &options).unwrap();
         let window = engine::window(&case, None, None).unwrap();

@@ -29,6 +29,11 @@ impl Period {
         self.0
     }
 
+    /// The period of a month index from [`Period::index`].
+    pub fn from_index(index: u32) -> Period {
+        Period(index)
+    }
+
     pub fn next(self) -> Period {
         Period(self.0 + 1)
     }

@@ -263,6 +263,8 @@ pub struct Reconciliation {
     /// Per stage: records counted (in the window; payouts: all statuses).
     pub inside_window: [u64; 3],
     pub given: [bool; 3],
+    /// With [`SharedAccounts::Collect`]: (account, use) per account and person.
+    pub account_uses: Vec<(Box<str>, AccountUse)>,
 }
 
 /// SPEC §3: a bound not given is the smallest (largest) period of any
@@ -287,6 +289,15 @@ pub fn window(
             });
         }
     }
+    window_from_bounds(bounds, from, to)
+}
+
+/// SPEC §3 from the records' bounds (`None`: no record) and the flags.
+pub fn window_from_bounds(
+    bounds: Option<PeriodRange>,
+    from: Option<Period>,
+    to: Option<Period>,
+) -> Result<PeriodRange, FatalError> {
     let first = from.or(bounds.map(|bounds| bounds.first));
     let last = to.or(bounds.map(|bounds| bounds.last));
     match (first, last) {
@@ -300,8 +311,43 @@ pub fn window(
     }
 }
 
+/// How SHARED_ACCOUNT is judged: it looks across persons.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SharedAccounts<'a> {
+    /// The case holds every person: judge here.
+    Decide,
+    /// The case is one partition of persons: return the account uses, to
+    /// be judged once every partition is done ([`shared_account_findings_from_uses`]),
+    /// for the accounts whose hash ([`account_hash`]) is in the set: those a
+    /// scan of the whole payouts file saw paid to two or more persons.
+    Collect(&'a rustc_hash::FxHashSet<u128>),
+}
+
+/// The key of an account in [`SharedAccounts::Collect`]'s set.
+pub fn account_hash(account: &str) -> u128 {
+    xxhash_rust::xxh3::xxh3_128(account.as_bytes())
+}
+
+/// The payouts of one person into one account (SHARED_ACCOUNT's input).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccountUse {
+    pub id_number: Box<str>,
+    /// The person's non-empty household ids, sorted, distinct.
+    pub households: Vec<Box<str>>,
+    pub amount_fen: i128,
+    pub lines: Vec<u32>,
+}
+
 /// Reconciles the whole case inside `window`.
 pub fn reconcile(case: &Case, window: PeriodRange) -> Reconciliation {
+    reconcile_with(case, window, SharedAccounts::Decide)
+}
+
+pub fn reconcile_with(
+    case: &Case,
+    window: PeriodRange,
+    shared_accounts: SharedAccounts<'_>,
+) -> Reconciliation {
     let context = Context::new(case, window);
     let people = case.people.len();
     let enrolments = Grouping::dense(
@@ -419,11 +465,21 @@ pub fn reconcile(case: &Case, window: PeriodRange) -> Reconciliation {
         "per-person money must add up to the file totals"
     );
 
-    findings.extend(shared_account_findings(
-        &context,
-        &enrolments,
-        shared_account_payouts,
-    ));
+    let mut account_uses = Vec::new();
+    match shared_accounts {
+        SharedAccounts::Decide => findings.extend(shared_account_findings(
+            &context,
+            &enrolments,
+            shared_account_payouts,
+        )),
+        SharedAccounts::Collect(candidates) => {
+            shared_account_payouts.retain(|&index| {
+                let account = case.payouts.text(case.payouts.record(index).account);
+                candidates.contains(&account_hash(account))
+            });
+            account_uses = collect_account_uses(&context, &enrolments, &shared_account_payouts)
+        }
+    }
     findings.extend(record_findings(case));
     findings.par_sort_by(Finding::output_order);
 
@@ -434,6 +490,7 @@ pub fn reconcile(case: &Case, window: PeriodRange) -> Reconciliation {
         outside_window,
         inside_window,
         given: context.given,
+        account_uses,
     }
 }
 
@@ -556,6 +613,111 @@ fn shared_account_findings(
         let mut sources: Vec<Source> = group
             .iter()
             .map(|&index| Source::new(FileKind::Payouts, payouts.record(index).line))
+            .collect();
+        finding.sources = sources_text(&mut sources);
+        findings.push(finding);
+    }
+    findings
+}
+
+fn households_of<'c>(case: &'c Case, enrolments: &Grouping, person: PersonId) -> Vec<&'c str> {
+    let mut households: Vec<&str> = enrolments
+        .of(person)
+        .iter()
+        .map(|&index| case.enrolments[index as usize].household_id.as_ref())
+        .filter(|household| !household.is_empty())
+        .collect();
+    households.sort_unstable();
+    households.dedup();
+    households
+}
+
+/// One [`AccountUse`] per (account, person) of the SHARED_ACCOUNT candidates.
+fn collect_account_uses(
+    context: &Context<'_>,
+    enrolments: &Grouping,
+    candidates: &[u32],
+) -> Vec<(Box<str>, AccountUse)> {
+    let case = context.case;
+    let payouts = &case.payouts;
+    let mut position: rustc_hash::FxHashMap<(&str, PersonId), usize> =
+        rustc_hash::FxHashMap::default();
+    let mut uses: Vec<(Box<str>, AccountUse)> = Vec::new();
+    for &index in candidates {
+        let record = payouts.record(index);
+        let account = payouts.text(record.account);
+        let slot = *position.entry((account, record.person)).or_insert_with(|| {
+            uses.push((
+                account.into(),
+                AccountUse {
+                    id_number: case.people.id_number(record.person).into(),
+                    households: households_of(case, enrolments, record.person)
+                        .into_iter()
+                        .map(Box::from)
+                        .collect(),
+                    amount_fen: 0,
+                    lines: Vec::new(),
+                },
+            ));
+            uses.len() - 1
+        });
+        uses[slot].1.amount_fen += i128::from(record.amount.fen());
+        uses[slot].1.lines.push(record.line);
+    }
+    uses
+}
+
+/// SHARED_ACCOUNT from the uses of every partition, keyed by account.
+pub fn shared_account_findings_from_uses(
+    uses: std::collections::BTreeMap<Box<str>, Vec<AccountUse>>,
+) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for (account, mut uses) in uses {
+        uses.sort_by(|a, b| a.id_number.cmp(&b.id_number));
+        uses.dedup_by(|later, earlier| {
+            if later.id_number == earlier.id_number {
+                earlier.amount_fen += later.amount_fen;
+                earlier.lines.append(&mut later.lines);
+                true
+            } else {
+                false
+            }
+        });
+        if uses.len() < 2 {
+            continue;
+        }
+        let mut shared: Vec<&Box<str>> = uses[0].households.iter().collect();
+        for other in &uses[1..] {
+            shared.retain(|household| other.households.contains(household));
+        }
+        if !shared.is_empty() {
+            continue;
+        }
+        let mut finding = Finding::new(Code::SharedAccount, "");
+        finding.account = account.clone();
+        let total: i128 = uses.iter().map(|account_use| account_use.amount_fen).sum();
+        finding.amount = Some(Money::from_fen(
+            i64::try_from(total).expect("an account's total fits 92 trillion yuan"),
+        ));
+        let ids: Vec<&str> = uses
+            .iter()
+            .take(10)
+            .map(|account_use| account_use.id_number.as_ref())
+            .collect();
+        finding.detail = format!(
+            "{} people paid into {account}: {}{}",
+            uses.len(),
+            ids.join(", "),
+            if uses.len() > 10 { ", …" } else { "" }
+        );
+        let mut sources: Vec<Source> = uses
+            .iter()
+            .flat_map(|account_use| {
+                account_use
+                    .lines
+                    .iter()
+                    .map(|&line| Source::new(FileKind::Payouts, line))
+            })
             .collect();
         finding.sources = sources_text(&mut sources);
         findings.push(finding);

@@ -6,6 +6,7 @@ pub mod people;
 pub mod policy;
 pub mod registers;
 pub mod roster;
+pub mod scan;
 pub mod stages;
 pub mod standards;
 pub mod table;
@@ -153,10 +154,17 @@ fn read_one(folder: &Path, kind: FileKind, options: &ReadOptions) -> Result<Pars
             }
         };
     }
-    let Some(file) = table::load(folder, kind)? else {
+    let Some(file) = table::load_with(folder, kind, options.release_input)? else {
         return Ok(Parsed::Absent);
     };
-    let (sha256, parsed) = rayon::join(|| file.sha256(), || parse_file(&file, kind, options));
+    if options.partition.is_some() {
+        // A partition re-reads the files; their hashes came from the scan.
+        return parse_file(&file, kind, options);
+    }
+    let (sha256, parsed) = rayon::join(
+        || file.sha256(options.release_input),
+        || parse_file(&file, kind, options),
+    );
     let mut parsed = parsed?;
     parsed.set_sha256(&sha256);
     Ok(parsed)
@@ -189,7 +197,7 @@ fn parse_file(
 ) -> Result<Parsed, FatalError> {
     Ok(match kind {
         FileKind::Roster => {
-            let outcome = roster::read(file)?;
+            let outcome = roster::read(file, options.partition.as_deref())?;
             options.report(file.bytes().len(), outcome.report.rows);
             Parsed::Roster(outcome)
         }
@@ -205,8 +213,14 @@ fn parse_file(
             Stage::Transfer,
             stages::read(file, Stage::Transfer, options)?,
         ),
-        FileKind::Exclusions => Parsed::Exclusions(registers::read_exclusions(file)?),
-        FileKind::Relatives => Parsed::Relatives(registers::read_relatives(file)?),
+        FileKind::Exclusions => Parsed::Exclusions(registers::read_exclusions(
+            file,
+            options.partition.as_deref(),
+        )?),
+        FileKind::Relatives => Parsed::Relatives(registers::read_relatives(
+            file,
+            options.partition.as_deref(),
+        )?),
         FileKind::Policy => unreachable!("policy.toml is handled above"),
     })
 }
@@ -243,6 +257,38 @@ impl Collector {
     }
 }
 
+/// One partition of a run too large for memory: the persons whose
+/// id_number lies in `[low, high)` (an open end where `None`). Rows without
+/// an id_number belong to the first partition.
+#[derive(Debug, Default)]
+pub struct Partition {
+    pub low: Option<Box<str>>,
+    pub high: Option<Box<str>>,
+    /// Repeated record ids found by scanning whole files: (file, line of
+    /// the repeat) → line of the first occurrence.
+    pub repeats: rustc_hash::FxHashMap<(FileKind, u32), u32>,
+}
+
+impl Partition {
+    pub fn is_first(&self) -> bool {
+        self.low.is_none()
+    }
+
+    /// Does this partition own a row whose id_number cell is `cell`?
+    pub fn owns(&self, cell: Option<&str>) -> bool {
+        let Some(cell) = cell else {
+            return self.is_first();
+        };
+        let id = crate::domain::id_number::normalise(cell);
+        self.low.as_deref().is_none_or(|low| low <= id.as_ref())
+            && self.high.as_deref().is_none_or(|high| id.as_ref() < high)
+    }
+
+    pub fn first_line_of_repeat(&self, file: FileKind, line: u32) -> Option<u32> {
+        self.repeats.get(&(file, line)).copied()
+    }
+}
+
 /// Told (bytes, rows) after each chunk or file is parsed; called from
 /// worker threads. The CLI's progress bar listens here.
 pub type ReadProgress = std::sync::Arc<dyn Fn(u64, u64) + Send + Sync>;
@@ -253,6 +299,10 @@ pub struct ReadOptions {
     /// Stage files are parsed in chunks of about this many bytes, in parallel.
     pub chunk_bytes: usize,
     pub progress: Option<ReadProgress>,
+    /// Read only this partition's persons (a run larger than memory).
+    pub partition: Option<std::sync::Arc<Partition>>,
+    /// Give a stage file's pages back to the kernel as it is parsed.
+    pub release_input: bool,
 }
 
 impl Default for ReadOptions {
@@ -260,6 +310,8 @@ impl Default for ReadOptions {
         ReadOptions {
             chunk_bytes: 8 << 20,
             progress: None,
+            partition: None,
+            release_input: false,
         }
     }
 }
@@ -313,7 +365,20 @@ pub fn read_case_with(folder: &Path, options: &ReadOptions) -> Result<Case, Fata
     for item in parsed {
         match item {
             Parsed::Roster(outcome) => roster = Some(collector.take(outcome)),
-            Parsed::Standards(outcome) => case.standards = collector.take(outcome).1,
+            Parsed::Standards(mut outcome) => {
+                // Every partition needs the standards; only the first one
+                // counts their rows and reports their problems.
+                if options
+                    .partition
+                    .as_ref()
+                    .is_some_and(|partition| !partition.is_first())
+                {
+                    outcome.bad.clear();
+                    outcome.report.rows = 0;
+                    outcome.report.bad = 0;
+                }
+                case.standards = collector.take(outcome).1;
+            }
             Parsed::Stage(stage, outcomes) => {
                 let chunks = outcomes
                     .into_iter()

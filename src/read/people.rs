@@ -33,6 +33,12 @@ impl LocalPeople {
     }
 }
 
+impl LocalPeople {
+    pub fn id_number(&self, local: u32) -> &str {
+        &self.id_numbers[local as usize]
+    }
+}
+
 /// Sorts and deduplicates the id_numbers of all files (or file chunks);
 /// returns the global table and, per input, the map from local number to
 /// `PersonId`.

@@ -12,47 +12,55 @@ const EXCLUSION_COLUMNS: [Column; 3] = [
     required("from_period", &["起始月份"]),
 ];
 
-pub fn read_exclusions(file: &LoadedFile) -> Result<FileOutcome<Vec<Exclusion>>, FatalError> {
+pub fn read_exclusions(
+    file: &LoadedFile,
+    partition: Option<&super::Partition>,
+) -> Result<FileOutcome<Vec<Exclusion>>, FatalError> {
     let mut outcome = FileOutcome::new(file);
     let mut exclusions = Vec::new();
-    let rows = for_each_row(file, &EXCLUSION_COLUMNS, |row| {
-        if !row.field_count_matches() {
-            outcome.bad.push(BadRecord::wrong_field_count(
-                row,
-                FileKind::Exclusions,
-                Some(0),
-            ));
-            return;
-        }
-        let mut problems = Problems::default();
-        let id = row.cell(0);
-        if id.is_none() {
-            problems.missing("id_number");
-        }
-        let reason = row.cell(1);
-        if reason.is_none() {
-            problems.missing("reason");
-        }
-        let from = super::required_period(row, 2, "from_period", &mut problems);
-        match (id, reason, from) {
-            (Some(id), Some(reason), Some(from)) if problems.is_empty() => {
-                let (local, valid) = outcome.people.intern(id);
-                outcome.note_id(local, valid, row.line);
-                exclusions.push(Exclusion {
-                    person: PersonId(local),
-                    line: row.line,
-                    reason: reason.into(),
-                    from,
-                });
+    let rows = for_each_row(
+        file,
+        partition.map(|partition| (partition, 0)),
+        &EXCLUSION_COLUMNS,
+        |row| {
+            if !row.field_count_matches() {
+                outcome.bad.push(BadRecord::wrong_field_count(
+                    row,
+                    FileKind::Exclusions,
+                    Some(0),
+                ));
+                return;
             }
-            _ => outcome.bad.push(BadRecord::new(
-                row,
-                FileKind::Exclusions,
-                Some(0),
-                problems.into_detail(),
-            )),
-        }
-    })?;
+            let mut problems = Problems::default();
+            let id = row.cell(0);
+            if id.is_none() {
+                problems.missing("id_number");
+            }
+            let reason = row.cell(1);
+            if reason.is_none() {
+                problems.missing("reason");
+            }
+            let from = super::required_period(row, 2, "from_period", &mut problems);
+            match (id, reason, from) {
+                (Some(id), Some(reason), Some(from)) if problems.is_empty() => {
+                    let (local, valid) = outcome.people.intern(id);
+                    outcome.note_id(local, valid, row.line);
+                    exclusions.push(Exclusion {
+                        person: PersonId(local),
+                        line: row.line,
+                        reason: reason.into(),
+                        from,
+                    });
+                }
+                _ => outcome.bad.push(BadRecord::new(
+                    row,
+                    FileKind::Exclusions,
+                    Some(0),
+                    problems.into_detail(),
+                )),
+            }
+        },
+    )?;
     outcome.report.rows = rows;
     outcome.finish_counts();
     Ok(outcome.with(exclusions))
@@ -65,55 +73,63 @@ const RELATIVE_COLUMNS: [Column; 4] = [
     required("filed", &["是否备案"]),
 ];
 
-pub fn read_relatives(file: &LoadedFile) -> Result<FileOutcome<Vec<Relative>>, FatalError> {
+pub fn read_relatives(
+    file: &LoadedFile,
+    partition: Option<&super::Partition>,
+) -> Result<FileOutcome<Vec<Relative>>, FatalError> {
     let mut outcome = FileOutcome::new(file);
     let mut relatives = Vec::new();
-    let rows = for_each_row(file, &RELATIVE_COLUMNS, |row| {
-        if !row.field_count_matches() {
-            outcome.bad.push(BadRecord::wrong_field_count(
-                row,
-                FileKind::Relatives,
-                Some(0),
-            ));
-            return;
-        }
-        let mut problems = Problems::default();
-        let id = row.cell(0);
-        if id.is_none() {
-            problems.missing("id_number");
-        }
-        let filed = match row.cell(3) {
-            None => {
-                problems.missing("filed");
-                None
+    let rows = for_each_row(
+        file,
+        partition.map(|partition| (partition, 0)),
+        &RELATIVE_COLUMNS,
+        |row| {
+            if !row.field_count_matches() {
+                outcome.bad.push(BadRecord::wrong_field_count(
+                    row,
+                    FileKind::Relatives,
+                    Some(0),
+                ));
+                return;
             }
-            Some(value) if value.eq_ignore_ascii_case("yes") || value == "是" => Some(true),
-            Some(value) if value.eq_ignore_ascii_case("no") || value == "否" => Some(false),
-            Some(value) => {
-                problems.add("filed", Some(value), "expected yes or no");
-                None
+            let mut problems = Problems::default();
+            let id = row.cell(0);
+            if id.is_none() {
+                problems.missing("id_number");
             }
-        };
-        match (id, filed) {
-            (Some(id), Some(filed)) if problems.is_empty() => {
-                let (local, valid) = outcome.people.intern(id);
-                outcome.note_id(local, valid, row.line);
-                relatives.push(Relative {
-                    person: PersonId(local),
-                    line: row.line,
-                    staff_name: row.cell(1).unwrap_or_default().into(),
-                    relation: row.cell(2).unwrap_or_default().into(),
-                    filed,
-                });
+            let filed = match row.cell(3) {
+                None => {
+                    problems.missing("filed");
+                    None
+                }
+                Some(value) if value.eq_ignore_ascii_case("yes") || value == "是" => Some(true),
+                Some(value) if value.eq_ignore_ascii_case("no") || value == "否" => Some(false),
+                Some(value) => {
+                    problems.add("filed", Some(value), "expected yes or no");
+                    None
+                }
+            };
+            match (id, filed) {
+                (Some(id), Some(filed)) if problems.is_empty() => {
+                    let (local, valid) = outcome.people.intern(id);
+                    outcome.note_id(local, valid, row.line);
+                    relatives.push(Relative {
+                        person: PersonId(local),
+                        line: row.line,
+                        staff_name: row.cell(1).unwrap_or_default().into(),
+                        relation: row.cell(2).unwrap_or_default().into(),
+                        filed,
+                    });
+                }
+                _ => outcome.bad.push(BadRecord::new(
+                    row,
+                    FileKind::Relatives,
+                    Some(0),
+                    problems.into_detail(),
+                )),
             }
-            _ => outcome.bad.push(BadRecord::new(
-                row,
-                FileKind::Relatives,
-                Some(0),
-                problems.into_detail(),
-            )),
-        }
-    })?;
+        },
+    )?;
     outcome.report.rows = rows;
     outcome.finish_counts();
     Ok(outcome.with(relatives))

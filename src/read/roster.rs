@@ -47,35 +47,59 @@ const COLUMNS: [Column; 15] = [
 /// Largest household the engine accepts; a larger number is a typing error.
 const MAX_HOUSEHOLD_SIZE: u32 = 1000;
 
-pub fn read(file: &LoadedFile) -> Result<FileOutcome<Vec<Enrolment>>, FatalError> {
+pub fn read(
+    file: &LoadedFile,
+    partition: Option<&super::Partition>,
+) -> Result<FileOutcome<Vec<Enrolment>>, FatalError> {
     let mut outcome = FileOutcome::new(file);
     let mut enrolments: Vec<Enrolment> = Vec::new();
-    let rows = for_each_row(file, &COLUMNS, |row| {
-        if !row.field_count_matches() {
-            outcome.bad.push(BadRecord::wrong_field_count(
-                row,
-                FileKind::Roster,
-                Some(ID_NUMBER),
-            ));
-            return;
-        }
-        match parse(row) {
-            Ok(mut enrolment) => {
-                let (local, valid) = outcome
-                    .people
-                    .intern(row.cell(ID_NUMBER).expect("checked by parse"));
-                enrolment.person = PersonId(local);
-                outcome.note_id(local, valid, row.line);
-                enrolments.push(enrolment);
+    let rows = for_each_row(
+        file,
+        partition.map(|partition| (partition, ID_NUMBER)),
+        &COLUMNS,
+        |row| {
+            if !row.field_count_matches() {
+                outcome.bad.push(BadRecord::wrong_field_count(
+                    row,
+                    FileKind::Roster,
+                    Some(ID_NUMBER),
+                ));
+                return;
             }
-            Err(detail) => outcome.bad.push(BadRecord::new(
-                row,
-                FileKind::Roster,
-                Some(ID_NUMBER),
-                detail,
-            )),
-        }
-    })?;
+            match parse(row) {
+                Ok(mut enrolment) => {
+                    let (local, valid) = outcome
+                        .people
+                        .intern(row.cell(ID_NUMBER).expect("checked by parse"));
+                    enrolment.person = PersonId(local);
+                    outcome.note_id(local, valid, row.line);
+                    // In a partitioned run, a repeat found by the scan of the
+                    // whole file is set aside here: its first occurrence may
+                    // belong to another partition.
+                    match partition.and_then(|partition| {
+                        partition.first_line_of_repeat(FileKind::Roster, row.line)
+                    }) {
+                        Some(first_line) => outcome.duplicates.push(DuplicateRecord {
+                            file: FileKind::Roster,
+                            first_line,
+                            repeat_line: row.line,
+                            record_id: enrolment.enrolment_id.clone(),
+                            person: enrolment.person,
+                            program: enrolment.program,
+                            periods: None,
+                        }),
+                        None => enrolments.push(enrolment),
+                    }
+                }
+                Err(detail) => outcome.bad.push(BadRecord::new(
+                    row,
+                    FileKind::Roster,
+                    Some(ID_NUMBER),
+                    detail,
+                )),
+            }
+        },
+    )?;
     outcome.report.rows = rows;
 
     // First occurrence of an enrolment_id counts; repeats are findings.

@@ -25,7 +25,7 @@ const STATUS: usize = 8;
 /// can be named this, so it is never found and its cells read as absent.
 const ABSENT: Column = optional("\u{0}absent", &[]);
 
-fn columns(stage: Stage) -> [Column; 9] {
+pub(crate) fn columns(stage: Stage) -> [Column; 9] {
     let (record_id, date) = match stage {
         Stage::Payout => (
             required("payout_id", &["支付编号"]),
@@ -84,12 +84,17 @@ pub fn read(
     let columns = columns(stage);
     let body = super::table::read_header(file, &columns)?;
     // A chunk has fewer lines than MAX_CHUNK_RECORDS, so fewer records.
-    let chunks = super::table::split_records(
+    let chunks = super::table::split_records_then(
         file.bytes(),
         body.start,
         body.first_line,
         options.chunk_bytes,
         (MAX_CHUNK_RECORDS - 1) as u64,
+        |chunk| {
+            if options.release_input {
+                file.release(chunk.start, chunk.end);
+            }
+        },
     );
     if chunks.len() > MAX_CHUNKS {
         return Err(FatalError::Malformed {
@@ -101,35 +106,77 @@ pub fn read(
             ),
         });
     }
-    chunks
-        .par_iter()
-        .enumerate()
-        .map(|(number, chunk)| {
-            let number = u16::try_from(number).expect("checked against MAX_CHUNKS above");
-            let outcome = read_chunk(file, stage, &columns, &body.header, *chunk, number)?;
-            options.report(chunk.end - chunk.start, outcome.report.rows);
-            Ok(outcome)
-        })
-        .collect()
+    let mut outcomes = Vec::with_capacity(chunks.len());
+    for_batches(file, &chunks, options, |first, batch| {
+        let parsed: Vec<FileOutcome<StageChunk>> = batch
+            .par_iter()
+            .enumerate()
+            .map(|(offset, chunk)| {
+                let number =
+                    u16::try_from(first + offset).expect("checked against MAX_CHUNKS above");
+                let outcome =
+                    read_chunk(file, stage, &columns, &body.header, *chunk, number, options)?;
+                options.report(chunk.end - chunk.start, outcome.report.rows);
+                Ok(outcome)
+            })
+            .collect::<Result<_, FatalError>>()?;
+        outcomes.extend(parsed);
+        Ok(())
+    })?;
+    Ok(outcomes)
 }
 
-fn read_chunk(
+/// Chunks parsed at once (per worker thread) when the input is released as
+/// it is read.
+const CHUNKS_PER_BATCH_PER_THREAD: usize = 2;
+
+/// Calls `work(first chunk number, batch)` over `chunks`: all at once, or —
+/// when `options.release_input` — in batches, giving each batch's pages of
+/// the mapped file back to the kernel once parsed, so a file larger than
+/// memory is never resident at once.
+pub(crate) fn for_batches(
+    file: &LoadedFile,
+    chunks: &[super::table::Chunk],
+    options: &super::ReadOptions,
+    mut work: impl FnMut(usize, &[super::table::Chunk]) -> Result<(), FatalError>,
+) -> Result<(), FatalError> {
+    if !options.release_input {
+        return work(0, chunks);
+    }
+    let per_batch = CHUNKS_PER_BATCH_PER_THREAD * rayon::current_num_threads();
+    for (batch_number, batch) in chunks.chunks(per_batch).enumerate() {
+        work(batch_number * per_batch, batch)?;
+        if let (Some(first), Some(last)) = (batch.first(), batch.last()) {
+            file.release(first.start, last.end);
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn read_chunk(
     file: &LoadedFile,
     stage: Stage,
     columns: &[Column; 9],
     header: &super::table::Header,
     chunk: super::table::Chunk,
     number: u16,
+    options: &super::ReadOptions,
 ) -> Result<FileOutcome<StageChunk>, FatalError> {
     let kind = file_kind(stage);
     let mut outcome = FileOutcome::new(file);
-    // About 90 bytes a row: reserve once rather than grow in the hot loop.
-    let mut records: Vec<StageRecord> =
-        Vec::with_capacity(((chunk.end - chunk.start) / 64).min(MAX_CHUNK_RECORDS));
+    // About 90 bytes a row: reserve once rather than grow in the hot loop —
+    // unless only one partition's rows are kept, a small share of them.
+    let mut records: Vec<StageRecord> = if options.partition.is_some() {
+        Vec::new()
+    } else {
+        Vec::with_capacity(((chunk.end - chunk.start) / 64).min(MAX_CHUNK_RECORDS))
+    };
     let mut text = TextArena::new(number);
     let mut too_long = false;
+    let partition = options.partition.as_deref();
     let rows = super::table::for_each_row_in(
         file,
+        partition.map(|partition| (partition, ID_NUMBER)),
         header,
         chunk.start,
         chunk.end,
@@ -148,7 +195,23 @@ fn read_chunk(
                         .intern(row.cell(ID_NUMBER).expect("checked by parse"));
                     record.person = PersonId(local);
                     outcome.note_id(local, valid, row.line);
-                    records.push(record);
+                    // A repeat found by the scan of the whole file (a
+                    // partitioned run): its first occurrence may lie in
+                    // another partition.
+                    match partition
+                        .and_then(|partition| partition.first_line_of_repeat(kind, row.line))
+                    {
+                        Some(first_line) => outcome.duplicates.push(DuplicateRecord {
+                            file: kind,
+                            first_line,
+                            repeat_line: row.line,
+                            record_id: text.text_of(record.record_id).into(),
+                            person: record.person,
+                            program: record.program,
+                            periods: Some(record.periods),
+                        }),
+                        None => records.push(record),
+                    }
                 }
                 Ok(None) => too_long = true,
                 Err(detail) => outcome
@@ -167,6 +230,10 @@ fn read_chunk(
     }
     outcome.report.rows = rows;
     outcome.finish_counts();
+    if options.partition.is_some() {
+        records.shrink_to_fit();
+        text.shrink_to_fit();
+    }
     Ok(outcome.with(StageChunk { records, text }))
 }
 

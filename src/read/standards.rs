@@ -19,7 +19,7 @@ const COLUMNS: [Column; 5] = [
 pub fn read(file: &LoadedFile) -> Result<FileOutcome<Vec<StandardRow>>, FatalError> {
     let mut outcome = FileOutcome::new(file);
     let mut rows_read: Vec<StandardRow> = Vec::new();
-    let rows = for_each_row(file, &COLUMNS, |row| {
+    let rows = for_each_row(file, None, &COLUMNS, |row| {
         if !row.field_count_matches() {
             outcome
                 .bad

@@ -49,16 +49,59 @@ impl LoadedFile {
         }
     }
 
+    /// Gives the pages of `bytes()[start..end]` back to the kernel (a mapped
+    /// file only): they are read again from the page cache or disk if
+    /// touched, so this bounds memory, not correctness.
+    pub fn release(&self, start: usize, end: usize) {
+        if let Text::Mapped { start: offset, .. } = &self.text {
+            self.release_original(offset + start, offset + end);
+        }
+    }
+
+    /// As [`LoadedFile::release`], in offsets of the file on disk.
+    fn release_original(&self, start: usize, end: usize) {
+        if let Text::Mapped { map, .. } = &self.text {
+            let page = 4096;
+            let from = start / page * page;
+            let to = end.min(map.len());
+            if to > from {
+                // SAFETY: the map is a read-only private mapping of a file
+                // nothing writes to during the run. Dropping its pages
+                // changes no byte anyone can read: a later access, even a
+                // concurrent one (the hash beside the parse), faults the
+                // same bytes back in from the page cache or the file.
+                let _ = unsafe {
+                    map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, from, to - from)
+                };
+            }
+        }
+    }
+
     /// SHA-256 of the file as it is on disk, in hex. Run beside the parse:
     /// hashing is sequential and would otherwise hold up a large file.
-    pub fn sha256(&self) -> String {
-        hex(&Sha256::digest(self.original()))
+    /// With `release`, hashes block by block and gives each block's pages
+    /// back to the kernel behind it (a run larger than memory).
+    pub fn sha256(&self, release: bool) -> String {
+        if !release {
+            return hex(&Sha256::digest(self.original()));
+        }
+        const BLOCK_BYTES: usize = 16 << 20;
+        let original = self.original();
+        let mut hasher = Sha256::new();
+        for (index, block) in original.chunks(BLOCK_BYTES).enumerate() {
+            hasher.update(block);
+            let start = index * BLOCK_BYTES;
+            self.release_original(start, start + block.len());
+        }
+        hex(&hasher.finalize())
     }
 }
 
 /// True when `bytes` is UTF-8; checked in parallel pieces split at line
-/// feeds, which never occur inside a multi-byte character.
-fn is_utf8(bytes: &[u8]) -> bool {
+/// feeds, which never occur inside a multi-byte character. With `release`,
+/// a few pieces at a time, each group's pages given back once checked.
+fn is_utf8(file: &LoadedFile, release: bool) -> bool {
+    let bytes = file.bytes();
     use rayon::prelude::*;
     const PIECE_BYTES: usize = 4 << 20;
     let mut pieces = Vec::new();
@@ -72,13 +115,39 @@ fn is_utf8(bytes: &[u8]) -> bool {
         pieces.push(&bytes[start..end]);
         start = end;
     }
+    if !release {
+        return pieces
+            .par_iter()
+            .all(|piece| std::str::from_utf8(piece).is_ok());
+    }
+    let base = bytes.as_ptr() as usize;
     pieces
-        .par_iter()
-        .all(|piece| std::str::from_utf8(piece).is_ok())
+        .chunks(2 * rayon::current_num_threads())
+        .all(|group| {
+            let valid = group
+                .par_iter()
+                .all(|piece| std::str::from_utf8(piece).is_ok());
+            if let (Some(first), Some(last)) = (group.first(), group.last()) {
+                let start = first.as_ptr() as usize - base;
+                let end = last.as_ptr() as usize - base + last.len();
+                file.release(start, end);
+            }
+            valid
+        })
 }
 
 /// Reads `kind` from `folder`; `Ok(None)` for an optional file that is absent.
 pub fn load(folder: &Path, kind: FileKind) -> Result<Option<LoadedFile>, FatalError> {
+    load_with(folder, kind, false)
+}
+
+/// As [`load`]; with `release`, the pages checked are given back to the
+/// kernel (a run larger than memory).
+pub fn load_with(
+    folder: &Path,
+    kind: FileKind,
+    release: bool,
+) -> Result<Option<LoadedFile>, FatalError> {
     let path = folder.join(kind.file_name());
     let file = match std::fs::File::open(&path) {
         Ok(file) => file,
@@ -124,7 +193,7 @@ pub fn load(folder: &Path, kind: FileKind) -> Result<Option<LoadedFile>, FatalEr
         Text::Mapped { start, .. } | Text::Owned { start, .. } => *start = bom,
         Text::Decoded { .. } => unreachable!("nothing is decoded yet"),
     }
-    if !is_utf8(loaded.bytes()) {
+    if !is_utf8(&loaded, release) {
         let (decoded, _, _) = encoding_rs::GB18030.decode(loaded.original());
         let text = decoded.into_owned().into_bytes();
         let original: Box<dyn AsRef<[u8]> + Send + Sync> = match loaded.text {
@@ -275,12 +344,14 @@ impl<'r> Row<'r> {
 /// Returns the number of data rows visited.
 pub fn for_each_row(
     file: &LoadedFile,
+    owner: Owner<'_>,
     columns: &[Column],
     visit: impl FnMut(&Row<'_>),
 ) -> Result<u64, FatalError> {
     let body = read_header(file, columns)?;
     for_each_row_in(
         file,
+        owner,
         &body.header,
         body.start,
         file.bytes().len(),
@@ -331,8 +402,13 @@ pub fn read_header(file: &LoadedFile, columns: &[Column]) -> Result<Body, FatalE
 
 /// Visits the rows in `file.bytes()[start..end]`, whose first physical line
 /// is `first_line`. Returns the number of data rows visited.
+/// In a partitioned run, the partition reading and the wanted-column index
+/// of the id_number: rows of other partitions are passed over uncounted.
+pub type Owner<'p> = Option<(&'p super::Partition, usize)>;
+
 pub fn for_each_row_in(
     file: &LoadedFile,
+    owner: Owner<'_>,
     header: &Header,
     start: usize,
     end: usize,
@@ -359,6 +435,11 @@ pub fn for_each_row_in(
         if row.is_blank() {
             continue;
         }
+        if let Some((partition, id_column)) = owner {
+            if !partition.owns(row.cell(id_column)) {
+                continue;
+            }
+        }
         rows += 1;
         visit(&row);
     }
@@ -384,6 +465,19 @@ pub fn split_records(
     target: usize,
     max_lines: u64,
 ) -> Vec<Chunk> {
+    split_records_then(bytes, start, first_line, target, max_lines, |_| {})
+}
+
+/// As [`split_records`], calling `closed` with each chunk as soon as its
+/// end is known (a run larger than memory gives its pages back there).
+pub fn split_records_then(
+    bytes: &[u8],
+    start: usize,
+    first_line: u64,
+    target: usize,
+    max_lines: u64,
+    mut closed: impl FnMut(&Chunk),
+) -> Vec<Chunk> {
     let target = target.max(1);
     let mut chunks = Vec::new();
     let mut chunk_start = start;
@@ -397,11 +491,13 @@ pub fn split_records(
             line += 1;
             let full = at + 1 - chunk_start >= target || line - chunk_line >= max_lines;
             if !in_quotes && full && at + 1 < bytes.len() {
-                chunks.push(Chunk {
+                let chunk = Chunk {
                     start: chunk_start,
                     end: at + 1,
                     first_line: chunk_line,
-                });
+                };
+                closed(&chunk);
+                chunks.push(chunk);
                 chunk_start = at + 1;
                 chunk_line = line;
             }

@@ -94,6 +94,14 @@ impl OutputSink {
         Ok(())
     }
 
+    pub fn ledger_lines(&self) -> usize {
+        self.stats.ledger_lines()
+    }
+
+    pub fn set_sha256(&mut self, kind: crate::domain::FileKind, sha256: &str) {
+        self.stats.set_sha256(kind, sha256);
+    }
+
     /// Writes findings.csv (all parts' findings, sorted here), summary.csv
     /// and run.json, then renames all four into place. Returns the sorted
     /// findings.

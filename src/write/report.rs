@@ -121,6 +121,17 @@ impl RunStats {
         self.ledger_lines += reconciliation.lines.len();
     }
 
+    /// Sets a file's SHA-256 (a partitioned run hashes in its scan).
+    pub fn set_sha256(&mut self, kind: FileKind, sha256: &str) {
+        if let Some(report) = self.files.get_mut(&kind) {
+            report.sha256 = sha256.to_string();
+        }
+    }
+
+    pub fn ledger_lines(&self) -> usize {
+        self.ledger_lines
+    }
+
     pub fn render(&self, findings: &[crate::domain::Finding]) -> Vec<u8> {
         let stage_of = |kind: FileKind| match kind {
             FileKind::Allocations => Some(Stage::Allocation),

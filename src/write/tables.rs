@@ -285,7 +285,7 @@ pub fn render_summary(
     groups: &FxHashMap<(Box<str>, Program, Period), Totals>,
     given: [bool; 3],
 ) -> Vec<u8> {
-    let mut rows: Vec<(&(Box<str>, Program, Period), &Totals)> = groups.iter().collect();
+    let mut rows: Vec<_> = groups.iter().collect();
     rows.sort_unstable_by(|a, b| a.0.cmp(b.0));
     let mut buffer = Vec::new();
     buffer.extend_from_slice(b"region,program,period,lines,expected,allocated,transferred,paid,shortfall,overpaid,improper,delivery_rate\n");

@@ -1,0 +1,251 @@
+//! The first pass of a run larger than memory: reads every person-bearing
+//! file once, keeping only what must be known about the whole case before
+//! any partition is reconciled — the default window, the repeated record
+//! ids (whose first occurrence may lie in another partition), and a sample
+//! of id_numbers to cut the persons into partitions of similar size.
+
+use rustc_hash::FxHashMap;
+
+use super::table::{self, LoadedFile};
+use super::{stages, Partition, ReadOptions};
+use crate::domain::{FileKind, PeriodRange, Stage};
+use crate::error::FatalError;
+
+/// Every this-many stage records, one id_number goes into the sample.
+const SAMPLE_EVERY: usize = 64;
+
+pub struct Scan {
+    /// Smallest and largest period of any stage record read (ranges
+    /// expanded, BAD rows and repeats left out): SPEC §3's default window.
+    pub bounds: Option<PeriodRange>,
+    pub repeats: FxHashMap<(FileKind, u32), u32>,
+    /// Sorted, with repeats: the partition boundaries are its quantiles.
+    pub sample: Vec<Box<str>>,
+    /// SHA-256 of every CSV file present (partitions do not hash again).
+    pub hashes: Vec<(FileKind, String)>,
+    /// Accounts (by [`crate::engine::account_hash`]) that `paid` payouts
+    /// of two or more persons went into: the only ones SHARED_ACCOUNT
+    /// needs to look at across partitions.
+    pub shared_account_candidates: rustc_hash::FxHashSet<u128>,
+}
+
+pub fn scan(folder: &std::path::Path, options: &ReadOptions) -> Result<Scan, FatalError> {
+    let mut result = Scan {
+        bounds: None,
+        repeats: FxHashMap::default(),
+        sample: Vec::new(),
+        hashes: Vec::new(),
+        shared_account_candidates: rustc_hash::FxHashSet::default(),
+    };
+    let whole = ReadOptions {
+        partition: None,
+        progress: None,
+        ..options.clone()
+    };
+    for kind in [
+        FileKind::Standards,
+        FileKind::Exclusions,
+        FileKind::Relatives,
+    ] {
+        if let Some(file) = table::load_with(folder, kind, true)? {
+            result.hashes.push((kind, file.sha256(true)));
+        }
+    }
+    if let Some(file) = table::load_with(folder, FileKind::Roster, true)? {
+        result.hashes.push((FileKind::Roster, file.sha256(true)));
+        let outcome = super::roster::read(&file, None)?;
+        for duplicate in &outcome.duplicates {
+            result.repeats.insert(
+                (FileKind::Roster, duplicate.repeat_line),
+                duplicate.first_line,
+            );
+        }
+        for enrolment in outcome.records.iter().step_by(SAMPLE_EVERY / 4) {
+            result
+                .sample
+                .push(outcome.people.id_number(enrolment.person.0).into());
+        }
+    }
+    for stage in Stage::ALL {
+        let kind = stages::file_kind(stage);
+        let Some(file) = table::load_with(folder, kind, true)? else {
+            continue;
+        };
+        let (sha256, scanned) = rayon::join(
+            || file.sha256(true),
+            || scan_stage_file(&file, stage, &whole, &mut result),
+        );
+        scanned?;
+        result.hashes.push((kind, sha256));
+    }
+    result.sample.sort_unstable();
+    Ok(result)
+}
+
+/// What the scan keeps of one stage record: 24 bytes, sorted by hash.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Digest {
+    /// 96 bits of the record id's XXH3-128.
+    hash: [u32; 3],
+    line: u32,
+    first: u32,
+    /// Months after `first` (a longer range is clamped, which can only
+    /// matter for a window bound set by a range of over 5,000 years).
+    span: u16,
+}
+
+/// Record ids are compared by 96 bits of their XXH3-128 hash: a false
+/// repeat would need two distinct ids of one file to collide, odds below
+/// 1 in 10^11 even for a billion records. Digests are sorted rather than
+/// hashed into a map: 24 bytes a record, and sorting runs in parallel.
+fn scan_stage_file(
+    file: &LoadedFile,
+    stage: Stage,
+    options: &ReadOptions,
+    result: &mut Scan,
+) -> Result<(), FatalError> {
+    use rayon::prelude::*;
+    let kind = stages::file_kind(stage);
+    let columns = stages::columns(stage);
+    let body = table::read_header(file, &columns)?;
+    let chunks = table::split_records_then(
+        file.bytes(),
+        body.start,
+        body.first_line,
+        options.chunk_bytes,
+        (crate::case::MAX_CHUNK_RECORDS - 1) as u64,
+        |chunk| {
+            if options.release_input {
+                file.release(chunk.start, chunk.end);
+            }
+        },
+    );
+    // Records ≤ lines; a chunk has fewer than MAX_CHUNK_RECORDS lines, and
+    // all but the last end where the next begins: reserve once, so the
+    // vector never doubles.
+    let lines: u64 = chunks
+        .last()
+        .map_or(0, |last| last.first_line - body.first_line)
+        + crate::case::MAX_CHUNK_RECORDS as u64;
+    let mut digests: Vec<Digest> = Vec::with_capacity(usize::try_from(lines).unwrap_or(0));
+    // Account → the first person paid into it, and whether another was.
+    let mut payees: FxHashMap<u128, (Box<str>, bool)> = FxHashMap::default();
+    stages::for_batches(file, &chunks, options, |_, batch| {
+        type Payee = (u128, Box<str>);
+        /// One chunk's digests, sampled id_numbers and payees.
+        type ChunkScan = (Vec<Digest>, Vec<Box<str>>, Vec<Payee>);
+        let parsed: Vec<ChunkScan> = batch
+            .par_iter()
+            .map(|chunk| {
+                let outcome =
+                    stages::read_chunk(file, stage, &columns, &body.header, *chunk, 0, options)?;
+                let chunk_records = &outcome.records.records;
+                let digests = chunk_records
+                    .iter()
+                    .map(|record| {
+                        let record_id = outcome.records.text.text_of(record.record_id);
+                        let hash = xxhash_rust::xxh3::xxh3_128(record_id.as_bytes());
+                        Digest {
+                            hash: [
+                                (hash >> 96) as u32,
+                                (hash >> 64) as u32,
+                                (hash >> 32) as u32,
+                            ],
+                            line: record.line,
+                            first: record.periods.first.index(),
+                            span: u16::try_from(
+                                record.periods.last.index() - record.periods.first.index(),
+                            )
+                            .unwrap_or(u16::MAX),
+                        }
+                    })
+                    .collect();
+                let sample = chunk_records
+                    .iter()
+                    .step_by(SAMPLE_EVERY)
+                    .map(|record| Box::<str>::from(outcome.people.id_number(record.person.0)))
+                    .collect();
+                // Distinct (account, person) in a row: payouts come person by person.
+                let mut payees: Vec<Payee> = Vec::new();
+                if stage == Stage::Payout {
+                    let mut previous: Option<(&str, u32)> = None;
+                    for record in chunk_records.iter().filter(|record| record.is_paid()) {
+                        let account = outcome.records.text.text_of(record.account);
+                        if account.is_empty() || previous == Some((account, record.person.0)) {
+                            continue;
+                        }
+                        previous = Some((account, record.person.0));
+                        payees.push((
+                            crate::engine::account_hash(account),
+                            outcome.people.id_number(record.person.0).into(),
+                        ));
+                    }
+                }
+                Ok((digests, sample, payees))
+            })
+            .collect::<Result<_, FatalError>>()?;
+        for (chunk_digests, sample, chunk_payees) in parsed {
+            digests.extend(chunk_digests);
+            result.sample.extend(sample);
+            for (account, person) in chunk_payees {
+                let entry = payees.entry(account).or_insert((person.clone(), false));
+                entry.1 |= entry.0 != person;
+            }
+        }
+        Ok(())
+    })?;
+    result.shared_account_candidates.extend(
+        payees
+            .into_iter()
+            .filter(|(_, (_, shared))| *shared)
+            .map(|(account, _)| account),
+    );
+    // Equal hashes are one record id; the smallest line is its first
+    // occurrence, every other line a repeat.
+    digests.par_sort_unstable();
+    for group in digests.chunk_by(|a, b| a.hash == b.hash) {
+        let first = group[0];
+        for repeat in &group[1..] {
+            result.repeats.insert((kind, repeat.line), first.line);
+        }
+        let periods = PeriodRange {
+            first: crate::domain::Period::from_index(first.first),
+            last: crate::domain::Period::from_index(first.first + u32::from(first.span)),
+        };
+        result.bounds = Some(match result.bounds {
+            None => periods,
+            Some(bounds) => PeriodRange {
+                first: bounds.first.min(periods.first),
+                last: bounds.last.max(periods.last),
+            },
+        });
+    }
+    Ok(())
+}
+
+/// Cuts the sorted `sample` into `count` partitions of about equal size.
+pub fn partitions(
+    sample: &[Box<str>],
+    count: usize,
+    repeats: &FxHashMap<(FileKind, u32), u32>,
+) -> Vec<Partition> {
+    let mut bounds: Vec<Box<str>> = (1..count)
+        .filter_map(|index| sample.get(index * sample.len() / count).cloned())
+        .collect();
+    bounds.dedup();
+    let mut partitions = Vec::with_capacity(bounds.len() + 1);
+    let mut low: Option<Box<str>> = None;
+    for bound in bounds {
+        partitions.push(Partition {
+            low: low.replace(bound.clone()),
+            high: Some(bound),
+            repeats: repeats.clone(),
+        });
+    }
+    partitions.push(Partition {
+        low,
+        high: None,
+        repeats: repeats.clone(),
+    });
+    partitions
+}
