@@ -1,0 +1,99 @@
+//! Criterion benches of the hot paths: reading (CSV → records), the
+//! entitlement arithmetic, range settlement, and reconciliation of a whole
+//! generated county. End-to-end figures against DuckDB: benches/compare.py
+//! and BENCHMARKS.md.
+//!
+//! Run: `cargo bench --bench hot_paths`.
+
+use std::hint::black_box;
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use duizhang::domain::{Money, Period, Rounding};
+
+/// A generated county of `households`, written once per bench run.
+fn county(households: u64) -> std::path::PathBuf {
+    let folder = std::env::temp_dir().join(format!("duizhang-bench-{households}"));
+    if !folder.join("payouts.csv").exists() {
+        let config = duizhang::generate::GenerateConfig {
+            households,
+            seed: 11,
+            year: 2024,
+            anomaly_per_mille: 50,
+        };
+        duizhang::generate::generate(&folder, &config).expect("generate the bench case");
+    }
+    folder
+}
+
+fn reading(c: &mut Criterion) {
+    let folder = county(5_000);
+    let bytes = duizhang::read::input_bytes(&folder);
+    let mut group = c.benchmark_group("read");
+    group.throughput(Throughput::Bytes(bytes));
+    group.sample_size(20);
+    group.bench_function("read_case 5k households", |b| {
+        b.iter(|| black_box(duizhang::read::read_case(&folder).expect("reads")))
+    });
+    group.finish();
+}
+
+fn reconciling(c: &mut Criterion) {
+    let folder = county(5_000);
+    let case = duizhang::read::read_case(&folder).expect("reads");
+    let window = duizhang::engine::window(&case, None, None).expect("a window");
+    let records: usize = [&case.payouts]
+        .into_iter()
+        .chain(case.allocations.as_ref())
+        .chain(case.transfers.as_ref())
+        .map(|file| file.len())
+        .sum();
+    let mut group = c.benchmark_group("reconcile");
+    group.throughput(Throughput::Elements(records as u64));
+    group.sample_size(20);
+    group.bench_function("reconcile 5k households", |b| {
+        b.iter(|| black_box(duizhang::engine::reconcile(&case, window)))
+    });
+    group.finish();
+}
+
+fn arithmetic(c: &mut Criterion) {
+    let enrolment = duizhang::case::Enrolment {
+        line: 2,
+        person: duizhang::case::PersonId(0),
+        enrolment_id: "D1".into(),
+        name: "冯一".into(),
+        household_id: "".into(),
+        region: "510104001001".into(),
+        program: duizhang::domain::Program::Dibao,
+        household_size: 3,
+        per_capita_income: Money::from_fen(25_000),
+        deductions: Money::from_fen(9_000),
+        care_level: None,
+        centralized: false,
+        approved_amount: Money::ZERO,
+        start: Period::from_year_month(2020, 1).expect("a period"),
+        end: None,
+        account: "".into(),
+    };
+    c.bench_function("dibao_entitlement", |b| {
+        b.iter(|| {
+            duizhang::engine::entitlement::dibao_entitlement(
+                black_box(&enrolment),
+                black_box(Money::from_fen(65_000)),
+                black_box(Money::from_fen(6_000)),
+                Rounding::Yuan,
+            )
+        })
+    });
+    let expected = [Money::from_fen(129_000); 12];
+    let applied = [Money::from_fen(114_000); 12];
+    c.bench_function("settle_range 12 months", |b| {
+        b.iter(|| {
+            duizhang::engine::settle::settle_range(black_box(Money::from_fen(180_000)), &expected, &applied)
+        })
+    });
+    c.bench_function("Money::parse", |b| b.iter(|| Money::parse(black_box("1290.50"))));
+}
+
+criterion_group!(benches, reading, reconciling, arithmetic);
+criterion_main!(benches);
