@@ -89,10 +89,16 @@ fn arithmetic(c: &mut Criterion) {
     let applied = [Money::from_fen(114_000); 12];
     c.bench_function("settle_range 12 months", |b| {
         b.iter(|| {
-            duizhang::engine::settle::settle_range(black_box(Money::from_fen(180_000)), &expected, &applied)
+            duizhang::engine::settle::settle_range(
+                black_box(Money::from_fen(180_000)),
+                &expected,
+                &applied,
+            )
         })
     });
-    c.bench_function("Money::parse", |b| b.iter(|| Money::parse(black_box("1290.50"))));
+    c.bench_function("Money::parse", |b| {
+        b.iter(|| Money::parse(black_box("1290.50")))
+    });
 }
 
 criterion_group!(benches, reading, reconciling, arithmetic);

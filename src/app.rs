@@ -90,7 +90,7 @@ fn run_in_memory(config: &RunConfig, input_bytes: u64) -> Result<RunSummary, Fat
 /// next partition's peak is its own. (The binary allocates with mimalloc,
 /// which otherwise keeps freed pages for reuse; with another allocator
 /// this frees mimalloc's empty heap and costs nothing.)
-fn give_back_freed_memory() {
+pub fn give_back_freed_memory() {
     // SAFETY: `mi_collect` takes no pointers; it only returns mimalloc's
     // unused pages to the operating system.
     unsafe { libmimalloc_sys::mi_collect(true) };

@@ -65,6 +65,8 @@ pub fn scan(folder: &std::path::Path, options: &ReadOptions) -> Result<Scan, Fat
                 .sample
                 .push(outcome.people.id_number(enrolment.person.0).into());
         }
+        drop(outcome);
+        crate::app::give_back_freed_memory();
     }
     for stage in Stage::ALL {
         let kind = stages::file_kind(stage);
@@ -77,6 +79,7 @@ pub fn scan(folder: &std::path::Path, options: &ReadOptions) -> Result<Scan, Fat
         );
         scanned?;
         result.hashes.push((kind, sha256));
+        crate::app::give_back_freed_memory();
     }
     result.sample.sort_unstable();
     Ok(result)
