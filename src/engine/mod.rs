@@ -560,17 +560,7 @@ fn shared_account_findings(
             .cmp(account_of(b))
             .then_with(|| payouts.record(a).line.cmp(&payouts.record(b).line))
     });
-    let households = |person: PersonId| -> Vec<&str> {
-        let mut households: Vec<&str> = enrolments
-            .of(person)
-            .iter()
-            .map(|&index| case.enrolments[index as usize].household_id.as_ref())
-            .filter(|household| !household.is_empty())
-            .collect();
-        households.sort_unstable();
-        households.dedup();
-        households
-    };
+    let households = |person: PersonId| households_of(case, enrolments, person);
     let mut findings = Vec::new();
     for group in candidates.chunk_by(|&a, &b| account_of(a) == account_of(b)) {
         let mut persons: Vec<PersonId> = group
