@@ -581,33 +581,44 @@ fn shared_account_findings(
             continue;
         }
         let account = account_of(group[0]);
-        let mut finding = Finding::new(Code::SharedAccount, "");
-        finding.account = account.into();
-        finding.amount = Some(
-            group
-                .iter()
-                .map(|&index| payouts.record(index).amount)
-                .sum(),
-        );
         let ids: Vec<&str> = persons
             .iter()
-            .take(10)
             .map(|&person| case.people.id_number(person))
             .collect();
-        finding.detail = format!(
-            "{} people paid into {account}: {}{}",
-            persons.len(),
-            ids.join(", "),
-            if persons.len() > 10 { ", …" } else { "" }
-        );
+        let amount = group
+            .iter()
+            .map(|&index| payouts.record(index).amount)
+            .sum();
         let mut sources: Vec<Source> = group
             .iter()
             .map(|&index| Source::new(FileKind::Payouts, payouts.record(index).line))
             .collect();
-        finding.sources = sources_text(&mut sources);
+        let finding = shared_account_finding(account, &ids, amount, &mut sources);
         findings.push(finding);
     }
     findings
+}
+
+/// The SHARED_ACCOUNT finding: `ids` are the distinct persons paid into
+/// `account`, sorted; `sources` the payouts. One builder for the in-memory
+/// and the partitioned run, so both write the same row.
+fn shared_account_finding(
+    account: &str,
+    ids: &[&str],
+    amount: Money,
+    sources: &mut Vec<Source>,
+) -> Finding {
+    let mut finding = Finding::new(Code::SharedAccount, "");
+    finding.account = account.into();
+    finding.amount = Some(amount);
+    finding.detail = format!(
+        "{} people paid into {account}: {}{}",
+        ids.len(),
+        ids[..ids.len().min(10)].join(", "),
+        if ids.len() > 10 { ", …" } else { "" }
+    );
+    finding.sources = sources_text(sources);
+    finding
 }
 
 fn households_of<'c>(case: &'c Case, enrolments: &Grouping, person: PersonId) -> Vec<&'c str> {
@@ -683,23 +694,14 @@ pub fn shared_account_findings_from_uses(
         if !shared.is_empty() {
             continue;
         }
-        let mut finding = Finding::new(Code::SharedAccount, "");
-        finding.account = account.clone();
         let total: i128 = uses.iter().map(|account_use| account_use.amount_fen).sum();
-        finding.amount = Some(Money::from_fen(
+        let amount = Money::from_fen(
             i64::try_from(total).expect("an account's total fits 92 trillion yuan"),
-        ));
+        );
         let ids: Vec<&str> = uses
             .iter()
-            .take(10)
             .map(|account_use| account_use.id_number.as_ref())
             .collect();
-        finding.detail = format!(
-            "{} people paid into {account}: {}{}",
-            uses.len(),
-            ids.join(", "),
-            if uses.len() > 10 { ", …" } else { "" }
-        );
         let mut sources: Vec<Source> = uses
             .iter()
             .flat_map(|account_use| {
@@ -709,7 +711,7 @@ pub fn shared_account_findings_from_uses(
                     .map(|&line| Source::new(FileKind::Payouts, line))
             })
             .collect();
-        finding.sources = sources_text(&mut sources);
+        let finding = shared_account_finding(&account, &ids, amount, &mut sources);
         findings.push(finding);
     }
     findings

@@ -24,22 +24,16 @@ pub fn field(out: &mut Vec<u8>, text: &str) {
 }
 
 fn digits(out: &mut Vec<u8>, value: u128) {
-    // Nearly every amount fits 64 bits, whose division is far cheaper.
-    if let Ok(small) = u64::try_from(value) {
-        return digits_u64(out, small);
-    }
-    let mut value = value;
-    let mut buffer = [0u8; 40];
-    let mut position = buffer.len();
-    loop {
-        position -= 1;
-        buffer[position] = b'0' + (value % 10) as u8;
-        value /= 10;
-        if value == 0 {
-            break;
+    const TEN_TO_19: u128 = 10_000_000_000_000_000_000;
+    match u64::try_from(value) {
+        // Nearly every amount fits 64 bits, whose division is far cheaper.
+        Ok(small) => digits_u64(out, small),
+        Err(_) => {
+            digits(out, value / TEN_TO_19);
+            let low = (value % TEN_TO_19) as u64;
+            out.extend_from_slice(format!("{low:019}").as_bytes());
         }
     }
-    out.extend_from_slice(&buffer[position..]);
 }
 
 fn digits_u64(out: &mut Vec<u8>, mut value: u64) {
