@@ -92,6 +92,20 @@ fn money_cell(column: &str, value: &str, positive: bool, problems: &mut Problems
     }
 }
 
+/// A cell that must be filled; records the problem when it is not.
+fn required_text<'r>(
+    row: &Row<'r>,
+    column: usize,
+    name: &str,
+    problems: &mut Problems,
+) -> Option<&'r str> {
+    let cell = row.cell(column);
+    if cell.is_none() {
+        problems.missing(name);
+    }
+    cell
+}
+
 fn required_period(
     row: &Row<'_>,
     column: usize,

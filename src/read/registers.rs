@@ -32,14 +32,8 @@ pub fn read_exclusions(
                 return;
             }
             let mut problems = Problems::default();
-            let id = row.cell(0);
-            if id.is_none() {
-                problems.missing("id_number");
-            }
-            let reason = row.cell(1);
-            if reason.is_none() {
-                problems.missing("reason");
-            }
+            let id = super::required_text(row, 0, "id_number", &mut problems);
+            let reason = super::required_text(row, 1, "reason", &mut problems);
             let from = super::required_period(row, 2, "from_period", &mut problems);
             match (id, reason, from) {
                 (Some(id), Some(reason), Some(from)) if problems.is_empty() => {
@@ -93,10 +87,7 @@ pub fn read_relatives(
                 return;
             }
             let mut problems = Problems::default();
-            let id = row.cell(0);
-            if id.is_none() {
-                problems.missing("id_number");
-            }
+            let id = super::required_text(row, 0, "id_number", &mut problems);
             let filed = match row.cell(3) {
                 None => {
                     problems.missing("filed");

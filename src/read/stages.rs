@@ -295,13 +295,8 @@ fn parse(
     text: &mut TextArena,
 ) -> Result<Option<StageRecord>, String> {
     let mut problems = Problems::default();
-    let record_id = row.cell(RECORD_ID);
-    if record_id.is_none() {
-        problems.missing(columns[RECORD_ID].name);
-    }
-    if row.cell(ID_NUMBER).is_none() {
-        problems.missing("id_number");
-    }
+    let record_id = super::required_text(row, RECORD_ID, columns[RECORD_ID].name, &mut problems);
+    super::required_text(row, ID_NUMBER, "id_number", &mut problems);
     let program = match row.cell(PROGRAM) {
         None => {
             problems.missing("program");
