@@ -63,7 +63,19 @@ pub fn run(config: &RunConfig) -> Result<RunSummary, FatalError> {
     })
 }
 
+/// Asks mimalloc for 2 MiB pages (transparent huge pages) from here on: an
+/// in-memory run touches about twice its input in fresh memory, and on
+/// this kind of machine zeroing it a 4 KiB page fault at a time was the
+/// largest single cost (25–40% of the profile). A partitioned run keeps
+/// small pages: it is sized to a memory limit, and huge pages round up.
+fn prefer_large_pages() {
+    // SAFETY: sets one of mimalloc's global options; it takes no pointers.
+    // With another global allocator it changes nothing that is used.
+    unsafe { libmimalloc_sys::mi_option_set(libmimalloc_sys::mi_option_large_os_pages, 1) };
+}
+
 fn run_in_memory(config: &RunConfig, input_bytes: u64) -> Result<RunSummary, FatalError> {
+    prefer_large_pages();
     let mut progress = crate::progress::Progress::new(config.quiet, config.timings);
     let options = crate::read::ReadOptions {
         progress: Some(progress.reading(input_bytes)),
