@@ -134,8 +134,7 @@ fn run_partitioned(
     progress.phase("scan", "reconciling partitions");
     let mut sink: Option<crate::write::OutputSink> = None;
     let mut findings = Vec::new();
-    let mut uses: std::collections::BTreeMap<Box<str>, Vec<engine::AccountUse>> =
-        std::collections::BTreeMap::new();
+    let mut uses = Vec::new();
     let count = parts.len();
     for partition in parts {
         let options = crate::read::ReadOptions {
@@ -155,13 +154,13 @@ fn run_partitioned(
         };
         sink.add(&case, &reconciliation)?;
         findings.extend(reconciliation.findings);
-        for (account, account_use) in reconciliation.account_uses {
-            uses.entry(account).or_default().push(account_use);
-        }
+        uses.extend(reconciliation.account_uses);
         drop(case);
         give_back_freed_memory();
     }
-    findings.extend(engine::shared_account_findings_from_uses(uses));
+    findings.extend(engine::shared_account_findings_from_uses(
+        engine::group_account_uses(uses),
+    ));
     progress.phase("partitions", "writing");
     let mut sink = sink.expect("a run has at least one partition");
     for (kind, sha256) in &hashes {

@@ -495,7 +495,9 @@ pub fn reconcile_with(
 }
 
 /// SHARED_ACCOUNT (SPEC §5): one account, paid to two or more people who
-/// do not all share one household.
+/// do not all share one household. The rule itself is in
+/// [`shared_account_findings_from_uses`], which partitioned runs use too;
+/// this finds the accounts worth handing it.
 fn shared_account_findings(
     context: &Context<'_>,
     enrolments: &Grouping,
@@ -555,53 +557,27 @@ fn shared_account_findings(
             })
         })
         .collect();
-    candidates.par_sort_by(|&a, &b| {
-        account_of(a)
-            .cmp(account_of(b))
-            .then_with(|| payouts.record(a).line.cmp(&payouts.record(b).line))
-    });
-    let households = |person: PersonId| households_of(case, enrolments, person);
-    let mut findings = Vec::new();
-    for group in candidates.chunk_by(|&a, &b| account_of(a) == account_of(b)) {
-        let mut persons: Vec<PersonId> = group
-            .iter()
-            .map(|&index| payouts.record(index).person)
-            .collect();
-        persons.sort_unstable();
-        persons.dedup();
-        if persons.len() < 2 {
-            continue;
-        }
-        let mut shared = households(persons[0]);
-        for &person in &persons[1..] {
-            let theirs = households(person);
-            shared.retain(|household| theirs.contains(household));
-        }
-        if !shared.is_empty() {
-            continue;
-        }
-        let account = account_of(group[0]);
-        let ids: Vec<&str> = persons
-            .iter()
-            .map(|&person| case.people.id_number(person))
-            .collect();
-        let amount = group
-            .iter()
-            .map(|&index| payouts.record(index).amount)
-            .sum();
-        let mut sources: Vec<Source> = group
-            .iter()
-            .map(|&index| Source::new(FileKind::Payouts, payouts.record(index).line))
-            .collect();
-        let finding = shared_account_finding(account, &ids, amount, &mut sources);
-        findings.push(finding);
+    shared_account_findings_from_uses(group_account_uses(collect_account_uses(
+        context,
+        enrolments,
+        &candidates,
+    )))
+}
+
+/// Gathers account uses (of one run, or of every partition) by account.
+pub fn group_account_uses(
+    uses: impl IntoIterator<Item = (Box<str>, AccountUse)>,
+) -> std::collections::BTreeMap<Box<str>, Vec<AccountUse>> {
+    let mut grouped: std::collections::BTreeMap<Box<str>, Vec<AccountUse>> =
+        std::collections::BTreeMap::new();
+    for (account, account_use) in uses {
+        grouped.entry(account).or_default().push(account_use);
     }
-    findings
+    grouped
 }
 
 /// The SHARED_ACCOUNT finding: `ids` are the distinct persons paid into
-/// `account`, sorted; `sources` the payouts. One builder for the in-memory
-/// and the partitioned run, so both write the same row.
+/// `account`, sorted; `sources` the payouts.
 fn shared_account_finding(
     account: &str,
     ids: &[&str],
