@@ -84,14 +84,16 @@ fn run_in_memory(config: &RunConfig, input_bytes: u64) -> Result<RunSummary, Fat
     let case = crate::read::read_case_with(&config.case_dir, &options)?;
     progress.phase("read", "reconciling");
     let window = engine::window(&case, config.from, config.to)?;
-    let reconciliation = engine::reconcile(&case, window);
+    let mut reconciliation = engine::reconcile(&case, window);
     progress.phase("reconcile", "writing");
-    crate::write::write_outputs(&config.out_dir, &case, &reconciliation)?;
+    let mut sink = crate::write::OutputSink::create(&config.out_dir, &case, &reconciliation)?;
+    sink.add(&case, &reconciliation)?;
+    let findings = sink.finish(std::mem::take(&mut reconciliation.findings))?;
     progress.finish("write", input_bytes);
     Ok(RunSummary {
         window,
         ledger_lines: reconciliation.lines.len(),
-        findings: reconciliation.findings,
+        findings,
         partitions: 1,
         case: Some(case),
         exit_code: 0,

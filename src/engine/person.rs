@@ -141,6 +141,15 @@ pub fn reconcile_person(context: &Context<'_>, bundle: &Bundle<'_>, output: &mut
     }
 }
 
+/// Does `enrolment` pay for lines of `program`? price_subsidy is earned
+/// through dibao and tekun enrolments (SPEC §4).
+fn serves(enrolment: &Enrolment, program: Program) -> bool {
+    match program {
+        Program::PriceSubsidy => matches!(enrolment.program, Program::Dibao | Program::Tekun),
+        _ => enrolment.program == program,
+    }
+}
+
 fn without_whitespace(text: &str) -> std::borrow::Cow<'_, str> {
     if text.contains(char::is_whitespace) {
         std::borrow::Cow::Owned(
@@ -465,15 +474,9 @@ impl<'a> Run<'a> {
     /// Did the person hold an enrolment in this program that ended before
     /// `period`? (price_subsidy: in dibao or tekun.)
     fn exited_before(&self, program: Program, period: Period) -> bool {
-        self.enrolments.iter().any(|(_, enrolment)| {
-            let relevant = match program {
-                Program::PriceSubsidy => {
-                    matches!(enrolment.program, Program::Dibao | Program::Tekun)
-                }
-                _ => enrolment.program == program,
-            };
-            relevant && enrolment.ended_before(period)
-        })
+        self.enrolments
+            .iter()
+            .any(|(_, enrolment)| serves(enrolment, program) && enrolment.ended_before(period))
     }
 
     /// The first stage that fell short (SPEC §5).
@@ -764,9 +767,9 @@ impl<'a> Run<'a> {
         let case = self.context.case;
         let payouts = &case.payouts;
         for (index, record) in self.in_window_paid(records) {
-            let label = self.label(record.program, record.periods.first, None);
             let source = Source::new(FileKind::Payouts, record.line);
             let payout_finding = |code: Code| {
+                let label = self.label(record.program, record.periods.first, None);
                 let mut finding = self.labelled(code, label);
                 finding.program = Some(record.program);
                 finding.period = Some(record.periods);
@@ -795,25 +798,19 @@ impl<'a> Run<'a> {
             if institutional {
                 continue;
             }
-            let covering: Vec<&Enrolment> = self
-                .enrolments
-                .iter()
-                .map(|(_, enrolment)| *enrolment)
-                .filter(|enrolment| {
-                    let relevant = match record.program {
-                        Program::PriceSubsidy => {
-                            matches!(enrolment.program, Program::Dibao | Program::Tekun)
-                        }
-                        program => enrolment.program == program,
-                    };
-                    relevant && enrolment.span().intersect(record.periods).is_some()
-                })
-                .collect();
-            let evidence = |finding: &mut Finding| {
-                let mut sources: Vec<Source> = covering
+            // The enrolments covering the payout's line(s); nothing is
+            // collected unless a finding is made (this runs per payout).
+            let covering = || {
+                self.enrolments
                     .iter()
-                    .map(|enrolment| enrolment.source())
-                    .collect();
+                    .map(|(_, enrolment)| *enrolment)
+                    .filter(|enrolment| {
+                        serves(enrolment, record.program)
+                            && enrolment.span().intersect(record.periods).is_some()
+                    })
+            };
+            let evidence = |finding: &mut Finding| {
+                let mut sources: Vec<Source> = covering().map(Enrolment::source).collect();
                 sources.push(source);
                 finding.sources = sources_text(&mut sources);
             };
@@ -821,14 +818,20 @@ impl<'a> Run<'a> {
             let account = payouts.text(record.account);
             if !account.is_empty() {
                 output.shared_account_payouts.push(index);
-                let registered: Vec<&str> = covering
-                    .iter()
+                let mut registered = covering()
                     .map(|enrolment| enrolment.account.as_ref())
-                    .filter(|registered| !registered.is_empty())
-                    .collect();
-                if !registered.is_empty()
-                    && registered.iter().all(|registered| *registered != account)
-                {
+                    .filter(|registered| !registered.is_empty());
+                let mismatch = match registered.next() {
+                    None => false,
+                    Some(first) => {
+                        first != account && registered.all(|registered| registered != account)
+                    }
+                };
+                if mismatch {
+                    let registered: Vec<&str> = covering()
+                        .map(|enrolment| enrolment.account.as_ref())
+                        .filter(|registered| !registered.is_empty())
+                        .collect();
                     let mut finding = payout_finding(Code::AccountMismatch);
                     finding.account = account.into();
                     finding.amount = Some(record.amount);
@@ -840,17 +843,15 @@ impl<'a> Run<'a> {
             }
 
             let name = without_whitespace(payouts.text(record.name));
+            let mut roster = covering().peekable();
             if !name.is_empty()
-                && !covering.is_empty()
-                && covering
-                    .iter()
-                    .all(|enrolment| without_whitespace(&enrolment.name) != name)
+                && roster.peek().is_some()
+                && roster.all(|enrolment| without_whitespace(&enrolment.name) != name)
             {
-                let mut finding = payout_finding(Code::NameMismatch);
-                let roster_names: Vec<&str> = covering
-                    .iter()
+                let roster_names: Vec<&str> = covering()
                     .map(|enrolment| enrolment.name.as_ref())
                     .collect();
+                let mut finding = payout_finding(Code::NameMismatch);
                 finding.detail = format!(
                     "bank name {:?}; roster: {}",
                     payouts.text(record.name),

@@ -12,27 +12,17 @@ use crate::case::Case;
 use crate::engine::{Context, Reconciliation};
 use crate::error::FatalError;
 
-pub use report::run_json;
 pub use tables::{
     findings_csv, ledger_csv, summary_csv, write_findings, write_ledger, write_summary,
 };
 
-/// Writes the four outputs into `folder` (created if missing). Every file is
-/// first written beside its target and renamed into place only when all
-/// four are complete, so no reader ever sees a half-written report.
-pub fn write_outputs(
-    folder: &Path,
-    case: &Case,
-    reconciliation: &Reconciliation,
-) -> Result<(), FatalError> {
-    let mut sink = OutputSink::create(folder, case, reconciliation)?;
-    sink.add(case, reconciliation)?;
-    sink.finish(reconciliation.findings.clone()).map(|_| ())
-}
-
-/// The outputs of a run made of one or more parts (partitions of persons in
-/// id_number order): the ledger streams out part by part; findings, summary
-/// totals and run.json counts are gathered and written by [`finish`].
+/// The four outputs of a run made of one or more parts (one for an
+/// in-memory run; partitions of persons in id_number order otherwise): the
+/// ledger streams out part by part; findings, summary totals and run.json
+/// counts are gathered and written by [`finish`]. Every file is first
+/// written beside its target (OUT_DIR, created if missing) and all four are
+/// renamed into place only when complete, so no reader ever sees a
+/// half-written report.
 ///
 /// [`finish`]: OutputSink::finish
 pub struct OutputSink {

@@ -212,9 +212,3 @@ impl RunStats {
         bytes
     }
 }
-
-pub fn run_json(case: &Case, reconciliation: &Reconciliation) -> Vec<u8> {
-    let mut stats = RunStats::new(case, reconciliation);
-    stats.add(case, reconciliation);
-    stats.render(&reconciliation.findings)
-}
