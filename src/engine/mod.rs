@@ -230,7 +230,7 @@ impl Grouping {
     }
 
     /// As [`Grouping::new`] for a dense collection (index = position).
-    fn dense<'c>(people: usize, persons: impl Iterator<Item = PersonId> + Clone + 'c) -> Grouping {
+    fn dense(people: usize, persons: impl Iterator<Item = PersonId> + Clone) -> Grouping {
         Grouping::new(
             people,
             persons.enumerate().map(|(index, person)| {

@@ -53,6 +53,17 @@ impl FileOutcome<()> {
         }
     }
 
+    /// Makes a row with more or fewer fields than the header a BAD_RECORD
+    /// (SPEC §2); true when it did, and the row is to be left out.
+    fn reject_misshapen(&mut self, row: &Row<'_>, id_column: Option<usize>) -> bool {
+        if row.field_count_matches() {
+            return false;
+        }
+        self.bad
+            .push(BadRecord::wrong_field_count(row, self.kind, id_column));
+        true
+    }
+
     fn note_id(&mut self, local: u32, valid: bool, line: u32) {
         if !valid {
             self.evidence.push((local, line));
@@ -145,11 +156,7 @@ fn read_one(folder: &Path, kind: FileKind, options: &ReadOptions) -> Result<Pars
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(Parsed::Absent),
             Err(source) => Err(FatalError::Unreadable { path, source }),
             Ok(bytes) => {
-                use sha2::Digest;
-                let sha256 = sha2::Sha256::digest(&bytes)
-                    .iter()
-                    .map(|byte| format!("{byte:02x}"))
-                    .collect();
+                let sha256 = table::sha256_hex(&bytes);
                 let text =
                     std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes))
                         .map_err(|error| FatalError::Policy {

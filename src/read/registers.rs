@@ -23,12 +23,7 @@ pub fn read_exclusions(
         partition.map(|partition| (partition, 0)),
         &EXCLUSION_COLUMNS,
         |row| {
-            if !row.field_count_matches() {
-                outcome.bad.push(BadRecord::wrong_field_count(
-                    row,
-                    FileKind::Exclusions,
-                    Some(0),
-                ));
+            if outcome.reject_misshapen(row, Some(0)) {
                 return;
             }
             let mut problems = Problems::default();
@@ -78,12 +73,7 @@ pub fn read_relatives(
         partition.map(|partition| (partition, 0)),
         &RELATIVE_COLUMNS,
         |row| {
-            if !row.field_count_matches() {
-                outcome.bad.push(BadRecord::wrong_field_count(
-                    row,
-                    FileKind::Relatives,
-                    Some(0),
-                ));
+            if outcome.reject_misshapen(row, Some(0)) {
                 return;
             }
             let mut problems = Problems::default();

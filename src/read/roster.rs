@@ -58,12 +58,7 @@ pub fn read(
         partition.map(|partition| (partition, ID_NUMBER)),
         &COLUMNS,
         |row| {
-            if !row.field_count_matches() {
-                outcome.bad.push(BadRecord::wrong_field_count(
-                    row,
-                    FileKind::Roster,
-                    Some(ID_NUMBER),
-                ));
+            if outcome.reject_misshapen(row, Some(ID_NUMBER)) {
                 return;
             }
             match parse(row) {

@@ -182,10 +182,7 @@ pub(crate) fn read_chunk(
         chunk.end,
         chunk.first_line,
         |row| {
-            if !row.field_count_matches() {
-                outcome
-                    .bad
-                    .push(BadRecord::wrong_field_count(row, kind, Some(ID_NUMBER)));
+            if outcome.reject_misshapen(row, Some(ID_NUMBER)) {
                 return;
             }
             match parse(row, columns, &mut text) {

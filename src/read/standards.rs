@@ -20,10 +20,7 @@ pub fn read(file: &LoadedFile) -> Result<FileOutcome<Vec<StandardRow>>, FatalErr
     let mut outcome = FileOutcome::new(file);
     let mut rows_read: Vec<StandardRow> = Vec::new();
     let rows = for_each_row(file, None, &COLUMNS, |row| {
-        if !row.field_count_matches() {
-            outcome
-                .bad
-                .push(BadRecord::wrong_field_count(row, FileKind::Standards, None));
+        if outcome.reject_misshapen(row, None) {
             return;
         }
         let mut problems = Problems::default();

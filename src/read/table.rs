@@ -83,7 +83,7 @@ impl LoadedFile {
     /// back to the kernel behind it (a run larger than memory).
     pub fn sha256(&self, release: bool) -> String {
         if !release {
-            return hex(&Sha256::digest(self.original()));
+            return sha256_hex(self.original());
         }
         const BLOCK_BYTES: usize = 16 << 20;
         let original = self.original();
@@ -205,6 +205,11 @@ pub fn load_with(
         loaded.encoding = "gb18030";
     }
     Ok(Some(loaded))
+}
+
+/// SHA-256 of `bytes` in lower-case hex, as run.json reports it.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
 }
 
 fn hex(bytes: &[u8]) -> String {
