@@ -1,7 +1,7 @@
 //! Fast CSV rendering into byte buffers: money and periods without
 //! `fmt`, quoting only when a field needs it.
 
-use crate::domain::{Money, Period};
+use crate::domain::{Money, Period, PeriodRange};
 
 /// Appends `text` as one CSV field, quoted when it holds a comma, quote or
 /// line break.
@@ -89,6 +89,74 @@ pub fn period(out: &mut Vec<u8>, period: Period) {
 
 pub fn unsigned(out: &mut Vec<u8>, value: u64) {
     digits(out, u128::from(value));
+}
+
+/// One CSV row being rendered: each cell call puts the separator before
+/// its cell, so a row reads as its list of columns.
+pub struct Cells<'o> {
+    out: &'o mut Vec<u8>,
+    started: bool,
+}
+
+impl<'o> Cells<'o> {
+    pub fn new(out: &'o mut Vec<u8>) -> Cells<'o> {
+        Cells {
+            out,
+            started: false,
+        }
+    }
+
+    fn next(&mut self) -> &mut Vec<u8> {
+        if self.started {
+            self.out.push(b',');
+        }
+        self.started = true;
+        self.out
+    }
+
+    /// Free text, quoted when it needs to be.
+    pub fn text(&mut self, text: &str) -> &mut Self {
+        field(self.next(), text);
+        self
+    }
+
+    /// A fixed word of the spec (a code, program, status…): never quoted.
+    pub fn word(&mut self, word: &str) -> &mut Self {
+        self.next().extend_from_slice(word.as_bytes());
+        self
+    }
+
+    pub fn money(&mut self, amount: Option<Money>) -> &mut Self {
+        optional_money(self.next(), amount);
+        self
+    }
+
+    /// A wide total in fen; empty when `None`.
+    pub fn total(&mut self, fen_total: Option<i128>) -> &mut Self {
+        let out = self.next();
+        if let Some(total) = fen_total {
+            fen(out, total);
+        }
+        self
+    }
+
+    /// A period, or a range `first..last`; empty when `None`.
+    pub fn periods(&mut self, periods: Option<PeriodRange>) -> &mut Self {
+        let out = self.next();
+        if let Some(periods) = periods {
+            period(out, periods.first);
+            if !periods.is_single() {
+                out.extend_from_slice(b"..");
+                period(out, periods.last);
+            }
+        }
+        self
+    }
+
+    pub fn unsigned(&mut self, value: u64) -> &mut Self {
+        unsigned(self.next(), value);
+        self
+    }
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use super::render;
-use crate::domain::{Finding, Money, Period, Program, Stage};
+use crate::domain::{Finding, Money, Period, PeriodRange, Program, Stage};
 use crate::engine::{Context, LedgerLine, LineStatus, Reconciliation};
 
 /// Rows rendered per parallel task, and per batch written.
@@ -52,64 +52,25 @@ fn stream<'r, T: Sync + 'r>(
 const FINDINGS_HEADER: &str = "code,severity,id_number,name,region,program,period,account,amount,expected,allocated,transferred,paid,stage,cause,detail,sources";
 
 fn finding_row(out: &mut Vec<u8>, finding: &Finding) {
-    out.extend_from_slice(finding.code.name().as_bytes());
-    out.push(b',');
-    out.extend_from_slice(finding.code.severity().name().as_bytes());
-    out.push(b',');
-    render::field(out, &finding.id_number);
-    out.push(b',');
-    render::field(out, &finding.name);
-    out.push(b',');
-    render::field(out, &finding.region);
-    out.push(b',');
-    out.extend_from_slice(
-        finding
-            .program
-            .map(Program::name)
-            .unwrap_or_default()
-            .as_bytes(),
-    );
-    out.push(b',');
-    if let Some(period) = finding.period {
-        render::period(out, period.first);
-        if !period.is_single() {
-            out.extend_from_slice(b"..");
-            render::period(out, period.last);
-        }
-    }
-    out.push(b',');
-    render::field(out, &finding.account);
-    out.push(b',');
-    render::optional_money(out, finding.amount);
     let figures = finding.figures;
-    out.push(b',');
-    render::optional_money(out, figures.and_then(|figures| figures.expected));
-    out.push(b',');
-    render::optional_money(out, figures.and_then(|figures| figures.allocated));
-    out.push(b',');
-    render::optional_money(out, figures.and_then(|figures| figures.transferred));
-    out.push(b',');
-    render::optional_money(out, figures.map(|figures| figures.paid));
-    out.push(b',');
-    out.extend_from_slice(
-        finding
-            .stage
-            .map(Stage::name)
-            .unwrap_or_default()
-            .as_bytes(),
-    );
-    out.push(b',');
-    out.extend_from_slice(
-        finding
-            .cause
-            .map(|cause| cause.name())
-            .unwrap_or_default()
-            .as_bytes(),
-    );
-    out.push(b',');
-    render::field(out, &finding.detail);
-    out.push(b',');
-    render::field(out, &finding.sources);
+    render::Cells::new(out)
+        .word(finding.code.name())
+        .word(finding.code.severity().name())
+        .text(&finding.id_number)
+        .text(&finding.name)
+        .text(&finding.region)
+        .word(finding.program.map(Program::name).unwrap_or_default())
+        .periods(finding.period)
+        .text(&finding.account)
+        .money(finding.amount)
+        .money(figures.and_then(|figures| figures.expected))
+        .money(figures.and_then(|figures| figures.allocated))
+        .money(figures.and_then(|figures| figures.transferred))
+        .money(figures.map(|figures| figures.paid))
+        .word(finding.stage.map(Stage::name).unwrap_or_default())
+        .word(finding.cause.map(|cause| cause.name()).unwrap_or_default())
+        .text(&finding.detail)
+        .text(&finding.sources);
 }
 
 pub fn write_findings(out: &mut dyn Write, findings: &[Finding]) -> std::io::Result<()> {
@@ -147,25 +108,17 @@ pub fn write_ledger_rows(
         |out, line: &LedgerLine| {
             let (name, region) = context.label_text(line.label);
             let figures = line.figures;
-            render::field(out, people.id_number(line.person));
-            out.push(b',');
-            render::field(out, name);
-            out.push(b',');
-            render::field(out, region);
-            out.push(b',');
-            out.extend_from_slice(line.program.name().as_bytes());
-            out.push(b',');
-            render::period(out, line.period);
-            out.push(b',');
-            render::optional_money(out, figures.expected);
-            out.push(b',');
-            render::optional_money(out, figures.allocated);
-            out.push(b',');
-            render::optional_money(out, figures.transferred);
-            out.push(b',');
-            render::money(out, figures.paid);
-            out.push(b',');
-            out.extend_from_slice(line.status.name().as_bytes());
+            render::Cells::new(out)
+                .text(people.id_number(line.person))
+                .text(name)
+                .text(region)
+                .word(line.program.name())
+                .periods(Some(PeriodRange::single(line.period)))
+                .money(figures.expected)
+                .money(figures.allocated)
+                .money(figures.transferred)
+                .money(Some(figures.paid))
+                .word(line.status.name());
         },
     )
 }
@@ -290,33 +243,20 @@ pub fn render_summary(
     let mut buffer = Vec::new();
     buffer.extend_from_slice(b"region,program,period,lines,expected,allocated,transferred,paid,shortfall,overpaid,improper,delivery_rate\n");
     for ((region, program, period), totals) in rows {
-        render::field(&mut buffer, region);
-        buffer.push(b',');
-        buffer.extend_from_slice(program.name().as_bytes());
-        buffer.push(b',');
-        render::period(&mut buffer, *period);
-        buffer.push(b',');
-        render::unsigned(&mut buffer, totals.lines);
-        buffer.push(b',');
-        render::fen(&mut buffer, totals.expected);
-        buffer.push(b',');
-        if given[Stage::Allocation.index()] {
-            render::fen(&mut buffer, totals.allocated);
-        }
-        buffer.push(b',');
-        if given[Stage::Transfer.index()] {
-            render::fen(&mut buffer, totals.transferred);
-        }
-        buffer.push(b',');
-        render::fen(&mut buffer, totals.paid);
-        buffer.push(b',');
-        render::fen(&mut buffer, totals.shortfall);
-        buffer.push(b',');
-        render::fen(&mut buffer, totals.overpaid);
-        buffer.push(b',');
-        render::fen(&mut buffer, totals.improper);
-        buffer.push(b',');
-        buffer.extend_from_slice(rate(totals.delivered, totals.expected).as_bytes());
+        let given_total = |stage: Stage, total: i128| given[stage.index()].then_some(total);
+        render::Cells::new(&mut buffer)
+            .text(region)
+            .word(program.name())
+            .periods(Some(PeriodRange::single(*period)))
+            .unsigned(totals.lines)
+            .total(Some(totals.expected))
+            .total(given_total(Stage::Allocation, totals.allocated))
+            .total(given_total(Stage::Transfer, totals.transferred))
+            .total(Some(totals.paid))
+            .total(Some(totals.shortfall))
+            .total(Some(totals.overpaid))
+            .total(Some(totals.improper))
+            .word(&rate(totals.delivered, totals.expected));
         buffer.push(b'\n');
     }
     buffer
