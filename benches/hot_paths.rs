@@ -8,7 +8,8 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use duizhang::domain::{Money, Period, Rounding};
+use duizhang::domain::{Amount, Item, Money, Period, Rounding, Share};
+use duizhang::engine::standards::StandardsTable;
 
 /// A generated county of `households`, written once per bench run.
 fn county(households: u64) -> std::path::PathBuf {
@@ -56,8 +57,20 @@ fn reconciling(c: &mut Criterion) {
     group.finish();
 }
 
+fn standard_row(item: Item, name: &str, amount: Amount) -> duizhang::case::StandardRow {
+    duizhang::case::StandardRow {
+        line: 2,
+        region: "".into(),
+        program: duizhang::domain::Program::Dibao,
+        item,
+        name: name.into(),
+        effective_from: Period::from_year_month(2020, 1).expect("a period"),
+        amount,
+    }
+}
+
 fn arithmetic(c: &mut Criterion) {
-    let enrolment = duizhang::case::Enrolment {
+    let mut enrolment = duizhang::case::Enrolment {
         line: 2,
         person: duizhang::case::PersonId(0),
         enrolment_id: "D1".into(),
@@ -73,15 +86,50 @@ fn arithmetic(c: &mut Criterion) {
         approved_amount: Money::ZERO,
         start: Period::from_year_month(2020, 1).expect("a period"),
         end: None,
+        phase_out_from: None,
+        last_covered: None,
         account: "".into(),
+        local_rules: None,
     };
+    let share = |text: &str| Amount::Share(Share::parse(text).expect("a share").expect("a share"));
+    let table = StandardsTable::new(
+        &[
+            standard_row(Item::Standard, "", Amount::Money(Money::from_fen(65_000))),
+            standard_row(Item::Floor, "", Amount::Money(Money::from_fen(6_000))),
+            standard_row(Item::Tier, "b", share("70%")),
+            standard_row(Item::Topup, "elderly70", share("10%")),
+            standard_row(Item::Topup, "disabled", share("1/6")),
+        ],
+        Rounding::Fen,
+    );
+    let region = table.resolve("510104001001");
+    let policy = duizhang::case::Policy {
+        rounding: Rounding::Yuan,
+        ..duizhang::case::Policy::default()
+    };
+    let month = Period::from_year_month(2024, 7).expect("a period");
     c.bench_function("dibao_entitlement", |b| {
         b.iter(|| {
             duizhang::engine::entitlement::dibao_entitlement(
                 black_box(&enrolment),
-                black_box(Money::from_fen(65_000)),
-                black_box(Money::from_fen(6_000)),
-                Rounding::Yuan,
+                &table.in_force(&region, black_box(month)),
+                &policy,
+            )
+        })
+    });
+    enrolment.local_rules = Some(Box::new(duizhang::case::LocalRules {
+        tier: Some("b".into()),
+        members: vec![
+            vec!["elderly70".into(), "disabled".into()],
+            vec!["elderly70".into()],
+        ],
+    }));
+    c.bench_function("dibao_entitlement tier and top-ups (derived)", |b| {
+        b.iter(|| {
+            duizhang::engine::entitlement::dibao_entitlement(
+                black_box(&enrolment),
+                &table.in_force(&region, black_box(month)),
+                &policy,
             )
         })
     });

@@ -2,7 +2,8 @@
 //! engine consumes. Plain data; every record remembers its line.
 
 use crate::domain::{
-    CareLevel, Date, FileKind, Money, Period, PeriodRange, Program, Rounding, Source, Status,
+    Amount, CareLevel, Date, FileKind, Item, Money, Period, PeriodRange, Program, Rounding, Source,
+    Status,
 };
 use crate::read::table::BadRecord;
 
@@ -56,10 +57,42 @@ pub struct Enrolment {
     pub centralized: bool,
     pub approved_amount: Money,
     pub start: Period,
-    /// Last payable period; `None` = still enrolled. Never read for temp.
+    /// Last payable period as written; `None` = still enrolled. Never
+    /// read for temp.
     pub end: Option<Period>,
+    /// dibao (SPEC v2): the period the household entered phase-out (渐退).
+    pub phase_out_from: Option<Period>,
+    /// The last period covered: the earlier of `end` and the phase-out's
+    /// last month (SPEC v2 §4), set by [`Enrolment::apply_phase_out`] once
+    /// the policy is known; `None` = open.
+    pub last_covered: Option<Period>,
     /// The registered account with white space removed; empty when none.
     pub account: Box<str>,
+    /// dibao (SPEC v2): the tier and classified top-ups; `None` for most
+    /// households, which are paid by the gap formula alone.
+    pub local_rules: Option<Box<LocalRules>>,
+}
+
+/// A dibao household's payment tier (分档) and its members' classified
+/// top-up categories (分类施保), names folded (ASCII lower case).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LocalRules {
+    pub tier: Option<Box<str>>,
+    /// One entry per listed member: that member's distinct categories.
+    pub members: Vec<Vec<Box<str>>>,
+}
+
+/// The last month a phase-out that begins at `from` pays (SPEC v2 §4):
+/// `from + months − 1`, at most the last representable period.
+pub fn phase_out_last(from: Period, months: u32) -> Period {
+    debug_assert!(months >= 1, "policy.toml keeps phase_out_months ≥ 1");
+    let last = Period::from_year_month(9999, 12).expect("9999-12 is a period");
+    let index = u64::from(from.index()) + u64::from(months.max(1)) - 1;
+    if index >= u64::from(last.index()) {
+        last
+    } else {
+        Period::from_index(u32::try_from(index).expect("below 9999-12"))
+    }
 }
 
 impl Enrolment {
@@ -69,7 +102,7 @@ impl Enrolment {
         let last = match self.program {
             Program::Temp => self.start,
             _ => self
-                .end
+                .last_covered
                 .unwrap_or(Period::from_year_month(9999, 12).expect("9999-12 is a period")),
         };
         PeriodRange {
@@ -86,8 +119,20 @@ impl Enrolment {
     pub fn ended_before(&self, period: Period) -> bool {
         match self.program {
             Program::Temp => self.start < period,
-            _ => self.end.is_some_and(|end| end < period),
+            _ => self.last_covered.is_some_and(|last| last < period),
         }
+    }
+
+    /// Shortens a dibao enrolment in phase-out to its last paid month
+    /// (SPEC v2 §4); everything else keeps `end`.
+    pub fn apply_phase_out(&mut self, phase_out_months: u32) {
+        self.last_covered = match (self.program, self.phase_out_from) {
+            (Program::Dibao, Some(from)) => {
+                let last = phase_out_last(from, phase_out_months);
+                Some(self.end.map_or(last, |end| end.min(last)))
+            }
+            _ => self.end,
+        };
     }
 
     pub fn source(&self) -> Source {
@@ -299,9 +344,32 @@ pub struct StandardRow {
     /// Code prefix; `*` is stored as the empty prefix.
     pub region: Box<str>,
     pub program: Program,
-    pub item: crate::domain::Item,
+    pub item: Item,
+    /// The tier or category of `tier_<T>` / `topup_<C>`, folded; empty
+    /// for every other item.
+    pub name: Box<str>,
     pub effective_from: Period,
-    pub amount: Money,
+    /// Money, or (SPEC v2) a share of the item's base.
+    pub amount: Amount,
+}
+
+/// How a member in several top-up categories is paid (SPEC v2).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TopupStacking {
+    /// The largest of the member's top-ups.
+    #[default]
+    Highest,
+    /// All of them.
+    Sum,
+}
+
+impl TopupStacking {
+    pub fn name(self) -> &'static str {
+        match self {
+            TopupStacking::Highest => "highest",
+            TopupStacking::Sum => "sum",
+        }
+    }
 }
 
 /// policy.toml (SPEC §2), defaults filled.
@@ -311,7 +379,19 @@ pub struct Policy {
     pub rounding: Rounding,
     pub tolerance: Money,
     pub exclusive: Vec<Vec<Program>>,
+    /// v2: derived standard amounts are rounded half-up to this unit.
+    pub item_rounding: Rounding,
+    pub topup_stacking: TopupStacking,
+    /// v2: months a household in phase-out is paid, from `phase_out_from`.
+    pub phase_out_months: u32,
+    /// v2: months a multi-person dibao household keeps its benefit after
+    /// the head's death.
+    pub deceased_grace_months: u32,
 }
+
+/// policy.toml's ranges (SPEC v2 §2).
+pub const PHASE_OUT_MONTHS: std::ops::RangeInclusive<u32> = 1..=24;
+pub const DECEASED_GRACE_MONTHS: std::ops::RangeInclusive<u32> = 0..=12;
 
 impl Default for Policy {
     fn default() -> Policy {
@@ -320,6 +400,10 @@ impl Default for Policy {
             rounding: Rounding::Fen,
             tolerance: Money::ZERO,
             exclusive: vec![vec![Program::Dibao, Program::Tekun]],
+            item_rounding: Rounding::Fen,
+            topup_stacking: TopupStacking::Highest,
+            phase_out_months: 6,
+            deceased_grace_months: 0,
         }
     }
 }

@@ -6,10 +6,12 @@ pub mod id_number;
 pub mod money;
 pub mod period;
 pub mod program;
+pub mod share;
 pub mod source;
 
 pub use finding::{Cause, Code, Finding, LineFigures, Severity};
 pub use money::{Money, Rounding};
 pub use period::{Date, Period, PeriodRange};
 pub use program::{CareLevel, Item, Program, Stage, Status};
+pub use share::{Amount, Share};
 pub use source::{FileKind, Source};

@@ -42,7 +42,8 @@ impl Rounding {
         }
     }
 
-    fn unit_fen(self) -> i64 {
+    /// The unit in fen: 1, 10 or 100.
+    pub fn unit_fen(self) -> i64 {
         match self {
             Rounding::Fen => 1,
             Rounding::Jiao => 10,

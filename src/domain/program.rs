@@ -121,21 +121,39 @@ impl Status {
     }
 }
 
-/// A standards.csv item (SPEC §2).
+/// A standards.csv item (SPEC §2). `Tier` and `Topup` are families: the
+/// row names the tier or category (`tier_B`, `topup_elderly70`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Item {
     Standard,
     Floor,
+    Tier,
+    Topup,
     Basic,
     CareSelf,
     CareSemi,
     CareFull,
+    MinWage,
     PriceSubsidy,
 }
 
 impl Item {
-    /// The item, if it is one the program has.
-    pub fn parse(program: Program, text: &str) -> Option<Item> {
+    /// The item, if it is one the program has, with the tier or category
+    /// name for `tier_<T>` and `topup_<C>` (as written; compare it folded
+    /// with [`fold_rule_name`]). `None` also for a name that is empty or
+    /// holds a forbidden character.
+    pub fn parse(program: Program, text: &str) -> Option<(Item, &str)> {
+        let named = |prefix: &str| -> Option<&str> {
+            let head = text.get(..prefix.len())?;
+            let name = &text[prefix.len()..];
+            (head.eq_ignore_ascii_case(prefix) && is_rule_name(name)).then_some(name)
+        };
+        if let Some(name) = named("tier_") {
+            return (program == Program::Dibao).then_some((Item::Tier, name));
+        }
+        if let Some(name) = named("topup_") {
+            return (program == Program::Dibao).then_some((Item::Topup, name));
+        }
         let item = match text.to_ascii_lowercase().as_str() {
             "standard" => Item::Standard,
             "floor" => Item::Floor,
@@ -143,25 +161,37 @@ impl Item {
             "care_self" => Item::CareSelf,
             "care_semi" => Item::CareSemi,
             "care_full" => Item::CareFull,
+            "min_wage" => Item::MinWage,
             "price_subsidy" => Item::PriceSubsidy,
             _ => return None,
         };
         let fits = match program {
             Program::Dibao => matches!(item, Item::Standard | Item::Floor | Item::PriceSubsidy),
-            Program::Tekun => !matches!(item, Item::Standard | Item::Floor),
+            Program::Tekun => matches!(
+                item,
+                Item::Basic
+                    | Item::CareSelf
+                    | Item::CareSemi
+                    | Item::CareFull
+                    | Item::MinWage
+                    | Item::PriceSubsidy
+            ),
             Program::Temp | Program::PriceSubsidy => false,
         };
-        fits.then_some(item)
+        fits.then_some((item, ""))
     }
 
     pub fn name(self) -> &'static str {
         match self {
             Item::Standard => "standard",
             Item::Floor => "floor",
+            Item::Tier => "tier_",
+            Item::Topup => "topup_",
             Item::Basic => "basic",
             Item::CareSelf => "care_self",
             Item::CareSemi => "care_semi",
             Item::CareFull => "care_full",
+            Item::MinWage => "min_wage",
             Item::PriceSubsidy => "price_subsidy",
         }
     }
@@ -173,6 +203,34 @@ impl Item {
             CareLevel::Full => Item::CareFull,
         }
     }
+
+    /// The item a share of this one is taken of (SPEC v2 §2): tekun care →
+    /// tekun `min_wage`; every other item → dibao `standard`. `None` for
+    /// the two bases themselves, which must be money.
+    pub fn base(program: Program, item: Item) -> Option<(Program, Item)> {
+        match (program, item) {
+            (Program::Dibao, Item::Standard) | (Program::Tekun, Item::MinWage) => None,
+            (Program::Tekun, Item::CareSelf | Item::CareSemi | Item::CareFull) => {
+                Some((Program::Tekun, Item::MinWage))
+            }
+            _ => Some((Program::Dibao, Item::Standard)),
+        }
+    }
+}
+
+/// A tier or category name (SPEC v2 §2): one or more characters other than
+/// white space, `,`, `;` and `+`.
+pub fn is_rule_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name
+            .chars()
+            .any(|character| character.is_whitespace() || matches!(character, ',' | ';' | '+'))
+}
+
+/// Tier and category names compare case-insensitively, ASCII letters only
+/// (a full-width `Ｄ` is not `d`).
+pub fn fold_rule_name(name: &str) -> Box<str> {
+    name.to_ascii_lowercase().into_boxed_str()
 }
 
 #[cfg(test)]
@@ -196,7 +254,51 @@ mod tests {
         assert_eq!(Item::parse(Program::Dibao, "basic"), None);
         assert_eq!(
             Item::parse(Program::Tekun, "Care_Semi"),
-            Some(Item::CareSemi)
+            Some((Item::CareSemi, ""))
         );
+    }
+
+    #[test]
+    fn named_items_and_their_bases() {
+        assert_eq!(
+            Item::parse(Program::Dibao, "TIER_B"),
+            Some((Item::Tier, "B"))
+        );
+        assert_eq!(
+            Item::parse(Program::Dibao, "topup_elderly70"),
+            Some((Item::Topup, "elderly70"))
+        );
+        for bad in [
+            "tier_",
+            "topup_a b",
+            "tier_a+b",
+            "topup_a;b",
+            "tier_a,b",
+            "tier",
+        ] {
+            assert_eq!(Item::parse(Program::Dibao, bad), None, "{bad}");
+        }
+        assert_eq!(Item::parse(Program::Tekun, "tier_B"), None);
+        assert_eq!(Item::parse(Program::Dibao, "min_wage"), None);
+        assert_eq!(
+            Item::parse(Program::Tekun, "Min_Wage"),
+            Some((Item::MinWage, ""))
+        );
+        assert_eq!(Item::base(Program::Dibao, Item::Standard), None);
+        assert_eq!(Item::base(Program::Tekun, Item::MinWage), None);
+        assert_eq!(
+            Item::base(Program::Tekun, Item::CareFull),
+            Some((Program::Tekun, Item::MinWage))
+        );
+        assert_eq!(
+            Item::base(Program::Tekun, Item::Basic),
+            Some((Program::Dibao, Item::Standard))
+        );
+        assert_eq!(
+            Item::base(Program::Tekun, Item::PriceSubsidy),
+            Some((Program::Dibao, Item::Standard))
+        );
+        assert_eq!(&*fold_rule_name("ELDERLY70"), "elderly70");
+        assert_ne!(&*fold_rule_name("Ｄ"), &*fold_rule_name("ｄ"));
     }
 }

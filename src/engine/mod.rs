@@ -4,7 +4,9 @@
 //! change them.
 
 pub mod entitlement;
+pub mod outcome;
 pub mod person;
+pub mod rules;
 pub mod settle;
 pub mod standards;
 
@@ -17,7 +19,7 @@ use crate::domain::{
 };
 use crate::error::FatalError;
 use person::{reconcile_person, Bundle, PersonOutput};
-use standards::{RegionStandards, StandardsTable};
+use standards::{InForce, RegionStandards, StandardsTable};
 
 /// Where a line's (or finding's) `name` and `region` come from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,18 +72,10 @@ pub struct LedgerLine {
 
 impl LedgerLine {
     /// The outcome finding's amount (0 when none): what summary.csv adds up
-    /// as shortfall, overpaid or improper. Derived, not stored: every
-    /// outcome's amount is a function of the status and the figures.
+    /// as shortfall, overpaid or improper — the same function that filled
+    /// the finding's `amount` ([`outcome::outcome_amount`]).
     pub fn outcome_amount(&self) -> Money {
-        let figures = self.figures;
-        let expected = figures.expected.unwrap_or_default();
-        match self.status {
-            LineStatus::Missing => expected,
-            LineStatus::Shortfall => expected - figures.paid,
-            LineStatus::Over => figures.paid - expected,
-            LineStatus::Excluded | LineStatus::AfterExit | LineStatus::NotEnrolled => figures.paid,
-            LineStatus::NoStandard | LineStatus::Ok => Money::ZERO,
-        }
+        outcome::outcome_amount(self.status, self.figures)
     }
 }
 
@@ -131,7 +125,7 @@ pub struct Context<'a> {
 
 impl<'a> Context<'a> {
     pub fn new(case: &'a Case, window: PeriodRange) -> Context<'a> {
-        let standards = StandardsTable::new(&case.standards);
+        let standards = StandardsTable::new(&case.standards, case.policy.item_rounding);
         let mut regions: Vec<&str> = case
             .enrolments
             .iter()
@@ -166,6 +160,12 @@ impl<'a> Context<'a> {
 
     pub fn region_standards(&self, enrolment: u32) -> &RegionStandards {
         &self.resolved[self.enrolment_region[enrolment as usize] as usize]
+    }
+
+    /// The standards in force for an enrolment's region at `period`.
+    pub fn standards_at(&self, enrolment: u32, period: Period) -> InForce<'_> {
+        self.standards
+            .in_force(self.region_standards(enrolment), period)
     }
 
     /// The rank of a label's region among all regions (text order); `None`

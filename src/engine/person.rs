@@ -1,15 +1,22 @@
-//! One person's reconciliation (SPEC §4–§5): coverage, entitlement, stage
-//! amounts with range settlement, the line outcome, the money trail, and the
-//! payout- and person-level checks. Pure: reads the case, returns values.
+//! One person's reconciliation (SPEC §4–§5): the person's lines with what
+//! each is due and what each stage put into it, then every finding about
+//! the person. The arithmetic and the rules live in `entitlement`,
+//! `settle`, `outcome` and `rules`; this module gathers one person's
+//! records for them and turns their verdicts into findings with names,
+//! regions and sources. Pure: reads the case, returns values.
 
-use super::entitlement::{dibao_entitlement, dibao_gap};
+use super::entitlement::{
+    dibao_entitlement, dibao_price_subsidy, tekun_entitlement, tekun_price_subsidy, StandardsAt,
+};
+use super::outcome::{self, LineFacts};
+use super::rules;
 use super::settle::settle_range;
+use super::standards::Slot;
 use super::{Context, Label, LedgerLine, LineStatus};
 use crate::case::{Enrolment, Exclusion, PersonId, Relative, StageRecord};
 use crate::domain::source::sources_text;
 use crate::domain::{
-    Cause, Code, Date, FileKind, Finding, Item, LineFigures, Money, Period, PeriodRange, Program,
-    Source, Stage,
+    Code, FileKind, Finding, LineFigures, Money, Period, PeriodRange, Program, Source, Stage,
 };
 
 /// Indices (into the case's vectors) of everything known about one person.
@@ -54,14 +61,26 @@ struct LineState {
 /// A line of this person: (program, period).
 type LineKey = (Program, Period);
 
+/// Exclusions bar dibao and price_subsidy lines from one effective start
+/// and tekun and temp lines from another (SPEC v2 §4: the grace after a
+/// death applies to the first kind only).
+fn exclusion_class(program: Program) -> usize {
+    match program {
+        Program::Dibao | Program::PriceSubsidy => 0,
+        Program::Tekun | Program::Temp => 1,
+    }
+}
+
 struct Run<'a> {
     context: &'a Context<'a>,
     person: PersonId,
     id_number: &'a str,
     /// (index in case.enrolments, enrolment), in file order.
     enrolments: Vec<(u32, &'a Enrolment)>,
-    exclusions: Vec<&'a Exclusion>,
-    excluded_from: Option<Period>,
+    /// Each exclusion row with its effective start per exclusion class.
+    exclusions: Vec<(&'a Exclusion, [Period; 2])>,
+    /// Per exclusion class, the earliest effective start.
+    excluded_from: [Option<Period>; 2],
     fallback_label: Label,
     /// The person's lines sorted by key (a handful: a sorted vector beats a
     /// tree here).
@@ -73,38 +92,7 @@ struct Run<'a> {
 /// Reconciles one person, appending their lines, findings and SHARED_ACCOUNT
 /// candidates to `output` (one output serves a run of persons).
 pub fn reconcile_person(context: &Context<'_>, bundle: &Bundle<'_>, output: &mut PersonOutput) {
-    let case = context.case;
-    let enrolments: Vec<(u32, &Enrolment)> = bundle
-        .enrolments
-        .iter()
-        .map(|&index| (index, &case.enrolments[index as usize]))
-        .collect();
-    let exclusions: Vec<&Exclusion> = bundle
-        .exclusions
-        .iter()
-        .map(|&index| &case.exclusions[index as usize])
-        .collect();
-    let fallback_label = enrolments
-        .iter()
-        .min_by(|a, b| a.1.primary_order(b.1))
-        .map(|(index, _)| Label::Enrolment(*index))
-        .or_else(|| {
-            bundle.records[Stage::Payout.index()]
-                .first()
-                .map(|&index| Label::Payout(index))
-        })
-        .unwrap_or(Label::None);
-    let mut run = Run {
-        context,
-        person: bundle.person,
-        id_number: case.people.id_number(bundle.person),
-        excluded_from: exclusions.iter().map(|exclusion| exclusion.from).min(),
-        enrolments,
-        exclusions,
-        fallback_label,
-        lines: Vec::new(),
-        evidence: Vec::new(),
-    };
+    let mut run = Run::new(context, bundle);
     let first_line = output.lines.len();
     let mut money_in = [Money::ZERO; 3];
 
@@ -115,9 +103,12 @@ pub fn reconcile_person(context: &Context<'_>, bundle: &Bundle<'_>, output: &mut
         }
     }
     run.judge_lines(output);
-    run.check_duplicate_payments(bundle.records[Stage::Payout.index()], output);
-    run.check_payouts(bundle.records[Stage::Payout.index()], output);
-    run.check_enrolments(output);
+    let payouts = bundle.records[Stage::Payout.index()];
+    run.check_duplicate_payments(payouts, output);
+    run.check_payouts(payouts, output);
+    run.check_duplicate_enrolments(output);
+    run.check_enrolled_while_excluded(output);
+    run.check_income_above_standard(output);
     run.check_relatives(bundle.relatives, output);
 
     // The person's ledger lines hold exactly the money read, stage by stage.
@@ -150,28 +141,51 @@ fn serves(enrolment: &Enrolment, program: Program) -> bool {
     }
 }
 
-fn without_whitespace(text: &str) -> std::borrow::Cow<'_, str> {
-    if text.contains(char::is_whitespace) {
-        std::borrow::Cow::Owned(
-            text.chars()
-                .filter(|character| !character.is_whitespace())
-                .collect(),
-        )
-    } else {
-        std::borrow::Cow::Borrowed(text)
-    }
-}
-
 impl<'a> Run<'a> {
-    fn standards_lookup(
-        &self,
-        enrolment: u32,
-        program: Program,
-        item: Item,
-        period: Period,
-    ) -> Option<Money> {
-        let region = self.context.region_standards(enrolment);
-        self.context.standards.lookup(region, program, item, period)
+    fn new(context: &'a Context<'a>, bundle: &Bundle<'_>) -> Run<'a> {
+        let case = context.case;
+        let enrolments: Vec<(u32, &Enrolment)> = bundle
+            .enrolments
+            .iter()
+            .map(|&index| (index, &case.enrolments[index as usize]))
+            .collect();
+        let fallback_label = enrolments
+            .iter()
+            .min_by(|a, b| a.1.primary_order(b.1))
+            .map(|(index, _)| Label::Enrolment(*index))
+            .or_else(|| {
+                bundle.records[Stage::Payout.index()]
+                    .first()
+                    .map(|&index| Label::Payout(index))
+            })
+            .unwrap_or(Label::None);
+        let mut run = Run {
+            context,
+            person: bundle.person,
+            id_number: case.people.id_number(bundle.person),
+            enrolments,
+            exclusions: Vec::with_capacity(bundle.exclusions.len()),
+            excluded_from: [None, None],
+            fallback_label,
+            lines: Vec::new(),
+            evidence: Vec::new(),
+        };
+        for &index in bundle.exclusions {
+            let exclusion = &case.exclusions[index as usize];
+            // The household a death is judged by: the person's primary
+            // dibao enrolment covering the exclusion's from_period.
+            let household_size = run
+                .primary(Program::Dibao, exclusion.from)
+                .map(|primary| run.enrolment(primary).household_size);
+            let start =
+                |program| rules::exclusion_start(exclusion, program, household_size, &case.policy);
+            let starts = [start(Program::Dibao), start(Program::Tekun)];
+            for (earliest, start) in run.excluded_from.iter_mut().zip(starts) {
+                *earliest = Some(earliest.map_or(start, |from| from.min(start)));
+            }
+            run.exclusions.push((exclusion, starts));
+        }
+        run
     }
 
     /// The primary enrolment of `program` covering `period` (SPEC §4).
@@ -193,33 +207,51 @@ impl<'a> Run<'a> {
         })
     }
 
-    /// dibao E of one enrolment at `period`; `None` without a standard.
-    fn dibao_amount(&self, index: u32, period: Period) -> Option<Money> {
+    /// E of a dibao or tekun enrolment with every standard looked up for
+    /// `standards_period` — the line's month, or an earlier one when the
+    /// raise cause walks back.
+    fn entitlement(&self, index: u32, standards_period: Period) -> Option<Money> {
         let enrolment = self.enrolment(index);
-        let standard = self.standards_lookup(index, Program::Dibao, Item::Standard, period)?;
-        let floor = self
-            .standards_lookup(index, Program::Dibao, Item::Floor, period)
-            .unwrap_or(Money::ZERO);
-        Some(dibao_entitlement(
-            enrolment,
-            standard,
-            floor,
-            self.context.case.policy.rounding,
-        ))
+        let standards = self.context.standards_at(index, standards_period);
+        match enrolment.program {
+            Program::Dibao => dibao_entitlement(enrolment, &standards, &self.context.case.policy),
+            Program::Tekun => tekun_entitlement(
+                enrolment
+                    .care_level
+                    .expect("a tekun enrolment that was read has a care level"),
+                &standards,
+            ),
+            Program::Temp | Program::PriceSubsidy => {
+                unreachable!("temp and price_subsidy have no standards of their own")
+            }
+        }
     }
 
-    fn tekun_amount(&self, index: u32, period: Period) -> Option<Money> {
-        let enrolment = self.enrolment(index);
-        let basic = self.standards_lookup(index, Program::Tekun, Item::Basic, period)?;
-        let level = enrolment
-            .care_level
-            .expect("a tekun enrolment that was read has a care level");
-        let care = self.standards_lookup(index, Program::Tekun, Item::care(level), period)?;
-        Some(basic + care)
+    /// price_subsidy E: Σ over the primary dibao and tekun enrolment of
+    /// their parts; unknown when the dibao standard is.
+    fn price_subsidy(
+        &self,
+        dibao: Option<u32>,
+        tekun: Option<u32>,
+        period: Period,
+    ) -> Option<Money> {
+        let mut total = Money::ZERO;
+        if let Some(index) = dibao {
+            let standards = self.context.standards_at(index, period);
+            total += dibao_price_subsidy(self.enrolment(index), &standards)?;
+        }
+        if let Some(index) = tekun {
+            total += tekun_price_subsidy(&self.context.standards_at(index, period));
+        }
+        Some(total)
+    }
+
+    fn is_excluded(&self, program: Program, period: Period) -> bool {
+        self.excluded_from[exclusion_class(program)].is_some_and(|from| from <= period)
     }
 
     fn basis(&self, program: Program, period: Period) -> Basis {
-        let excluded = self.excluded_from.is_some_and(|from| from <= period);
+        let excluded = self.is_excluded(program, period);
         let mut basis = Basis {
             covered: false,
             excluded,
@@ -231,10 +263,7 @@ impl<'a> Run<'a> {
                 basis.primary[0] = self.primary(program, period);
                 basis.covered = basis.primary[0].is_some();
                 if let (Some(primary), false) = (basis.primary[0], excluded) {
-                    basis.expected = match program {
-                        Program::Dibao => self.dibao_amount(primary, period),
-                        _ => self.tekun_amount(primary, period),
-                    };
+                    basis.expected = self.entitlement(primary, period);
                 }
             }
             Program::Temp => {
@@ -260,52 +289,17 @@ impl<'a> Run<'a> {
         basis
     }
 
-    /// Σ price_subsidy × persons over the primary dibao and tekun enrolment.
-    /// A dibao household above the line earns none; without its dibao
-    /// standard the gap is unknown, and so is this E.
-    fn price_subsidy(
-        &self,
-        dibao: Option<u32>,
-        tekun: Option<u32>,
-        period: Period,
-    ) -> Option<Money> {
-        let mut total = Money::ZERO;
-        if let Some(index) = dibao {
-            let enrolment = self.enrolment(index);
-            let standard = self.standards_lookup(index, Program::Dibao, Item::Standard, period)?;
-            if dibao_gap(enrolment, standard).is_positive() {
-                let per_person = self
-                    .standards_lookup(index, Program::Dibao, Item::PriceSubsidy, period)
-                    .unwrap_or(Money::ZERO);
-                total += per_person
-                    .checked_times(i64::from(enrolment.household_size))
-                    .expect("household size ≤ 1000 keeps this in range");
-            }
-        }
-        if let Some(index) = tekun {
-            total += self
-                .standards_lookup(index, Program::Tekun, Item::PriceSubsidy, period)
-                .unwrap_or(Money::ZERO);
-        }
-        Some(total)
-    }
-
     fn line(&mut self, program: Program, period: Period) -> &mut LineState {
         let key = (program, period);
         let position = match self.lines.binary_search_by_key(&key, |(key, _)| *key) {
             Ok(position) => position,
             Err(position) => {
                 let basis = self.basis(program, period);
-                self.lines.insert(
-                    position,
-                    (
-                        key,
-                        LineState {
-                            basis,
-                            sums: [Money::ZERO; 3],
-                        },
-                    ),
-                );
+                let state = LineState {
+                    basis,
+                    sums: [Money::ZERO; 3],
+                };
+                self.lines.insert(position, (key, state));
                 position
             }
         };
@@ -431,6 +425,14 @@ impl<'a> Run<'a> {
         finding
     }
 
+    /// A finding about one of the person's enrolments.
+    fn enrolment_finding(&self, code: Code, index: u32, period: Period) -> Finding {
+        let mut finding = self.labelled(code, Label::Enrolment(index));
+        finding.program = Some(self.enrolment(index).program);
+        finding.period = Some(PeriodRange::single(period));
+        finding
+    }
+
     /// Roster rows a line's entitlement rests on.
     fn roster_sources(&self, program: Program, period: Period, basis: &Basis) -> Vec<Source> {
         let mut sources: Vec<Source> = basis
@@ -451,8 +453,7 @@ impl<'a> Run<'a> {
     fn line_finding(
         &self,
         code: Code,
-        program: Program,
-        period: Period,
+        (program, period): LineKey,
         state: &LineState,
         figures: LineFigures,
     ) -> Finding {
@@ -479,208 +480,142 @@ impl<'a> Run<'a> {
             .any(|(_, enrolment)| serves(enrolment, program) && enrolment.ended_before(period))
     }
 
-    /// The first stage that fell short (SPEC §5).
-    fn short_stage(&self, expected: Money, allocated: Money, transferred: Money) -> Stage {
-        let tolerance = self.context.case.policy.tolerance;
+    fn figures(&self, state: &LineState) -> LineFigures {
         let given = self.context.given;
-        if given[Stage::Allocation.index()] && allocated < expected - tolerance {
-            return Stage::Allocation;
+        LineFigures {
+            expected: state.basis.expected,
+            allocated: given[Stage::Allocation.index()]
+                .then_some(state.sums[Stage::Allocation.index()]),
+            transferred: given[Stage::Transfer.index()]
+                .then_some(state.sums[Stage::Transfer.index()]),
+            paid: state.sums[Stage::Payout.index()],
         }
-        let allocated_or_expected = if given[Stage::Allocation.index()] {
-            allocated
-        } else {
-            expected
-        };
-        if given[Stage::Transfer.index()]
-            && transferred < allocated_or_expected.min(expected) - tolerance
-        {
-            return Stage::Transfer;
-        }
-        Stage::Payout
     }
 
-    /// `standard_raise_not_applied`: P matches E recomputed with the standard
-    /// item's value from before its latest change.
-    fn raise_cause(
-        &self,
-        program: Program,
-        period: Period,
-        basis: &Basis,
-        paid: Money,
-    ) -> Option<Cause> {
-        let primary = basis.primary[0]?;
-        let region = self.context.region_standards(primary);
-        let standards = &self.context.standards;
-        let old_expected = match program {
-            Program::Dibao => {
-                let old = standards.value_before_latest_change(
-                    region,
-                    Program::Dibao,
-                    Item::Standard,
-                    period,
-                )?;
-                let floor = standards
-                    .lookup(region, Program::Dibao, Item::Floor, period)
-                    .unwrap_or(Money::ZERO);
-                dibao_entitlement(
-                    self.enrolment(primary),
-                    old,
-                    floor,
-                    self.context.case.policy.rounding,
-                )
-            }
-            Program::Tekun => {
-                let old = standards.value_before_latest_change(
-                    region,
-                    Program::Tekun,
-                    Item::Basic,
-                    period,
-                )?;
-                let level = self.enrolment(primary).care_level?;
-                old + standards.lookup(region, Program::Tekun, Item::care(level), period)?
-            }
-            Program::Temp | Program::PriceSubsidy => return None,
-        };
-        ((paid - old_expected).abs() <= self.context.case.policy.tolerance)
-            .then_some(Cause::StandardRaiseNotApplied)
-    }
-
+    /// Every line with E, A, T or P not zero (or E unknown) goes to the
+    /// ledger with its outcome; outcome and money-trail findings follow.
     fn judge_lines(&self, output: &mut PersonOutput) {
-        let given = self.context.given;
         let tolerance = self.context.case.policy.tolerance;
-        for &((program, period), ref state) in &self.lines {
+        for &(key, ref state) in &self.lines {
+            let (program, period) = key;
             let basis = &state.basis;
-            let [allocated, transferred, paid] = state.sums;
-            let all_zero = basis.expected == Some(Money::ZERO)
-                && allocated.is_zero()
-                && transferred.is_zero()
-                && paid.is_zero();
+            let figures = self.figures(state);
+            let all_zero =
+                basis.expected == Some(Money::ZERO) && state.sums.iter().all(|sum| sum.is_zero());
             if all_zero {
                 continue;
             }
-            let figures = LineFigures {
+            let paid = figures.paid;
+            let facts = LineFacts {
+                covered: basis.covered,
+                excluded: basis.excluded,
                 expected: basis.expected,
-                allocated: given[Stage::Allocation.index()].then_some(allocated),
-                transferred: given[Stage::Transfer.index()].then_some(transferred),
                 paid,
+                exited_before: !basis.covered
+                    && paid.is_positive()
+                    && self.exited_before(program, period),
             };
-            let mut line = LedgerLine {
+            let (status, code) = outcome::line_outcome(facts, tolerance);
+            if let Some(code) = code {
+                let finding = self.outcome_finding(code, status, key, state, figures);
+                output.findings.push(finding);
+            }
+            for rule in [
+                outcome::allocation_mismatch,
+                outcome::transfer_mismatch,
+                outcome::payout_mismatch,
+            ] {
+                if let Some((code, difference)) = rule(figures, tolerance) {
+                    let mut finding = self.line_finding(code, key, state, figures);
+                    finding.amount = Some(difference);
+                    finding.detail = trail_detail(code, difference);
+                    output.findings.push(finding);
+                }
+            }
+            output.lines.push(LedgerLine {
                 person: self.person,
                 program,
                 period,
                 figures,
-                status: LineStatus::Ok,
+                status,
                 label: self.label(program, period, Some(basis)),
-            };
-
-            // Line outcome: at most one, in SPEC §5 order.
-            let outcome: Option<(Code, LineStatus, Option<Money>)> = if basis.excluded
-                && paid.is_positive()
-            {
-                Some((Code::PaidToExcluded, LineStatus::Excluded, Some(paid)))
-            } else if !basis.covered && paid.is_positive() {
-                if self.exited_before(program, period) {
-                    Some((Code::PaidAfterExit, LineStatus::AfterExit, Some(paid)))
-                } else {
-                    Some((Code::PaidNotEnrolled, LineStatus::NotEnrolled, Some(paid)))
-                }
-            } else if basis.covered && !basis.excluded {
-                match basis.expected {
-                    None => Some((Code::NoStandard, LineStatus::NoStandard, None)),
-                    Some(expected) if expected.is_positive() && paid.is_zero() => {
-                        Some((Code::MissingPayment, LineStatus::Missing, Some(expected)))
-                    }
-                    Some(expected) if paid.is_positive() && paid < expected - tolerance => Some((
-                        Code::Shortfall,
-                        LineStatus::Shortfall,
-                        Some(expected - paid),
-                    )),
-                    Some(expected) if paid > expected + tolerance => {
-                        Some((Code::Overpayment, LineStatus::Over, Some(paid - expected)))
-                    }
-                    Some(_) => None,
-                }
-            } else {
-                None
-            };
-            match outcome {
-                Some((code, status, amount)) => {
-                    line.status = status;
-                    let mut finding = self.line_finding(code, program, period, state, figures);
-                    finding.amount = amount;
-                    if let (Code::MissingPayment | Code::Shortfall, Some(expected)) =
-                        (code, basis.expected)
-                    {
-                        finding.stage = Some(self.short_stage(expected, allocated, transferred));
-                        finding.cause = self.raise_cause(program, period, basis, paid);
-                        finding.detail = format!("expected {expected}, paid {paid}");
-                    } else {
-                        finding.detail = match code {
-                            Code::PaidToExcluded => {
-                                let reasons: Vec<&str> = self
-                                    .exclusions
-                                    .iter()
-                                    .filter(|exclusion| exclusion.from <= period)
-                                    .map(|exclusion| exclusion.reason.as_ref())
-                                    .collect();
-                                format!("paid {paid} while excluded ({})", reasons.join(", "))
-                            }
-                            Code::PaidAfterExit => {
-                                format!("paid {paid} after the {} enrolment ended", program.name())
-                            }
-                            Code::PaidNotEnrolled => {
-                                format!("paid {paid} with no {} enrolment", program.name())
-                            }
-                            Code::NoStandard => {
-                                format!("no standard in force for {} in {period}", program.name())
-                            }
-                            Code::Overpayment => format!(
-                                "expected {}, paid {paid}",
-                                basis.expected.unwrap_or_default()
-                            ),
-                            _ => String::new(),
-                        };
-                    }
-                    output.findings.push(finding);
-                }
-                None if basis.excluded => line.status = LineStatus::Excluded,
-                None => {}
-            }
-
-            // Money trail (SPEC §5), each only when both files compared exist.
-            let mut trail = |code: Code, difference: Money, what: &str| {
-                if difference.abs() > tolerance {
-                    let mut finding = self.line_finding(code, program, period, state, figures);
-                    finding.amount = Some(difference);
-                    finding.detail = format!("{what} differ by {difference}");
-                    output.findings.push(finding);
-                }
-            };
-            if given[Stage::Allocation.index()] {
-                if let Some(expected) = basis.expected {
-                    trail(
-                        Code::AllocationMismatch,
-                        allocated - expected,
-                        "allocated and expected",
-                    );
-                }
-                if given[Stage::Transfer.index()] {
-                    trail(
-                        Code::TransferMismatch,
-                        transferred - allocated,
-                        "transferred and allocated",
-                    );
-                }
-            }
-            if given[Stage::Transfer.index()] {
-                trail(
-                    Code::PayoutMismatch,
-                    paid - transferred,
-                    "paid and transferred",
-                );
-            }
-            output.lines.push(line);
+            });
         }
+    }
+
+    /// The outcome finding of a line: its amount is the one summary.csv
+    /// adds up ([`outcome::outcome_amount`]); a shortfall also says where
+    /// it began and, when it can, why.
+    fn outcome_finding(
+        &self,
+        code: Code,
+        status: LineStatus,
+        key: LineKey,
+        state: &LineState,
+        figures: LineFigures,
+    ) -> Finding {
+        let (program, period) = key;
+        let paid = figures.paid;
+        let mut finding = self.line_finding(code, key, state, figures);
+        finding.amount =
+            (code != Code::NoStandard).then(|| outcome::outcome_amount(status, figures));
+        finding.detail = match code {
+            Code::MissingPayment | Code::Shortfall => {
+                let expected = figures.expected.expect("a shortfall has a known E");
+                let tolerance = self.context.case.policy.tolerance;
+                finding.stage = Some(outcome::short_stage(
+                    expected,
+                    figures.allocated,
+                    figures.transferred,
+                    tolerance,
+                ));
+                finding.cause = self.raise_cause(key, &state.basis, paid);
+                format!("expected {expected}, paid {paid}")
+            }
+            Code::PaidToExcluded => {
+                let class = exclusion_class(program);
+                let reasons: Vec<&str> = self
+                    .exclusions
+                    .iter()
+                    .filter(|(_, starts)| starts[class] <= period)
+                    .map(|(exclusion, _)| exclusion.reason.as_ref())
+                    .collect();
+                format!("paid {paid} while excluded ({})", reasons.join(", "))
+            }
+            Code::PaidAfterExit => {
+                format!("paid {paid} after the {} enrolment ended", program.name())
+            }
+            Code::PaidNotEnrolled => format!("paid {paid} with no {} enrolment", program.name()),
+            Code::NoStandard => {
+                format!("no standard in force for {} in {period}", program.name())
+            }
+            Code::Overpayment => format!(
+                "expected {}, paid {paid}",
+                figures.expected.unwrap_or_default()
+            ),
+            _ => unreachable!("{} is not a line outcome", code.name()),
+        };
+        finding
+    }
+
+    /// `standard_raise_not_applied` for a dibao or tekun line (SPEC §5).
+    fn raise_cause(
+        &self,
+        (program, period): LineKey,
+        basis: &Basis,
+        paid: Money,
+    ) -> Option<crate::domain::Cause> {
+        if !matches!(program, Program::Dibao | Program::Tekun) {
+            return None;
+        }
+        let primary = basis.primary[0]?;
+        outcome::raise_cause(
+            period,
+            paid,
+            self.context.case.policy.tolerance,
+            self.context.standards.starts_through(period),
+            |standards_period| self.entitlement(primary, standards_period),
+        )
     }
 
     fn in_window_paid<'r>(
@@ -705,30 +640,13 @@ impl<'a> Run<'a> {
             .map(|(_, record)| record)
             .filter(|record| record.periods.is_single())
             .collect();
-        singles.sort_by_key(|record| {
-            (
-                record.program,
-                record.periods.first,
-                record.amount,
-                record.line,
-            )
-        });
-        for group in singles.chunk_by(|a, b| {
-            (a.program, a.periods.first, a.amount) == (b.program, b.periods.first, b.amount)
-        }) {
-            if group.len() < 2 {
-                continue;
-            }
+        for group in rules::duplicate_payments(&mut singles) {
             let (program, period, amount) =
                 (group[0].program, group[0].periods.first, group[0].amount);
             let state = self.existing_line(program, period);
-            let mut finding = self.line_finding(
-                Code::DuplicatePayment,
-                program,
-                period,
-                state,
-                self.figures(state),
-            );
+            let key = (program, period);
+            let mut finding =
+                self.line_finding(Code::DuplicatePayment, key, state, self.figures(state));
             let repeats = i64::try_from(group.len() - 1).expect("group size fits i64");
             finding.amount = Some(
                 amount
@@ -749,20 +667,8 @@ impl<'a> Run<'a> {
         }
     }
 
-    fn figures(&self, state: &LineState) -> LineFigures {
-        let given = self.context.given;
-        LineFigures {
-            expected: state.basis.expected,
-            allocated: given[Stage::Allocation.index()]
-                .then_some(state.sums[Stage::Allocation.index()]),
-            transferred: given[Stage::Transfer.index()]
-                .then_some(state.sums[Stage::Transfer.index()]),
-            paid: state.sums[Stage::Payout.index()],
-        }
-    }
-
-    /// LATE_PAYMENT, ACCOUNT_MISMATCH, NAME_MISMATCH; collects SHARED_ACCOUNT
-    /// candidates.
+    /// LATE_PAYMENT, ACCOUNT_MISMATCH and NAME_MISMATCH per in-window paid
+    /// payout; collects SHARED_ACCOUNT candidates.
     fn check_payouts(&self, records: &[u32], output: &mut PersonOutput) {
         let case = self.context.case;
         let payouts = &case.payouts;
@@ -776,26 +682,16 @@ impl<'a> Run<'a> {
                 finding
             };
 
-            if record.periods.is_single() {
-                if let Some(paid_on) = record.date {
-                    let deadline =
-                        Date::deadline(record.periods.first, case.policy.payment_deadline_day);
-                    if paid_on > deadline {
-                        let mut finding = payout_finding(Code::LatePayment);
-                        finding.amount = Some(record.amount);
-                        finding.sources = source.to_string();
-                        finding.detail = format!("paid on {paid_on}, deadline {deadline}");
-                        output.findings.push(finding);
-                    }
-                }
+            if let Some(deadline) = rules::late_payment(record, case.policy.payment_deadline_day) {
+                let mut finding = payout_finding(Code::LatePayment);
+                finding.amount = Some(record.amount);
+                finding.sources = source.to_string();
+                let paid_on = record.date.expect("a late payout has a date");
+                finding.detail = format!("paid on {paid_on}, deadline {deadline}");
+                output.findings.push(finding);
             }
 
-            let institutional = self.enrolments.iter().any(|(_, enrolment)| {
-                enrolment.program == Program::Tekun
-                    && enrolment.centralized
-                    && enrolment.span().intersect(record.periods).is_some()
-            });
-            if institutional {
+            if self.is_institutional(record) {
                 continue;
             }
             // The enrolments covering the payout's line(s); nothing is
@@ -818,66 +714,48 @@ impl<'a> Run<'a> {
             let account = payouts.text(record.account);
             if !account.is_empty() {
                 output.shared_account_payouts.push(index);
-                let mut registered = covering()
-                    .map(|enrolment| enrolment.account.as_ref())
-                    .filter(|registered| !registered.is_empty());
-                let mismatch = match registered.next() {
-                    None => false,
-                    Some(first) => {
-                        first != account && registered.all(|registered| registered != account)
-                    }
-                };
-                if mismatch {
-                    let registered: Vec<&str> = covering()
-                        .map(|enrolment| enrolment.account.as_ref())
-                        .filter(|registered| !registered.is_empty())
-                        .collect();
-                    let mut finding = payout_finding(Code::AccountMismatch);
-                    finding.account = account.into();
-                    finding.amount = Some(record.amount);
-                    finding.detail =
-                        format!("paid into {account}; registered: {}", registered.join(", "));
-                    evidence(&mut finding);
-                    output.findings.push(finding);
-                }
+            }
+            let registered = || covering().map(|enrolment| enrolment.account.as_ref());
+            if rules::account_mismatch(account, registered()) {
+                let listed: Vec<&str> = registered().filter(|text| !text.is_empty()).collect();
+                let mut finding = payout_finding(Code::AccountMismatch);
+                finding.account = account.into();
+                finding.amount = Some(record.amount);
+                finding.detail = format!("paid into {account}; registered: {}", listed.join(", "));
+                evidence(&mut finding);
+                output.findings.push(finding);
             }
 
-            let name = without_whitespace(payouts.text(record.name));
-            let mut roster = covering().peekable();
-            if !name.is_empty()
-                && roster.peek().is_some()
-                && roster.all(|enrolment| without_whitespace(&enrolment.name) != name)
-            {
-                let roster_names: Vec<&str> = covering()
-                    .map(|enrolment| enrolment.name.as_ref())
-                    .collect();
+            let bank_name = payouts.text(record.name);
+            let roster_names = || covering().map(|enrolment| enrolment.name.as_ref());
+            if rules::name_mismatch(bank_name, roster_names()) {
+                let listed: Vec<&str> = roster_names().collect();
                 let mut finding = payout_finding(Code::NameMismatch);
-                finding.detail = format!(
-                    "bank name {:?}; roster: {}",
-                    payouts.text(record.name),
-                    roster_names.join(", ")
-                );
+                finding.detail = format!("bank name {bank_name:?}; roster: {}", listed.join(", "));
                 evidence(&mut finding);
                 output.findings.push(finding);
             }
         }
     }
 
-    /// DUPLICATE_ENROLMENT, ENROLLED_WHILE_EXCLUDED, INCOME_ABOVE_STANDARD.
-    fn check_enrolments(&self, output: &mut PersonOutput) {
+    /// A payout is institutional when the person has a centralized tekun
+    /// enrolment covering any of its periods (SPEC §5).
+    fn is_institutional(&self, record: &StageRecord) -> bool {
+        self.enrolments.iter().any(|(_, enrolment)| {
+            enrolment.program == Program::Tekun
+                && enrolment.centralized
+                && enrolment.span().intersect(record.periods).is_some()
+        })
+    }
+
+    /// DUPLICATE_ENROLMENT: one finding per overlapping pair.
+    fn check_duplicate_enrolments(&self, output: &mut PersonOutput) {
         let window = self.context.window;
         let policy = &self.context.case.policy;
         for (position, &(first_index, first)) in self.enrolments.iter().enumerate() {
             for &(second_index, second) in &self.enrolments[position + 1..] {
-                let same = first.program == second.program
-                    && matches!(first.program, Program::Dibao | Program::Tekun);
-                if !same && !policy.are_exclusive(first.program, second.program) {
-                    continue;
-                }
-                let Some(common) = first
-                    .span()
-                    .intersect(second.span())
-                    .and_then(|common| common.intersect(window))
+                let Some((program, period)) =
+                    rules::duplicate_enrolment(first, second, policy, window)
                 else {
                     continue;
                 };
@@ -886,43 +764,40 @@ impl<'a> Run<'a> {
                 } else {
                     second_index
                 };
-                let mut finding =
-                    self.labelled(Code::DuplicateEnrolment, Label::Enrolment(earlier));
-                finding.program = same.then_some(first.program);
-                finding.period = Some(PeriodRange::single(common.first));
+                let mut finding = self.enrolment_finding(Code::DuplicateEnrolment, earlier, period);
+                finding.program = program;
                 finding.detail = format!(
-                    "enrolments {} ({}) and {} ({}) both cover {}",
+                    "enrolments {} ({}) and {} ({}) both cover {period}",
                     first.enrolment_id,
                     first.program.name(),
                     second.enrolment_id,
                     second.program.name(),
-                    common.first
                 );
                 finding.sources = sources_text(&mut vec![first.source(), second.source()]);
                 output.findings.push(finding);
             }
         }
+    }
 
+    /// ENROLLED_WHILE_EXCLUDED: one per (enrolment, exclusion row).
+    fn check_enrolled_while_excluded(&self, output: &mut PersonOutput) {
+        let window = self.context.window;
         for &(index, enrolment) in &self.enrolments {
-            for exclusion in &self.exclusions {
-                let excluded = PeriodRange {
-                    first: exclusion.from,
-                    last: enrolment.span().last,
-                };
-                let Some(common) = enrolment
-                    .span()
-                    .intersect(excluded)
-                    .and_then(|common| common.intersect(window))
-                else {
+            for (exclusion, starts) in &self.exclusions {
+                let start = starts[exclusion_class(enrolment.program)];
+                let Some(period) = rules::enrolled_while_excluded(enrolment, start, window) else {
                     continue;
                 };
                 let mut finding =
-                    self.labelled(Code::EnrolledWhileExcluded, Label::Enrolment(index));
-                finding.program = Some(enrolment.program);
-                finding.period = Some(PeriodRange::single(common.first));
+                    self.enrolment_finding(Code::EnrolledWhileExcluded, index, period);
+                let grace = if start == exclusion.from {
+                    String::new()
+                } else {
+                    format!(", effective {start} after the grace months")
+                };
                 finding.detail = format!(
-                    "enrolment {} covers {} but the person is excluded from {} ({})",
-                    enrolment.enrolment_id, common.first, exclusion.from, exclusion.reason
+                    "enrolment {} covers {period} but the person is excluded from {} ({}{grace})",
+                    enrolment.enrolment_id, exclusion.from, exclusion.reason
                 );
                 finding.sources = sources_text(&mut vec![
                     enrolment.source(),
@@ -931,31 +806,32 @@ impl<'a> Run<'a> {
                 output.findings.push(finding);
             }
         }
+    }
 
+    /// INCOME_ABOVE_STANDARD: one per dibao enrolment.
+    fn check_income_above_standard(&self, output: &mut PersonOutput) {
+        let window = self.context.window;
         for &(index, enrolment) in &self.enrolments {
             if enrolment.program != Program::Dibao {
                 continue;
             }
-            let Some(span) = enrolment.span().intersect(window) else {
+            let standard_at = |period| {
+                self.context
+                    .standards_at(index, period)
+                    .amount(Slot::DIBAO_STANDARD)
+            };
+            let Some((period, standard, gap)) =
+                rules::income_above_standard(enrolment, window, standard_at)
+            else {
                 continue;
             };
-            let above = span.months().find_map(|period| {
-                let standard =
-                    self.standards_lookup(index, Program::Dibao, Item::Standard, period)?;
-                let gap = dibao_gap(enrolment, standard);
-                (!gap.is_positive()).then_some((period, standard, gap))
-            });
-            if let Some((period, standard, gap)) = above {
-                let mut finding = self.labelled(Code::IncomeAboveStandard, Label::Enrolment(index));
-                finding.program = Some(Program::Dibao);
-                finding.period = Some(PeriodRange::single(period));
-                finding.detail = format!(
-                    "enrolment {}: per-capita income {} against standard {} leaves gap {gap}",
-                    enrolment.enrolment_id, enrolment.per_capita_income, standard
-                );
-                finding.sources = enrolment.source().to_string();
-                output.findings.push(finding);
-            }
+            let mut finding = self.enrolment_finding(Code::IncomeAboveStandard, index, period);
+            finding.detail = format!(
+                "enrolment {}: per-capita income {} against standard {standard} leaves gap {gap}",
+                enrolment.enrolment_id, enrolment.per_capita_income
+            );
+            finding.sources = enrolment.source().to_string();
+            output.findings.push(finding);
         }
     }
 
@@ -995,4 +871,14 @@ impl<'a> Run<'a> {
         finding.sources = sources_text(&mut sources);
         output.findings.push(finding);
     }
+}
+
+fn trail_detail(code: Code, difference: Money) -> String {
+    let what = match code {
+        Code::AllocationMismatch => "allocated and expected",
+        Code::TransferMismatch => "transferred and allocated",
+        Code::PayoutMismatch => "paid and transferred",
+        _ => unreachable!("{} is not a money-trail code", code.name()),
+    };
+    format!("{what} differ by {difference}")
 }

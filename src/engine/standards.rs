@@ -1,34 +1,64 @@
 //! Standards look-up (SPEC §2): longest region prefix that has a row in
-//! force, then the latest `effective_from` within it.
+//! force, then the latest `effective_from` within it. Derived amounts
+//! (SPEC v2: `130%`, `1/6`) are resolved here and nowhere else: the row's
+//! share is applied to its base, looked up for the same region and period,
+//! and rounded half-up to `item_rounding` — every consumer sees money.
 
 use rustc_hash::FxHashMap;
 
 use crate::case::StandardRow;
-use crate::domain::{Item, Money, Period, Program};
+use crate::domain::{Amount, Item, Money, Period, Program, Rounding};
 
-/// (program, item) pairs a standard can be for, as a dense slot number.
-const SLOTS: usize = 14;
+/// One (program, item[, name]) a standard can be for, as a dense index.
+/// The items every case may have come first; tier and top-up items are
+/// numbered after them, in name order, as the standards file names them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Slot(u32);
 
-fn slot(program: Program, item: Item) -> usize {
-    let program_offset = match program {
-        Program::Dibao => 0,
-        Program::Tekun => 7,
-        Program::PriceSubsidy | Program::Temp => {
-            unreachable!("standards exist only for dibao and tekun")
-        }
-    };
-    program_offset + item as usize
+impl Slot {
+    pub const DIBAO_STANDARD: Slot = Slot(0);
+    pub const DIBAO_FLOOR: Slot = Slot(1);
+    pub const DIBAO_PRICE_SUBSIDY: Slot = Slot(2);
+    pub const TEKUN_BASIC: Slot = Slot(3);
+    pub const TEKUN_CARE_SELF: Slot = Slot(4);
+    pub const TEKUN_CARE_SEMI: Slot = Slot(5);
+    pub const TEKUN_CARE_FULL: Slot = Slot(6);
+    pub const TEKUN_MIN_WAGE: Slot = Slot(7);
+    pub const TEKUN_PRICE_SUBSIDY: Slot = Slot(8);
+    /// How many slots are not named.
+    const FIXED: usize = 9;
+
+    /// The slot of an item that has no name (every item but tier_/topup_).
+    pub fn fixed(program: Program, item: Item) -> Option<Slot> {
+        let slot = match (program, item) {
+            (Program::Dibao, Item::Standard) => Slot::DIBAO_STANDARD,
+            (Program::Dibao, Item::Floor) => Slot::DIBAO_FLOOR,
+            (Program::Dibao, Item::PriceSubsidy) => Slot::DIBAO_PRICE_SUBSIDY,
+            (Program::Tekun, Item::Basic) => Slot::TEKUN_BASIC,
+            (Program::Tekun, Item::CareSelf) => Slot::TEKUN_CARE_SELF,
+            (Program::Tekun, Item::CareSemi) => Slot::TEKUN_CARE_SEMI,
+            (Program::Tekun, Item::CareFull) => Slot::TEKUN_CARE_FULL,
+            (Program::Tekun, Item::MinWage) => Slot::TEKUN_MIN_WAGE,
+            (Program::Tekun, Item::PriceSubsidy) => Slot::TEKUN_PRICE_SUBSIDY,
+            _ => return None,
+        };
+        Some(slot)
+    }
+
+    fn index(self) -> usize {
+        self.0 as usize
+    }
 }
 
-/// The rows of one (region prefix, program, item), sorted by `effective_from`.
+/// The rows of one (region prefix, slot), sorted by `effective_from`.
 struct Group {
     region: Box<str>,
-    rows: Vec<(Period, Money)>,
+    rows: Vec<(Period, Amount)>,
 }
 
 impl Group {
     /// The row in force at `period`: the latest `effective_from ≤ period`.
-    fn at(&self, period: Period) -> Option<Money> {
+    fn at(&self, period: Period) -> Option<Amount> {
         let after = self.rows.partition_point(|(from, _)| *from <= period);
         after.checked_sub(1).map(|index| self.rows[index].1)
     }
@@ -36,29 +66,70 @@ impl Group {
 
 /// All standards, grouped by slot and region prefix.
 pub struct StandardsTable {
+    /// Per slot, its groups, longest prefix first.
     slots: Vec<Vec<Group>>,
+    /// Per slot, the slot a share of it is taken of (SPEC v2 §2).
+    bases: Vec<Option<Slot>>,
+    /// dibao `tier_<T>` and `topup_<C>` slots by folded name.
+    tiers: FxHashMap<Box<str>, Slot>,
+    topups: FxHashMap<Box<str>, Slot>,
+    /// Every distinct `effective_from`, ascending: the only months where a
+    /// look-up's result can change.
+    starts: Vec<Period>,
+    item_rounding: Rounding,
 }
 
 /// The groups that apply to one region, per slot, longest prefix first.
 /// Resolved once per distinct region so each look-up is a few binary searches.
 #[derive(Clone, Debug, Default)]
 pub struct RegionStandards {
-    slots: [Vec<u32>; SLOTS],
+    slots: Vec<Box<[u32]>>,
 }
 
 impl StandardsTable {
-    pub fn new(rows: &[StandardRow]) -> StandardsTable {
-        let mut by_key: FxHashMap<(usize, &str), Vec<(Period, Money)>> = FxHashMap::default();
+    /// `item_rounding`: the unit derived amounts are rounded to (policy.toml).
+    pub fn new(rows: &[StandardRow], item_rounding: Rounding) -> StandardsTable {
+        let mut names: Vec<(Item, &str)> = rows
+            .iter()
+            .filter(|row| matches!(row.item, Item::Tier | Item::Topup))
+            .map(|row| (row.item, row.name.as_ref()))
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        let mut tiers: FxHashMap<Box<str>, Slot> = FxHashMap::default();
+        let mut topups: FxHashMap<Box<str>, Slot> = FxHashMap::default();
+        for (offset, &(item, name)) in names.iter().enumerate() {
+            let slot = Slot(u32::try_from(Slot::FIXED + offset).expect("few named items"));
+            match item {
+                Item::Tier => tiers.insert(name.into(), slot),
+                _ => topups.insert(name.into(), slot),
+            };
+        }
+        let slot_of = |row: &StandardRow| -> Slot {
+            Slot::fixed(row.program, row.item).unwrap_or_else(|| match row.item {
+                Item::Tier => tiers[row.name.as_ref()],
+                _ => topups[row.name.as_ref()],
+            })
+        };
+        let count = Slot::FIXED + names.len();
+        let mut by_key: FxHashMap<(Slot, &str), Vec<(Period, Amount)>> = FxHashMap::default();
+        let mut bases = vec![None; count];
         for row in rows {
+            let slot = slot_of(row);
+            bases[slot.index()] = Item::base(row.program, row.item)
+                .map(|(program, item)| Slot::fixed(program, item).expect("bases are fixed items"));
             by_key
-                .entry((slot(row.program, row.item), &row.region))
+                .entry((slot, &row.region))
                 .or_default()
                 .push((row.effective_from, row.amount));
         }
-        let mut slots: Vec<Vec<Group>> = (0..SLOTS).map(|_| Vec::new()).collect();
+        let mut slots: Vec<Vec<Group>> = (0..count).map(|_| Vec::new()).collect();
         for ((slot, region), mut rows) in by_key {
-            rows.sort_unstable();
-            slots[slot].push(Group {
+            // The reader dropped repeats and refused ambiguous rows, so
+            // effective_from is distinct within a group.
+            rows.sort_unstable_by_key(|(from, _)| *from);
+            debug_assert!(rows.windows(2).all(|pair| pair[0].0 < pair[1].0));
+            slots[slot.index()].push(Group {
                 region: region.into(),
                 rows,
             });
@@ -72,81 +143,113 @@ impl StandardsTable {
                     .then_with(|| a.region.cmp(&b.region))
             });
         }
-        StandardsTable { slots }
+        let mut starts: Vec<Period> = rows.iter().map(|row| row.effective_from).collect();
+        starts.sort_unstable();
+        starts.dedup();
+        StandardsTable {
+            slots,
+            bases,
+            tiers,
+            topups,
+            starts,
+            item_rounding,
+        }
+    }
+
+    /// The slot of a dibao tier or top-up named `name` (folded); `None`
+    /// when standards.csv has no row for it.
+    pub fn named(&self, item: Item, name: &str) -> Option<Slot> {
+        match item {
+            Item::Tier => self.tiers.get(name).copied(),
+            Item::Topup => self.topups.get(name).copied(),
+            _ => None,
+        }
     }
 
     pub fn resolve(&self, region: &str) -> RegionStandards {
-        let mut resolved = RegionStandards::default();
-        for (slot, groups) in self.slots.iter().enumerate() {
-            resolved.slots[slot] = groups
-                .iter()
-                .enumerate()
-                .filter(|(_, group)| region.starts_with(group.region.as_ref()))
-                .map(|(index, _)| {
-                    u32::try_from(index).expect("fewer than 4 billion standard regions")
-                })
-                .collect();
-        }
-        resolved
+        let slots = self
+            .slots
+            .iter()
+            .map(|groups| {
+                groups
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, group)| region.starts_with(group.region.as_ref()))
+                    .map(|(index, _)| {
+                        u32::try_from(index).expect("fewer than 4 billion standard regions")
+                    })
+                    .collect()
+            })
+            .collect();
+        RegionStandards { slots }
     }
 
     /// SPEC §2 look-up: among the prefixes with a row in force at `period`,
-    /// the longest; within it the latest row.
-    pub fn lookup(
-        &self,
-        region: &RegionStandards,
-        program: Program,
-        item: Item,
-        period: Period,
-    ) -> Option<Money> {
-        let slot = slot(program, item);
-        region.slots[slot]
+    /// the longest; within it the latest row. A share is resolved against
+    /// its base for the same region and period; without the base it is not
+    /// found either.
+    pub fn lookup(&self, region: &RegionStandards, slot: Slot, period: Period) -> Option<Money> {
+        let groups = &self.slots[slot.index()];
+        let amount = region.slots[slot.index()]
             .iter()
-            .find_map(|&group| self.slots[slot][group as usize].at(period))
-    }
-
-    /// The value the look-up returned before its latest change, walking back
-    /// from `period` (SPEC §5 `standard_raise_not_applied`). `None` when the
-    /// value never changed (or no row applies earlier).
-    pub fn value_before_latest_change(
-        &self,
-        region: &RegionStandards,
-        program: Program,
-        item: Item,
-        period: Period,
-    ) -> Option<Money> {
-        let current = self.lookup(region, program, item, period)?;
-        let slot = slot(program, item);
-        // The look-up can only change where some applicable row starts.
-        let mut starts: Vec<Period> = region.slots[slot]
-            .iter()
-            .flat_map(|&group| {
-                self.slots[slot][group as usize]
-                    .rows
-                    .iter()
-                    .map(|(from, _)| *from)
-            })
-            .filter(|from| *from <= period)
-            .collect();
-        starts.sort_unstable_by(|a, b| b.cmp(a));
-        starts.dedup();
-        for start in starts {
-            let earlier = start.previous()?;
-            match self.lookup(region, program, item, earlier) {
-                Some(value) if value != current => return Some(value),
-                Some(_) => continue,
-                None => return None,
+            .find_map(|&group| groups[group as usize].at(period))?;
+        match amount {
+            Amount::Money(money) => Some(money),
+            Amount::Share(share) => {
+                let base_slot = self.bases[slot.index()].expect("a share's item has a base");
+                let base = self.lookup(region, base_slot, period)?;
+                Some(share.of(base, self.item_rounding))
             }
         }
-        None
+    }
+
+    /// The standards of `region` in force at `period`, as entitlements
+    /// read them.
+    pub fn in_force<'t>(&'t self, region: &'t RegionStandards, period: Period) -> InForce<'t> {
+        InForce {
+            table: self,
+            region,
+            period,
+        }
+    }
+
+    /// The months at which some look-up can change, latest first, up to
+    /// and including `period`: SPEC §5's raise cause walks back over them.
+    pub fn starts_through(&self, period: Period) -> impl Iterator<Item = Period> + '_ {
+        let end = self.starts.partition_point(|start| *start <= period);
+        self.starts[..end].iter().rev().copied()
+    }
+}
+
+/// One region's standards at one month: what an entitlement is computed from.
+pub struct InForce<'t> {
+    table: &'t StandardsTable,
+    region: &'t RegionStandards,
+    period: Period,
+}
+
+impl super::entitlement::StandardsAt for InForce<'_> {
+    fn amount(&self, slot: Slot) -> Option<Money> {
+        self.table.lookup(self.region, slot, self.period)
+    }
+
+    fn named(&self, item: Item, name: &str) -> Option<Money> {
+        let slot = self.table.named(item, name)?;
+        self.table.lookup(self.region, slot, self.period)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::Share;
 
+    /// A row; a tier or top-up amount is written `name amount`.
     fn row(region: &str, program: Program, item: Item, from: &str, amount: &str) -> StandardRow {
+        let (name, amount) = match item {
+            Item::Tier | Item::Topup => amount.split_once(' ').expect("name amount"),
+            _ => ("", amount),
+        };
         StandardRow {
             line: 0,
             region: if region == "*" {
@@ -156,8 +259,12 @@ mod tests {
             },
             program,
             item,
+            name: name.into(),
             effective_from: Period::parse(from).unwrap(),
-            amount: Money::parse(amount).unwrap(),
+            amount: match Share::parse(amount).unwrap() {
+                Some(share) => Amount::Share(share),
+                None => Amount::Money(Money::parse(amount).unwrap()),
+            },
         }
     }
 
@@ -165,25 +272,32 @@ mod tests {
         Period::parse(text).unwrap()
     }
 
+    fn yuan(text: &str) -> Money {
+        Money::parse(text).unwrap()
+    }
+
     /// SPEC spec-examples case01's standards.
     fn case01() -> StandardsTable {
         use Item::*;
         use Program::*;
-        StandardsTable::new(&[
-            row("*", Dibao, Standard, "2019-01", "500"),
-            row("*", Dibao, Standard, "2020-03", "700"),
-            row("5101", Dibao, Standard, "2020-01", "600"),
-            row("510104", Dibao, Standard, "2020-04", "650"),
-            row("51010400", Dibao, Standard, "2020-06", "900"),
-            row("5102", Dibao, Standard, "2019-01", "999"),
-        ])
+        StandardsTable::new(
+            &[
+                row("*", Dibao, Standard, "2019-01", "500"),
+                row("*", Dibao, Standard, "2020-03", "700"),
+                row("5101", Dibao, Standard, "2020-01", "600"),
+                row("510104", Dibao, Standard, "2020-04", "650"),
+                row("51010400", Dibao, Standard, "2020-06", "900"),
+                row("5102", Dibao, Standard, "2019-01", "999"),
+            ],
+            Rounding::Fen,
+        )
     }
 
     #[test]
     fn longest_prefix_with_a_row_in_force_wins() {
         let table = case01();
         let region = table.resolve("510104001001");
-        let at = |text| table.lookup(&region, Program::Dibao, Item::Standard, period(text));
+        let at = |text| table.lookup(&region, Slot::DIBAO_STANDARD, period(text));
         // `*` has a later row (2020-03) but 5101 is longer and in force.
         assert_eq!(at("2020-03"), Some(Money::from_yuan(600)));
         assert_eq!(at("2020-04"), Some(Money::from_yuan(650)));
@@ -195,25 +309,63 @@ mod tests {
         assert_eq!(at("2018-12"), None);
         let other = table.resolve("520100");
         assert_eq!(
-            table.lookup(&other, Program::Dibao, Item::Standard, period("2020-03")),
+            table.lookup(&other, Slot::DIBAO_STANDARD, period("2020-03")),
             Some(Money::from_yuan(700))
         );
         assert_eq!(
-            table.lookup(&other, Program::Dibao, Item::Floor, period("2020-03")),
+            table.lookup(&other, Slot::DIBAO_FLOOR, period("2020-03")),
             None
         );
     }
 
     #[test]
-    fn value_before_the_latest_change_crosses_prefixes() {
+    fn starts_walk_back_from_a_period() {
         let table = case01();
-        let region = table.resolve("510104001001");
-        let before = |text| {
-            table.value_before_latest_change(&region, Program::Dibao, Item::Standard, period(text))
-        };
-        assert_eq!(before("2020-04"), Some(Money::from_yuan(600)));
-        assert_eq!(before("2020-05"), Some(Money::from_yuan(600)));
-        assert_eq!(before("2020-03"), Some(Money::from_yuan(500)));
-        assert_eq!(before("2019-05"), None);
+        let starts: Vec<String> = table
+            .starts_through(period("2020-04"))
+            .map(|start| start.to_string())
+            .collect();
+        assert_eq!(starts, ["2020-04", "2020-03", "2020-01", "2019-01"]);
+    }
+
+    #[test]
+    fn a_share_is_resolved_against_its_base_in_the_same_region_and_month() {
+        use Item::*;
+        use Program::*;
+        // SPEC case15: a `*` share against the enrolment region's standard.
+        let table = StandardsTable::new(
+            &[
+                row("51", Dibao, Standard, "2021-01", "600.00"),
+                row("5102", Dibao, Standard, "2021-01", "620.00"),
+                row("*", Dibao, Floor, "2021-01", "1/3"),
+                row("*", Dibao, Tier, "2021-01", "b 70%"),
+                row("*", Tekun, Item::PriceSubsidy, "2021-01", "5%"),
+                row("*", Tekun, MinWage, "2021-01", "1800"),
+                row("*", Tekun, MinWage, "2021-02", "1850"),
+                row("*", Tekun, CareSemi, "2021-01", "1/6"),
+            ],
+            Rounding::Jiao,
+        );
+        let january = period("2021-01");
+        let region = table.resolve("510201");
+        // 1/3 × 620 = 206.666… → 206.7 at jiao.
+        assert_eq!(
+            table.lookup(&region, Slot::DIBAO_FLOOR, january),
+            Some(yuan("206.7"))
+        );
+        let tier = table.named(Tier, "b").expect("tier b has rows");
+        assert_eq!(table.lookup(&region, tier, january), Some(yuan("434")));
+        assert_eq!(table.named(Tier, "c"), None);
+        // No dibao standard for 5201: the share has no base, so none.
+        let elsewhere = table.resolve("520100");
+        assert_eq!(
+            table.lookup(&elsewhere, Slot::TEKUN_PRICE_SUBSIDY, january),
+            None
+        );
+        // Care follows the minimum wage: 1/6 × 1850 = 308.333… → 308.3.
+        assert_eq!(
+            table.lookup(&elsewhere, Slot::TEKUN_CARE_SEMI, period("2021-02")),
+            Some(yuan("308.3"))
+        );
     }
 }

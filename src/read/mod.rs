@@ -423,6 +423,8 @@ pub fn read_case_with(folder: &Path, options: &ReadOptions) -> Result<Case, Fata
     if let Some((index, mut enrolments)) = roster {
         for enrolment in &mut enrolments {
             enrolment.person = remap(&maps[index], enrolment.person);
+            // Coverage depends on policy.toml, read beside the roster.
+            enrolment.apply_phase_out(case.policy.phase_out_months);
         }
         case.enrolments = enrolments;
     }

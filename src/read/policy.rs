@@ -1,11 +1,39 @@
 //! policy.toml (SPEC §2): defaults for missing keys, a fatal error for an
 //! unknown key or a value of the wrong kind.
 
-use crate::case::Policy;
+use crate::case::{Policy, TopupStacking, DECEASED_GRACE_MONTHS, PHASE_OUT_MONTHS};
 use crate::domain::{Money, Program, Rounding};
 use crate::error::FatalError;
 
-const KEYS: [&str; 4] = ["payment_deadline_day", "rounding", "tolerance", "exclusive"];
+const KEYS: [&str; 8] = [
+    "payment_deadline_day",
+    "rounding",
+    "tolerance",
+    "exclusive",
+    "item_rounding",
+    "topup_stacking",
+    "phase_out_months",
+    "deceased_grace_months",
+];
+
+/// A whole number of months within `range`, or what the key accepts.
+fn months(
+    key: &str,
+    value: &toml::Value,
+    range: std::ops::RangeInclusive<u32>,
+) -> Result<u32, String> {
+    value
+        .as_integer()
+        .and_then(|months| u32::try_from(months).ok())
+        .filter(|months| range.contains(months))
+        .ok_or_else(|| {
+            format!(
+                "{key} = {value}: expected a whole number of months from {} to {}",
+                range.start(),
+                range.end()
+            )
+        })
+}
 
 pub fn parse(text: &str) -> Result<Policy, FatalError> {
     let table: toml::Table = text.parse().map_err(|error: toml::de::Error| {
@@ -55,6 +83,32 @@ pub fn parse(text: &str) -> Result<Policy, FatalError> {
                 policy.tolerance = amount.ok_or_else(|| {
                     at(format!("tolerance = {value}: expected an amount in yuan ≥ 0 with at most two decimals, quoted, e.g. \"0.50\""))
                 })?;
+            }
+            "item_rounding" => {
+                policy.item_rounding =
+                    value.as_str().and_then(Rounding::parse).ok_or_else(|| {
+                        at(format!(
+                            "item_rounding = {value}: expected \"fen\", \"jiao\" or \"yuan\""
+                        ))
+                    })?;
+            }
+            "topup_stacking" => {
+                policy.topup_stacking = match value.as_str().map(str::trim) {
+                    Some(text) if text.eq_ignore_ascii_case("highest") => TopupStacking::Highest,
+                    Some(text) if text.eq_ignore_ascii_case("sum") => TopupStacking::Sum,
+                    _ => {
+                        return Err(at(format!(
+                            "topup_stacking = {value}: expected \"highest\" or \"sum\""
+                        )))
+                    }
+                };
+            }
+            "phase_out_months" => {
+                policy.phase_out_months = months(key, value, PHASE_OUT_MONTHS).map_err(at)?;
+            }
+            "deceased_grace_months" => {
+                policy.deceased_grace_months =
+                    months(key, value, DECEASED_GRACE_MONTHS).map_err(at)?;
             }
             "exclusive" => {
                 policy.exclusive = parse_exclusive(value)
@@ -128,6 +182,27 @@ mod tests {
         assert_eq!(policy.payment_deadline_day, 31);
         assert!(policy.are_exclusive(Program::Temp, Program::Dibao));
         assert!(!policy.are_exclusive(Program::Dibao, Program::Dibao));
+        let policy = parse("item_rounding = \"jiao\"\ntopup_stacking = \"sum\"\nphase_out_months = 24\ndeceased_grace_months = 3\n").unwrap();
+        assert_eq!(policy.item_rounding, Rounding::Jiao);
+        assert_eq!(policy.topup_stacking, TopupStacking::Sum);
+        assert_eq!(policy.phase_out_months, 24);
+        assert_eq!(policy.deceased_grace_months, 3);
+    }
+
+    #[test]
+    fn v2_values_out_of_range_name_the_key_and_the_range() {
+        for (text, expected) in [
+            ("phase_out_months = 0", "policy.toml:1:1: phase_out_months = 0: expected a whole number of months from 1 to 24"),
+            ("phase_out_months = 25", "from 1 to 24"),
+            ("phase_out_months = \"6\"", "from 1 to 24"),
+            ("deceased_grace_months = 13", "deceased_grace_months = 13: expected a whole number of months from 0 to 12"),
+            ("deceased_grace_months = -1", "from 0 to 12"),
+            ("item_rounding = \"cent\"", "item_rounding = \"cent\": expected \"fen\", \"jiao\" or \"yuan\""),
+            ("topup_stacking = \"max\"", "expected \"highest\" or \"sum\""),
+        ] {
+            let error = parse(text).unwrap_err().to_string();
+            assert!(error.contains(expected), "{text}: {error}");
+        }
     }
 
     #[test]

@@ -6,7 +6,8 @@ use super::table::{
     for_each_row, optional, required, BadRecord, Column, LoadedFile, Problems, Row,
 };
 use super::FileOutcome;
-use crate::case::{DuplicateRecord, Enrolment, PersonId};
+use crate::case::{DuplicateRecord, Enrolment, LocalRules, PersonId};
+use crate::domain::program::{fold_rule_name, is_rule_name};
 use crate::domain::{CareLevel, FileKind, Money, Period, Program};
 use crate::error::FatalError;
 
@@ -25,8 +26,11 @@ const APPROVED_AMOUNT: usize = 11;
 const START_PERIOD: usize = 12;
 const END_PERIOD: usize = 13;
 const ACCOUNT: usize = 14;
+const TIER: usize = 15;
+const CATEGORIES: usize = 16;
+const PHASE_OUT_FROM: usize = 17;
 
-const COLUMNS: [Column; 15] = [
+const COLUMNS: [Column; 18] = [
     required("enrolment_id", &["救助证编号", "救助证号"]),
     required("id_number", super::ID_NUMBER_ALIASES),
     required("name", &["姓名"]),
@@ -42,6 +46,9 @@ const COLUMNS: [Column; 15] = [
     required("start_period", &["起始月份"]),
     optional("end_period", &["终止月份"]),
     optional("account", super::ACCOUNT_ALIASES),
+    optional("tier", &["分档", "档次"]),
+    optional("categories", &["分类施保", "分类施保类别"]),
+    optional("phase_out_from", &["渐退起始月份"]),
 ];
 
 /// Largest household the engine accepts; a larger number is a typing error.
@@ -169,6 +176,9 @@ fn parse(row: &Row<'_>) -> Result<Enrolment, String> {
         approved_amount: Money::ZERO,
         start: start.unwrap_or(Period::from_year_month(1, 1).expect("0001-01 is a period")),
         end: None,
+        phase_out_from: None,
+        last_covered: None,
+        local_rules: None,
         account: row
             .cell(ACCOUNT)
             .map(|account| {
@@ -214,6 +224,23 @@ fn parse(row: &Row<'_>) -> Result<Enrolment, String> {
             };
             if let Some(value) = row.cell(DEDUCTIONS) {
                 enrolment.deductions = super::money_cell("deductions", value, false, &mut problems);
+            }
+            enrolment.local_rules =
+                local_rules(row, enrolment.household_size, &mut problems).map(Box::new);
+            if let Some(value) = row.cell(PHASE_OUT_FROM) {
+                match Period::parse(value) {
+                    None => problems.add(
+                        "phase_out_from",
+                        Some(value),
+                        "expected a period YYYY-MM (or YYYYMM)",
+                    ),
+                    Some(from) if start.is_some_and(|start| from < start) => problems.add(
+                        "phase_out_from",
+                        Some(value),
+                        "the phase-out begins before the enrolment's start_period",
+                    ),
+                    Some(from) => enrolment.phase_out_from = Some(from),
+                }
             }
         }
         Some(Program::Tekun) => {
@@ -277,9 +304,105 @@ fn parse(row: &Row<'_>) -> Result<Enrolment, String> {
         }
     }
 
+    // Coverage until the policy's phase-out is applied at assembly.
+    enrolment.last_covered = enrolment.end;
     if problems.is_empty() {
         Ok(enrolment)
     } else {
         Err(problems.into_detail())
+    }
+}
+
+/// SPEC v2: a dibao row's `tier` and `categories`; `None` when neither is
+/// given. Categories are one entry per qualifying member, separated by `;`,
+/// a member's categories joined by `+`; at most `household_size` entries.
+fn local_rules(row: &Row<'_>, household_size: u32, problems: &mut Problems) -> Option<LocalRules> {
+    let tier_cell = row.cell(TIER);
+    let categories_cell = row.cell(CATEGORIES);
+    if tier_cell.is_none() && categories_cell.is_none() {
+        return None;
+    }
+    let mut rules = LocalRules::default();
+    if let Some(value) = tier_cell {
+        if is_rule_name(value) {
+            rules.tier = Some(fold_rule_name(value));
+        } else {
+            problems.add(
+                "tier",
+                Some(value),
+                "expected a tier name without white space, comma, ; or +",
+            );
+        }
+    }
+    if let Some(value) = categories_cell {
+        match parse_categories(value) {
+            Err(expected) => problems.add("categories", Some(value), expected),
+            Ok(members) if members.len() > household_size as usize => problems.add(
+                "categories",
+                Some(value),
+                &format!(
+                    "lists {} members but the household has {household_size} (household_size)",
+                    members.len()
+                ),
+            ),
+            Ok(members) => rules.members = members,
+        }
+    }
+    Some(rules)
+}
+
+/// `elderly70+disabled;minor` → [[elderly70, disabled], [minor]], names
+/// folded, a member's repeats dropped.
+fn parse_categories(value: &str) -> Result<Vec<Vec<Box<str>>>, &'static str> {
+    value
+        .split(';')
+        .map(|entry| {
+            let mut names: Vec<Box<str>> = Vec::new();
+            for name in entry.split('+').map(str::trim) {
+                if !is_rule_name(name) {
+                    return Err(if entry.trim().is_empty() {
+                        "an entry between ; is empty; list one entry per qualifying member, e.g. elderly70+disabled;minor"
+                    } else {
+                        "expected category names without white space or comma, joined by + within a member and ; between members"
+                    });
+                }
+                let folded = fold_rule_name(name);
+                if !names.contains(&folded) {
+                    names.push(folded);
+                }
+            }
+            Ok(names)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(members: &[&[&str]]) -> Vec<Vec<Box<str>>> {
+        members
+            .iter()
+            .map(|member| member.iter().map(|&name| Box::from(name)).collect())
+            .collect()
+    }
+
+    #[test]
+    fn categories_are_members_of_names() {
+        assert_eq!(
+            parse_categories("ELDERLY70+Disabled;elderly70"),
+            Ok(names(&[&["elderly70", "disabled"], &["elderly70"]]))
+        );
+        assert_eq!(
+            parse_categories(" elderly70 + disabled ; minor "),
+            Ok(names(&[&["elderly70", "disabled"], &["minor"]]))
+        );
+        // A category named twice for one member counts once.
+        assert_eq!(parse_categories("ill+ILL"), Ok(names(&[&["ill"]])));
+        // Full-width letters are not folded: Ｄ stays Ｄ.
+        assert_eq!(parse_categories("Ｄ"), Ok(names(&[&["Ｄ"]])));
+        for bad in ["a;;b", "a;", ";a", "a++b", "a+", "a b", "a,b", " ; "] {
+            assert!(parse_categories(bad).is_err(), "{bad:?}");
+        }
     }
 }

@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 use super::table::{for_each_row, required, BadRecord, Column, LoadedFile, Problems};
 use super::FileOutcome;
 use crate::case::StandardRow;
-use crate::domain::{FileKind, Item, Period, Program};
+use crate::domain::program::fold_rule_name;
+use crate::domain::{Amount, FileKind, Item, Period, Program, Share};
 use crate::error::FatalError;
 
 const COLUMNS: [Column; 5] = [
@@ -52,12 +53,12 @@ pub fn read(file: &LoadedFile) -> Result<FileOutcome<Vec<StandardRow>>, FatalErr
                 let item = Item::parse(program, value);
                 if item.is_none() {
                     let expected = match program {
-                        Program::Dibao => "expected standard, floor or price_subsidy for dibao",
-                        _ => "expected basic, care_self, care_semi, care_full or price_subsidy for tekun",
+                        Program::Dibao => "expected standard, floor, price_subsidy, tier_<T> or topup_<C> for dibao (T and C without white space, comma, ; or +)",
+                        _ => "expected basic, care_self, care_semi, care_full, min_wage or price_subsidy for tekun",
                     };
                     problems.add("item", Some(value), expected);
                 }
-                item
+                item.map(|(item, name)| (item, fold_rule_name(name)))
             }
         };
         let effective_from = super::required_period(row, 3, "effective_from", &mut problems);
@@ -66,12 +67,21 @@ pub fn read(file: &LoadedFile) -> Result<FileOutcome<Vec<StandardRow>>, FatalErr
                 problems.missing("amount");
                 None
             }
-            Some(value) => Some(super::money_cell("amount", value, false, &mut problems)),
+            Some(value) => amount_cell(
+                value,
+                program,
+                item.as_ref().map(|(item, _)| *item),
+                &mut problems,
+            ),
         };
         match (region, program, item, effective_from, amount) {
-            (Some(region), Some(program), Some(item), Some(effective_from), Some(amount))
-                if problems.is_empty() =>
-            {
+            (
+                Some(region),
+                Some(program),
+                Some((item, name)),
+                Some(effective_from),
+                Some(amount),
+            ) if problems.is_empty() => {
                 rows_read.push(StandardRow {
                     line: row.line,
                     region: if region == "*" {
@@ -81,6 +91,7 @@ pub fn read(file: &LoadedFile) -> Result<FileOutcome<Vec<StandardRow>>, FatalErr
                     },
                     program,
                     item,
+                    name,
                     effective_from,
                     amount,
                 });
@@ -97,20 +108,21 @@ pub fn read(file: &LoadedFile) -> Result<FileOutcome<Vec<StandardRow>>, FatalErr
 
     // Same (region, program, item, effective_from): equal amounts are one
     // row said twice; different amounts make the file ambiguous.
-    let mut seen: BTreeMap<(&str, Program, Item, Period), &StandardRow> = BTreeMap::new();
+    let mut seen: BTreeMap<(&str, Program, Item, &str, Period), &StandardRow> = BTreeMap::new();
     let mut keep = vec![true; rows_read.len()];
     for (index, row) in rows_read.iter().enumerate() {
         let key = (
             row.region.as_ref(),
             row.program,
             row.item,
+            row.name.as_ref(),
             row.effective_from,
         );
         match seen.get(&key) {
             None => {
                 seen.insert(key, row);
             }
-            Some(first) if first.amount == row.amount => keep[index] = false,
+            Some(first) if first.amount.same_as(row.amount) => keep[index] = false,
             Some(first) => {
                 return Err(FatalError::AmbiguousStandards {
                     second_line: row.line,
@@ -118,7 +130,7 @@ pub fn read(file: &LoadedFile) -> Result<FileOutcome<Vec<StandardRow>>, FatalErr
                         "ambiguous standards: region {}, program {}, item {}, effective_from {} has amount {} here but {} at standards.csv:{}; keep one row",
                         if row.region.is_empty() { "*" } else { &row.region },
                         row.program.name(),
-                        row.item.name(),
+                        item_text(row),
                         row.effective_from,
                         row.amount,
                         first.amount,
@@ -133,4 +145,81 @@ pub fn read(file: &LoadedFile) -> Result<FileOutcome<Vec<StandardRow>>, FatalErr
     rows_read.retain(|_| keep.next().expect("one flag per row"));
     outcome.finish_counts();
     Ok(outcome.with(rows_read))
+}
+
+/// An amount cell (SPEC v2 §2): money, `N%` or `a/b`; a share of dibao
+/// `standard` or tekun `min_wage` — the bases themselves — is refused.
+fn amount_cell(
+    value: &str,
+    program: Option<Program>,
+    item: Option<Item>,
+    problems: &mut Problems,
+) -> Option<Amount> {
+    match Share::parse(value) {
+        Ok(None) => Some(Amount::Money(super::money_cell(
+            "amount", value, false, problems,
+        ))),
+        Ok(Some(share)) => {
+            let is_base = matches!(
+                (program, item),
+                (Some(program), Some(item)) if Item::base(program, item).is_none()
+            );
+            if is_base {
+                problems.add(
+                    "amount",
+                    Some(value),
+                    "expected money: dibao standard and tekun min_wage are the bases that shares are taken of, so they cannot be shares",
+                );
+            }
+            Some(Amount::Share(share))
+        }
+        Err(error) => {
+            problems.add("amount", Some(value), error.describe());
+            None
+        }
+    }
+}
+
+/// The item as standards.csv names it: `tier_b`, `care_self`.
+fn item_text(row: &StandardRow) -> String {
+    format!("{}{}", row.item.name(), row.name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Money;
+
+    fn problems_of(value: &str, program: Program, item: Item) -> (Option<Amount>, String) {
+        let mut problems = Problems::default();
+        let amount = amount_cell(value, Some(program), Some(item), &mut problems);
+        (amount, problems.into_detail())
+    }
+
+    #[test]
+    fn a_share_on_a_base_item_is_refused() {
+        let (_, detail) = problems_of("5%", Program::Dibao, Item::Standard);
+        assert!(detail.contains("cannot be shares"), "{detail}");
+        let (_, detail) = problems_of("1/2", Program::Tekun, Item::MinWage);
+        assert!(detail.contains("cannot be shares"), "{detail}");
+        let (amount, detail) = problems_of("130%", Program::Tekun, Item::Basic);
+        assert!(detail.is_empty(), "{detail}");
+        assert!(matches!(amount, Some(Amount::Share(_))));
+        let (amount, detail) = problems_of("600.00", Program::Dibao, Item::Standard);
+        assert!(detail.is_empty());
+        assert_eq!(amount, Some(Amount::Money(Money::from_yuan(600))));
+    }
+
+    #[test]
+    fn malformed_shares_say_what_was_expected() {
+        let (_, detail) = problems_of("abc%", Program::Dibao, Item::Floor);
+        assert!(detail.contains("expected a percentage"), "{detail}");
+        let (_, detail) = problems_of("1/0", Program::Tekun, Item::CareSelf);
+        assert!(
+            detail.contains("denominator must be at least 1"),
+            "{detail}"
+        );
+        let (_, detail) = problems_of("-600", Program::Dibao, Item::Standard);
+        assert!(detail.contains("expected money"), "{detail}");
+    }
 }

@@ -36,6 +36,10 @@ struct Policy {
     rounding: &'static str,
     tolerance: String,
     exclusive: Vec<Vec<&'static str>>,
+    item_rounding: &'static str,
+    topup_stacking: &'static str,
+    phase_out_months: u32,
+    deceased_grace_months: u32,
 }
 
 #[derive(Serialize)]
@@ -194,6 +198,10 @@ impl RunStats {
                     .iter()
                     .map(|group| group.iter().map(|program| program.name()).collect())
                     .collect(),
+                item_rounding: self.policy.item_rounding.name(),
+                topup_stacking: self.policy.topup_stacking.name(),
+                phase_out_months: self.policy.phase_out_months,
+                deceased_grace_months: self.policy.deceased_grace_months,
             },
             files,
             skipped_outside_window: self.outside_window.iter().sum(),
