@@ -92,6 +92,38 @@ fn one_case_per_finding_code_reproduces_its_hand_checked_findings() {
     run_group("codes");
 }
 
+/// SPEC v2's local rules, one hand-checked case each (fixtures/rules/),
+/// with the bad inputs they bring.
+#[test]
+fn one_case_per_local_rule_reproduces_its_hand_checked_findings() {
+    let rules: Vec<String> = cases("rules")
+        .iter()
+        .map(|case| {
+            case.file_name()
+                .expect("a name")
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    for rule in [
+        "tier",
+        "topup",
+        "topup_sum",
+        "derived_tekun",
+        "price_subsidy_share",
+        "item_rounding",
+        "phase_out",
+        "deceased_grace",
+        "bad_standards",
+    ] {
+        assert!(
+            rules.iter().any(|name| name == rule),
+            "fixtures/rules/{rule} is missing"
+        );
+    }
+    run_group("rules");
+}
+
 #[test]
 fn demo_case_has_every_finding_code() {
     let case = common::repository().join("fixtures/demo");

@@ -480,6 +480,34 @@ impl<'a> Run<'a> {
             .any(|(_, enrolment)| serves(enrolment, program) && enrolment.ended_before(period))
     }
 
+    /// PAID_AFTER_EXIT's words: which enrolment ended when, and whether a
+    /// phase-out (SPEC v2) ended it.
+    fn exit_detail(&self, program: Program, period: Period, paid: Money) -> String {
+        let ended = self
+            .enrolments
+            .iter()
+            .map(|(_, enrolment)| *enrolment)
+            .filter(|enrolment| serves(enrolment, program) && enrolment.ended_before(period))
+            .max_by_key(|enrolment| enrolment.span().last);
+        match ended {
+            Some(enrolment) => {
+                let last = enrolment.span().last;
+                let phase_out = match enrolment.phase_out_from {
+                    Some(from) if enrolment.end.is_none_or(|end| last < end) => {
+                        format!(" (phase-out from {from})")
+                    }
+                    _ => String::new(),
+                };
+                format!(
+                    "paid {paid} after enrolment {} ({}) ended in {last}{phase_out}",
+                    enrolment.enrolment_id,
+                    enrolment.program.name()
+                )
+            }
+            None => format!("paid {paid} after the {} enrolment ended", program.name()),
+        }
+    }
+
     fn figures(&self, state: &LineState) -> LineFigures {
         let given = self.context.given;
         LineFigures {
@@ -582,9 +610,7 @@ impl<'a> Run<'a> {
                     .collect();
                 format!("paid {paid} while excluded ({})", reasons.join(", "))
             }
-            Code::PaidAfterExit => {
-                format!("paid {paid} after the {} enrolment ended", program.name())
-            }
+            Code::PaidAfterExit => self.exit_detail(program, period, paid),
             Code::PaidNotEnrolled => format!("paid {paid} with no {} enrolment", program.name()),
             Code::NoStandard => {
                 format!("no standard in force for {} in {period}", program.name())
