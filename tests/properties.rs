@@ -300,3 +300,230 @@ proptest! {
         prop_assert_eq!(strip(&one.3.findings), strip(&two.3.findings));
     }
 }
+
+/// A richer case for the partitioned-run property: shared accounts,
+/// repeated record ids, transfers, back-pay ranges, exclusions and the
+/// local rules of SPEC v2 (tiers, top-ups, phase-out, grace after a death).
+#[derive(Clone, Debug)]
+struct RichRecord {
+    record: Record,
+    /// Index into a small pool: several persons share some accounts.
+    account: usize,
+    /// Repeat the id of the record before (a DUPLICATE_RECORD).
+    repeat_id: bool,
+}
+
+fn rich_record() -> impl Strategy<Value = RichRecord> {
+    (
+        record(),
+        0..5usize,
+        prop_oneof![9 => Just(false), 1 => Just(true)],
+    )
+        .prop_map(|(record, account, repeat_id)| RichRecord {
+            record,
+            account,
+            repeat_id,
+        })
+}
+
+#[derive(Clone, Debug)]
+struct RichEnrolment {
+    enrolment: Enrolment,
+    household: usize,
+    /// 0: none, 1: tier a, 2: categories, 3: both.
+    rules: usize,
+    phase_out_from: Option<u32>,
+}
+
+fn rich_enrolment() -> impl Strategy<Value = RichEnrolment> {
+    (
+        enrolment(),
+        0..3usize,
+        0..4usize,
+        proptest::option::of(1..=8u32),
+    )
+        .prop_map(
+            |(enrolment, household, rules, phase_out_from)| RichEnrolment {
+                enrolment,
+                household,
+                rules,
+                phase_out_from,
+            },
+        )
+}
+
+const ACCOUNTS: [&str; 5] = ["6217000011", "6217000022", "6217 0000 33", "", "6217000011"];
+
+fn rich_stage_csv(header: &str, records: &[RichRecord], payouts: bool) -> String {
+    let mut text = format!("{header}\n");
+    let mut id = 0;
+    for record in records {
+        if !record.repeat_id || id == 0 {
+            id += 1;
+        }
+        let inner = &record.record;
+        let last = (inner.first_month + inner.months - 1).min(12);
+        let periods = if last == inner.first_month {
+            period(inner.first_month)
+        } else {
+            format!("{}..{}", period(inner.first_month), period(last))
+        };
+        text.push_str(&format!(
+            "R{id},{},{},{periods},{}",
+            IDS[inner.person],
+            PROGRAMS[inner.program],
+            Money::from_fen(inner.fen)
+        ));
+        let date = format!("2020-{:02}-{:02}", inner.first_month, inner.day);
+        if payouts {
+            text.push_str(&format!(
+                ",{date},{},某,{}",
+                STATUSES[inner.status], ACCOUNTS[record.account]
+            ));
+        } else {
+            text.push_str(&format!(",{date}"));
+        }
+        text.push('\n');
+    }
+    text
+}
+
+fn write_rich_case(
+    folder: &Path,
+    enrolments: &[RichEnrolment],
+    payouts: &[RichRecord],
+    transfers: &[RichRecord],
+    deaths: &[(usize, u32)],
+) {
+    std::fs::create_dir_all(folder).unwrap();
+    let mut roster = String::from("enrolment_id,id_number,name,household_id,region,program,household_size,per_capita_income,deductions,care_level,support_mode,approved_amount,start_period,end_period,account,tier,categories,phase_out_from\n");
+    for (index, rich) in enrolments.iter().enumerate() {
+        let enrolment = &rich.enrolment;
+        let end = enrolment
+            .length
+            .map(|length| period((enrolment.start + length).min(12)))
+            .unwrap_or_default();
+        let id = IDS[enrolment.person];
+        let household = format!("H{}", rich.household);
+        let account = ACCOUNTS[(enrolment.person + rich.household) % ACCOUNTS.len()];
+        let line = match enrolment.program {
+            0 => {
+                let tier = if rich.rules & 1 == 1 { "a" } else { "" };
+                let categories = if rich.rules & 2 == 2 {
+                    ["elderly", "elderly+ill", "ill;elderly", "ill"]
+                        [(enrolment.size as usize - 1) % 4]
+                } else {
+                    ""
+                };
+                let categories = if categories.contains(';') && enrolment.size < 2 {
+                    "ill"
+                } else {
+                    categories
+                };
+                let phase_out = rich
+                    .phase_out_from
+                    .filter(|from| *from >= enrolment.start)
+                    .map(period)
+                    .unwrap_or_default();
+                format!(
+                    "E{index},{id},某,{household},110101,dibao,{},{}.00,,,,,{},{end},{account},{tier},{categories},{phase_out}",
+                    enrolment.size,
+                    enrolment.income_yuan,
+                    period(enrolment.start)
+                )
+            }
+            1 => format!(
+                "E{index},{id},某,{household},110101,tekun,,,,semi,,,{},{end},{account},,,",
+                period(enrolment.start)
+            ),
+            _ => format!(
+                "E{index},{id},某,{household},110101,temp,,,,,,{}.50,{},,{account},,,",
+                enrolment.income_yuan,
+                period(enrolment.start)
+            ),
+        };
+        roster.push_str(&line);
+        roster.push('\n');
+    }
+    std::fs::write(folder.join("roster.csv"), roster).unwrap();
+    std::fs::write(
+        folder.join("standards.csv"),
+        "region,program,item,effective_from,amount\n*,dibao,standard,2020-01,500.00\n*,dibao,standard,2020-04,550.00\n*,dibao,floor,2020-01,1/10\n*,dibao,tier_a,2020-01,70%\n*,dibao,topup_elderly,2020-01,10%\n*,dibao,topup_ill,2020-03,1/6\n*,dibao,price_subsidy,2020-01,2%\n*,tekun,basic,2020-01,130%\n*,tekun,min_wage,2020-01,1800.00\n*,tekun,care_semi,2020-01,1/6\n",
+    )
+    .unwrap();
+    std::fs::write(
+        folder.join("policy.toml"),
+        "phase_out_months = 2\ndeceased_grace_months = 2\ntopup_stacking = \"sum\"\nitem_rounding = \"jiao\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        folder.join("payouts.csv"),
+        rich_stage_csv(
+            "payout_id,id_number,program,period,amount,paid_on,status,name,account",
+            payouts,
+            true,
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        folder.join("transfers.csv"),
+        rich_stage_csv(
+            "transfer_id,id_number,program,period,amount,transferred_on",
+            transfers,
+            false,
+        ),
+    )
+    .unwrap();
+    let mut exclusions = String::from("id_number,reason,from_period\n");
+    for (person, month) in deaths {
+        exclusions.push_str(&format!("{},deceased,{}\n", IDS[*person], period(*month)));
+    }
+    std::fs::write(folder.join("exclusions.csv"), exclusions).unwrap();
+}
+
+/// `duizhang reconcile CASE --out OUT EXTRA…`; the exit status.
+fn run_binary(case: &Path, out: &Path, extra: &[&str]) -> (i32, String) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_duizhang"))
+        .arg("reconcile")
+        .arg(case)
+        .arg("--out")
+        .arg(out)
+        .arg("--quiet")
+        .args(extra)
+        .output()
+        .unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned()
+            + &String::from_utf8_lossy(&output.stderr),
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    /// A run cut into partitions of persons (a tiny --memory-limit) writes
+    /// the same four files, byte for byte, as a run in memory.
+    #[test]
+    fn partitioned_runs_are_in_memory_runs(
+        enrolments in proptest::collection::vec(rich_enrolment(), 0..7),
+        payouts in proptest::collection::vec(rich_record(), 1..16),
+        transfers in proptest::collection::vec(rich_record(), 0..10),
+        deaths in proptest::collection::vec((0..4usize, 1..=12u32), 0..3),
+    ) {
+        let case = folder("property-partitions-case");
+        write_rich_case(&case, &enrolments, &payouts, &transfers, &deaths);
+        let whole = folder("property-partitions-whole");
+        let parts = folder("property-partitions-parts");
+        let (code, said) = run_binary(&case, &whole, &[]);
+        prop_assert_eq!(code, 0, "{}", said);
+        let (code, said) = run_binary(&case, &parts, &["--memory-limit", "1K"]);
+        prop_assert_eq!(code, 0, "{}", said);
+        prop_assert!(said.contains("partitions of persons"), "not partitioned: {}", said);
+        for file in ["findings.csv", "ledger.csv", "summary.csv", "run.json"] {
+            let a = std::fs::read(whole.join(file)).unwrap();
+            let b = std::fs::read(parts.join(file)).unwrap();
+            prop_assert!(a == b, "{} differs between in-memory and partitioned runs", file);
+        }
+    }
+}
