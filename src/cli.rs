@@ -37,7 +37,9 @@ OUT_DIR receives (each file replaced whole):\n  \
 findings.csv  every problem found, with the source rows behind it\n  \
 ledger.csv    per person, program and month: expected, allocated, transferred, paid, status\n  \
 summary.csv   per region, program and month: totals and the delivery rate\n  \
-run.json      the window, input row counts and SHA-256 hashes, totals, findings by code")]
+run.json      the window, input row counts and SHA-256 hashes, totals, findings by code\n\n\
+Text from the case that a spreadsheet would run as a formula (starting with = + - @) is \
+written after a ' so that Excel and WPS show it as text.")]
     Reconcile(ReconcileArgs),
 
     /// Write a synthetic county case (SPEC format) with anomalies of every
