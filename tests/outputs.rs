@@ -1,17 +1,22 @@
-//! What a run writes for a spreadsheet to open: text from the case that
-//! starts like a formula is written as text.
+//! What a run writes for a spreadsheet to open, and on the console, when
+//! things go wrong: text from the case that starts like a formula is
+//! written as text; a closed or full stdout/stderr is never a panic.
 
 mod common;
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
-use common::{csv_rows, out_dir, read};
+use common::{csv_rows, out_dir, read, repository};
+
+fn duizhang() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_duizhang"))
+}
 
 fn reconcile(case: &Path, out: &Path, extra: &[&str], faults: &str) -> Output {
     assert!(faults.is_empty());
-    Command::new(env!("CARGO_BIN_EXE_duizhang"))
+    duizhang()
         .arg("reconcile")
         .arg(case)
         .arg("--out")
@@ -148,4 +153,99 @@ fn text_that_starts_like_a_formula_is_written_as_text_in_every_csv_output() {
         findings.contains("\"'=HYPERLINK(\"\"http://x\"\",\"\"a\"\")\""),
         "{findings}"
     );
+}
+
+/// A pipe whose reader is gone: `duizhang … | head -0`.
+fn closed_pipe() -> Stdio {
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    drop(reader);
+    Stdio::from(writer)
+}
+
+fn full_device() -> Stdio {
+    Stdio::from(
+        std::fs::File::options()
+            .write(true)
+            .open("/dev/full")
+            .expect("/dev/full"),
+    )
+}
+
+fn status_with(arguments: &[&str], stdout: Stdio, stderr: Stdio) -> std::process::ExitStatus {
+    duizhang()
+        .args(arguments)
+        .stdout(stdout)
+        .stderr(stderr)
+        .status()
+        .expect("the duizhang binary runs")
+}
+
+/// The summary is a courtesy: a closed or full stdout changes neither the
+/// files written nor the exit status (0, or 1 with --fail-on), and never
+/// panics (exit 101).
+#[test]
+fn a_closed_or_full_stdout_keeps_the_exit_status() {
+    let case = repository().join("fixtures/codes/SHORTFALL");
+    let case = case.to_str().expect("UTF-8 path");
+    let out = out_dir("outputs-closed-stdout");
+    let out_text = out.to_str().expect("UTF-8 path");
+    for (name, stdout) in [
+        ("closed pipe", closed_pipe as fn() -> Stdio),
+        ("/dev/full", full_device),
+    ] {
+        let run = status_with(
+            &["reconcile", case, "--out", out_text],
+            stdout(),
+            Stdio::null(),
+        );
+        assert_eq!(run.code(), Some(0), "stdout on a {name}");
+        let run = status_with(
+            &["reconcile", case, "--out", out_text, "--fail-on", "high"],
+            stdout(),
+            Stdio::null(),
+        );
+        assert_eq!(run.code(), Some(1), "stdout on a {name}, --fail-on high");
+        let generated = out_dir("outputs-closed-generate");
+        let run = status_with(
+            &[
+                "generate",
+                generated.to_str().expect("UTF-8"),
+                "--households",
+                "3",
+            ],
+            stdout(),
+            Stdio::null(),
+        );
+        assert_eq!(run.code(), Some(0), "generate, stdout on a {name}");
+    }
+    assert!(read(&out.join("findings.csv")).starts_with("code,severity,"));
+}
+
+/// An error, or --timings, on a stderr that cannot take it: still exit
+/// 2 (or the run's status), never a panic.
+#[test]
+fn a_full_or_closed_stderr_keeps_the_exit_status() {
+    let out = out_dir("outputs-full-stderr");
+    let out_text = out.to_str().expect("UTF-8 path");
+    let missing = repository().join("fixtures/no-such-case");
+    let missing = missing.to_str().expect("UTF-8 path");
+    let case = repository().join("fixtures/codes/SHORTFALL");
+    let case = case.to_str().expect("UTF-8 path");
+    for (name, stderr) in [
+        ("closed pipe", closed_pipe as fn() -> Stdio),
+        ("/dev/full", full_device),
+    ] {
+        let run = status_with(
+            &["reconcile", missing, "--out", out_text],
+            Stdio::null(),
+            stderr(),
+        );
+        assert_eq!(run.code(), Some(2), "an error on a {name}");
+        let run = status_with(
+            &["reconcile", case, "--out", out_text, "--timings"],
+            full_device(),
+            stderr(),
+        );
+        assert_eq!(run.code(), Some(0), "--timings on a {name}");
+    }
 }
