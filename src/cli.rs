@@ -39,7 +39,9 @@ ledger.csv    per person, program and month: expected, allocated, transferred, p
 summary.csv   per region, program and month: totals and the delivery rate\n  \
 run.json      the window, input row counts and SHA-256 hashes, totals, findings by code\n\n\
 Text from the case that a spreadsheet would run as a formula (starting with = + - @) is \
-written after a ' so that Excel and WPS show it as text.")]
+written after a ' so that Excel and WPS show it as text.\n\n\
+Without --from and --to the window runs from the earliest to the latest month of any record, \
+at most 120 months; give both for a longer run.")]
     Reconcile(ReconcileArgs),
 
     /// Write a synthetic county case (SPEC format) with anomalies of every
@@ -191,7 +193,8 @@ pub struct ReconcileArgs {
     #[arg(long, value_name = "OUT_DIR")]
     pub out: PathBuf,
 
-    /// First month of the run, YYYY-MM (default: the earliest month of any record).
+    /// First month of the run, YYYY-MM (default: the earliest month of any
+    /// record; a window taken from the records may span at most 120 months).
     #[arg(long, value_name = "PERIOD")]
     pub from: Option<String>,
 
