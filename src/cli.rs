@@ -33,7 +33,9 @@ pub enum Command {
     #[command(long_about = "Reconcile one case folder.\n\n\
 CASE_DIR holds roster.csv, standards.csv and payouts.csv, and optionally allocations.csv, \
 transfers.csv, exclusions.csv, relatives.csv and policy.toml (UTF-8 or GBK CSV with a header row).\n\n\
-OUT_DIR receives (each file replaced whole):\n  \
+OUT_DIR receives four files, placed together when all are complete: a run that fails or is \
+stopped leaves the previous four as they were (one stopped while placing them is finished by \
+the next run), and other files in OUT_DIR are never touched:\n  \
 findings.csv  every problem found, with the source rows behind it\n  \
 ledger.csv    per person, program and month: expected, allocated, transferred, paid, status\n  \
 summary.csv   per region, program and month: totals and the delivery rate\n  \
