@@ -12,13 +12,16 @@ use crate::case::Case;
 use crate::engine::{Context, Reconciliation};
 use crate::error::FatalError;
 
-pub use publish::{OutDir, OUTPUT_NAMES};
+pub use publish::OutDir;
 pub use tables::{
     findings_csv, ledger_csv, summary_csv, write_findings, write_ledger, write_summary,
 };
 
 /// Bytes buffered per output before a write to its file.
 const WRITE_BUFFER_BYTES: usize = 1 << 20;
+
+/// The output streamed part by part; the other three are written at the end.
+const LEDGER: &str = "ledger.csv";
 
 /// The four outputs of a run made of one or more parts (one for an
 /// in-memory run; partitions of persons in id_number order otherwise): the
@@ -53,8 +56,8 @@ impl OutputSink {
         case: &Case,
         reconciliation: &Reconciliation,
     ) -> Result<OutputSink, FatalError> {
-        let ledger_path = out.path().join("ledger.csv");
-        let file = out.create("ledger.csv")?;
+        let ledger_path = out.path().join(LEDGER);
+        let file = out.create(LEDGER)?;
         let mut ledger = std::io::BufWriter::with_capacity(WRITE_BUFFER_BYTES, file);
         tables::write_ledger_header(&mut ledger).map_err(output_error(&ledger_path))?;
         Ok(OutputSink {
@@ -71,7 +74,7 @@ impl OutputSink {
     pub fn add(&mut self, case: &Case, reconciliation: &Reconciliation) -> Result<(), FatalError> {
         let context = Context::new(case, reconciliation.window);
         tables::write_ledger_rows(&mut self.ledger, &context, reconciliation)
-            .map_err(output_error(&self.out.path().join("ledger.csv")))?;
+            .map_err(output_error(&self.out.path().join(LEDGER)))?;
         tables::merge_summary(
             &mut self.summary,
             tables::summary_groups(&context, reconciliation),
@@ -103,7 +106,7 @@ impl OutputSink {
             stats,
             given,
         } = self;
-        let ledger_path = out.path().join("ledger.csv");
+        let ledger_path = out.path().join(LEDGER);
         let ledger = ledger
             .into_inner()
             .map_err(|error| output_error(&ledger_path)(error.into_error()))?;
