@@ -105,8 +105,8 @@ fn assert_user_files_intact(folder: &Path, context: &str) {
     }
 }
 
-/// The previous run's outputs (spec case01) and the user's files in a
-/// fresh OUT_DIR.
+/// The previous run's outputs (spec case01, run once) and the user's
+/// files in a fresh OUT_DIR.
 fn previous_run(name: &str) -> PathBuf {
     static PREVIOUS: std::sync::OnceLock<BTreeMap<&'static str, Vec<u8>>> =
         std::sync::OnceLock::new();
@@ -127,12 +127,17 @@ fn previous_run(name: &str) -> PathBuf {
 }
 
 /// The case whose outputs replace the previous ones, and those outputs.
+/// (Made once: tests run in parallel and must not share a folder.)
 fn new_case() -> (PathBuf, BTreeMap<&'static str, Vec<u8>>) {
+    static NEW: std::sync::OnceLock<BTreeMap<&'static str, Vec<u8>>> = std::sync::OnceLock::new();
     let case = repository().join("fixtures/codes/SHORTFALL");
-    let out = out_dir("outputs-reference");
-    let run = reconcile(&case, &out, &[], "");
-    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
-    (case, outputs(&out))
+    let new = NEW.get_or_init(|| {
+        let out = out_dir("outputs-reference");
+        let run = reconcile(&case, &out, &[], "");
+        assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+        outputs(&out)
+    });
+    (case, new.clone())
 }
 
 #[derive(Debug, PartialEq, Eq)]
