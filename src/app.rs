@@ -44,13 +44,17 @@ pub fn run(config: &RunConfig) -> Result<RunSummary, FatalError> {
     let pool = builder.build().map_err(|error| {
         FatalError::BadArgument(format!("cannot start worker threads: {error}"))
     })?;
+    // Before any input is read: lock OUT_DIR, finish what a killed run
+    // left there, and check that the outputs can be placed, so that an
+    // hour-long run does not fail only at its end.
+    let out = crate::write::OutDir::prepare(&config.out_dir)?;
     pool.install(|| {
         let input_bytes = crate::read::input_bytes(&config.case_dir);
         let partitions = partitions_for(input_bytes, config.memory_limit_bytes);
         let mut summary = if partitions <= 1 {
-            run_in_memory(config, input_bytes)?
+            run_in_memory(config, out, input_bytes)?
         } else {
-            run_partitioned(config, input_bytes, partitions)?
+            run_partitioned(config, out, input_bytes, partitions)?
         };
         let failed = config.fail_on.is_some_and(|threshold| {
             summary
@@ -74,7 +78,11 @@ fn prefer_large_pages() {
     unsafe { libmimalloc_sys::mi_option_set(libmimalloc_sys::mi_option_large_os_pages, 1) };
 }
 
-fn run_in_memory(config: &RunConfig, input_bytes: u64) -> Result<RunSummary, FatalError> {
+fn run_in_memory(
+    config: &RunConfig,
+    out: crate::write::OutDir,
+    input_bytes: u64,
+) -> Result<RunSummary, FatalError> {
     prefer_large_pages();
     let mut progress = crate::progress::Progress::new(config.quiet, config.timings);
     let options = crate::read::ReadOptions {
@@ -86,7 +94,7 @@ fn run_in_memory(config: &RunConfig, input_bytes: u64) -> Result<RunSummary, Fat
     let window = engine::window(&case, config.from, config.to)?;
     let mut reconciliation = engine::reconcile(&case, window);
     progress.phase("reconcile", "writing");
-    let mut sink = crate::write::OutputSink::create(&config.out_dir, &case, &reconciliation)?;
+    let mut sink = crate::write::OutputSink::create(out, &case, &reconciliation)?;
     sink.add(&case, &reconciliation)?;
     let findings = sink.finish(std::mem::take(&mut reconciliation.findings))?;
     progress.finish("write", input_bytes);
@@ -117,6 +125,7 @@ pub fn give_back_freed_memory() {
 /// judged at the end. The outputs are byte-identical to an in-memory run.
 fn run_partitioned(
     config: &RunConfig,
+    out: crate::write::OutDir,
     input_bytes: u64,
     partitions: usize,
 ) -> Result<RunSummary, FatalError> {
@@ -134,6 +143,7 @@ fn run_partitioned(
     let hashes = scan.hashes;
     let candidates = scan.shared_account_candidates;
     progress.phase("scan", "reconciling partitions");
+    let mut out = Some(out);
     let mut sink: Option<crate::write::OutputSink> = None;
     let mut findings = Vec::new();
     let mut uses = Vec::new();
@@ -149,7 +159,7 @@ fn run_partitioned(
         let sink = match &mut sink {
             Some(sink) => sink,
             None => sink.insert(crate::write::OutputSink::create(
-                &config.out_dir,
+                out.take().expect("the first partition takes OUT_DIR"),
                 &case,
                 &reconciliation,
             )?),

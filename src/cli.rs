@@ -33,11 +33,17 @@ pub enum Command {
     #[command(long_about = "Reconcile one case folder.\n\n\
 CASE_DIR holds roster.csv, standards.csv and payouts.csv, and optionally allocations.csv, \
 transfers.csv, exclusions.csv, relatives.csv and policy.toml (UTF-8 or GBK CSV with a header row).\n\n\
-OUT_DIR receives (each file replaced whole):\n  \
+OUT_DIR receives four files, placed together when all are complete: a run that fails or is \
+stopped leaves the previous four as they were (one stopped while placing them is finished by \
+the next run), and other files in OUT_DIR are never touched:\n  \
 findings.csv  every problem found, with the source rows behind it\n  \
 ledger.csv    per person, program and month: expected, allocated, transferred, paid, status\n  \
 summary.csv   per region, program and month: totals and the delivery rate\n  \
-run.json      the window, input row counts and SHA-256 hashes, totals, findings by code")]
+run.json      the window, input row counts and SHA-256 hashes, totals, findings by code\n\n\
+Text from the case that a spreadsheet would run as a formula (starting with = + - @) is \
+written after a ' so that Excel and WPS show it as text.\n\n\
+Without --from and --to the window runs from the earliest to the latest month of any record, \
+at most 120 months; give both for a longer run.")]
     Reconcile(ReconcileArgs),
 
     /// Write a synthetic county case (SPEC format) with anomalies of every
@@ -189,7 +195,8 @@ pub struct ReconcileArgs {
     #[arg(long, value_name = "OUT_DIR")]
     pub out: PathBuf,
 
-    /// First month of the run, YYYY-MM (default: the earliest month of any record).
+    /// First month of the run, YYYY-MM (default: the earliest month of any
+    /// record; a window taken from the records may span at most 120 months).
     #[arg(long, value_name = "PERIOD")]
     pub from: Option<String>,
 

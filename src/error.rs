@@ -55,6 +55,16 @@ pub enum FatalError {
     #[error("{0}")]
     BadArgument(String),
 
+    /// SPEC v2 §3: a window with a bound taken from the records spans more
+    /// than `limit` months; `set_by` names the records that set the bounds.
+    #[error("the run window {window} spans {months} months, more than {limit} for a window taken from the records: {set_by}; is a period mistyped there? Correct it, or give --from and --to to run over a longer window")]
+    WindowTooLong {
+        window: crate::domain::PeriodRange,
+        months: u32,
+        limit: u32,
+        set_by: String,
+    },
+
     #[error("{path}: cannot write the output: {source}")]
     Output {
         path: PathBuf,

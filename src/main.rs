@@ -1,14 +1,35 @@
 //! The `duizhang` binary: parse flags, run, print, exit 0/1/2.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
 use duizhang::cli::{Cli, Command};
 use duizhang::error::FatalError;
 
+/// Reports a run that could not be done: exit status 2, whether or not
+/// the message can be written (stderr may be closed or on a full device).
 fn fail(error: &FatalError) -> ExitCode {
-    eprintln!("duizhang: error: {error}");
+    let _ = writeln!(std::io::stderr(), "duizhang: error: {error}");
     ExitCode::from(2)
+}
+
+/// Prints the console summary of a finished run. The run's result is the
+/// files it wrote, and its exit status says how it went; the summary is a
+/// courtesy, so a stdout that is closed (`| head -0`) or full (/dev/full)
+/// changes neither. A closed pipe is the reader's choice and passes
+/// silently; any other failure is noted on stderr (if that works).
+fn print_summary(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let printed = writeln!(stdout, "{text}").and_then(|()| stdout.flush());
+    if let Err(error) = printed {
+        if error.kind() != std::io::ErrorKind::BrokenPipe {
+            let _ = writeln!(
+                std::io::stderr(),
+                "duizhang: note: the summary could not be printed ({error}); the run finished and its exit status stands"
+            );
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -20,7 +41,7 @@ fn main() -> ExitCode {
             });
             match outcome {
                 Ok((config, summary)) => {
-                    println!("{}", duizhang::app::describe(&config, &summary));
+                    print_summary(&duizhang::app::describe(&config, &summary));
                     let code = ExitCode::from(summary.exit_code);
                     // The process ends here: freeing millions of records one
                     // by one would only delay the exit.
@@ -38,7 +59,7 @@ fn main() -> ExitCode {
                 .and_then(|config| duizhang::generate::generate(&folder, &config));
             match outcome {
                 Ok(summary) => {
-                    println!(
+                    print_summary(&format!(
                         "wrote {} people ({} with a planted anomaly): {} roster, {} allocation, {} transfer, {} payout rows to {}",
                         summary.persons,
                         summary.anomalies,
@@ -47,7 +68,7 @@ fn main() -> ExitCode {
                         summary.rows[3],
                         summary.rows[4],
                         folder.display()
-                    );
+                    ));
                     ExitCode::SUCCESS
                 }
                 Err(error) => fail(&error),

@@ -2,7 +2,7 @@
 //! Silent when stderr is not a terminal or with `--quiet`; `--timings`
 //! prints each phase's time when the run ends, terminal or not.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -86,7 +86,10 @@ impl Progress {
             for (name, took) in &self.phases {
                 text.push_str(&format!("{name} {:.3} s, ", took.as_secs_f64()));
             }
-            eprintln!(
+            // Like the summary, a report about the run: a stderr that
+            // cannot take it does not change the run's exit status.
+            let _ = writeln!(
+                std::io::stderr(),
                 "timings: {text}total {:.3} s; {:.1} MB/s, {:.0} records/s",
                 seconds,
                 input_bytes as f64 / 1e6 / seconds,

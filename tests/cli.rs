@@ -338,3 +338,39 @@ fn partitioned_runs_write_the_same_bytes_as_in_memory_runs() {
         "no run was partitioned: the test tests nothing"
     );
 }
+
+/// SPEC v2 §3: a window taken from the records that spans more than 120
+/// months is refused the same way whether the case is read whole or in
+/// partitions (whose scan keeps the line of each bound), naming the
+/// record with the mistyped period.
+#[test]
+fn a_too_long_default_window_is_refused_alike_in_memory_and_in_partitions() {
+    let case = repository().join("fixtures/errors/window_too_long");
+    let whole = reconcile(&case, &out_dir("window-whole"), &[]);
+    let parts = reconcile(&case, &out_dir("window-parts"), &["--memory-limit", "1K"]);
+    assert_eq!(whole.code, 2, "{}", whole.stderr);
+    assert_eq!(parts.code, 2, "{}", parts.stderr);
+    assert_eq!(whole.stderr, parts.stderr);
+    assert!(
+        whole
+            .stderr
+            .contains("its first month 2020-01 was set by payouts.csv:2")
+            && whole
+                .stderr
+                .contains("its last month 9999-12 was set by payouts.csv:4"),
+        "{}",
+        whole.stderr
+    );
+    let given = reconcile(
+        &case,
+        &out_dir("window-given"),
+        &["--from", "2020-01", "--to", "2030-12"],
+    );
+    // Both bounds given: longer than 120 months runs.
+    assert_eq!(given.code, 0, "{}", given.stderr);
+    assert!(
+        given.stdout.contains("window 2020-01..2030-12"),
+        "{}",
+        given.stdout
+    );
+}

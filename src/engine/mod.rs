@@ -267,6 +267,76 @@ pub struct Reconciliation {
     pub account_uses: Vec<(Box<str>, AccountUse)>,
 }
 
+/// SPEC v2 §3: most months (counted inclusively) a window with a bound
+/// taken from the records may span. One mistyped period (`9999-12`) must
+/// not stretch a run over centuries; `--from` and `--to` allow any length.
+pub const MAX_DEFAULT_WINDOW_MONTHS: u32 = 120;
+
+/// The smallest and largest period of the stage records read, and the
+/// first record in file order that set each (named when a window taken
+/// from them is too long).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Bounds {
+    pub periods: PeriodRange,
+    pub first_set_by: Source,
+    pub last_set_by: Source,
+}
+
+impl Bounds {
+    pub fn of(periods: PeriodRange, source: Source) -> Bounds {
+        Bounds {
+            periods,
+            first_set_by: source,
+            last_set_by: source,
+        }
+    }
+
+    /// Widens the bounds to a record's periods. Of records with the same
+    /// extreme period the one first in file order names it, whatever the
+    /// order they come in (a scan meets them in hash order).
+    pub fn include(&mut self, periods: PeriodRange, source: Source) {
+        // File order is compared only on a tie, which in-memory runs meet
+        // in file order anyway.
+        let comes_before = |current: Source| file_order(source) < file_order(current);
+        if periods.first < self.periods.first
+            || periods.first == self.periods.first && comes_before(self.first_set_by)
+        {
+            self.periods.first = periods.first;
+            self.first_set_by = source;
+        }
+        if periods.last > self.periods.last
+            || periods.last == self.periods.last && comes_before(self.last_set_by)
+        {
+            self.periods.last = periods.last;
+            self.last_set_by = source;
+        }
+        debug_assert!(self.periods.first <= self.periods.last);
+    }
+
+    /// Adds one record to optional bounds.
+    pub fn including(bounds: Option<Bounds>, periods: PeriodRange, source: Source) -> Bounds {
+        match bounds {
+            None => Bounds::of(periods, source),
+            Some(mut bounds) => {
+                bounds.include(periods, source);
+                bounds
+            }
+        }
+    }
+}
+
+/// "File order" across the stage files is the money trail's order
+/// (allocations, transfers, payouts), then the line.
+fn file_order(source: Source) -> (u8, u32) {
+    let file = match source.file {
+        FileKind::Allocations => 0,
+        FileKind::Transfers => 1,
+        FileKind::Payouts => 2,
+        other => unreachable!("{} sets no window bound", other.file_name()),
+    };
+    (file, source.line)
+}
+
 /// SPEC §3: a bound not given is the smallest (largest) period of any
 /// stage record that was read, whatever its status, ranges expanded.
 pub fn window(
@@ -274,19 +344,18 @@ pub fn window(
     from: Option<Period>,
     to: Option<Period>,
 ) -> Result<PeriodRange, FatalError> {
-    let mut bounds: Option<PeriodRange> = None;
+    let mut bounds: Option<Bounds> = None;
     for stage in Stage::ALL {
         let Some(file) = case.stage(stage) else {
             continue;
         };
+        let kind = stage_file_kind(stage);
         for (_, record) in file.iter() {
-            bounds = Some(match bounds {
-                None => record.periods,
-                Some(bounds) => PeriodRange {
-                    first: bounds.first.min(record.periods.first),
-                    last: bounds.last.max(record.periods.last),
-                },
-            });
+            bounds = Some(Bounds::including(
+                bounds,
+                record.periods,
+                Source::new(kind, record.line),
+            ));
         }
     }
     window_from_bounds(bounds, from, to)
@@ -294,20 +363,130 @@ pub fn window(
 
 /// SPEC §3 from the records' bounds (`None`: no record) and the flags.
 pub fn window_from_bounds(
-    bounds: Option<PeriodRange>,
+    bounds: Option<Bounds>,
     from: Option<Period>,
     to: Option<Period>,
 ) -> Result<PeriodRange, FatalError> {
-    let first = from.or(bounds.map(|bounds| bounds.first));
-    let last = to.or(bounds.map(|bounds| bounds.last));
+    let first = from.or(bounds.map(|bounds| bounds.periods.first));
+    let last = to.or(bounds.map(|bounds| bounds.periods.last));
     match (first, last) {
-        (Some(first), Some(last)) if first <= last => Ok(PeriodRange { first, last }),
+        (Some(first), Some(last)) if first <= last => {
+            let months = last.index() - first.index() + 1;
+            let defaulted = from.is_none() || to.is_none();
+            if defaulted && months > MAX_DEFAULT_WINDOW_MONTHS {
+                let bounds = bounds.expect("a bound not given comes from the records");
+                let mut set_by = Vec::with_capacity(2);
+                if from.is_none() {
+                    set_by.push(format!("its first month {first} was set by {}", bounds.first_set_by));
+                }
+                if to.is_none() {
+                    set_by.push(format!("its last month {last} was set by {}", bounds.last_set_by));
+                }
+                return Err(FatalError::WindowTooLong {
+                    window: PeriodRange { first, last },
+                    months,
+                    limit: MAX_DEFAULT_WINDOW_MONTHS,
+                    set_by: set_by.join(" and "),
+                });
+            }
+            Ok(PeriodRange { first, last })
+        }
         (Some(first), Some(last)) => Err(FatalError::BadArgument(format!(
             "the run window {first}..{last} is empty: --from must not be after --to (a bound not given is taken from the records)"
         ))),
         _ => Err(FatalError::BadArgument(
             "no allocation, transfer or payout record could be read, so the run window is unknown; give --from and --to".into(),
         )),
+    }
+}
+
+#[cfg(test)]
+mod window_tests {
+    use super::*;
+
+    fn periods(text: &str) -> PeriodRange {
+        PeriodRange::parse(text).expect("a period or range")
+    }
+
+    fn payout(line: u32) -> Source {
+        Source::new(FileKind::Payouts, line)
+    }
+
+    /// SPEC v2 §3: one mistyped period must not stretch a run over
+    /// centuries; the message names the records to look at.
+    #[test]
+    fn a_default_window_over_120_months_is_refused_naming_the_records_that_set_it() {
+        let mut bounds = Bounds::of(periods("2020-01"), payout(2));
+        bounds.include(periods("9999-12"), payout(4));
+        let error = window_from_bounds(Some(bounds), None, None).unwrap_err();
+        assert!(matches!(
+            error,
+            FatalError::WindowTooLong { months: 95_760, .. }
+        ));
+        let message = error.to_string();
+        assert!(
+            message.contains("its first month 2020-01 was set by payouts.csv:2")
+                && message.contains("its last month 9999-12 was set by payouts.csv:4")
+                && message.contains("--from and --to"),
+            "{message}"
+        );
+        // Only a bound taken from the records is named, and either one
+        // defaulted is enough to refuse.
+        let from = Period::parse("2020-01");
+        let message = window_from_bounds(Some(bounds), from, None)
+            .unwrap_err()
+            .to_string();
+        assert!(!message.contains("first month"), "{message}");
+        assert!(message.contains("payouts.csv:4"), "{message}");
+        let to = Period::parse("9999-12");
+        let message = window_from_bounds(Some(bounds), None, to)
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains("payouts.csv:2") && !message.contains("last month"));
+        // Both given: any length runs.
+        assert_eq!(
+            window_from_bounds(Some(bounds), from, to).unwrap(),
+            periods("2020-01..9999-12")
+        );
+    }
+
+    #[test]
+    fn a_default_window_of_exactly_120_months_runs() {
+        let bounds = Bounds::of(periods("2021-01..2030-12"), payout(2));
+        assert_eq!(MAX_DEFAULT_WINDOW_MONTHS, 120);
+        assert_eq!(
+            window_from_bounds(Some(bounds), None, None).unwrap(),
+            periods("2021-01..2030-12")
+        );
+        let bounds = Bounds::of(periods("2021-01..2031-01"), payout(2));
+        assert!(matches!(
+            window_from_bounds(Some(bounds), None, None),
+            Err(FatalError::WindowTooLong { months: 121, .. })
+        ));
+    }
+
+    /// Of records with the same extreme period, the first in file order
+    /// (allocations, transfers, payouts; then line) names it, in whatever
+    /// order they are met.
+    #[test]
+    fn a_bound_is_named_by_the_first_record_in_file_order_that_set_it() {
+        let records = [
+            (periods("2020-03..2031-05"), payout(9)),
+            (periods("2031-05"), payout(3)),
+            (periods("2020-03"), Source::new(FileKind::Transfers, 7)),
+            (periods("2020-03"), Source::new(FileKind::Allocations, 8)),
+            (periods("2025-01"), payout(2)),
+        ];
+        for rotation in 0..records.len() {
+            let mut bounds: Option<Bounds> = None;
+            for (periods, source) in records.iter().cycle().skip(rotation).take(records.len()) {
+                bounds = Some(Bounds::including(bounds, *periods, *source));
+            }
+            let bounds = bounds.expect("records");
+            assert_eq!(bounds.periods, periods("2020-03..2031-05"));
+            assert_eq!(bounds.first_set_by, Source::new(FileKind::Allocations, 8));
+            assert_eq!(bounds.last_set_by, payout(3));
+        }
     }
 }
 

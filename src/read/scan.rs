@@ -16,8 +16,9 @@ const SAMPLE_EVERY: usize = 64;
 
 pub struct Scan {
     /// Smallest and largest period of any stage record read (ranges
-    /// expanded, BAD rows and repeats left out): SPEC §3's default window.
-    pub bounds: Option<PeriodRange>,
+    /// expanded, BAD rows and repeats left out), and the records that set
+    /// them: SPEC §3's default window.
+    pub bounds: Option<crate::engine::Bounds>,
     pub repeats: FxHashMap<(FileKind, u32), u32>,
     /// Sorted, with repeats: the partition boundaries are its quantiles.
     pub sample: Vec<Box<str>>,
@@ -92,10 +93,12 @@ struct Digest {
     hash: [u32; 3],
     line: u32,
     first: u32,
-    /// Months after `first` (a longer range is clamped, which can only
-    /// matter for a window bound set by a range of over 5,000 years).
-    span: u16,
+    /// Months after `first`: any range fits, so the bounds it sets (and
+    /// names, when the window is too long) are exact.
+    span: u32,
 }
+
+const _: () = assert!(std::mem::size_of::<Digest>() == 24);
 
 /// Record ids are compared by 96 bits of their XXH3-128 hash: a false
 /// repeat would need two distinct ids of one file to collide, odds below
@@ -156,10 +159,7 @@ fn scan_stage_file(
                             ],
                             line: record.line,
                             first: record.periods.first.index(),
-                            span: u16::try_from(
-                                record.periods.last.index() - record.periods.first.index(),
-                            )
-                            .unwrap_or(u16::MAX),
+                            span: record.periods.last.index() - record.periods.first.index(),
                         }
                     })
                     .collect();
@@ -213,15 +213,13 @@ fn scan_stage_file(
         }
         let periods = PeriodRange {
             first: crate::domain::Period::from_index(first.first),
-            last: crate::domain::Period::from_index(first.first + u32::from(first.span)),
+            last: crate::domain::Period::from_index(first.first + first.span),
         };
-        result.bounds = Some(match result.bounds {
-            None => periods,
-            Some(bounds) => PeriodRange {
-                first: bounds.first.min(periods.first),
-                last: bounds.last.max(periods.last),
-            },
-        });
+        result.bounds = Some(crate::engine::Bounds::including(
+            result.bounds,
+            periods,
+            crate::domain::Source::new(kind, first.line),
+        ));
     }
     Ok(())
 }

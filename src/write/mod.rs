@@ -1,34 +1,39 @@
 //! The output edge: findings.csv, ledger.csv, summary.csv and run.json,
-//! each written whole (temp file in OUT_DIR, then rename).
+//! placed in OUT_DIR all four or none ([`publish`]).
 
+mod publish;
 mod render;
 mod report;
 mod tables;
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
 
 use crate::case::Case;
 use crate::engine::{Context, Reconciliation};
 use crate::error::FatalError;
 
+pub use publish::OutDir;
 pub use tables::{
     findings_csv, ledger_csv, summary_csv, write_findings, write_ledger, write_summary,
 };
 
+/// Bytes buffered per output before a write to its file.
+const WRITE_BUFFER_BYTES: usize = 1 << 20;
+
+/// The output streamed part by part; the other three are written at the end.
+const LEDGER: &str = "ledger.csv";
+
 /// The four outputs of a run made of one or more parts (one for an
 /// in-memory run; partitions of persons in id_number order otherwise): the
 /// ledger streams out part by part; findings, summary totals and run.json
-/// counts are gathered and written by [`finish`]. Every file is first
-/// written beside its target (OUT_DIR, created if missing) and all four are
-/// renamed into place only when complete, so no reader ever sees a
-/// half-written report.
+/// counts are gathered and written by [`finish`], which then places all
+/// four at once: no reader ever sees a half-written report, or a report
+/// of this run beside one of the previous run.
 ///
 /// [`finish`]: OutputSink::finish
 pub struct OutputSink {
-    folder: PathBuf,
-    staged: Vec<(PathBuf, PathBuf)>,
-    ledger: std::io::BufWriter<std::fs::File>,
+    out: OutDir,
+    ledger: std::io::BufWriter<publish::OutputFile>,
     summary: rustc_hash::FxHashMap<
         (Box<str>, crate::domain::Program, crate::domain::Period),
         tables::Totals,
@@ -37,31 +42,26 @@ pub struct OutputSink {
     given: [bool; 3],
 }
 
-fn output_error(path: &Path) -> impl Fn(std::io::Error) -> FatalError {
+/// An error while writing an output, before anything is placed.
+fn output_error(path: &std::path::Path) -> impl Fn(std::io::Error) -> FatalError {
     let path = path.to_path_buf();
-    move |source| FatalError::Output {
-        path: path.clone(),
-        source,
-    }
+    move |source| publish::nothing_replaced(&path, source)
 }
 
 impl OutputSink {
     /// `case` and `reconciliation` give the window, policy and which stage
     /// files were given; any part of the run will do.
     pub fn create(
-        folder: &Path,
+        mut out: OutDir,
         case: &Case,
         reconciliation: &Reconciliation,
     ) -> Result<OutputSink, FatalError> {
-        std::fs::create_dir_all(folder).map_err(output_error(folder))?;
-        let ledger_temporary = temporary_path(folder, "ledger.csv");
-        let file =
-            std::fs::File::create(&ledger_temporary).map_err(output_error(&ledger_temporary))?;
-        let mut ledger = std::io::BufWriter::with_capacity(1 << 20, file);
-        tables::write_ledger_header(&mut ledger).map_err(output_error(&ledger_temporary))?;
+        let ledger_path = out.path().join(LEDGER);
+        let file = out.create(LEDGER)?;
+        let mut ledger = std::io::BufWriter::with_capacity(WRITE_BUFFER_BYTES, file);
+        tables::write_ledger_header(&mut ledger).map_err(output_error(&ledger_path))?;
         Ok(OutputSink {
-            folder: folder.to_path_buf(),
-            staged: vec![(ledger_temporary, folder.join("ledger.csv"))],
+            out,
             ledger,
             summary: rustc_hash::FxHashMap::default(),
             stats: report::RunStats::new(case, reconciliation),
@@ -73,9 +73,8 @@ impl OutputSink {
     /// id_number order), its summary totals and its counts.
     pub fn add(&mut self, case: &Case, reconciliation: &Reconciliation) -> Result<(), FatalError> {
         let context = Context::new(case, reconciliation.window);
-        let ledger_path = self.staged[0].0.clone();
         tables::write_ledger_rows(&mut self.ledger, &context, reconciliation)
-            .map_err(output_error(&ledger_path))?;
+            .map_err(output_error(&self.out.path().join(LEDGER)))?;
         tables::merge_summary(
             &mut self.summary,
             tables::summary_groups(&context, reconciliation),
@@ -93,59 +92,50 @@ impl OutputSink {
     }
 
     /// Writes findings.csv (all parts' findings, sorted here), summary.csv
-    /// and run.json, then renames all four into place. Returns the sorted
-    /// findings.
+    /// and run.json, then places all four. Returns the sorted findings.
     pub fn finish(
-        mut self,
+        self,
         mut findings: Vec<crate::domain::Finding>,
     ) -> Result<Vec<crate::domain::Finding>, FatalError> {
         use rayon::prelude::*;
         findings.par_sort_by(crate::domain::Finding::output_order);
-        let result = (|| {
-            let ledger_path = self.staged[0].0.clone();
-            let file = self
-                .ledger
+        let OutputSink {
+            mut out,
+            ledger,
+            summary,
+            stats,
+            given,
+        } = self;
+        let ledger_path = out.path().join(LEDGER);
+        let ledger = ledger
+            .into_inner()
+            .map_err(|error| output_error(&ledger_path)(error.into_error()))?;
+        out.complete(&ledger)?;
+        type Render<'r> = Box<dyn Fn(&mut dyn Write) -> std::io::Result<()> + 'r>;
+        let summary = tables::render_summary(&summary, given);
+        let run = stats.render(&findings);
+        let outputs: [(&'static str, Render<'_>); 3] = [
+            (
+                "findings.csv",
+                Box::new(|writer| write_findings(writer, &findings)),
+            ),
+            ("summary.csv", Box::new(|writer| writer.write_all(&summary))),
+            ("run.json", Box::new(|writer| writer.write_all(&run))),
+        ];
+        let mut files = vec![ledger];
+        for (name, render) in &outputs {
+            let path = out.path().join(name);
+            let file = out.create(name)?;
+            let mut writer = std::io::BufWriter::with_capacity(WRITE_BUFFER_BYTES, file);
+            render(&mut writer).map_err(output_error(&path))?;
+            let file = writer
                 .into_inner()
-                .map_err(|error| output_error(&ledger_path)(error.into_error()))?;
-            file.sync_all().map_err(output_error(&ledger_path))?;
-            type Render<'r> = Box<dyn Fn(&mut dyn Write) -> std::io::Result<()> + 'r>;
-            let summary = tables::render_summary(&self.summary, self.given);
-            let run = self.stats.render(&findings);
-            let outputs: [(&str, Render<'_>); 3] = [
-                (
-                    "findings.csv",
-                    Box::new(|out| write_findings(out, &findings)),
-                ),
-                ("summary.csv", Box::new(|out| out.write_all(&summary))),
-                ("run.json", Box::new(|out| out.write_all(&run))),
-            ];
-            for (name, render) in &outputs {
-                let temporary = temporary_path(&self.folder, name);
-                self.staged
-                    .push((temporary.clone(), self.folder.join(name)));
-                let file = std::fs::File::create(&temporary).map_err(output_error(&temporary))?;
-                let mut writer = std::io::BufWriter::with_capacity(1 << 20, file);
-                render(&mut writer).map_err(output_error(&temporary))?;
-                let file = writer
-                    .into_inner()
-                    .map_err(|error| output_error(&temporary)(error.into_error()))?;
-                file.sync_all().map_err(output_error(&temporary))?;
-            }
-            Ok(())
-        })();
-        if let Err(error) = result {
-            for (temporary, _) in &self.staged {
-                let _ = std::fs::remove_file(temporary);
-            }
-            return Err(error);
+                .map_err(|error| output_error(&path)(error.into_error()))?;
+            out.complete(&file)?;
+            files.push(file);
         }
-        for (temporary, target) in &self.staged {
-            std::fs::rename(temporary, target).map_err(output_error(target))?;
-        }
+        drop(outputs);
+        out.publish(files)?;
         Ok(findings)
     }
-}
-
-fn temporary_path(folder: &Path, name: &str) -> PathBuf {
-    folder.join(format!(".{name}.{}.tmp", std::process::id()))
 }

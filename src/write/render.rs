@@ -1,16 +1,22 @@
 //! Fast CSV rendering into byte buffers: money and periods without
-//! `fmt`, quoting only when a field needs it.
+//! `fmt`, quoting only when a field needs it, and text that a spreadsheet
+//! would run as a formula written so that it stays text.
 
 use crate::domain::{Money, Period, PeriodRange};
 
-/// Appends `text` as one CSV field, quoted when it holds a comma, quote or
-/// line break.
-pub fn field(out: &mut Vec<u8>, text: &str) {
+/// Appends `prefix` then `text` as one CSV field, quoted (around both) when
+/// `text` holds a comma, quote or line break. `prefix` is ours and never
+/// needs quoting.
+fn field(out: &mut Vec<u8>, prefix: &str, text: &str) {
+    debug_assert!(!prefix
+        .bytes()
+        .any(|byte| matches!(byte, b',' | b'"' | b'\n' | b'\r')));
     if text
         .bytes()
         .any(|byte| matches!(byte, b',' | b'"' | b'\n' | b'\r'))
     {
         out.push(b'"');
+        out.extend_from_slice(prefix.as_bytes());
         for byte in text.bytes() {
             if byte == b'"' {
                 out.push(b'"');
@@ -19,7 +25,37 @@ pub fn field(out: &mut Vec<u8>, text: &str) {
         }
         out.push(b'"');
     } else {
+        out.extend_from_slice(prefix.as_bytes());
         out.extend_from_slice(text.as_bytes());
+    }
+}
+
+/// What a spreadsheet shows as text, whatever follows: Excel, WPS and
+/// LibreOffice drop it from the cell and keep the rest as typed.
+const TEXT_MARKER: &str = "'";
+
+/// True when a spreadsheet program would read a cell starting like `text`
+/// as a formula (SPEC v2 §6, OWASP "CSV Injection"): `=`, `+`, `-`, `@`, a
+/// tab or a carriage return. The full-width forms `＝` `＋` `－` `＠` count
+/// too: Chinese and Japanese input methods type them, and Excel and WPS in
+/// those locales turn a cell that starts with one into a formula as if it
+/// were its ASCII twin. Leading white space needs no rule: cells are
+/// trimmed when read, and a spreadsheet takes ` =1` as text anyway.
+pub fn starts_like_formula(text: &str) -> bool {
+    matches!(
+        text.chars().next(),
+        Some('=' | '+' | '-' | '@' | '\t' | '\r' | '＝' | '＋' | '－' | '＠')
+    )
+}
+
+/// Appends a text value read from the case (or made from one) as one CSV
+/// field: after [`TEXT_MARKER`] when it starts like a formula, so that a
+/// spreadsheet shows it instead of running it; then quoted as usual.
+pub fn text_field(out: &mut Vec<u8>, text: &str) {
+    if starts_like_formula(text) {
+        field(out, TEXT_MARKER, text);
+    } else {
+        field(out, "", text);
     }
 }
 
@@ -114,9 +150,11 @@ impl<'o> Cells<'o> {
         self.out
     }
 
-    /// Free text, quoted when it needs to be.
+    /// Free text (names, ids, regions, accounts, details, sources):
+    /// marked as text when it starts like a formula, then quoted when it
+    /// needs to be. Rows are sorted before this, on the values as read.
     pub fn text(&mut self, text: &str) -> &mut Self {
-        field(self.next(), text);
+        text_field(self.next(), text);
         self
     }
 
@@ -186,10 +224,62 @@ mod tests {
         }
         let july = Period::parse("2020-07").unwrap();
         assert_eq!(text(|out| period(out, july)), "2020-07");
-        assert_eq!(text(|out| field(out, "a,b")), "\"a,b\"");
-        assert_eq!(text(|out| field(out, "say \"hi\"")), "\"say \"\"hi\"\"\"");
-        assert_eq!(text(|out| field(out, "钱\n一")), "\"钱\n一\"");
-        assert_eq!(text(|out| field(out, "plain")), "plain");
+        assert_eq!(text(|out| field(out, "", "a,b")), "\"a,b\"");
+        assert_eq!(
+            text(|out| field(out, "", "say \"hi\"")),
+            "\"say \"\"hi\"\"\""
+        );
+        assert_eq!(text(|out| field(out, "", "钱\n一")), "\"钱\n一\"");
+        assert_eq!(text(|out| field(out, "", "plain")), "plain");
         assert_eq!(text(|out| unsigned(out, 0)), "0");
+    }
+
+    /// SPEC v2 §6: a spreadsheet must not run text read from a case.
+    #[test]
+    fn text_that_starts_like_a_formula_is_written_as_text() {
+        let cell = |value: &str| text(|out| text_field(out, value));
+        assert_eq!(cell("=1"), "'=1");
+        assert_eq!(cell("-62220001"), "'-62220001");
+        assert_eq!(cell("+86 138"), "'+86 138");
+        assert_eq!(cell("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(cell("\tx"), "'\tx");
+        assert_eq!(cell("\rx"), "\"'\rx\"");
+        assert_eq!(cell("＝1+1"), "'＝1+1");
+        assert_eq!(cell("－5"), "'－5");
+        // The marker goes inside the quotes, which apply as usual.
+        assert_eq!(
+            cell("=HYPERLINK(\"http://x\",\"a\")"),
+            "\"'=HYPERLINK(\"\"http://x\"\",\"\"a\"\")\""
+        );
+        assert_eq!(cell("=1,2"), "\"'=1,2\"");
+        // Only the first character matters; ordinary text is unchanged.
+        for plain in [
+            "",
+            "张三",
+            "110101198001010010",
+            "a=1",
+            "'=1",
+            " =1",
+            "payouts.csv:7",
+        ] {
+            assert_eq!(cell(plain), text(|out| field(out, "", plain)), "{plain:?}");
+        }
+        assert_eq!(cell("a=1"), "a=1");
+    }
+
+    /// Money, periods, counts and codes are never marked: `-50.00` stays a
+    /// number a spreadsheet can add up.
+    #[test]
+    fn negative_money_stays_a_number() {
+        let mut out = Vec::new();
+        Cells::new(&mut out)
+            .money(Some(Money::from_fen(-5000)))
+            .total(Some(-1))
+            .word("SHORTFALL")
+            .text("-1");
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "-50.00,-0.01,SHORTFALL,'-1"
+        );
     }
 }

@@ -1,0 +1,925 @@
+//! Placing the four outputs in OUT_DIR all or nothing (ARCHITECTURE.md,
+//! "Outputs are written whole").
+//!
+//! 1. A run locks OUT_DIR (`flock`) from its start to its end, so two runs
+//!    never place files in one folder at once, and first finishes what a
+//!    killed run left there (below).
+//! 2. Each output is written into an anonymous file in OUT_DIR (Linux
+//!    `O_TMPFILE`): it has no name, so nothing can be planted at it, and a
+//!    run killed while writing leaves nothing behind. Where the file
+//!    system has no anonymous files, into a staging folder made for the
+//!    run (`mkdir`, a random name, mode 0700, never through a link).
+//! 3. When all four are complete and on disk, every target is checked —
+//!    absent, or a regular file — before anything is placed.
+//! 4. The four are linked into the staging folder, and a manifest naming
+//!    each with its inode is written and flushed: the commit point.
+//! 5. Each file is swapped with its target (`renameat2(RENAME_EXCHANGE)`),
+//!    so the previous file lands in the staging folder and can be put
+//!    back; a failure at any step puts back every file already placed.
+//!    Without exchange (another OS, a file system that lacks it) the
+//!    previous file is first renamed into the staging folder, then the new
+//!    one into place.
+//! 6. OUT_DIR is flushed, and the staging folder (now holding the previous
+//!    files) removed.
+//!
+//! A run killed between 4 and 6 leaves the staging folder with its
+//! manifest: the next run's start places whatever new file is still in it
+//! (the killed run had finished every file) and removes it. One killed
+//! before 4 leaves at most a staging folder without a manifest, which the
+//! next start removes. Only entries this module makes are ever removed:
+//! staging folders by their name pattern, and in them only the names it
+//! writes.
+
+use std::fs::File;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use crate::error::FatalError;
+
+/// The four outputs, in the order they are placed.
+pub const OUTPUT_NAMES: [&str; 4] = ["findings.csv", "ledger.csv", "summary.csv", "run.json"];
+
+/// A staging folder's name: this prefix and [`STAGING_RANDOM_CHARS`]
+/// random letters and digits (62^12 ≈ 3×10^21 names: not guessable, and
+/// `mkdir` fails rather than follow anything planted at one).
+const STAGING_PREFIX: &str = ".duizhang-staging-";
+const STAGING_RANDOM_CHARS: usize = 12;
+
+/// The manifest in a staging folder: one `name inode` line per output,
+/// then [`MANIFEST_END`]. Present and complete = committed.
+const MANIFEST: &str = ".commit";
+const MANIFEST_END: &str = "end";
+
+/// Suffix of a previous output moved aside where exchange is unavailable.
+const ASIDE_SUFFIX: &str = ".old";
+
+/// An output being written: an anonymous file, or a file in the staging
+/// folder. Nobody else can reach it by a name until it is placed.
+pub struct OutputFile {
+    name: &'static str,
+    file: File,
+}
+
+impl io::Write for OutputFile {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.file.write(bytes)
+    }
+
+    fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.file.write_all(bytes)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.flush()
+    }
+}
+
+/// How one output was placed, so that it can be put back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Placed {
+    /// Swapped with the previous file, which is now in the staging folder.
+    Exchanged,
+    /// Renamed into place; `aside`: the previous file was first renamed
+    /// into the staging folder.
+    Moved { aside: bool },
+}
+
+/// OUT_DIR of one run, locked for as long as this lives.
+pub struct OutDir {
+    path: PathBuf,
+    /// Held open for the run: its `flock` keeps other runs out.
+    _lock: Option<File>,
+    /// Anonymous files (`O_TMPFILE`) can be made in OUT_DIR and linked.
+    anonymous: bool,
+    /// `renameat2(RENAME_EXCHANGE)` works here (until it first fails as
+    /// unsupported).
+    exchange: bool,
+    staging: Option<PathBuf>,
+    /// Leave the staging folder: placing failed and could not be undone,
+    /// and its manifest lets the next run finish placing.
+    keep_staging: bool,
+    faults: Faults,
+}
+
+fn output_error(path: &Path, source: io::Error) -> FatalError {
+    FatalError::Output {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// An error before any output was placed: says that nothing was replaced.
+pub fn nothing_replaced(path: &Path, source: io::Error) -> FatalError {
+    output_error(
+        path,
+        explained(
+            source,
+            "nothing was replaced: the previous outputs are as they were",
+        ),
+    )
+}
+
+/// `source` with words on what happened and what to do, same kind.
+fn explained(source: io::Error, words: &str) -> io::Error {
+    io::Error::new(source.kind(), format!("{source}; {words}"))
+}
+
+fn refusal(words: String) -> io::Error {
+    io::Error::new(io::ErrorKind::AlreadyExists, words)
+}
+
+impl OutDir {
+    /// Creates OUT_DIR if missing, locks it, finishes or removes what a
+    /// killed run left, and checks that the four targets can be replaced
+    /// and that files can be made there — before any input is read, so a
+    /// long run does not fail only at its end.
+    pub fn prepare(path: &Path) -> Result<OutDir, FatalError> {
+        let faults = Faults::from_environment();
+        if path.exists() && !path.is_dir() {
+            return Err(nothing_replaced(
+                path,
+                refusal(
+                    "it is a file, not a folder; choose another --out, or move the file away"
+                        .into(),
+                ),
+            ));
+        }
+        std::fs::create_dir_all(path).map_err(|error| nothing_replaced(path, error))?;
+        let lock = sys::lock(path).map_err(|error| nothing_replaced(path, error))?;
+        let mut out = OutDir {
+            path: path.to_path_buf(),
+            _lock: lock,
+            anonymous: false,
+            exchange: !faults.no_exchange,
+            staging: None,
+            keep_staging: false,
+            faults,
+        };
+        out.recover()?;
+        out.check_targets()?;
+        let cannot_write = |error: io::Error| {
+            output_error(
+                path,
+                explained(
+                    error,
+                    "duizhang makes its files in OUT_DIR before placing them; choose a folder you may write to with --out — nothing was replaced",
+                ),
+            )
+        };
+        out.anonymous =
+            !out.faults.no_anonymous && sys::anonymous_files_work(path).map_err(cannot_write)?;
+        if !out.anonymous {
+            // Files will go to a staging folder: check now that one can be
+            // made, and make it only when the first output is written.
+            let probe = make_staging(path).map_err(cannot_write)?;
+            std::fs::remove_dir(&probe).map_err(|error| output_error(&probe, error))?;
+        }
+        Ok(out)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// A new, empty output `name` (one of [`OUTPUT_NAMES`]).
+    pub fn create(&mut self, name: &'static str) -> Result<OutputFile, FatalError> {
+        assert!(OUTPUT_NAMES.contains(&name), "{name} is not an output");
+        let target = self.path.join(name);
+        self.faults
+            .step("create")
+            .map_err(|error| nothing_replaced(&target, error))?;
+        let file = if self.anonymous {
+            sys::anonymous_file(&self.path)
+        } else {
+            let staging = self.staging()?;
+            File::options()
+                .write(true)
+                .create_new(true)
+                .open(staging.join(name))
+        };
+        let file = file.map_err(|error| nothing_replaced(&target, error))?;
+        Ok(OutputFile { name, file })
+    }
+
+    /// Flushes a finished output to disk.
+    pub fn complete(&mut self, file: &OutputFile) -> Result<(), FatalError> {
+        let target = self.path.join(file.name);
+        self.faults
+            .step("flush")
+            .and_then(|()| file.file.sync_all())
+            .map_err(|error| nothing_replaced(&target, error))
+    }
+
+    /// Places all four outputs at once (see the module's steps). On an
+    /// error every output already placed has been put back, unless the
+    /// error says otherwise.
+    pub fn publish(mut self, files: Vec<OutputFile>) -> Result<(), FatalError> {
+        let mut names: Vec<&str> = files.iter().map(|file| file.name).collect();
+        names.sort_unstable();
+        let mut expected = OUTPUT_NAMES;
+        expected.sort_unstable();
+        assert_eq!(names, expected, "publish takes each output once");
+        self.check_targets()?;
+        let staging = self.staging()?;
+        let commit = |out: &mut OutDir| -> io::Result<()> {
+            let mut manifest = String::new();
+            for file in &files {
+                let staged = staging.join(file.name);
+                if out.anonymous {
+                    out.faults.step("link")?;
+                    sys::link_anonymous(&file.file, &staged)?;
+                }
+                let inode = sys::inode(&staged)?;
+                if let Some(written) = sys::inode_of_file(&file.file)? {
+                    assert_eq!(
+                        inode,
+                        written,
+                        "{}: the staged name is the file written",
+                        staged.display()
+                    );
+                }
+                manifest.push_str(&format!("{} {inode}\n", file.name));
+            }
+            manifest.push_str(MANIFEST_END);
+            manifest.push('\n');
+            out.faults.step("flush staging")?;
+            sys::sync_directory(&staging)?;
+            out.faults.step("manifest")?;
+            let mut file = File::options()
+                .write(true)
+                .create_new(true)
+                .open(staging.join(MANIFEST))?;
+            io::Write::write_all(&mut file, manifest.as_bytes())?;
+            file.sync_all()?;
+            out.faults.step("flush manifest")?;
+            sys::sync_directory(&staging)
+        };
+        commit(&mut self).map_err(|error| nothing_replaced(&self.path, error))?;
+        // Committed: from here an interrupted run is finished by the next.
+        let mut placed: Vec<(&str, Placed)> = Vec::with_capacity(OUTPUT_NAMES.len());
+        for name in OUTPUT_NAMES {
+            match self.place(&staging, name) {
+                Ok(how) => placed.push((name, how)),
+                Err(error) => return Err(self.undo(&staging, &placed, name, error)),
+            }
+        }
+        let flushed = self
+            .faults
+            .step("flush OUT_DIR")
+            .and_then(|()| sys::sync_directory(&self.path));
+        if let Err(error) = flushed {
+            return Err(self.undo(&staging, &placed, "", error));
+        }
+        assert_eq!(placed.len(), OUTPUT_NAMES.len());
+        drop(files);
+        // The staging folder now holds the previous outputs. A failure to
+        // remove it changes no output; the next run's start removes it.
+        if self.faults.step("remove staging").is_ok() {
+            remove_staging(&staging);
+        }
+        self.staging = None;
+        Ok(())
+    }
+
+    /// Puts back the outputs placed so far, after `error` while placing
+    /// `failed` (empty: after all were placed).
+    fn undo(
+        &mut self,
+        staging: &Path,
+        placed: &[(&str, Placed)],
+        failed: &str,
+        error: io::Error,
+    ) -> FatalError {
+        let path = if failed.is_empty() {
+            self.path.clone()
+        } else {
+            self.path.join(failed)
+        };
+        let mut stuck = Vec::new();
+        for (name, how) in placed.iter().rev() {
+            if let Err(undo_error) = self.unplace(staging, name, *how) {
+                stuck.push(format!("{name}: {undo_error}"));
+            }
+        }
+        if stuck.is_empty() && !self.keep_staging {
+            return nothing_replaced(&path, error);
+        }
+        // What is in place cannot be told from here; the manifest can:
+        // the next run places the rest of this run's outputs.
+        self.keep_staging = true;
+        output_error(
+            &path,
+            explained(
+                error,
+                &format!(
+                    "some outputs were in place and could not be put back{}; the next run into this folder finishes placing this run's outputs, kept in {}",
+                    if stuck.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({})", stuck.join("; "))
+                    },
+                    staging.display()
+                ),
+            ),
+        )
+    }
+
+    /// Refuses targets that are not absent or a regular file (a folder, a
+    /// link, a device…): duizhang replaces files whole and never writes
+    /// through a link. Checked before anything is placed.
+    fn check_targets(&self) -> Result<(), FatalError> {
+        for name in OUTPUT_NAMES {
+            let target = self.path.join(name);
+            target_exists(&target).map_err(|error| nothing_replaced(&target, error))?;
+        }
+        Ok(())
+    }
+
+    /// The run's staging folder, made on first use.
+    fn staging(&mut self) -> Result<PathBuf, FatalError> {
+        if let Some(staging) = &self.staging {
+            return Ok(staging.clone());
+        }
+        self.faults
+            .step("make staging folder")
+            .and_then(|()| make_staging(&self.path))
+            .map(|staging| self.staging.insert(staging).clone())
+            .map_err(|error| nothing_replaced(&self.path, error))
+    }
+
+    /// Places `name` from the staging folder.
+    fn place(&mut self, staging: &Path, name: &str) -> io::Result<Placed> {
+        let source = staging.join(name);
+        let target = self.path.join(name);
+        let exists = target_exists(&target)?;
+        if self.exchange {
+            self.faults.step("place")?;
+            let done = if exists {
+                sys::exchange(&source, &target)?
+            } else {
+                sys::rename_no_replace(&source, &target)?
+            };
+            if done {
+                let swapped_in = std::fs::symlink_metadata(&source);
+                if exists && !swapped_in.is_ok_and(|metadata| metadata.is_file()) {
+                    // The target was changed into something else since it
+                    // was checked: give it back untouched.
+                    if !sys::exchange(&source, &target).unwrap_or(false) {
+                        self.keep_staging = true;
+                    }
+                    return Err(refusal(format!(
+                        "{} changed while the outputs were being placed; run again",
+                        target.display()
+                    )));
+                }
+                return Ok(if exists {
+                    Placed::Exchanged
+                } else {
+                    Placed::Moved { aside: false }
+                });
+            }
+            // Not supported here: rename instead, from now on.
+            self.exchange = false;
+        }
+        let aside = staging.join(format!("{name}{ASIDE_SUFFIX}"));
+        if exists {
+            self.faults.step("move aside")?;
+            std::fs::rename(&target, &aside)?;
+        }
+        let moved = self
+            .faults
+            .step("place")
+            .and_then(|()| std::fs::rename(&source, &target));
+        if let Err(error) = moved {
+            if exists {
+                if let Err(back) = std::fs::rename(&aside, &target) {
+                    // The previous file stays aside; the manifest is the
+                    // record the next run finishes placing from.
+                    self.keep_staging = true;
+                    return Err(explained(
+                        error,
+                        &format!("the previous {name} could not be moved back ({back})"),
+                    ));
+                }
+            }
+            return Err(error);
+        }
+        Ok(Placed::Moved { aside: exists })
+    }
+
+    /// Puts back what [`place`](Self::place) did.
+    fn unplace(&mut self, staging: &Path, name: &str, how: Placed) -> io::Result<()> {
+        let source = staging.join(name);
+        let target = self.path.join(name);
+        self.faults.step("put back")?;
+        match how {
+            Placed::Exchanged => {
+                if !sys::exchange(&source, &target)? {
+                    return Err(io::Error::other("exchange stopped working"));
+                }
+            }
+            Placed::Moved { aside } => {
+                std::fs::rename(&target, &source)?;
+                if aside {
+                    self.faults.step("put back aside")?;
+                    std::fs::rename(staging.join(format!("{name}{ASIDE_SUFFIX}")), &target)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Finishes what killed runs left in OUT_DIR: each staging folder with
+    /// a complete manifest has its new files that are still there placed;
+    /// every staging folder is then removed, and so are the temporary
+    /// files of earlier duizhang builds (`.findings.csv.1234.tmp`).
+    /// Runs under the lock, so no staging folder here is in use.
+    fn recover(&mut self) -> Result<(), FatalError> {
+        let entries =
+            std::fs::read_dir(&self.path).map_err(|error| nothing_replaced(&self.path, error))?;
+        let mut stale = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(|error| output_error(&self.path, error))?;
+            let name = entry.file_name();
+            let Some(name) = name.to_str() else { continue };
+            let kind = entry
+                .file_type()
+                .map_err(|error| output_error(&entry.path(), error))?;
+            if is_staging_name(name) && kind.is_dir() {
+                stale.push(entry.path());
+            } else if is_legacy_temporary_name(name) && kind.is_file() {
+                std::fs::remove_file(entry.path())
+                    .map_err(|error| output_error(&entry.path(), error))?;
+            }
+        }
+        // At most one of them holds a manifest: a run finishes any staging
+        // folder here before it makes its own, under the lock, and stops
+        // (exit 2) if it cannot. (Without locks, two runs at once into one
+        // folder could break this; see ARCHITECTURE.md.)
+        stale.sort();
+        for staging in stale {
+            if let Some(inodes) = read_manifest(&staging) {
+                for (name, inode) in inodes {
+                    let staged = staging.join(name);
+                    if sys::inode(&staged).ok() == Some(inode) {
+                        self.place(&staging, name).map_err(|error| {
+                            output_error(
+                                &self.path.join(name),
+                                explained(
+                                    error,
+                                    &format!(
+                                        "an earlier run was stopped while placing its outputs and they cannot be put in place from {}; move {} away and run again",
+                                        staging.display(),
+                                        self.path.join(name).display()
+                                    ),
+                                ),
+                            )
+                        })?;
+                    }
+                }
+                sys::sync_directory(&self.path).map_err(|error| output_error(&self.path, error))?;
+            }
+            remove_staging(&staging);
+        }
+        Ok(())
+    }
+}
+
+impl Drop for OutDir {
+    /// A run that stops before placing its outputs takes its staging
+    /// folder with it (anonymous files vanish when closed).
+    fn drop(&mut self) {
+        if let Some(staging) = self.staging.take() {
+            if !self.keep_staging {
+                remove_staging(&staging);
+            }
+        }
+    }
+}
+
+/// True when `target` is a regular file, false when absent; an error for
+/// anything else.
+fn target_exists(target: &Path) -> io::Result<bool> {
+    match std::fs::symlink_metadata(target) {
+        Ok(metadata) if metadata.is_file() => Ok(true),
+        Ok(metadata) => {
+            let what = if metadata.is_dir() {
+                "a folder"
+            } else if metadata.file_type().is_symlink() {
+                "a symbolic link"
+            } else {
+                "not a regular file"
+            };
+            Err(refusal(format!(
+                "it is {what}, which duizhang does not replace (it replaces its outputs whole and never writes through a link); move it away or choose another --out"
+            )))
+        }
+        Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(false),
+        Err(error) => Err(error),
+    }
+}
+
+fn make_staging(folder: &Path) -> io::Result<PathBuf> {
+    let staging = tempfile::Builder::new()
+        .prefix(STAGING_PREFIX)
+        .rand_bytes(STAGING_RANDOM_CHARS)
+        .tempdir_in(folder)?;
+    Ok(staging.keep())
+}
+
+fn is_staging_name(name: &str) -> bool {
+    name.strip_prefix(STAGING_PREFIX).is_some_and(|random| {
+        random.len() == STAGING_RANDOM_CHARS
+            && random.bytes().all(|byte| byte.is_ascii_alphanumeric())
+    })
+}
+
+/// `.findings.csv.1234.tmp`: what earlier duizhang builds wrote beside a
+/// target (a predictable name, which they opened without `O_EXCL`).
+fn is_legacy_temporary_name(name: &str) -> bool {
+    OUTPUT_NAMES.iter().any(|output| {
+        name.strip_prefix('.')
+            .and_then(|rest| rest.strip_prefix(output))
+            .and_then(|rest| rest.strip_prefix('.'))
+            .and_then(|rest| rest.strip_suffix(".tmp"))
+            .is_some_and(|pid| !pid.is_empty() && pid.bytes().all(|byte| byte.is_ascii_digit()))
+    })
+}
+
+/// The manifest's (name, inode) pairs; `None` when absent or incomplete
+/// (the run was stopped before its commit point).
+fn read_manifest(staging: &Path) -> Option<Vec<(&'static str, u64)>> {
+    let text = std::fs::read_to_string(staging.join(MANIFEST)).ok()?;
+    let mut lines: Vec<&str> = text.lines().collect();
+    if lines.pop() != Some(MANIFEST_END) || lines.len() != OUTPUT_NAMES.len() {
+        return None;
+    }
+    lines
+        .iter()
+        .map(|line| {
+            let (name, inode) = line.split_once(' ')?;
+            let name = OUTPUT_NAMES.into_iter().find(|output| *output == name)?;
+            Some((name, inode.parse().ok()?))
+        })
+        .collect()
+}
+
+/// Removes a staging folder: only the names this module writes there,
+/// then the folder if that left it empty. Errors are left for the next
+/// run's start, which tries again.
+fn remove_staging(staging: &Path) {
+    for name in OUTPUT_NAMES {
+        let _ = std::fs::remove_file(staging.join(name));
+        let _ = std::fs::remove_file(staging.join(format!("{name}{ASIDE_SUFFIX}")));
+    }
+    let _ = std::fs::remove_file(staging.join(MANIFEST));
+    let _ = std::fs::remove_dir(staging);
+}
+
+/// Test-only fault injection, in debug builds only (release builds read
+/// no variable and never fail on purpose): `DUIZHANG_FAULTS` is a
+/// comma-separated list of `fail=N` (the N-th file-system step returns an
+/// error; may be given more than once), `kill=N` (the process kills
+/// itself with SIGKILL at the N-th step), `no-anonymous` (write into a
+/// staging folder as where `O_TMPFILE` is missing) and `no-exchange`
+/// (place by rename as where `RENAME_EXCHANGE` is missing).
+#[derive(Debug, Default)]
+#[cfg_attr(not(debug_assertions), allow(dead_code))]
+struct Faults {
+    steps: u32,
+    fail_at: Vec<u32>,
+    kill_at: Option<u32>,
+    no_anonymous: bool,
+    no_exchange: bool,
+}
+
+impl Faults {
+    #[cfg(not(debug_assertions))]
+    fn from_environment() -> Faults {
+        Faults::default()
+    }
+
+    #[cfg(debug_assertions)]
+    fn from_environment() -> Faults {
+        let mut faults = Faults::default();
+        let plan = std::env::var("DUIZHANG_FAULTS").unwrap_or_default();
+        for item in plan
+            .split(',')
+            .map(str::trim)
+            .filter(|item| !item.is_empty())
+        {
+            match item.split_once('=') {
+                Some(("fail", step)) => faults.fail_at.extend(step.parse::<u32>().ok()),
+                Some(("kill", step)) => faults.kill_at = step.parse().ok(),
+                None if item == "no-anonymous" => faults.no_anonymous = true,
+                None if item == "no-exchange" => faults.no_exchange = true,
+                _ => panic!("DUIZHANG_FAULTS: unknown item {item:?}"),
+            }
+        }
+        faults
+    }
+
+    #[cfg(not(debug_assertions))]
+    fn step(&mut self, _what: &str) -> io::Result<()> {
+        Ok(())
+    }
+
+    /// Counts one step that changes the file system; fails or kills the
+    /// process at a planned one.
+    #[cfg(debug_assertions)]
+    fn step(&mut self, what: &str) -> io::Result<()> {
+        self.steps += 1;
+        if self.kill_at == Some(self.steps) {
+            sys::kill_self();
+        }
+        if self.fail_at.contains(&self.steps) {
+            return Err(io::Error::other(format!(
+                "injected fault at step {} ({what})",
+                self.steps
+            )));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(target_os = "linux")]
+mod sys {
+    //! Linux: anonymous files, exchange, no-replace rename, `flock`.
+
+    use std::ffi::CString;
+    use std::fs::File;
+    use std::io;
+    use std::os::fd::AsRawFd;
+    use std::os::unix::ffi::OsStrExt;
+    use std::os::unix::fs::MetadataExt;
+    use std::path::Path;
+
+    fn c_path(path: &Path) -> io::Result<CString> {
+        CString::new(path.as_os_str().as_bytes())
+            .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "a path holds a NUL byte"))
+    }
+
+    /// Errors of `renameat2` that mean "this kernel or file system cannot
+    /// do that flag".
+    fn rename_unsupported(error: &io::Error) -> bool {
+        matches!(
+            error.raw_os_error(),
+            Some(libc::EINVAL | libc::ENOSYS | libc::EOPNOTSUPP)
+        )
+    }
+
+    /// Errors of `open(O_TMPFILE)` that mean "no anonymous files here" (an
+    /// old kernel sees a directory opened for writing: EISDIR).
+    fn anonymous_unsupported(error: &io::Error) -> bool {
+        matches!(
+            error.raw_os_error(),
+            Some(libc::EINVAL | libc::EOPNOTSUPP | libc::EISDIR)
+        )
+    }
+
+    /// An anonymous file in `folder`: no name until linked, gone when
+    /// closed. Mode 0666 less the umask, as `File::create` gives.
+    pub fn anonymous_file(folder: &Path) -> io::Result<File> {
+        let path = c_path(folder)?;
+        // SAFETY: `path` is a valid NUL-terminated string; the returned
+        // descriptor is owned by the `File` made from it.
+        let descriptor = unsafe {
+            libc::open(
+                path.as_ptr(),
+                libc::O_TMPFILE | libc::O_RDWR | libc::O_CLOEXEC,
+                0o666 as libc::c_uint,
+            )
+        };
+        if descriptor < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: `descriptor` is a fresh descriptor nobody else owns.
+        Ok(unsafe { <File as std::os::fd::FromRawFd>::from_raw_fd(descriptor) })
+    }
+
+    /// Whether anonymous files can be made in `folder` and given a name:
+    /// the kernel and file system support `O_TMPFILE`, and /proc is there
+    /// to link one. An error when `folder` is not writable.
+    pub fn anonymous_files_work(folder: &Path) -> io::Result<bool> {
+        match anonymous_file(folder) {
+            Ok(file) => Ok(std::fs::symlink_metadata(proc_path(&file)).is_ok()),
+            Err(error) if anonymous_unsupported(&error) => Ok(false),
+            Err(error) => Err(error),
+        }
+    }
+
+    fn proc_path(file: &File) -> String {
+        format!("/proc/self/fd/{}", file.as_raw_fd())
+    }
+
+    /// Gives an anonymous file the name `target` (which must not exist).
+    pub fn link_anonymous(file: &File, target: &Path) -> io::Result<()> {
+        let source = CString::new(proc_path(file)).expect("no NUL in a /proc path");
+        let target = c_path(target)?;
+        // SAFETY: both are valid NUL-terminated strings.
+        let result = unsafe {
+            libc::linkat(
+                libc::AT_FDCWD,
+                source.as_ptr(),
+                libc::AT_FDCWD,
+                target.as_ptr(),
+                libc::AT_SYMLINK_FOLLOW,
+            )
+        };
+        if result != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(())
+    }
+
+    fn rename2(from: &Path, to: &Path, flags: libc::c_uint) -> io::Result<bool> {
+        let from = c_path(from)?;
+        let to = c_path(to)?;
+        // SAFETY: both are valid NUL-terminated strings; renameat2 takes
+        // no other pointers. Called through syscall() so that an older C
+        // library without the wrapper still works.
+        let result = unsafe {
+            libc::syscall(
+                libc::SYS_renameat2,
+                libc::AT_FDCWD,
+                from.as_ptr(),
+                libc::AT_FDCWD,
+                to.as_ptr(),
+                flags,
+            )
+        };
+        if result == 0 {
+            return Ok(true);
+        }
+        let error = io::Error::last_os_error();
+        if rename_unsupported(&error) {
+            return Ok(false);
+        }
+        Err(error)
+    }
+
+    /// Swaps two names atomically; `false` where that is not supported.
+    pub fn exchange(first: &Path, second: &Path) -> io::Result<bool> {
+        rename2(first, second, libc::RENAME_EXCHANGE)
+    }
+
+    /// Renames `from` to `to`, failing if `to` exists; `false` where that
+    /// is not supported.
+    pub fn rename_no_replace(from: &Path, to: &Path) -> io::Result<bool> {
+        rename2(from, to, libc::RENAME_NOREPLACE)
+    }
+
+    /// Locks `folder` against other duizhang runs for as long as the
+    /// returned file is open. `None` where the file system has no locks
+    /// (some network file systems): the run goes on unlocked.
+    pub fn lock(folder: &Path) -> io::Result<Option<File>> {
+        let directory = File::open(folder)?;
+        // SAFETY: flock takes a descriptor we own and an integer.
+        let result = unsafe { libc::flock(directory.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+        if result == 0 {
+            return Ok(Some(directory));
+        }
+        let error = io::Error::last_os_error();
+        if error.raw_os_error() == Some(libc::EWOULDBLOCK) {
+            return Err(io::Error::new(
+                io::ErrorKind::WouldBlock,
+                "another duizhang run is writing into this folder; wait for it to finish or choose another --out",
+            ));
+        }
+        Ok(None)
+    }
+
+    pub fn sync_directory(folder: &Path) -> io::Result<()> {
+        File::open(folder)?.sync_all()
+    }
+
+    pub fn inode(path: &Path) -> io::Result<u64> {
+        Ok(std::fs::symlink_metadata(path)?.ino())
+    }
+
+    pub fn inode_of_file(file: &File) -> io::Result<Option<u64>> {
+        Ok(Some(file.metadata()?.ino()))
+    }
+
+    #[cfg(debug_assertions)]
+    pub fn kill_self() {
+        // SAFETY: sends a signal to this process; takes no pointers.
+        unsafe {
+            libc::kill(libc::getpid(), libc::SIGKILL);
+        }
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+mod sys {
+    //! Elsewhere: a staging folder and renames. The set is still placed
+    //! all or nothing on failure (previous files are moved aside, then put
+    //! back); a run killed while placing is finished by the next run only
+    //! where inodes can be read (Unix).
+
+    use std::fs::File;
+    use std::io;
+    use std::path::Path;
+
+    pub fn anonymous_file(_folder: &Path) -> io::Result<File> {
+        Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "no anonymous files",
+        ))
+    }
+
+    pub fn anonymous_files_work(_folder: &Path) -> io::Result<bool> {
+        Ok(false)
+    }
+
+    pub fn link_anonymous(_file: &File, _target: &Path) -> io::Result<()> {
+        Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "no anonymous files",
+        ))
+    }
+
+    pub fn exchange(_first: &Path, _second: &Path) -> io::Result<bool> {
+        Ok(false)
+    }
+
+    pub fn rename_no_replace(_from: &Path, _to: &Path) -> io::Result<bool> {
+        Ok(false)
+    }
+
+    pub fn lock(_folder: &Path) -> io::Result<Option<File>> {
+        Ok(None)
+    }
+
+    pub fn sync_directory(folder: &Path) -> io::Result<()> {
+        #[cfg(unix)]
+        return File::open(folder)?.sync_all();
+        #[cfg(not(unix))]
+        {
+            let _ = folder;
+            Ok(())
+        }
+    }
+
+    #[cfg(unix)]
+    pub fn inode(path: &Path) -> io::Result<u64> {
+        use std::os::unix::fs::MetadataExt;
+        Ok(std::fs::symlink_metadata(path)?.ino())
+    }
+
+    #[cfg(not(unix))]
+    pub fn inode(_path: &Path) -> io::Result<u64> {
+        Ok(0)
+    }
+
+    pub fn inode_of_file(_file: &File) -> io::Result<Option<u64>> {
+        Ok(None)
+    }
+
+    #[cfg(debug_assertions)]
+    pub fn kill_self() {
+        std::process::abort();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_names_this_module_makes_are_taken_for_its_own() {
+        assert!(is_staging_name(".duizhang-staging-a1B2c3D4e5F6"));
+        assert!(!is_staging_name(".duizhang-staging-a1B2c3D4e5F"));
+        assert!(!is_staging_name(".duizhang-staging-a1B2c3D4e5F6x"));
+        assert!(!is_staging_name(".duizhang-staging-a1B2c3D4e5.6"));
+        assert!(!is_staging_name("duizhang-staging-a1B2c3D4e5F6"));
+        assert!(is_legacy_temporary_name(".findings.csv.1234.tmp"));
+        assert!(is_legacy_temporary_name(".run.json.7.tmp"));
+        assert!(!is_legacy_temporary_name(".findings.csv..tmp"));
+        assert!(!is_legacy_temporary_name(".notes.csv.1234.tmp"));
+        assert!(!is_legacy_temporary_name("findings.csv.1234.tmp"));
+        assert!(!is_legacy_temporary_name(".findings.csv.12a.tmp"));
+    }
+
+    #[test]
+    fn an_incomplete_manifest_is_not_a_commit() {
+        let folder = tempfile::tempdir().expect("a temporary folder");
+        let staging = folder.path();
+        assert_eq!(read_manifest(staging), None);
+        let complete = "findings.csv 1\nledger.csv 2\nsummary.csv 3\nrun.json 4\nend\n";
+        for cut in 0..complete.len() - 1 {
+            std::fs::write(staging.join(MANIFEST), &complete[..cut]).expect("write");
+            assert_eq!(read_manifest(staging), None, "{:?}", &complete[..cut]);
+        }
+        std::fs::write(staging.join(MANIFEST), complete).expect("write");
+        assert_eq!(
+            read_manifest(staging),
+            Some(vec![
+                ("findings.csv", 1),
+                ("ledger.csv", 2),
+                ("summary.csv", 3),
+                ("run.json", 4)
+            ])
+        );
+    }
+}
