@@ -59,15 +59,28 @@ fn main() -> ExitCode {
                 .and_then(|config| duizhang::generate::generate(&folder, &config));
             match outcome {
                 Ok(summary) => {
+                    use duizhang::domain::FileKind;
+                    let rows = |kind| summary.rows.get(kind);
+                    let mix = &summary.mix;
                     print_summary(&format!(
-                        "wrote {} people ({} with a planted anomaly): {} roster, {} allocation, {} transfer, {} payout rows to {}",
+                        "wrote {} people ({} with a planted anomaly): {} roster, {} allocation, {} transfer, {} payout rows to {}\nlocal rules: {} dibao households in tiers (A {}, B {}, C {}, D {}), {} with top-ups, {} in phase-out, {} deceased heads ({} living alone), {} tekun on derived standards",
                         summary.persons,
                         summary.anomalies,
-                        summary.rows[0],
-                        summary.rows[2],
-                        summary.rows[3],
-                        summary.rows[4],
-                        folder.display()
+                        rows(FileKind::Roster),
+                        rows(FileKind::Allocations),
+                        rows(FileKind::Transfers),
+                        rows(FileKind::Payouts),
+                        folder.display(),
+                        mix.tiered.iter().sum::<u64>(),
+                        mix.tiered[0],
+                        mix.tiered[1],
+                        mix.tiered[2],
+                        mix.tiered[3],
+                        mix.with_top_ups,
+                        mix.phase_outs,
+                        mix.deceased_alone + mix.deceased_with_family,
+                        mix.deceased_alone,
+                        mix.tekun
                     ));
                     ExitCode::SUCCESS
                 }

@@ -26,12 +26,26 @@ impl Random {
     }
 }
 
-/// A valid 18-character id: area code, birth date, sequence, check character.
-pub fn id_number(random: &mut Random, area: &str, sequence: u64) -> String {
-    let year = 1940 + random.below(60);
-    let month = 1 + random.below(12);
-    let day = 1 + random.below(28);
-    let mut id = format!("{area}{year:04}{month:02}{day:02}{:03}", sequence % 1000);
+/// Birth dates an id may carry: days 1–28 of every month of 1940–1999.
+const BIRTH_DATES: u64 = 60 * 12 * 28;
+
+/// Ids are distinct for sequences below this: each of the thousand values
+/// of the id's three sequence digits meets every birth date once.
+pub const DISTINCT_IDS: u64 = BIRTH_DATES * 1000;
+
+/// A valid 18-character id (area code, birth date, sequence digits, check
+/// character) for the `sequence`-th person of a case, distinct from every
+/// other sequence below [`DISTINCT_IDS`] — two persons with one id would be
+/// one person to the engine. The digits are `sequence % 1000`; the birth
+/// date starts at a place drawn from `salt` and those digits, and moves on
+/// one day per thousand persons, so equal digits never meet the same date.
+pub fn id_number(salt: u64, area: &str, sequence: u64) -> String {
+    debug_assert!(sequence < DISTINCT_IDS);
+    let digits = sequence % 1000;
+    let start = Random::new(salt ^ digits).next() % BIRTH_DATES;
+    let date = (start + sequence / 1000) % BIRTH_DATES;
+    let (year, month, day) = (1940 + date / (12 * 28), 1 + date / 28 % 12, 1 + date % 28);
+    let mut id = format!("{area}{year:04}{month:02}{day:02}{digits:03}");
     let weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
     let sum: u32 = id
         .bytes()
@@ -65,11 +79,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn generated_ids_pass_the_check() {
-        let mut random = Random::new(7);
-        for sequence in 0..500 {
-            let id = id_number(&mut random, "510104", sequence);
+    fn generated_ids_pass_the_check_and_are_distinct() {
+        let mut seen = std::collections::HashSet::new();
+        for sequence in (0..30_000).chain(DISTINCT_IDS - 3_000..DISTINCT_IDS) {
+            let id = id_number(7, "510104", sequence);
             assert!(crate::domain::id_number::is_valid(&id), "{id}");
+            assert!(seen.insert(id.clone()), "{id} twice");
         }
     }
 
