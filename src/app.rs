@@ -45,12 +45,16 @@ pub fn run(config: &RunConfig) -> Result<RunSummary, FatalError> {
         FatalError::BadArgument(format!("cannot start worker threads: {error}"))
     })?;
     pool.install(|| {
-        let input_bytes = crate::read::input_bytes(&config.case_dir);
+        let folder = crate::read::CaseFolder::open(&config.case_dir)?;
+        for warning in folder.warnings() {
+            eprintln!("duizhang: warning: {warning}");
+        }
+        let input_bytes = folder.input_bytes();
         let partitions = partitions_for(input_bytes, config.memory_limit_bytes);
         let mut summary = if partitions <= 1 {
-            run_in_memory(config, input_bytes)?
+            run_in_memory(config, &folder, input_bytes)?
         } else {
-            run_partitioned(config, input_bytes, partitions)?
+            run_partitioned(config, &folder, input_bytes, partitions)?
         };
         let failed = config.fail_on.is_some_and(|threshold| {
             summary
@@ -74,14 +78,18 @@ fn prefer_large_pages() {
     unsafe { libmimalloc_sys::mi_option_set(libmimalloc_sys::mi_option_large_os_pages, 1) };
 }
 
-fn run_in_memory(config: &RunConfig, input_bytes: u64) -> Result<RunSummary, FatalError> {
+fn run_in_memory(
+    config: &RunConfig,
+    folder: &crate::read::CaseFolder,
+    input_bytes: u64,
+) -> Result<RunSummary, FatalError> {
     prefer_large_pages();
     let mut progress = crate::progress::Progress::new(config.quiet, config.timings);
     let options = crate::read::ReadOptions {
         progress: Some(progress.reading(input_bytes)),
         ..crate::read::ReadOptions::default()
     };
-    let case = crate::read::read_case_with(&config.case_dir, &options)?;
+    let case = crate::read::read_case_in(folder, &options)?;
     progress.phase("read", "reconciling");
     let window = engine::window(&case, config.from, config.to)?;
     let mut reconciliation = engine::reconcile(&case, window);
@@ -117,6 +125,7 @@ pub fn give_back_freed_memory() {
 /// judged at the end. The outputs are byte-identical to an in-memory run.
 fn run_partitioned(
     config: &RunConfig,
+    folder: &crate::read::CaseFolder,
     input_bytes: u64,
     partitions: usize,
 ) -> Result<RunSummary, FatalError> {
@@ -128,10 +137,10 @@ fn run_partitioned(
         release_input: true,
         ..crate::read::ReadOptions::default()
     };
-    let scan = crate::read::scan::scan(&config.case_dir, &base)?;
+    let scan = crate::read::scan::scan(folder, &base)?;
     let window = engine::window_from_bounds(scan.bounds, config.from, config.to)?;
-    let parts = crate::read::scan::partitions(&scan.sample, partitions, &scan.repeats);
-    let hashes = scan.hashes;
+    let parts =
+        crate::read::scan::partitions(&scan.sample, partitions, &scan.repeats, &scan.inputs);
     let candidates = scan.shared_account_candidates;
     progress.phase("scan", "reconciling partitions");
     let mut sink: Option<crate::write::OutputSink> = None;
@@ -143,7 +152,8 @@ fn run_partitioned(
             partition: Some(Arc::new(partition)),
             ..base.clone()
         };
-        let case = crate::read::read_case_with(&config.case_dir, &options)?;
+        // Each partition checks its files are still the ones scanned.
+        let case = crate::read::read_case_in(folder, &options)?;
         let reconciliation =
             engine::reconcile_with(&case, window, engine::SharedAccounts::Collect(&candidates));
         let sink = match &mut sink {
@@ -164,10 +174,7 @@ fn run_partitioned(
         engine::group_account_uses(uses),
     ));
     progress.phase("partitions", "writing");
-    let mut sink = sink.expect("a run has at least one partition");
-    for (kind, sha256) in &hashes {
-        sink.set_sha256(*kind, sha256);
-    }
+    let sink = sink.expect("a run has at least one partition");
     let ledger_lines = sink.ledger_lines();
     let findings = sink.finish(findings)?;
     progress.finish("write", input_bytes);

@@ -185,8 +185,8 @@ impl Plan {
 
 pub fn generate(folder: &Path, config: &GenerateConfig) -> Result<GenerateSummary, FatalError> {
     let output_error = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| FatalError::Output { path, source }
+        let location = crate::error::Location::path(path);
+        move |source| FatalError::Output { location, source }
     };
     std::fs::create_dir_all(folder).map_err(output_error(folder))?;
     let mut files = Vec::new();

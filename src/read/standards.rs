@@ -6,7 +6,7 @@ use super::table::{for_each_row, required, BadRecord, Column, LoadedFile, Proble
 use super::FileOutcome;
 use crate::case::StandardRow;
 use crate::domain::{FileKind, Item, Period, Program};
-use crate::error::FatalError;
+use crate::error::{FatalError, Location};
 
 const COLUMNS: [Column; 5] = [
     required("region", &["区划代码"]),
@@ -20,7 +20,7 @@ pub fn read(file: &LoadedFile) -> Result<FileOutcome<Vec<StandardRow>>, FatalErr
     let mut outcome = FileOutcome::new(file);
     let mut rows_read: Vec<StandardRow> = Vec::new();
     let rows = for_each_row(file, None, &COLUMNS, |row| {
-        if outcome.reject_misshapen(row, None) {
+        if outcome.reject_unreadable(row, None) {
             return;
         }
         let mut problems = Problems::default();
@@ -113,10 +113,14 @@ pub fn read(file: &LoadedFile) -> Result<FileOutcome<Vec<StandardRow>>, FatalErr
             Some(first) if first.amount == row.amount => keep[index] = false,
             Some(first) => {
                 return Err(FatalError::AmbiguousStandards {
-                    second_line: row.line,
+                    location: Location::line(FileKind::Standards.file_name(), u64::from(row.line)),
                     message: format!(
                         "ambiguous standards: region {}, program {}, item {}, effective_from {} has amount {} here but {} at standards.csv:{}; keep one row",
-                        if row.region.is_empty() { "*" } else { &row.region },
+                        if row.region.is_empty() {
+                            "*".into()
+                        } else {
+                            crate::error::excerpt(&row.region)
+                        },
                         row.program.name(),
                         row.item.name(),
                         row.effective_from,

@@ -38,9 +38,9 @@ pub struct OutputSink {
 }
 
 fn output_error(path: &Path) -> impl Fn(std::io::Error) -> FatalError {
-    let path = path.to_path_buf();
+    let location = crate::error::Location::path(path);
     move |source| FatalError::Output {
-        path: path.clone(),
+        location: location.clone(),
         source,
     }
 }
@@ -86,10 +86,6 @@ impl OutputSink {
 
     pub fn ledger_lines(&self) -> usize {
         self.stats.ledger_lines()
-    }
-
-    pub fn set_sha256(&mut self, kind: crate::domain::FileKind, sha256: &str) {
-        self.stats.set_sha256(kind, sha256);
     }
 
     /// Writes findings.csv (all parts' findings, sorted here), summary.csv
