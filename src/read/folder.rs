@@ -206,6 +206,20 @@ pub struct OpenFile {
     pub path: PathBuf,
 }
 
+impl OpenFile {
+    /// The whole file (a small one: policy.toml).
+    pub fn read_all(self) -> Result<Vec<u8>, FatalError> {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut { self.file }, &mut bytes).map_err(|source| {
+            FatalError::Unreadable {
+                location: Location::path(&self.path),
+                source,
+            }
+        })?;
+        Ok(bytes)
+    }
+}
+
 /// What says a file is still the one read before: its size and time of
 /// last change (and, kept beside it, its SHA-256).
 #[derive(Clone, Debug, PartialEq, Eq)]

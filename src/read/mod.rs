@@ -164,32 +164,16 @@ fn read_one(
     if kind == FileKind::Policy {
         return read_policy(folder, options);
     }
-    let file = text::load(folder, kind, options.release_input)?;
-    let seen = match &options.partition {
-        Some(partition) => {
-            Some(partition.seen(folder, kind, file.as_ref().map(|file| &file.fingerprint))?)
-        }
-        None => None,
-    };
-    let Some(file) = file else {
+    let Some(file) = text::load(folder, kind, options.release_input)? else {
+        options.check_unchanged(folder, kind, None)?;
         return Ok(Parsed::Absent);
     };
     let (sha256, parsed) = rayon::join(
         || file.sha256(options.release_input),
         || parse_file(&file, kind, options),
     );
+    options.check_unchanged(folder, kind, Some((&file.fingerprint, &sha256)))?;
     let mut parsed = parsed?;
-    if let Some(Some(seen)) = seen {
-        // A partition re-reads the files: they must be the ones the scan
-        // read, or the partitions would not add up to one case.
-        if sha256 != seen.sha256 {
-            return Err(input_changed(
-                folder,
-                kind,
-                "its contents are not the same".into(),
-            ));
-        }
-    }
     parsed.set_sha256(&sha256);
     Ok(parsed)
 }
@@ -206,30 +190,13 @@ fn input_changed(folder: &CaseFolder, kind: FileKind, what: String) -> FatalErro
 
 fn read_policy(folder: &CaseFolder, options: &ReadOptions) -> Result<Parsed, FatalError> {
     let Some(opened) = folder.open_file(FileKind::Policy)? else {
-        if let Some(partition) = &options.partition {
-            partition.seen(folder, FileKind::Policy, None)?;
-        }
+        options.check_unchanged(folder, FileKind::Policy, None)?;
         return Ok(Parsed::Absent);
     };
-    let mut bytes = Vec::new();
-    std::io::Read::read_to_end(&mut { opened.file }, &mut bytes).map_err(|source| {
-        FatalError::Unreadable {
-            location: Location::path(&opened.path),
-            source,
-        }
-    })?;
+    let fingerprint = opened.fingerprint.clone();
+    let bytes = opened.read_all()?;
     let sha256 = table::sha256_hex(&bytes);
-    if let Some(partition) = &options.partition {
-        if let Some(seen) = partition.seen(folder, FileKind::Policy, Some(&opened.fingerprint))? {
-            if sha256 != seen.sha256 {
-                return Err(input_changed(
-                    folder,
-                    FileKind::Policy,
-                    "its contents are not the same".into(),
-                ));
-            }
-        }
-    }
+    options.check_unchanged(folder, FileKind::Policy, Some((&fingerprint, &sha256)))?;
     let text = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes)).map_err(
         |error| FatalError::Policy {
             location: Location::cell(FileKind::Policy.file_name(), 1, 1),
@@ -373,34 +340,37 @@ impl Partition {
         self.repeats.get(&(file, line)).copied()
     }
 
-    /// What the scan saw of `kind`, checked against the file as opened now
-    /// (`None`: absent): stops the run when it was added, removed, resized
-    /// or modified since.
-    fn seen(
+    /// Stops the run when `kind` is not the file the scan read: `now` is
+    /// the file as opened and hashed now (`None`: absent), compared for
+    /// presence, size, time of last change and SHA-256.
+    fn check_unchanged(
         &self,
         folder: &CaseFolder,
         kind: FileKind,
-        now: Option<&Fingerprint>,
-    ) -> Result<Option<&SeenFile>, FatalError> {
+        now: Option<(&Fingerprint, &str)>,
+    ) -> Result<(), FatalError> {
         let before = self
             .inputs
             .iter()
             .find(|(seen_kind, _)| *seen_kind == kind)
             .map(|(_, seen)| seen);
-        let changed = |what: String| Err(input_changed(folder, kind, what));
-        match (before, now) {
-            (None, None) => Ok(None),
-            (Some(_), None) => changed("it was removed".into()),
-            (None, Some(_)) => changed("it was added".into()),
-            (Some(before), Some(now)) if before.fingerprint.size != now.size => changed(format!(
+        let what = match (before, now) {
+            (None, None) => return Ok(()),
+            (Some(_), None) => "it was removed".to_string(),
+            (None, Some(_)) => "it was added".to_string(),
+            (Some(before), Some((now, _))) if before.fingerprint.size != now.size => format!(
                 "its size went from {} to {} bytes",
                 before.fingerprint.size, now.size
-            )),
-            (Some(before), Some(now)) if before.fingerprint.modified != now.modified => {
-                changed("it was modified".into())
+            ),
+            (Some(before), Some((now, _))) if before.fingerprint.modified != now.modified => {
+                "it was modified".to_string()
             }
-            (Some(before), Some(_)) => Ok(Some(before)),
-        }
+            (Some(before), Some((_, sha256))) if before.sha256 != sha256 => {
+                "its contents are not the same".to_string()
+            }
+            (Some(_), Some(_)) => return Ok(()),
+        };
+        Err(input_changed(folder, kind, what))
     }
 }
 
@@ -432,6 +402,20 @@ impl Default for ReadOptions {
 }
 
 impl ReadOptions {
+    /// In a partition of a run larger than memory, see
+    /// [`Partition::check_unchanged`]; otherwise nothing to check.
+    fn check_unchanged(
+        &self,
+        folder: &CaseFolder,
+        kind: FileKind,
+        now: Option<(&Fingerprint, &str)>,
+    ) -> Result<(), FatalError> {
+        match &self.partition {
+            Some(partition) => partition.check_unchanged(folder, kind, now),
+            None => Ok(()),
+        }
+    }
+
     pub(crate) fn report(&self, bytes: usize, rows: u64) {
         if let Some(progress) = &self.progress {
             progress(bytes as u64, rows);

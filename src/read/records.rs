@@ -245,11 +245,6 @@ impl<'t> Scanner<'t> {
             }
         }
     }
-
-    /// Offset and physical line where reading goes on.
-    pub fn position(&self) -> (usize, u64) {
-        (self.position, self.line)
-    }
 }
 
 /// A run of whole records: `bytes[start..end]`, first line `first_line`.

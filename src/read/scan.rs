@@ -44,18 +44,15 @@ pub fn scan(folder: &CaseFolder, options: &ReadOptions) -> Result<Scan, FatalErr
         ..options.clone()
     };
     if let Some(opened) = folder.open_file(FileKind::Policy)? {
-        let mut bytes = Vec::new();
-        std::io::Read::read_to_end(&mut { opened.file }, &mut bytes).map_err(|source| {
-            FatalError::Unreadable {
-                location: crate::error::Location::path(&opened.path),
-                source,
-            }
-        })?;
-        let seen = SeenFile {
-            fingerprint: opened.fingerprint,
-            sha256: table::sha256_hex(&bytes),
-        };
-        result.inputs.push((FileKind::Policy, seen));
+        let fingerprint = opened.fingerprint.clone();
+        let sha256 = table::sha256_hex(&opened.read_all()?);
+        result.inputs.push((
+            FileKind::Policy,
+            SeenFile {
+                fingerprint,
+                sha256,
+            },
+        ));
     }
     for kind in [
         FileKind::Standards,
