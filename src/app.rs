@@ -49,12 +49,16 @@ pub fn run(config: &RunConfig) -> Result<RunSummary, FatalError> {
     // hour-long run does not fail only at its end.
     let out = crate::write::OutDir::prepare(&config.out_dir)?;
     pool.install(|| {
-        let input_bytes = crate::read::input_bytes(&config.case_dir);
+        let folder = crate::read::CaseFolder::open(&config.case_dir)?;
+        for warning in folder.warnings() {
+            eprintln!("duizhang: warning: {warning}");
+        }
+        let input_bytes = folder.input_bytes();
         let partitions = partitions_for(input_bytes, config.memory_limit_bytes);
         let mut summary = if partitions <= 1 {
-            run_in_memory(config, out, input_bytes)?
+            run_in_memory(config, out, &folder, input_bytes)?
         } else {
-            run_partitioned(config, out, input_bytes, partitions)?
+            run_partitioned(config, out, &folder, input_bytes, partitions)?
         };
         let failed = config.fail_on.is_some_and(|threshold| {
             summary
@@ -81,6 +85,7 @@ fn prefer_large_pages() {
 fn run_in_memory(
     config: &RunConfig,
     out: crate::write::OutDir,
+    folder: &crate::read::CaseFolder,
     input_bytes: u64,
 ) -> Result<RunSummary, FatalError> {
     prefer_large_pages();
@@ -89,7 +94,7 @@ fn run_in_memory(
         progress: Some(progress.reading(input_bytes)),
         ..crate::read::ReadOptions::default()
     };
-    let case = crate::read::read_case_with(&config.case_dir, &options)?;
+    let case = crate::read::read_case_in(folder, &options)?;
     progress.phase("read", "reconciling");
     let window = engine::window(&case, config.from, config.to)?;
     let mut reconciliation = engine::reconcile(&case, window);
@@ -126,6 +131,7 @@ pub fn give_back_freed_memory() {
 fn run_partitioned(
     config: &RunConfig,
     out: crate::write::OutDir,
+    folder: &crate::read::CaseFolder,
     input_bytes: u64,
     partitions: usize,
 ) -> Result<RunSummary, FatalError> {
@@ -137,10 +143,10 @@ fn run_partitioned(
         release_input: true,
         ..crate::read::ReadOptions::default()
     };
-    let scan = crate::read::scan::scan(&config.case_dir, &base)?;
+    let scan = crate::read::scan::scan(folder, &base)?;
     let window = engine::window_from_bounds(scan.bounds, config.from, config.to)?;
-    let parts = crate::read::scan::partitions(&scan.sample, partitions, &scan.repeats);
-    let hashes = scan.hashes;
+    let parts =
+        crate::read::scan::partitions(&scan.sample, partitions, &scan.repeats, &scan.inputs);
     let candidates = scan.shared_account_candidates;
     progress.phase("scan", "reconciling partitions");
     let mut out = Some(out);
@@ -153,7 +159,8 @@ fn run_partitioned(
             partition: Some(Arc::new(partition)),
             ..base.clone()
         };
-        let case = crate::read::read_case_with(&config.case_dir, &options)?;
+        // Each partition checks its files are still the ones scanned.
+        let case = crate::read::read_case_in(folder, &options)?;
         let reconciliation =
             engine::reconcile_with(&case, window, engine::SharedAccounts::Collect(&candidates));
         let sink = match &mut sink {
@@ -174,10 +181,7 @@ fn run_partitioned(
         engine::group_account_uses(uses),
     ));
     progress.phase("partitions", "writing");
-    let mut sink = sink.expect("a run has at least one partition");
-    for (kind, sha256) in &hashes {
-        sink.set_sha256(*kind, sha256);
-    }
+    let sink = sink.expect("a run has at least one partition");
     let ledger_lines = sink.ledger_lines();
     let findings = sink.finish(findings)?;
     progress.finish("write", input_bytes);

@@ -441,6 +441,10 @@ pub struct FileReport {
     pub duplicate: u64,
     pub sha256: String,
     pub encoding: &'static str,
+    /// `tab` for a tab-separated file; `None`: comma.
+    pub delimiter: Option<&'static str>,
+    /// The file's name in the folder when not spelled as SPEC.md names it.
+    pub name_on_disk: Option<Box<str>>,
 }
 
 /// Everything read from a case folder.
@@ -462,6 +466,8 @@ pub struct Case {
     /// Rows naming an id_number that fails the check (SPEC §5
     /// INVALID_ID_NUMBER): every row that is not a BAD_RECORD.
     pub invalid_id_evidence: Vec<(PersonId, Source)>,
+    /// Files in the case folder that are no case file, sorted by name.
+    pub unused_files: Vec<String>,
 }
 
 impl Case {

@@ -259,7 +259,8 @@ impl ReconcileArgs {
                 .map(|text| {
                     Period::parse(text.trim()).ok_or_else(|| {
                         FatalError::BadArgument(format!(
-                            "{flag} {text:?}: expected a period YYYY-MM (or YYYYMM), e.g. 2020-07"
+                            "{flag} {:?}: expected a period YYYY-MM (or YYYYMM), e.g. 2020-07",
+                            crate::error::excerpt(&text)
                         ))
                     })
                 })
@@ -290,7 +291,8 @@ impl ReconcileArgs {
             memory_limit_bytes: match &self.memory_limit {
                 Some(text) => parse_size(text).ok_or_else(|| {
                     FatalError::BadArgument(format!(
-                        "--memory-limit {text:?}: expected a size such as 4G, 512M or 1500000000 (bytes)"
+                        "--memory-limit {:?}: expected a size such as 4G, 512M or 1500000000 (bytes)",
+                        crate::error::excerpt(text)
                     ))
                 })?,
                 None => default_memory_limit(),

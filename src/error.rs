@@ -1,56 +1,134 @@
-//! Errors that stop a run (exit status 2). Each names the file, and where it
-//! can the line and column, and says what was expected.
+//! Errors that stop a run (exit status 2). Each carries one [`Location`] —
+//! the file, and where it can the line and column — and says what was
+//! expected and how to put it right.
 
-use std::path::PathBuf;
+use std::fmt;
+use std::num::NonZeroU64;
+use std::path::Path;
+
+/// Where a fatal error is: `file:line:column`, the parts not known left
+/// out. Lines and columns are 1-based, so a zero cannot be written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Location {
+    /// A case file's name (`payouts.csv`) or, for an error about the file
+    /// itself (missing, unreadable), its path.
+    pub file: String,
+    pub line: Option<NonZeroU64>,
+    /// A CSV file's field, or a character of policy.toml's line, 1-based;
+    /// only with a line.
+    pub column: Option<NonZeroU64>,
+}
+
+impl Location {
+    pub fn file(file: impl Into<String>) -> Location {
+        Location {
+            file: file.into(),
+            line: None,
+            column: None,
+        }
+    }
+
+    pub fn path(path: &Path) -> Location {
+        Location::file(path.display().to_string())
+    }
+
+    /// `file:line`; a line of 0 (there is none) is left out.
+    pub fn line(file: impl Into<String>, line: u64) -> Location {
+        Location {
+            line: NonZeroU64::new(line),
+            ..Location::file(file)
+        }
+    }
+
+    /// `file:line:column`; zeros are left out.
+    pub fn cell(file: impl Into<String>, line: u64, column: u64) -> Location {
+        Location {
+            column: NonZeroU64::new(column),
+            ..Location::line(file, line)
+        }
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(&self.file)?;
+        if let Some(line) = self.line {
+            write!(formatter, ":{line}")?;
+            if let Some(column) = self.column {
+                write!(formatter, ":{column}")?;
+            }
+        }
+        Ok(())
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum FatalError {
-    #[error("{path}: required file is missing; a case folder must hold roster.csv, standards.csv and payouts.csv")]
-    MissingFile { path: PathBuf },
+    #[error("{location}: required file is missing; a case folder must hold roster.csv, standards.csv and payouts.csv")]
+    MissingFile { location: Location },
 
-    #[error("{path}: cannot read the file: {source}")]
+    #[error("{location}: cannot read the file: {source}")]
     Unreadable {
-        path: PathBuf,
+        location: Location,
         source: std::io::Error,
     },
 
-    #[error("{file}:1: the file is empty; expected a header row naming the columns")]
-    NoHeader { file: &'static str },
+    #[error("{location}: this is {what}, not a regular file; a case file must be the exported file itself")]
+    NotRegularFile {
+        location: Location,
+        what: &'static str,
+    },
 
-    #[error("{file}:1: missing required column{plural} {columns}; the header has: {header}")]
+    #[error("{location}: this file and {other} differ only in upper and lower case, and both would be read as {name}; keep one")]
+    NameClash {
+        location: Location,
+        other: String,
+        name: &'static str,
+    },
+
+    #[error("{location}: the file is empty; expected a header row naming the columns")]
+    NoHeader { location: Location },
+
+    #[error("{location}: missing required column{plural} {columns}; the header has: {header}")]
     MissingColumns {
-        file: &'static str,
+        location: Location,
         plural: &'static str,
         columns: String,
         header: String,
     },
 
-    #[error("{file}:1:{column}: column \"{name}\" appears twice in the header (also column {first_column}); keep one")]
-    DuplicateColumn {
-        file: &'static str,
-        name: String,
-        column: usize,
-        first_column: usize,
-    },
+    /// A wanted column given twice, by its name or an alias.
+    #[error("{location}: {message}; give the column once")]
+    DuplicateColumn { location: Location, message: String },
 
-    #[error("{file}:{line}: the CSV cannot be read: {message}")]
-    Malformed {
-        file: &'static str,
-        line: u64,
-        message: String,
-    },
+    #[error("{location}: the header has more than {limit} columns; a case file has a few dozen at most — is this the right file?")]
+    TooManyColumns { location: Location, limit: usize },
+
+    #[error("{location}: the header is longer than {limit} bytes without ending; expected one header row naming the columns — is this a CSV file?")]
+    HeaderTooLong { location: Location, limit: usize },
+
+    #[error("{location}: this row is longer than {limit} bytes without ending; a row of a case file is far shorter — check that the file is a CSV export, and close any quote left open")]
+    RowTooLong { location: Location, limit: usize },
+
+    /// A header cell that cannot name a column: a control character, bytes
+    /// that are not text in the file's encoding, a quote never closed.
+    #[error("{location}: {message}")]
+    BadHeader { location: Location, message: String },
+
+    #[error("{location}: the file has more than {limit} lines; split the case by region")]
+    TooManyLines { location: Location, limit: u64 },
+
+    /// A partitioned run found a file different from what its first pass read.
+    #[error("{location}: the file changed during the run ({what}); run again when nothing writes to the case folder")]
+    InputChanged { location: Location, what: String },
 
     /// Two rows with the same region, program, item and effective_from but
     /// different amounts; the message names both lines.
-    #[error("standards.csv:{second_line}: {message}")]
-    AmbiguousStandards { second_line: u32, message: String },
+    #[error("{location}: {message}")]
+    AmbiguousStandards { location: Location, message: String },
 
-    #[error("policy.toml:{line}:{column}: {message}")]
-    Policy {
-        line: usize,
-        column: usize,
-        message: String,
-    },
+    #[error("{location}: {message}")]
+    Policy { location: Location, message: String },
 
     #[error("{0}")]
     BadArgument(String),
@@ -65,9 +143,84 @@ pub enum FatalError {
         set_by: String,
     },
 
-    #[error("{path}: cannot write the output: {source}")]
+    #[error("{location}: cannot write the output: {source}")]
     Output {
-        path: PathBuf,
+        location: Location,
         source: std::io::Error,
     },
+}
+
+impl FatalError {
+    /// Where the error is, when it is about a place (arguments are not).
+    pub fn location(&self) -> Option<&Location> {
+        match self {
+            FatalError::MissingFile { location }
+            | FatalError::Unreadable { location, .. }
+            | FatalError::NotRegularFile { location, .. }
+            | FatalError::NameClash { location, .. }
+            | FatalError::NoHeader { location }
+            | FatalError::MissingColumns { location, .. }
+            | FatalError::DuplicateColumn { location, .. }
+            | FatalError::TooManyColumns { location, .. }
+            | FatalError::HeaderTooLong { location, .. }
+            | FatalError::RowTooLong { location, .. }
+            | FatalError::BadHeader { location, .. }
+            | FatalError::TooManyLines { location, .. }
+            | FatalError::InputChanged { location, .. }
+            | FatalError::AmbiguousStandards { location, .. }
+            | FatalError::Policy { location, .. }
+            | FatalError::Output { location, .. } => Some(location),
+            FatalError::BadArgument(_) | FatalError::WindowTooLong { .. } => None,
+        }
+    }
+}
+
+/// At most this many characters of a value are quoted in a message or a
+/// BAD_RECORD detail; a longer value is cut and ends with `…`.
+pub const MAX_QUOTED_CHARS: usize = 200;
+
+/// `text`, cut to [`MAX_QUOTED_CHARS`] characters with `…` when longer.
+pub fn excerpt(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(MAX_QUOTED_CHARS) {
+        None => std::borrow::Cow::Borrowed(text),
+        Some((cut, _)) => std::borrow::Cow::Owned(format!("{}…", &text[..cut])),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locations_leave_out_what_is_not_known_and_never_say_line_0() {
+        assert_eq!(Location::file("payouts.csv").to_string(), "payouts.csv");
+        assert_eq!(
+            Location::line("payouts.csv", 7).to_string(),
+            "payouts.csv:7"
+        );
+        assert_eq!(
+            Location::cell("payouts.csv", 1, 6).to_string(),
+            "payouts.csv:1:6"
+        );
+        assert_eq!(Location::line("payouts.csv", 0).to_string(), "payouts.csv");
+        assert_eq!(
+            Location::cell("payouts.csv", 3, 0).to_string(),
+            "payouts.csv:3"
+        );
+        let big = u64::from(u32::MAX) + 5;
+        assert_eq!(
+            Location::line("payouts.csv", big).to_string(),
+            format!("payouts.csv:{big}")
+        );
+    }
+
+    #[test]
+    fn quoted_values_are_cut_to_200_characters() {
+        assert_eq!(excerpt("short"), "short");
+        let long = "值".repeat(10_000);
+        let cut = excerpt(&long);
+        assert_eq!(cut.chars().count(), MAX_QUOTED_CHARS + 1);
+        assert!(cut.ends_with('…'));
+        assert_eq!(excerpt(&"a".repeat(200)), "a".repeat(200));
+    }
 }

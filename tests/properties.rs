@@ -203,6 +203,48 @@ fn outputs_with(
     })
 }
 
+/// Findings, ledger and row counts of `folder` read in chunks of about
+/// `chunk_bytes`; the error's text when it cannot be read or has no window.
+fn read_back(folder: &Path, chunk_bytes: usize) -> Result<(Vec<u8>, Vec<u8>, String), String> {
+    let options = duizhang::read::ReadOptions {
+        chunk_bytes,
+        ..duizhang::read::ReadOptions::default()
+    };
+    let case =
+        duizhang::read::read_case_with(folder, &options).map_err(|error| error.to_string())?;
+    let window = engine::window(&case, None, None).map_err(|error| error.to_string())?;
+    let reconciliation = engine::reconcile(&case, window);
+    let counts = format!(
+        "{:?}",
+        case.files
+            .iter()
+            .map(|(kind, report)| (*kind, report.rows, report.bad, report.duplicate))
+            .collect::<Vec<_>>()
+    );
+    Ok((
+        findings_csv(&reconciliation.findings),
+        ledger_csv(&Context::new(&case, window), &reconciliation),
+        counts,
+    ))
+}
+
+/// Bytes that trouble a CSV reader: quotes, separators, line ends of every
+/// kind, control characters, a C1 control, bytes that are not UTF-8.
+const MANGLES: [&[u8]; 12] = [
+    b"\"",
+    b",",
+    b"\n",
+    b"\r",
+    b"\r\n",
+    b"\t",
+    b"\x00",
+    b"\x07",
+    "\u{85}".as_bytes(),
+    b"\xff",
+    b"\xd5\xc5",
+    b"\"\"",
+];
+
 fn folder(name: &str) -> std::path::PathBuf {
     let folder = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
     let _ = std::fs::remove_dir_all(&folder);
@@ -298,6 +340,42 @@ proptest! {
             rows
         };
         prop_assert_eq!(strip(&one.3.findings), strip(&two.3.findings));
+    }
+
+    /// Stray quotes, separators, line ends, control characters and bytes
+    /// that are not UTF-8, anywhere in payouts.csv: the run never panics,
+    /// and chunks of a few bytes read the file exactly as one chunk does.
+    #[test]
+    fn mangled_files_read_alike_in_any_chunking(
+        payouts in proptest::collection::vec(record(), 1..10),
+        mangles in proptest::collection::vec((0..1000usize, 0..MANGLES.len()), 0..12),
+        chunk_bytes in 1..64usize,
+    ) {
+        let case = folder("property-mangled");
+        write_case(&case, &[], &payouts, &[]);
+        let path = case.join("payouts.csv");
+        let mut bytes = std::fs::read(&path).unwrap();
+        for (place, mangle) in mangles {
+            let at = place % (bytes.len() + 1);
+            bytes.splice(at..at, MANGLES[mangle].iter().copied());
+        }
+        std::fs::write(&path, &bytes).unwrap();
+        let whole = read_back(&case, 8 << 20);
+        let chunked = read_back(&case, chunk_bytes);
+        prop_assert_eq!(&whole, &chunked);
+        if whole.is_ok() {
+            // run.json asserts every row is accounted for.
+            let case_read = duizhang::read::read_case(&case).unwrap();
+            let window = engine::window(&case_read, None, None).unwrap();
+            let mut reconciliation = engine::reconcile(&case_read, window);
+            let out = folder("property-mangled-out");
+            let out_dir = duizhang::write::OutDir::prepare(&out).unwrap();
+            let mut sink = duizhang::write::OutputSink::create(out_dir, &case_read, &reconciliation).unwrap();
+            sink.add(&case_read, &reconciliation).unwrap();
+            sink.finish(std::mem::take(&mut reconciliation.findings)).unwrap();
+            let findings = std::fs::read(out.join("findings.csv")).unwrap();
+            prop_assert!(!findings.contains(&0), "a NUL byte reached findings.csv");
+        }
     }
 }
 

@@ -57,12 +57,14 @@ pub fn generate(folder: &Path, config: &GenerateConfig) -> Result<GenerateSummar
         )));
     }
     let output_error = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| FatalError::Output { path, source }
+        let location = crate::error::Location::path(path);
+        move |source| FatalError::Output { location, source }
     };
     std::fs::create_dir_all(folder).map_err(output_error(folder))?;
-    let mut files =
-        CaseFiles::create(folder).map_err(|(path, source)| FatalError::Output { path, source })?;
+    let mut files = CaseFiles::create(folder).map_err(|(path, source)| FatalError::Output {
+        location: crate::error::Location::path(&path),
+        source,
+    })?;
     let county = County::new(config.year);
     let mut summary = GenerateSummary::default();
     write_case(&mut files, &county, config, &mut summary).map_err(output_error(folder))?;

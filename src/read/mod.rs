@@ -2,14 +2,17 @@
 //! BAD_RECORD, DUPLICATE_RECORD and INVALID_ID_NUMBER evidence found while
 //! reading. Nothing downstream parses text.
 
+pub mod folder;
 pub mod people;
 pub mod policy;
+pub mod records;
 pub mod registers;
 pub mod roster;
 pub mod scan;
 pub mod stages;
 pub mod standards;
 pub mod table;
+pub mod text;
 
 use std::path::Path;
 
@@ -17,7 +20,8 @@ use rayon::prelude::*;
 
 use crate::case::{Case, DuplicateRecord, FileReport, PersonId};
 use crate::domain::{FileKind, Money, Period, Source, Stage};
-use crate::error::FatalError;
+use crate::error::{FatalError, Location};
+pub use folder::{CaseFolder, Fingerprint};
 use people::LocalPeople;
 use table::{BadRecord, LoadedFile, Problems, Row};
 
@@ -47,20 +51,23 @@ impl FileOutcome<()> {
             duplicates: Vec::new(),
             report: FileReport {
                 encoding: file.encoding,
+                delimiter: file.delimiter_name(),
                 ..FileReport::default()
             },
             records: (),
         }
     }
 
-    /// Makes a row with more or fewer fields than the header a BAD_RECORD
-    /// (SPEC §2); true when it did, and the row is to be left out.
-    fn reject_misshapen(&mut self, row: &Row<'_>, id_column: Option<usize>) -> bool {
-        if row.field_count_matches() {
+    /// Makes a row that cannot be read as text — a quote never closed,
+    /// bytes that are not UTF-8, a control character, a cell too long, more
+    /// or fewer fields than the header (SPEC §2) — a BAD_RECORD; true when
+    /// it did, and the row is to be left out.
+    fn reject_unreadable(&mut self, row: &Row<'_>, id_column: Option<usize>) -> bool {
+        let Some(fault) = row.fault() else {
             return false;
-        }
+        };
         self.bad
-            .push(BadRecord::wrong_field_count(row, self.kind, id_column));
+            .push(BadRecord::new(row, self.kind, id_column, fault.to_owned()));
         true
     }
 
@@ -149,46 +156,61 @@ enum Parsed {
     Absent,
 }
 
-fn read_one(folder: &Path, kind: FileKind, options: &ReadOptions) -> Result<Parsed, FatalError> {
+fn read_one(
+    folder: &CaseFolder,
+    kind: FileKind,
+    options: &ReadOptions,
+) -> Result<Parsed, FatalError> {
     if kind == FileKind::Policy {
-        let path = folder.join(kind.file_name());
-        return match std::fs::read(&path) {
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(Parsed::Absent),
-            Err(source) => Err(FatalError::Unreadable { path, source }),
-            Ok(bytes) => {
-                let sha256 = table::sha256_hex(&bytes);
-                let text =
-                    std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes))
-                        .map_err(|error| FatalError::Policy {
-                            line: 1,
-                            column: 1,
-                            message: format!("the file is not UTF-8 text ({error})"),
-                        })?;
-                let policy = policy::parse(text)?;
-                let report = FileReport {
-                    rows: 0,
-                    sha256,
-                    encoding: "utf-8",
-                    ..FileReport::default()
-                };
-                Ok(Parsed::Policy(policy, report))
-            }
-        };
+        return read_policy(folder, options);
     }
-    let Some(file) = table::load_with(folder, kind, options.release_input)? else {
+    let Some(file) = text::load(folder, kind, options.release_input)? else {
+        options.check_unchanged(folder, kind, None)?;
         return Ok(Parsed::Absent);
     };
-    if options.partition.is_some() {
-        // A partition re-reads the files; their hashes came from the scan.
-        return parse_file(&file, kind, options);
-    }
     let (sha256, parsed) = rayon::join(
         || file.sha256(options.release_input),
         || parse_file(&file, kind, options),
     );
+    options.check_unchanged(folder, kind, Some((&file.fingerprint, &sha256)))?;
     let mut parsed = parsed?;
     parsed.set_sha256(&sha256);
     Ok(parsed)
+}
+
+fn input_changed(folder: &CaseFolder, kind: FileKind, what: String) -> FatalError {
+    let path = folder
+        .path(kind)
+        .map_or_else(|| folder.dir().join(kind.file_name()), Path::to_path_buf);
+    FatalError::InputChanged {
+        location: Location::path(&path),
+        what,
+    }
+}
+
+fn read_policy(folder: &CaseFolder, options: &ReadOptions) -> Result<Parsed, FatalError> {
+    let Some(opened) = folder.open_file(FileKind::Policy)? else {
+        options.check_unchanged(folder, FileKind::Policy, None)?;
+        return Ok(Parsed::Absent);
+    };
+    let fingerprint = opened.fingerprint.clone();
+    let bytes = opened.read_all()?;
+    let sha256 = table::sha256_hex(&bytes);
+    options.check_unchanged(folder, FileKind::Policy, Some((&fingerprint, &sha256)))?;
+    let text = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes)).map_err(
+        |error| FatalError::Policy {
+            location: Location::cell(FileKind::Policy.file_name(), 1, 1),
+            message: format!("the file is not UTF-8 text ({error}); re-save it as UTF-8"),
+        },
+    )?;
+    let policy = policy::parse(text)?;
+    let report = FileReport {
+        rows: 0,
+        sha256,
+        encoding: "utf-8",
+        ..FileReport::default()
+    };
+    Ok(Parsed::Policy(policy, report))
 }
 
 impl Parsed {
@@ -288,6 +310,15 @@ pub struct Partition {
     /// Repeated record ids found by scanning whole files: (file, line of
     /// the repeat) → line of the first occurrence.
     pub repeats: rustc_hash::FxHashMap<(FileKind, u32), u32>,
+    /// Every input file as the scan read it: a partition reads the same.
+    pub inputs: std::sync::Arc<Vec<(FileKind, SeenFile)>>,
+}
+
+/// What the first pass of a partitioned run saw of an input file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SeenFile {
+    pub fingerprint: Fingerprint,
+    pub sha256: String,
 }
 
 impl Partition {
@@ -307,6 +338,39 @@ impl Partition {
 
     pub fn first_line_of_repeat(&self, file: FileKind, line: u32) -> Option<u32> {
         self.repeats.get(&(file, line)).copied()
+    }
+
+    /// Stops the run when `kind` is not the file the scan read: `now` is
+    /// the file as opened and hashed now (`None`: absent), compared for
+    /// presence, size, time of last change and SHA-256.
+    fn check_unchanged(
+        &self,
+        folder: &CaseFolder,
+        kind: FileKind,
+        now: Option<(&Fingerprint, &str)>,
+    ) -> Result<(), FatalError> {
+        let before = self
+            .inputs
+            .iter()
+            .find(|(seen_kind, _)| *seen_kind == kind)
+            .map(|(_, seen)| seen);
+        let what = match (before, now) {
+            (None, None) => return Ok(()),
+            (Some(_), None) => "it was removed".to_string(),
+            (None, Some(_)) => "it was added".to_string(),
+            (Some(before), Some((now, _))) if before.fingerprint.size != now.size => format!(
+                "its size went from {} to {} bytes",
+                before.fingerprint.size, now.size
+            ),
+            (Some(before), Some((now, _))) if before.fingerprint.modified != now.modified => {
+                "it was modified".to_string()
+            }
+            (Some(before), Some((_, sha256))) if before.sha256 != sha256 => {
+                "its contents are not the same".to_string()
+            }
+            (Some(_), Some(_)) => return Ok(()),
+        };
+        Err(input_changed(folder, kind, what))
     }
 }
 
@@ -338,6 +402,20 @@ impl Default for ReadOptions {
 }
 
 impl ReadOptions {
+    /// In a partition of a run larger than memory, see
+    /// [`Partition::check_unchanged`]; otherwise nothing to check.
+    fn check_unchanged(
+        &self,
+        folder: &CaseFolder,
+        kind: FileKind,
+        now: Option<(&Fingerprint, &str)>,
+    ) -> Result<(), FatalError> {
+        match &self.partition {
+            Some(partition) => partition.check_unchanged(folder, kind, now),
+            None => Ok(()),
+        }
+    }
+
     pub(crate) fn report(&self, bytes: usize, rows: u64) {
         if let Some(progress) = &self.progress {
             progress(bytes as u64, rows);
@@ -347,11 +425,7 @@ impl ReadOptions {
 
 /// The size of the case's input files, for progress and throughput.
 pub fn input_bytes(folder: &Path) -> u64 {
-    FileKind::ALL
-        .iter()
-        .filter_map(|kind| std::fs::metadata(folder.join(kind.file_name())).ok())
-        .map(|metadata| metadata.len())
-        .sum()
+    CaseFolder::open(folder).map_or(0, |folder| folder.input_bytes())
 }
 
 /// Reads every file of the case folder: files in parallel, and each stage
@@ -361,12 +435,11 @@ pub fn read_case(folder: &Path) -> Result<Case, FatalError> {
 }
 
 pub fn read_case_with(folder: &Path, options: &ReadOptions) -> Result<Case, FatalError> {
-    if !folder.is_dir() {
-        return Err(FatalError::BadArgument(format!(
-            "{}: not a folder; CASE_DIR must be the folder holding roster.csv, standards.csv and payouts.csv",
-            folder.display()
-        )));
-    }
+    read_case_in(&CaseFolder::open(folder)?, options)
+}
+
+/// As [`read_case_with`], the folder already listed.
+pub fn read_case_in(folder: &CaseFolder, options: &ReadOptions) -> Result<Case, FatalError> {
     let results: Vec<Result<Parsed, FatalError>> = FileKind::ALL
         .par_iter()
         .map(|&kind| read_one(folder, kind, options))
@@ -376,7 +449,10 @@ pub fn read_case_with(folder: &Path, options: &ReadOptions) -> Result<Case, Fata
         parsed.push(result?);
     }
 
-    let mut case = Case::default();
+    let mut case = Case {
+        unused_files: folder.unused_files().to_vec(),
+        ..Case::default()
+    };
     let mut collector = Collector::default();
     let mut roster = None;
     let mut exclusions = None;
@@ -485,6 +561,8 @@ pub fn read_case_with(folder: &Path, options: &ReadOptions) -> Result<Case, Fata
         let report = reports.entry(book.kind).or_insert_with(|| FileReport {
             sha256: book.report.sha256.clone(),
             encoding: book.report.encoding,
+            delimiter: book.report.delimiter,
+            name_on_disk: folder.name_on_disk(book.kind).map(Into::into),
             ..FileReport::default()
         });
         report.rows += book.report.rows;
@@ -499,7 +577,8 @@ pub fn read_case_with(folder: &Path, options: &ReadOptions) -> Result<Case, Fata
             .duplicate += duplicates.len() as u64;
         case.duplicate_records.extend(duplicates);
     }
-    if let Some(report) = policy_report {
+    if let Some(mut report) = policy_report {
+        report.name_on_disk = folder.name_on_disk(FileKind::Policy).map(Into::into);
         reports.insert(FileKind::Policy, report);
     }
     case.files = reports.into_iter().collect();

@@ -3,7 +3,16 @@
 
 use crate::case::{Policy, TopupStacking, DECEASED_GRACE_MONTHS, PHASE_OUT_MONTHS};
 use crate::domain::{Money, Program, Rounding};
-use crate::error::FatalError;
+use crate::error::{FatalError, Location};
+
+/// `policy.toml:line:column`, the column counted in characters.
+fn at(line: usize, column: usize) -> Location {
+    Location::cell(
+        crate::domain::FileKind::Policy.file_name(),
+        line as u64,
+        column as u64,
+    )
+}
 
 const KEYS: [&str; 8] = [
     "payment_deadline_day",
@@ -42,18 +51,19 @@ pub fn parse(text: &str) -> Result<Policy, FatalError> {
             .map(|span| line_and_column(text, span.start))
             .unwrap_or((1, 1));
         FatalError::Policy {
-            line,
-            column,
+            location: at(line, column),
             message: error.message().trim().replace('\n', "; "),
         }
     })?;
     let mut policy = Policy::default();
     for (key, value) in &table {
+        // Quoted in messages, cut to a readable length.
+        let shown = crate::error::excerpt(&value.to_string()).into_owned();
+        let shown_key = crate::error::excerpt(key);
         let at = |message: String| {
             let (line, column) = key_position(text, key);
             FatalError::Policy {
-                line,
-                column,
+                location: at(line, column),
                 message,
             }
         };
@@ -63,12 +73,12 @@ pub fn parse(text: &str) -> Result<Policy, FatalError> {
                     .as_integer()
                     .filter(|day| (1..=31).contains(day))
                     .and_then(|day| u32::try_from(day).ok())
-                    .ok_or_else(|| at(format!("payment_deadline_day = {value}: expected a whole number of days from 1 to 31")))?;
+                    .ok_or_else(|| at(format!("payment_deadline_day = {shown}: expected a whole number of days from 1 to 31")))?;
             }
             "rounding" => {
                 policy.rounding = value.as_str().and_then(Rounding::parse).ok_or_else(|| {
                     at(format!(
-                        "rounding = {value}: expected \"fen\", \"jiao\" or \"yuan\""
+                        "rounding = {shown}: expected \"fen\", \"jiao\" or \"yuan\""
                     ))
                 })?;
             }
@@ -81,7 +91,7 @@ pub fn parse(text: &str) -> Result<Policy, FatalError> {
                     _ => None,
                 };
                 policy.tolerance = amount.ok_or_else(|| {
-                    at(format!("tolerance = {value}: expected an amount in yuan ≥ 0 with at most two decimals, quoted, e.g. \"0.50\""))
+                    at(format!("tolerance = {shown}: expected an amount in yuan ≥ 0 with at most two decimals, quoted, e.g. \"0.50\""))
                 })?;
             }
             "item_rounding" => {
@@ -112,11 +122,11 @@ pub fn parse(text: &str) -> Result<Policy, FatalError> {
             }
             "exclusive" => {
                 policy.exclusive = parse_exclusive(value)
-                    .map_err(|problem| at(format!("exclusive = {value}: {problem}")))?;
+                    .map_err(|problem| at(format!("exclusive = {shown}: {problem}")))?;
             }
             _ => {
                 return Err(at(format!(
-                    "unknown key \"{key}\"; policy.toml knows only {}",
+                    "unknown key \"{shown_key}\"; policy.toml knows only {}",
                     KEYS.join(", ")
                 )));
             }

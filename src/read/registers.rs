@@ -23,7 +23,7 @@ pub fn read_exclusions(
         partition.map(|partition| (partition, 0)),
         &EXCLUSION_COLUMNS,
         |row| {
-            if outcome.reject_misshapen(row, Some(0)) {
+            if outcome.reject_unreadable(row, Some(0)) {
                 return;
             }
             let mut problems = Problems::default();
@@ -73,7 +73,7 @@ pub fn read_relatives(
         partition.map(|partition| (partition, 0)),
         &RELATIVE_COLUMNS,
         |row| {
-            if outcome.reject_misshapen(row, Some(0)) {
+            if outcome.reject_unreadable(row, Some(0)) {
                 return;
             }
             let mut problems = Problems::default();

@@ -65,7 +65,7 @@ pub fn read(
         partition.map(|partition| (partition, ID_NUMBER)),
         &COLUMNS,
         |row| {
-            if outcome.reject_misshapen(row, Some(ID_NUMBER)) {
+            if outcome.reject_unreadable(row, Some(ID_NUMBER)) {
                 return;
             }
             match parse(row) {

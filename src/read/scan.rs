@@ -7,7 +7,7 @@
 use rustc_hash::FxHashMap;
 
 use super::table::{self, LoadedFile};
-use super::{stages, Partition, ReadOptions};
+use super::{stages, CaseFolder, Partition, ReadOptions, SeenFile};
 use crate::domain::{FileKind, PeriodRange, Stage};
 use crate::error::FatalError;
 
@@ -22,20 +22,21 @@ pub struct Scan {
     pub repeats: FxHashMap<(FileKind, u32), u32>,
     /// Sorted, with repeats: the partition boundaries are its quantiles.
     pub sample: Vec<Box<str>>,
-    /// SHA-256 of every CSV file present (partitions do not hash again).
-    pub hashes: Vec<(FileKind, String)>,
+    /// Every input file present, as read: size, time of last change and
+    /// SHA-256. Each partition checks it reads the same files.
+    pub inputs: Vec<(FileKind, SeenFile)>,
     /// Accounts (by [`crate::engine::account_hash`]) that `paid` payouts
     /// of two or more persons went into: the only ones SHARED_ACCOUNT
     /// needs to look at across partitions.
     pub shared_account_candidates: rustc_hash::FxHashSet<u128>,
 }
 
-pub fn scan(folder: &std::path::Path, options: &ReadOptions) -> Result<Scan, FatalError> {
+pub fn scan(folder: &CaseFolder, options: &ReadOptions) -> Result<Scan, FatalError> {
     let mut result = Scan {
         bounds: None,
         repeats: FxHashMap::default(),
         sample: Vec::new(),
-        hashes: Vec::new(),
+        inputs: Vec::new(),
         shared_account_candidates: rustc_hash::FxHashSet::default(),
     };
     let whole = ReadOptions {
@@ -43,17 +44,30 @@ pub fn scan(folder: &std::path::Path, options: &ReadOptions) -> Result<Scan, Fat
         progress: None,
         ..options.clone()
     };
+    if let Some(opened) = folder.open_file(FileKind::Policy)? {
+        let fingerprint = opened.fingerprint.clone();
+        let sha256 = table::sha256_hex(&opened.read_all()?);
+        result.inputs.push((
+            FileKind::Policy,
+            SeenFile {
+                fingerprint,
+                sha256,
+            },
+        ));
+    }
     for kind in [
         FileKind::Standards,
         FileKind::Exclusions,
         FileKind::Relatives,
     ] {
-        if let Some(file) = table::load_with(folder, kind, true)? {
-            result.hashes.push((kind, file.sha256(true)));
+        if let Some(file) = table::load(folder, kind, true)? {
+            result.inputs.push((kind, seen(&file, file.sha256(true))));
         }
     }
-    if let Some(file) = table::load_with(folder, FileKind::Roster, true)? {
-        result.hashes.push((FileKind::Roster, file.sha256(true)));
+    if let Some(file) = table::load(folder, FileKind::Roster, true)? {
+        result
+            .inputs
+            .push((FileKind::Roster, seen(&file, file.sha256(true))));
         let outcome = super::roster::read(&file, None)?;
         for duplicate in &outcome.duplicates {
             result.repeats.insert(
@@ -71,7 +85,7 @@ pub fn scan(folder: &std::path::Path, options: &ReadOptions) -> Result<Scan, Fat
     }
     for stage in Stage::ALL {
         let kind = stages::file_kind(stage);
-        let Some(file) = table::load_with(folder, kind, true)? else {
+        let Some(file) = table::load(folder, kind, true)? else {
             continue;
         };
         let (sha256, scanned) = rayon::join(
@@ -79,11 +93,18 @@ pub fn scan(folder: &std::path::Path, options: &ReadOptions) -> Result<Scan, Fat
             || scan_stage_file(&file, stage, &whole, &mut result),
         );
         scanned?;
-        result.hashes.push((kind, sha256));
+        result.inputs.push((kind, seen(&file, sha256)));
         crate::app::give_back_freed_memory();
     }
     result.sample.sort_unstable();
     Ok(result)
+}
+
+fn seen(file: &LoadedFile, sha256: String) -> SeenFile {
+    SeenFile {
+        fingerprint: file.fingerprint.clone(),
+        sha256,
+    }
 }
 
 /// What the scan keeps of one stage record: 24 bytes, sorted by hash.
@@ -114,19 +135,8 @@ fn scan_stage_file(
     let kind = stages::file_kind(stage);
     let columns = stages::columns(stage);
     let body = table::read_header(file, &columns)?;
-    let chunks = table::split_records_then(
-        file.bytes(),
-        body.start,
-        body.first_line,
-        options.chunk_bytes,
-        (crate::case::MAX_CHUNK_RECORDS - 1) as u64,
-        |chunk| {
-            if options.release_input {
-                file.release(chunk.start, chunk.end);
-            }
-        },
-    );
-    // Records ≤ lines; a chunk has fewer than MAX_CHUNK_RECORDS lines, and
+    let chunks = stages::split(file, &body, options)?;
+    // Records ≤ lines; a chunk has fewer than MAX_CHUNK_RECORDS records, and
     // all but the last end where the next begins: reserve once, so the
     // vector never doubles.
     let lines: u64 = chunks
@@ -229,7 +239,9 @@ pub fn partitions(
     sample: &[Box<str>],
     count: usize,
     repeats: &FxHashMap<(FileKind, u32), u32>,
+    inputs: &[(FileKind, SeenFile)],
 ) -> Vec<Partition> {
+    let inputs = std::sync::Arc::new(inputs.to_vec());
     let mut bounds: Vec<Box<str>> = (1..count)
         .filter_map(|index| sample.get(index * sample.len() / count).cloned())
         .collect();
@@ -241,12 +253,14 @@ pub fn partitions(
             low: low.replace(bound.clone()),
             high: Some(bound),
             repeats: repeats.clone(),
+            inputs: inputs.clone(),
         });
     }
     partitions.push(Partition {
         low,
         high: None,
         repeats: repeats.clone(),
+        inputs,
     });
     partitions
 }

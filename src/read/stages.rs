@@ -9,7 +9,7 @@ use crate::case::{
     MAX_CHUNKS, MAX_CHUNK_RECORDS,
 };
 use crate::domain::{Date, FileKind, PeriodRange, Program, Stage, Status};
-use crate::error::FatalError;
+use crate::error::{FatalError, Location};
 
 const RECORD_ID: usize = 0;
 const ID_NUMBER: usize = 1;
@@ -83,29 +83,7 @@ pub fn read(
     use rayon::prelude::*;
     let columns = columns(stage);
     let body = super::table::read_header(file, &columns)?;
-    // A chunk has fewer lines than MAX_CHUNK_RECORDS, so fewer records.
-    let chunks = super::table::split_records_then(
-        file.bytes(),
-        body.start,
-        body.first_line,
-        options.chunk_bytes,
-        (MAX_CHUNK_RECORDS - 1) as u64,
-        |chunk| {
-            if options.release_input {
-                file.release(chunk.start, chunk.end);
-            }
-        },
-    );
-    if chunks.len() > MAX_CHUNKS {
-        return Err(FatalError::Malformed {
-            file: file_kind(stage).file_name(),
-            line: 0,
-            message: format!(
-                "the file has more than {} lines; split the case by region",
-                MAX_CHUNKS * (MAX_CHUNK_RECORDS - 1)
-            ),
-        });
-    }
+    let chunks = split(file, &body, options)?;
     let mut outcomes = Vec::with_capacity(chunks.len());
     for_batches(file, &chunks, options, |first, batch| {
         let parsed: Vec<FileOutcome<StageChunk>> = batch
@@ -124,6 +102,43 @@ pub fn read(
         Ok(())
     })?;
     Ok(outcomes)
+}
+
+/// Cuts the rows of a stage file into chunks of about
+/// `options.chunk_bytes` (see [`super::records::split_records`]), each of
+/// fewer than [`MAX_CHUNK_RECORDS`] records, so a record's index is its
+/// chunk and its place.
+pub(crate) fn split(
+    file: &LoadedFile,
+    body: &super::table::Body,
+    options: &super::ReadOptions,
+) -> Result<Vec<super::table::Chunk>, FatalError> {
+    let name = file.kind.file_name();
+    let chunks = super::table::split_records(
+        file.bytes(),
+        body.start,
+        body.first_line,
+        file.delimiter,
+        // A chunk's text arena holds at most 4 GiB (u32 offsets).
+        options.chunk_bytes.min(1 << 31),
+        MAX_CHUNK_RECORDS - 1,
+        |chunk| {
+            if options.release_input {
+                file.release(chunk.start, chunk.end);
+            }
+        },
+    )
+    .map_err(|too_long| FatalError::RowTooLong {
+        location: Location::line(name, too_long.line),
+        limit: super::records::MAX_ROW_BYTES,
+    })?;
+    if let Some(first_too_many) = chunks.get(MAX_CHUNKS) {
+        return Err(FatalError::TooManyLines {
+            location: Location::line(name, first_too_many.first_line),
+            limit: (MAX_CHUNKS * (MAX_CHUNK_RECORDS - 1)) as u64,
+        });
+    }
+    Ok(chunks)
 }
 
 /// Chunks parsed at once (per worker thread) when the input is released as
@@ -172,7 +187,7 @@ pub(crate) fn read_chunk(
         Vec::with_capacity(((chunk.end - chunk.start) / 64).min(MAX_CHUNK_RECORDS))
     };
     let mut text = TextArena::new(number);
-    let mut too_long = false;
+    let mut too_long: Option<u32> = None;
     let partition = options.partition.as_deref();
     let rows = super::table::for_each_row_in(
         file,
@@ -182,7 +197,7 @@ pub(crate) fn read_chunk(
         chunk.end,
         chunk.first_line,
         |row| {
-            if outcome.reject_misshapen(row, Some(ID_NUMBER)) {
+            if outcome.reject_unreadable(row, Some(ID_NUMBER)) {
                 return;
             }
             match parse(row, columns, &mut text) {
@@ -210,19 +225,22 @@ pub(crate) fn read_chunk(
                         None => records.push(record),
                     }
                 }
-                Ok(None) => too_long = true,
+                Ok(None) => {
+                    too_long.get_or_insert(row.line);
+                }
                 Err(detail) => outcome
                     .bad
                     .push(BadRecord::new(row, kind, Some(ID_NUMBER), detail)),
             }
         },
     )?;
-    if too_long {
-        return Err(FatalError::Malformed {
-            file: kind.file_name(),
-            line: chunk.first_line,
-            message: "a record id, name or account in this part of the file is longer than 64 KiB"
-                .into(),
+    if let Some(line) = too_long {
+        // Unreachable: cells are at most MAX_CELL_BYTES, which a text
+        // reference holds, and `split` keeps a chunk's text under the
+        // arena's 4 GiB.
+        return Err(FatalError::RowTooLong {
+            location: Location::line(kind.file_name(), u64::from(line)),
+            limit: super::records::MAX_ROW_BYTES,
         });
     }
     outcome.report.rows = rows;

@@ -7,7 +7,7 @@ use super::FileOutcome;
 use crate::case::StandardRow;
 use crate::domain::program::fold_rule_name;
 use crate::domain::{Amount, FileKind, Item, Period, Program, Share};
-use crate::error::FatalError;
+use crate::error::{FatalError, Location};
 
 const COLUMNS: [Column; 5] = [
     required("region", &["区划代码"]),
@@ -21,7 +21,7 @@ pub fn read(file: &LoadedFile) -> Result<FileOutcome<Vec<StandardRow>>, FatalErr
     let mut outcome = FileOutcome::new(file);
     let mut rows_read: Vec<StandardRow> = Vec::new();
     let rows = for_each_row(file, None, &COLUMNS, |row| {
-        if outcome.reject_misshapen(row, None) {
+        if outcome.reject_unreadable(row, None) {
             return;
         }
         let mut problems = Problems::default();
@@ -125,10 +125,14 @@ pub fn read(file: &LoadedFile) -> Result<FileOutcome<Vec<StandardRow>>, FatalErr
             Some(first) if first.amount.same_as(row.amount) => keep[index] = false,
             Some(first) => {
                 return Err(FatalError::AmbiguousStandards {
-                    second_line: row.line,
+                    location: Location::line(FileKind::Standards.file_name(), u64::from(row.line)),
                     message: format!(
                         "ambiguous standards: region {}, program {}, item {}, effective_from {} has amount {} here but {} at standards.csv:{}; keep one row",
-                        if row.region.is_empty() { "*" } else { &row.region },
+                        if row.region.is_empty() {
+                            "*".into()
+                        } else {
+                            crate::error::excerpt(&row.region)
+                        },
                         row.program.name(),
                         item_text(row),
                         row.effective_from,

@@ -1,231 +1,36 @@
-//! The CSV layer shared by every input file: bytes → decoded text → rows of
-//! trimmed cells with their physical line numbers (SPEC §2).
+//! The CSV layer shared by every input file: a header resolved to the
+//! wanted columns, and data rows of trimmed cells with their physical line
+//! numbers (SPEC §2). A row that cannot be read as text — a quote never
+//! closed, bytes that are not UTF-8, a control character, a cell too long,
+//! the wrong number of fields — carries its fault, and becomes a
+//! BAD_RECORD in one place ([`super::FileOutcome::reject_unreadable`]).
 
-use std::path::Path;
-
-use sha2::{Digest, Sha256};
-
+use super::records::{
+    control_character, may_hold_control, Fields, Scanner, Span, TooLong, MAX_CELL_BYTES,
+    MAX_COLUMNS, MAX_HEADER_BYTES, MAX_ROW_BYTES,
+};
+pub use super::records::{split_records, Chunk};
+pub use super::text::{load, sha256_hex, LoadedFile};
 use crate::domain::{id_number, FileKind, Source};
-use crate::error::FatalError;
-
-/// A file's bytes as UTF-8, with what run.json reports about it.
-pub struct LoadedFile {
-    pub kind: FileKind,
-    text: Text,
-    /// `utf-8`, or `gb18030` when the file was not UTF-8 (bank exports in
-    /// GBK are decoded as GB18030, its superset).
-    pub encoding: &'static str,
-}
-
-enum Text {
-    /// A file mapped into memory: no copy, and the kernel pages it in as the
-    /// parser reads. `start` skips a byte-order mark.
-    Mapped { map: memmap2::Mmap, start: usize },
-    /// A small file read into memory.
-    Owned { bytes: Vec<u8>, start: usize },
-    /// A GB18030 file decoded to UTF-8, and the bytes as they were.
-    Decoded {
-        text: Vec<u8>,
-        original: Box<dyn AsRef<[u8]> + Send + Sync>,
-    },
-}
-
-impl LoadedFile {
-    /// The text, UTF-8, without a byte-order mark.
-    pub fn bytes(&self) -> &[u8] {
-        match &self.text {
-            Text::Mapped { map, start } => &map[*start..],
-            Text::Owned { bytes, start } => &bytes[*start..],
-            Text::Decoded { text, .. } => text,
-        }
-    }
-
-    /// The file as it is on disk.
-    fn original(&self) -> &[u8] {
-        match &self.text {
-            Text::Mapped { map, .. } => map,
-            Text::Owned { bytes, .. } => bytes,
-            Text::Decoded { original, .. } => (**original).as_ref(),
-        }
-    }
-
-    /// Gives the pages of `bytes()[start..end]` back to the kernel (a mapped
-    /// file only): they are read again from the page cache or disk if
-    /// touched, so this bounds memory, not correctness.
-    pub fn release(&self, start: usize, end: usize) {
-        if let Text::Mapped { start: offset, .. } = &self.text {
-            self.release_original(offset + start, offset + end);
-        }
-    }
-
-    /// As [`LoadedFile::release`], in offsets of the file on disk.
-    fn release_original(&self, start: usize, end: usize) {
-        if let Text::Mapped { map, .. } = &self.text {
-            let page = 4096;
-            let from = start / page * page;
-            let to = end.min(map.len());
-            if to > from {
-                // SAFETY: the map is a read-only private mapping of a file
-                // nothing writes to during the run. Dropping its pages
-                // changes no byte anyone can read: a later access, even a
-                // concurrent one (the hash beside the parse), faults the
-                // same bytes back in from the page cache or the file.
-                let _ = unsafe {
-                    map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, from, to - from)
-                };
-            }
-        }
-    }
-
-    /// SHA-256 of the file as it is on disk, in hex. Run beside the parse:
-    /// hashing is sequential and would otherwise hold up a large file.
-    /// With `release`, hashes block by block and gives each block's pages
-    /// back to the kernel behind it (a run larger than memory).
-    pub fn sha256(&self, release: bool) -> String {
-        if !release {
-            return sha256_hex(self.original());
-        }
-        const BLOCK_BYTES: usize = 16 << 20;
-        let original = self.original();
-        let mut hasher = Sha256::new();
-        for (index, block) in original.chunks(BLOCK_BYTES).enumerate() {
-            hasher.update(block);
-            let start = index * BLOCK_BYTES;
-            self.release_original(start, start + block.len());
-        }
-        hex(&hasher.finalize())
-    }
-}
-
-/// True when `bytes` is UTF-8; checked in parallel pieces split at line
-/// feeds, which never occur inside a multi-byte character. With `release`,
-/// a few pieces at a time, each group's pages given back once checked.
-fn is_utf8(file: &LoadedFile, release: bool) -> bool {
-    let bytes = file.bytes();
-    use rayon::prelude::*;
-    const PIECE_BYTES: usize = 4 << 20;
-    let mut pieces = Vec::new();
-    let mut start = 0;
-    while start < bytes.len() {
-        let target = (start + PIECE_BYTES).min(bytes.len());
-        let end = match memchr::memchr(b'\n', &bytes[target..]) {
-            Some(offset) => target + offset + 1,
-            None => bytes.len(),
-        };
-        pieces.push(&bytes[start..end]);
-        start = end;
-    }
-    if !release {
-        return pieces
-            .par_iter()
-            .all(|piece| std::str::from_utf8(piece).is_ok());
-    }
-    let base = bytes.as_ptr() as usize;
-    pieces
-        .chunks(2 * rayon::current_num_threads())
-        .all(|group| {
-            let valid = group
-                .par_iter()
-                .all(|piece| std::str::from_utf8(piece).is_ok());
-            if let (Some(first), Some(last)) = (group.first(), group.last()) {
-                let start = first.as_ptr() as usize - base;
-                let end = last.as_ptr() as usize - base + last.len();
-                file.release(start, end);
-            }
-            valid
-        })
-}
-
-/// Reads `kind` from `folder`; `Ok(None)` for an optional file that is absent.
-pub fn load(folder: &Path, kind: FileKind) -> Result<Option<LoadedFile>, FatalError> {
-    load_with(folder, kind, false)
-}
-
-/// As [`load`]; with `release`, the pages checked are given back to the
-/// kernel (a run larger than memory).
-pub fn load_with(
-    folder: &Path,
-    kind: FileKind,
-    release: bool,
-) -> Result<Option<LoadedFile>, FatalError> {
-    let path = folder.join(kind.file_name());
-    let file = match std::fs::File::open(&path) {
-        Ok(file) => file,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-            return if kind.is_required() {
-                Err(FatalError::MissingFile { path })
-            } else {
-                Ok(None)
-            };
-        }
-        Err(source) => return Err(FatalError::Unreadable { path, source }),
-    };
-    let unreadable = |source| FatalError::Unreadable {
-        path: path.clone(),
-        source,
-    };
-    let length = file.metadata().map_err(unreadable)?.len();
-    let mapped = length >= 1 << 16;
-    let text = if mapped {
-        // SAFETY: the map is read-only and lives as long as the parse. A case
-        // folder is an export that nothing writes to during a run; were a
-        // file truncated under us the process could fault, which is the
-        // trade every mmap-based reader (ripgrep among them) makes for not
-        // copying the file.
-        let map = unsafe { memmap2::Mmap::map(&file) }.map_err(unreadable)?;
-        Text::Mapped { map, start: 0 }
-    } else {
-        let mut bytes = Vec::with_capacity(length as usize);
-        std::io::Read::read_to_end(&mut { file }, &mut bytes).map_err(unreadable)?;
-        Text::Owned { bytes, start: 0 }
-    };
-    let mut loaded = LoadedFile {
-        kind,
-        text,
-        encoding: "utf-8",
-    };
-    let bom = if loaded.original().starts_with(b"\xEF\xBB\xBF") {
-        3
-    } else {
-        0
-    };
-    match &mut loaded.text {
-        Text::Mapped { start, .. } | Text::Owned { start, .. } => *start = bom,
-        Text::Decoded { .. } => unreachable!("nothing is decoded yet"),
-    }
-    if !is_utf8(&loaded, release) {
-        let (decoded, _, _) = encoding_rs::GB18030.decode(loaded.original());
-        let text = decoded.into_owned().into_bytes();
-        let original: Box<dyn AsRef<[u8]> + Send + Sync> = match loaded.text {
-            Text::Mapped { map, .. } => Box::new(map),
-            Text::Owned { bytes, .. } => Box::new(bytes),
-            Text::Decoded { .. } => unreachable!("nothing is decoded yet"),
-        };
-        loaded.text = Text::Decoded { text, original };
-        loaded.encoding = "gb18030";
-    }
-    Ok(Some(loaded))
-}
-
-/// SHA-256 of `bytes` in lower-case hex, as run.json reports it.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    let mut text = String::with_capacity(bytes.len() * 2);
-    for byte in bytes {
-        write!(text, "{byte:02x}").expect("writing to a String cannot fail");
-    }
-    text
-}
+use crate::error::{excerpt, FatalError, Location};
 
 /// Column positions of the wanted names in a file's header.
 pub struct Header {
     /// Position of each wanted column, in the order they were asked for.
     pub positions: Vec<Option<usize>>,
     pub field_count: usize,
+    /// What a BAD_RECORD calls each column: the wanted column's name, else
+    /// the header's text.
+    labels: Vec<Box<str>>,
+}
+
+impl Header {
+    fn label(&self, position: usize) -> std::borrow::Cow<'_, str> {
+        match self.labels.get(position) {
+            Some(label) => std::borrow::Cow::Borrowed(label),
+            None => std::borrow::Cow::Owned((position + 1).to_string()),
+        }
+    }
 }
 
 /// A column the reader looks for: its name, whether the header must have it,
@@ -252,37 +57,54 @@ pub const fn optional(name: &'static str, aliases: &'static [&'static str]) -> C
     }
 }
 
-fn header_key(cell: &[u8]) -> String {
-    String::from_utf8_lossy(cell).trim().to_lowercase()
+impl Column {
+    fn is_named(&self, key: &str) -> bool {
+        key == self.name || self.aliases.contains(&key)
+    }
 }
 
+/// Checks the header's cells and finds the wanted columns. `texts` are
+/// the cells trimmed, already known to be UTF-8 without control characters.
 fn resolve_header(
     kind: FileKind,
-    record: &csv::ByteRecord,
+    line: u64,
+    texts: &[&str],
     columns: &[Column],
 ) -> Result<Header, FatalError> {
-    let names: Vec<String> = record.iter().map(header_key).collect();
-    for (position, name) in names.iter().enumerate() {
-        if name.is_empty() {
-            continue;
-        }
-        if let Some(first) = names[..position].iter().position(|other| other == name) {
+    let file = kind.file_name();
+    let keys: Vec<String> = texts.iter().map(|text| text.to_lowercase()).collect();
+    let mut positions = Vec::with_capacity(columns.len());
+    for column in columns {
+        let mut named = keys
+            .iter()
+            .enumerate()
+            .filter(|(_, key)| column.is_named(key))
+            .map(|(position, _)| position);
+        let first = named.next();
+        if let (Some(first), Some(second)) = (first, named.next()) {
+            let message = if keys[first] == keys[second] {
+                format!(
+                    "column \"{}\" appears twice in the header (also column {})",
+                    excerpt(&keys[second]),
+                    first + 1
+                )
+            } else {
+                format!(
+                    "columns {} (\"{}\") and {} (\"{}\") both give {}",
+                    first + 1,
+                    excerpt(texts[first]),
+                    second + 1,
+                    excerpt(texts[second]),
+                    column.name
+                )
+            };
             return Err(FatalError::DuplicateColumn {
-                file: kind.file_name(),
-                name: name.clone(),
-                column: position + 1,
-                first_column: first + 1,
+                location: Location::cell(file, line, second as u64 + 1),
+                message,
             });
         }
+        positions.push(first);
     }
-    let positions: Vec<Option<usize>> = columns
-        .iter()
-        .map(|column| {
-            names
-                .iter()
-                .position(|name| name == column.name || column.aliases.contains(&name.as_str()))
-        })
-        .collect();
     let missing: Vec<&str> = columns
         .iter()
         .zip(&positions)
@@ -291,57 +113,255 @@ fn resolve_header(
         .collect();
     if !missing.is_empty() {
         return Err(FatalError::MissingColumns {
-            file: kind.file_name(),
+            location: Location::line(file, line),
             plural: if missing.len() == 1 { "" } else { "s" },
             columns: missing.join(", "),
-            header: names.join(", "),
+            header: excerpt(&keys.join(", ")).into_owned(),
         });
+    }
+    let mut labels: Vec<Box<str>> = texts
+        .iter()
+        .enumerate()
+        .map(|(position, text)| {
+            if text.is_empty() {
+                format!("{} (no name in the header)", position + 1).into()
+            } else {
+                excerpt(text).into()
+            }
+        })
+        .collect();
+    for (column, position) in columns.iter().zip(&positions) {
+        if let Some(position) = position {
+            labels[*position] = column.name.into();
+        }
     }
     Ok(Header {
         positions,
-        field_count: record.len(),
+        field_count: texts.len(),
+        labels,
+    })
+}
+
+/// A file's header and where its data rows begin.
+pub struct Body {
+    pub header: Header,
+    /// Byte offset of the first data row.
+    pub start: usize,
+    /// Physical line number of the first data row.
+    pub first_line: u64,
+}
+
+/// Reads the header: the first row that is not empty. Stops the run when
+/// it cannot name the columns: empty, too long, too many columns, a
+/// control character or bytes that are not text in a cell, a quote never
+/// closed, a wanted column given twice or a required one missing.
+pub fn read_header(file: &LoadedFile, columns: &[Column]) -> Result<Body, FatalError> {
+    let name = file.kind.file_name();
+    let text = file.bytes();
+    let mut scanner = Scanner::new(text, 0, text.len(), 1, file.delimiter, MAX_HEADER_BYTES);
+    let span = match scanner.next_record() {
+        Ok(Some(span)) => span,
+        Ok(None) => {
+            return Err(FatalError::NoHeader {
+                location: Location::line(name, 1),
+            })
+        }
+        Err(TooLong { line }) => {
+            return Err(FatalError::HeaderTooLong {
+                location: Location::line(name, line),
+                limit: MAX_HEADER_BYTES,
+            })
+        }
+    };
+    let mut fields = Fields::default();
+    let (cells, bounds) = fields.split(&text[span.start..span.end], file.delimiter, span.quoted);
+    if let Some(opened) = span.unclosed {
+        // The cell never closed is the last of the row as cut.
+        return Err(FatalError::BadHeader {
+            location: Location::cell(name, opened, bounds.len() as u64),
+            message: "a quote opens this header cell and is never closed; close it or remove it"
+                .into(),
+        });
+    }
+    if bounds.len() > MAX_COLUMNS {
+        return Err(FatalError::TooManyColumns {
+            location: Location::cell(name, span.line, MAX_COLUMNS as u64 + 1),
+            limit: MAX_COLUMNS,
+        });
+    }
+    let mut texts = Vec::with_capacity(bounds.len());
+    for (position, &(start, end)) in bounds.iter().enumerate() {
+        let cell = &cells[start as usize..end as usize];
+        let location = || Location::cell(name, span.line, position as u64 + 1);
+        let Ok(cell_text) = std::str::from_utf8(cell) else {
+            return Err(FatalError::BadHeader {
+                location: location(),
+                message: "the header is not UTF-8 text, though most of the file is; it may be GBK: re-save the file as UTF-8".into(),
+            });
+        };
+        if let Some(character) = control_character(cell) {
+            let hint = if character == '\0' {
+                " (a file saved as UTF-16 without its byte-order mark reads like this: re-save it as CSV UTF-8)"
+            } else {
+                ""
+            };
+            return Err(FatalError::BadHeader {
+                location: location(),
+                message: format!(
+                    "the header cell {:?} holds the control character U+{:04X}, which a column name cannot hold; remove it{hint}",
+                    excerpt(cell_text),
+                    u32::from(character)
+                ),
+            });
+        }
+        texts.push(cell_text.trim());
+    }
+    let header = resolve_header(file.kind, span.line, &texts, columns)?;
+    Ok(Body {
+        header,
+        start: span.next,
+        first_line: span.next_line,
     })
 }
 
 /// One data row: trimmed cells by wanted-column index, and its line.
 pub struct Row<'r> {
-    record: &'r csv::ByteRecord,
+    /// The bytes `bounds` index: the row as read, or its fields unquoted.
+    text: &'r [u8],
+    bounds: &'r [(u32, u32)],
     header: &'r Header,
     pub line: u32,
+    /// Every cell is UTF-8: the whole text was checked or decoded, or
+    /// this row was.
+    utf8: bool,
+    fault: Option<String>,
 }
 
 impl<'r> Row<'r> {
+    fn raw(&self, position: usize) -> Option<&'r [u8]> {
+        let &(start, end) = self.bounds.get(position)?;
+        Some(&self.text[start as usize..end as usize])
+    }
+
+    fn text_of(&self, raw: &'r [u8]) -> Option<&'r str> {
+        if self.utf8 {
+            debug_assert!(std::str::from_utf8(raw).is_ok());
+            // SAFETY: `utf8` says the row's bytes are UTF-8 (the text was
+            // checked whole or decoded to UTF-8, or this row was checked),
+            // and fields are split and unquoted only at ASCII bytes (`,`
+            // tab `"` CR LF), which never occur inside a multi-byte
+            // character, so every field is UTF-8 too. Checking again per
+            // cell cost ~5% of the read.
+            Some(unsafe { std::str::from_utf8_unchecked(raw) })
+        } else {
+            std::str::from_utf8(raw).ok()
+        }
+    }
+
     /// The trimmed cell of wanted column `column`; `None` when the header
-    /// lacks the column or the cell is empty (SPEC §2: empty means absent).
+    /// lacks the column, the cell is empty (SPEC §2: empty means absent)
+    /// or, in a row that is not UTF-8, not UTF-8.
     pub fn cell(&self, column: usize) -> Option<&'r str> {
-        let position = self.header.positions[column]?;
-        let raw = self.record.get(position)?;
-        debug_assert!(std::str::from_utf8(raw).is_ok());
-        // SAFETY: `load` checked the whole text is UTF-8 (or decoded it to
-        // UTF-8), and the CSV reader only splits and unescapes at ASCII bytes
-        // (`,` `"` CR LF), which never occur inside a multi-byte character,
-        // so every field is UTF-8 too. Checking again per cell cost ~5% of
-        // the read.
-        let text = unsafe { std::str::from_utf8_unchecked(raw) }.trim();
+        let raw = self.raw(self.header.positions[column]?)?;
+        let text = self.text_of(raw)?.trim();
         (!text.is_empty()).then_some(text)
     }
 
-    pub fn field_count_matches(&self) -> bool {
-        self.record.len() == self.header.field_count
+    /// As [`Row::cell`], and `None` when the cell holds a control
+    /// character: what may be written to an output from a faulty row.
+    pub fn clean_cell(&self, column: usize) -> Option<&'r str> {
+        self.cell(column)
+            .filter(|text| control_character(text.as_bytes()).is_none())
     }
 
-    pub fn field_count(&self) -> usize {
-        self.record.len()
-    }
-
-    pub fn expected_field_count(&self) -> usize {
-        self.header.field_count
+    /// Why the row cannot be read, if it cannot.
+    pub fn fault(&self) -> Option<&str> {
+        self.fault.as_deref()
     }
 
     fn is_blank(&self) -> bool {
-        self.record
-            .iter()
-            .all(|raw| std::str::from_utf8(raw).is_ok_and(|text| text.trim().is_empty()))
+        (0..self.bounds.len()).all(|position| {
+            self.raw(position)
+                .and_then(|raw| self.text_of(raw))
+                .is_some_and(|text| text.trim().is_empty())
+        })
+    }
+
+    /// What is wrong with the row as text, before its field count.
+    fn text_fault(&self, span: &Span, raw: &[u8]) -> Option<String> {
+        let last = self.bounds.len().saturating_sub(1);
+        if let Some(opened) = span.unclosed {
+            let on_line = if opened == span.line {
+                String::new()
+            } else {
+                format!(" on line {opened}")
+            };
+            return Some(format!(
+                "column {}: a quote opens this cell{on_line} and is never closed (no closing quote within {MAX_CELL_BYTES} bytes, nor before the end of the file), so the row ends with that line and the next line is read as a row; close the quote or remove it",
+                self.header.label(last)
+            ));
+        }
+        if !self.utf8 {
+            return Some(
+                "the row is not UTF-8 text, though the rest of the file is; it may have been typed or pasted in as GBK: re-save the file as UTF-8 (Excel: Save As, CSV UTF-8)"
+                    .into(),
+            );
+        }
+        let controls = may_hold_control(raw);
+        let long = raw.len() > MAX_CELL_BYTES;
+        if !controls && !long {
+            return None;
+        }
+        let mut problems = Problems::default();
+        for position in 0..self.bounds.len() {
+            let Some(cell) = self.raw(position) else {
+                continue;
+            };
+            let value = || self.text_of(cell).unwrap_or_default();
+            if controls {
+                if let Some(character) = control_character(cell) {
+                    problems.add(
+                        &self.header.label(position),
+                        Some(value()),
+                        &format!(
+                            "holds the control character U+{:04X}, which a cell may not hold; remove it",
+                            u32::from(character)
+                        ),
+                    );
+                }
+            }
+            if long && cell.len() > MAX_CELL_BYTES {
+                problems.add(
+                    &self.header.label(position),
+                    Some(value()),
+                    &format!(
+                        "the cell is {} bytes long; a cell holds at most {MAX_CELL_BYTES} bytes",
+                        cell.len()
+                    ),
+                );
+            }
+        }
+        (!problems.is_empty()).then(|| problems.into_detail())
+    }
+
+    fn field_count_fault(&self, span: &Span, delimiter: u8) -> String {
+        let separator = if delimiter == b'\t' { "tab" } else { "comma" };
+        let mut detail = format!(
+            "the row has {} fields but the header has {}; check for a stray or missing {separator} or an unclosed quote",
+            self.bounds.len(),
+            self.header.field_count
+        );
+        let last_line = span.last_line();
+        if last_line > span.line {
+            use std::fmt::Write;
+            write!(
+                detail,
+                " (the row runs from line {} to line {last_line}: a quoted cell holds line breaks)",
+                span.line
+            )
+            .expect("writing to a String cannot fail");
+        }
+        detail
     }
 }
 
@@ -365,52 +385,12 @@ pub fn for_each_row(
     )
 }
 
-/// A file's header and where its data rows begin.
-pub struct Body {
-    pub header: Header,
-    /// Byte offset of the first data row.
-    pub start: usize,
-    /// Physical line number of the first data row.
-    pub first_line: u64,
-}
-
-fn malformed(kind: FileKind, line_offset: u64) -> impl Fn(csv::Error) -> FatalError {
-    move |error: csv::Error| FatalError::Malformed {
-        file: kind.file_name(),
-        line: error.position().map_or(0, |position| position.line()) + line_offset,
-        message: error.to_string(),
-    }
-}
-
-pub fn read_header(file: &LoadedFile, columns: &[Column]) -> Result<Body, FatalError> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(file.bytes());
-    let mut record = csv::ByteRecord::new();
-    if !reader
-        .read_byte_record(&mut record)
-        .map_err(malformed(file.kind, 0))?
-    {
-        return Err(FatalError::NoHeader {
-            file: file.kind.file_name(),
-        });
-    }
-    let header = resolve_header(file.kind, &record, columns)?;
-    let position = reader.position();
-    Ok(Body {
-        header,
-        start: usize::try_from(position.byte()).expect("a mapped file fits in memory"),
-        first_line: position.line(),
-    })
-}
-
-/// Visits the rows in `file.bytes()[start..end]`, whose first physical line
-/// is `first_line`. Returns the number of data rows visited.
 /// In a partitioned run, the partition reading and the wanted-column index
 /// of the id_number: rows of other partitions are passed over uncounted.
 pub type Owner<'p> = Option<(&'p super::Partition, usize)>;
 
+/// Visits the rows in `file.bytes()[start..end]`, whose first physical line
+/// is `first_line`. Returns the number of data rows visited.
 pub fn for_each_row_in(
     file: &LoadedFile,
     owner: Owner<'_>,
@@ -420,26 +400,55 @@ pub fn for_each_row_in(
     first_line: u64,
     mut visit: impl FnMut(&Row<'_>),
 ) -> Result<u64, FatalError> {
-    let line_offset = first_line - 1;
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(&file.bytes()[start..end]);
-    let mut record = csv::ByteRecord::new();
+    let name = file.kind.file_name();
+    let text = file.bytes();
+    let mut scanner = Scanner::new(text, start, end, first_line, file.delimiter, MAX_ROW_BYTES);
+    let mut fields = Fields::default();
     let mut rows: u64 = 0;
-    while reader
-        .read_byte_record(&mut record)
-        .map_err(malformed(file.kind, line_offset))?
-    {
-        let line = record.position().map_or(0, |position| position.line()) + line_offset;
-        let row = Row {
-            record: &record,
-            header,
-            line: u32::try_from(line).unwrap_or(u32::MAX),
+    loop {
+        let span = match scanner.next_record() {
+            Ok(Some(span)) => span,
+            Ok(None) => break,
+            Err(TooLong { line }) => {
+                return Err(FatalError::RowTooLong {
+                    location: Location::line(name, line),
+                    limit: MAX_ROW_BYTES,
+                })
+            }
         };
-        if row.is_blank() {
+        let line = u32::try_from(span.line).map_err(|_| FatalError::TooManyLines {
+            location: Location::line(name, span.line),
+            limit: u64::from(u32::MAX),
+        })?;
+        let raw = &text[span.start..span.end];
+        let utf8 = !file.check_rows || std::str::from_utf8(raw).is_ok();
+        let (cells, bounds) = fields.split(raw, file.delimiter, span.quoted);
+        let mut row = Row {
+            text: cells,
+            bounds,
+            header,
+            line,
+            utf8,
+            fault: None,
+        };
+        let fault = row.text_fault(&span, raw);
+        if fault.is_none() && row.is_blank() {
             continue;
         }
+        row.fault = if row.bounds.len() == header.field_count {
+            fault
+        } else {
+            match fault {
+                None => Some(row.field_count_fault(&span, file.delimiter)),
+                // A quote never closed, or bytes that are not text, explain
+                // the count; anything else is said beside it.
+                Some(fault) if span.unclosed.is_some() || !utf8 => Some(fault),
+                Some(fault) => Some(format!(
+                    "{fault}; {}",
+                    row.field_count_fault(&span, file.delimiter)
+                )),
+            }
+        };
         if let Some((partition, id_column)) = owner {
             if !partition.owns(row.cell(id_column)) {
                 continue;
@@ -451,85 +460,6 @@ pub fn for_each_row_in(
     Ok(rows)
 }
 
-/// A run of whole records: `bytes[start..end]`, first line `first_line`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Chunk {
-    pub start: usize,
-    pub end: usize,
-    pub first_line: u64,
-}
-
-/// Splits `bytes[start..]` into chunks of about `target` bytes that end at
-/// record boundaries, so each can be parsed on its own thread. A newline
-/// inside a quoted field is not a boundary; quotes are read as the CSV
-/// reader reads them (a quote opens a field only at its start).
-pub fn split_records(
-    bytes: &[u8],
-    start: usize,
-    first_line: u64,
-    target: usize,
-    max_lines: u64,
-) -> Vec<Chunk> {
-    split_records_then(bytes, start, first_line, target, max_lines, |_| {})
-}
-
-/// As [`split_records`], calling `closed` with each chunk as soon as its
-/// end is known (a run larger than memory gives its pages back there).
-pub fn split_records_then(
-    bytes: &[u8],
-    start: usize,
-    first_line: u64,
-    target: usize,
-    max_lines: u64,
-    mut closed: impl FnMut(&Chunk),
-) -> Vec<Chunk> {
-    let target = target.max(1);
-    let mut chunks = Vec::new();
-    let mut chunk_start = start;
-    let mut chunk_line = first_line;
-    let mut line = first_line;
-    let mut in_quotes = false;
-    let mut position = start;
-    while let Some(found) = memchr::memchr2(b'"', b'\n', &bytes[position..]) {
-        let at = position + found;
-        if bytes[at] == b'\n' {
-            line += 1;
-            let full = at + 1 - chunk_start >= target || line - chunk_line >= max_lines;
-            if !in_quotes && full && at + 1 < bytes.len() {
-                let chunk = Chunk {
-                    start: chunk_start,
-                    end: at + 1,
-                    first_line: chunk_line,
-                };
-                closed(&chunk);
-                chunks.push(chunk);
-                chunk_start = at + 1;
-                chunk_line = line;
-            }
-            position = at + 1;
-        } else if in_quotes {
-            if bytes.get(at + 1) == Some(&b'"') {
-                position = at + 2;
-            } else {
-                in_quotes = false;
-                position = at + 1;
-            }
-        } else {
-            let field_start = at == chunk_start || matches!(bytes[at - 1], b',' | b'\n' | b'\r');
-            in_quotes = field_start;
-            position = at + 1;
-        }
-    }
-    if chunk_start < bytes.len() || chunks.is_empty() {
-        chunks.push(Chunk {
-            start: chunk_start,
-            end: bytes.len(),
-            first_line: chunk_line,
-        });
-    }
-    chunks
-}
-
 /// The problems of one row, gathered so a BAD_RECORD names all of them.
 #[derive(Default)]
 pub struct Problems {
@@ -537,13 +467,20 @@ pub struct Problems {
 }
 
 impl Problems {
+    /// Adds a problem with `column`; `value`, when given, is quoted (cut to
+    /// [`crate::error::MAX_QUOTED_CHARS`] characters, control characters
+    /// escaped).
     pub fn add(&mut self, column: &str, value: Option<&str>, expected: &str) {
         use std::fmt::Write;
         if !self.detail.is_empty() {
             self.detail.push_str("; ");
         }
         match value {
-            Some(value) => write!(self.detail, "column {column}: {value:?}: {expected}"),
+            Some(value) => write!(
+                self.detail,
+                "column {column}: {:?}: {expected}",
+                excerpt(value)
+            ),
             None => write!(self.detail, "column {column}: {expected}"),
         }
         .expect("writing to a String cannot fail");
@@ -566,7 +503,8 @@ impl Problems {
 #[derive(Clone, Debug)]
 pub struct BadRecord {
     pub source: Source,
-    /// The row's id_number cell, normalised; empty when it has none.
+    /// The row's id_number cell, normalised; empty when it has none (or
+    /// one that is not text without control characters).
     pub id_number: Box<str>,
     pub detail: String,
 }
@@ -581,20 +519,11 @@ impl BadRecord {
         BadRecord {
             source: Source::new(file, row.line),
             id_number: id_column
-                .and_then(|column| row.cell(column))
+                .and_then(|column| row.clean_cell(column))
                 .map(|id| id_number::normalise(id).into_owned().into_boxed_str())
                 .unwrap_or_default(),
             detail,
         }
-    }
-
-    pub fn wrong_field_count(row: &Row<'_>, file: FileKind, id_column: Option<usize>) -> BadRecord {
-        let detail = format!(
-            "the row has {} fields but the header has {}; check for a stray or missing comma or an unclosed quote",
-            row.field_count(),
-            row.expected_field_count()
-        );
-        BadRecord::new(row, file, id_column, detail)
     }
 }
 
@@ -602,35 +531,190 @@ impl BadRecord {
 mod tests {
     use super::*;
 
+    const COLUMNS: [Column; 3] = [
+        required("id_number", &["身份证号"]),
+        required("amount", &["金额"]),
+        optional("name", &[]),
+    ];
+
+    fn file_of(bytes: &[u8]) -> (tempfile::TempDir, LoadedFile) {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        std::fs::write(dir.path().join("payouts.csv"), bytes).expect("write");
+        let folder = super::super::folder::CaseFolder::open(dir.path()).expect("lists");
+        let file = load(&folder, FileKind::Payouts, false)
+            .expect("loads")
+            .expect("present");
+        (dir, file)
+    }
+
+    /// (line, cells of the wanted columns, fault) of every row.
+    fn rows(bytes: &[u8]) -> Vec<(u32, Vec<Option<String>>, Option<String>)> {
+        let (_dir, file) = file_of(bytes);
+        let mut out = Vec::new();
+        for_each_row(&file, None, &COLUMNS, |row| {
+            out.push((
+                row.line,
+                (0..COLUMNS.len())
+                    .map(|column| row.cell(column).map(String::from))
+                    .collect(),
+                row.fault().map(String::from),
+            ))
+        })
+        .expect("reads");
+        out
+    }
+
+    fn header_error(bytes: &[u8]) -> FatalError {
+        let (_dir, file) = file_of(bytes);
+        match read_header(&file, &COLUMNS) {
+            Ok(_) => panic!("the header was accepted"),
+            Err(error) => error,
+        }
+    }
+
     #[test]
-    fn chunks_end_at_record_boundaries_outside_quotes() {
-        let text = b"a,b\n1,\"x\ny\"\n2,z\n3,\"q\"\"\n\"\n4,w\n";
-        let chunks = split_records(text, 4, 2, 1, u64::MAX);
-        let pieces: Vec<&[u8]> = chunks
-            .iter()
-            .map(|chunk| &text[chunk.start..chunk.end])
-            .collect();
+    fn a_column_given_twice_by_name_or_alias_is_fatal_naming_both() {
+        let error = header_error(b"id_number,amount,name,Amount\n");
         assert_eq!(
-            pieces,
-            [&b"1,\"x\ny\"\n"[..], b"2,z\n", b"3,\"q\"\"\n\"\n", b"4,w\n"]
+            error.to_string(),
+            "payouts.csv:1:4: column \"amount\" appears twice in the header (also column 2); give the column once"
         );
-        let lines: Vec<u64> = chunks.iter().map(|chunk| chunk.first_line).collect();
-        assert_eq!(lines, [2, 4, 5, 7]);
-        // A quote inside an unquoted field is a literal: it opens nothing.
-        let literal = b"h\nab\"c\nd\n";
-        let chunks = split_records(literal, 2, 2, 1, u64::MAX);
-        assert_eq!(chunks.len(), 2);
-        // A line limit splits too: at most two lines a chunk here.
-        assert_eq!(split_records(b"h\na\nb\nc\nd\n", 2, 2, 1 << 20, 2).len(), 2);
-        // One big chunk when the target is large; an empty body is one empty chunk.
-        assert_eq!(split_records(text, 4, 2, 1 << 20, u64::MAX).len(), 1);
+        let error = header_error("amount,id_number,金额\n".as_bytes());
         assert_eq!(
-            split_records(b"h\n", 2, 2, 8, u64::MAX),
-            [Chunk {
-                start: 2,
-                end: 2,
-                first_line: 2
-            }]
+            error.to_string(),
+            "payouts.csv:1:3: columns 1 (\"amount\") and 3 (\"金额\") both give amount; give the column once"
         );
+        let error = header_error("身份证号,amount,id_number\n".as_bytes());
+        assert!(
+            matches!(error, FatalError::DuplicateColumn { .. }),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn unknown_columns_may_share_a_name() {
+        let read = rows("id_number,备注,amount,备注\n1,a,2,b\n".as_bytes());
+        assert_eq!(read.len(), 1);
+        assert_eq!(read[0].2, None);
+    }
+
+    #[test]
+    fn header_limits_and_control_characters_stop_the_run() {
+        let wide = format!("id_number,amount,{}\n", vec!["x"; MAX_COLUMNS].join(","));
+        let error = header_error(wide.as_bytes());
+        assert!(
+            matches!(error, FatalError::TooManyColumns { .. }),
+            "{error}"
+        );
+        assert!(
+            error.to_string().starts_with("payouts.csv:1:1025: "),
+            "{error}"
+        );
+        let long = format!("id_number,amount,{}\n", "x".repeat(MAX_HEADER_BYTES));
+        let error = header_error(long.as_bytes());
+        assert!(matches!(error, FatalError::HeaderTooLong { .. }), "{error}");
+        let error = header_error(b"\n\nid_number,am\x07ount\n");
+        assert_eq!(
+            error.to_string(),
+            "payouts.csv:3:2: the header cell \"am\\u{7}ount\" holds the control character U+0007, which a column name cannot hold; remove it"
+        );
+        let error = header_error(b"id_number,\"amount\n1,2\n");
+        assert!(matches!(error, FatalError::BadHeader { .. }), "{error}");
+    }
+
+    #[test]
+    fn control_characters_make_the_row_a_bad_record_in_any_column() {
+        let read = rows(b"id_number,amount,extra\n1,2\x00,x\n3,4,y\x1b\n5,6,z\n");
+        assert_eq!(read.len(), 3);
+        let fault = read[0].2.as_deref().expect("a fault");
+        assert_eq!(
+            fault,
+            "column amount: \"2\\0\": holds the control character U+0000, which a cell may not hold; remove it"
+        );
+        assert!(read[1]
+            .2
+            .as_deref()
+            .expect("a fault")
+            .starts_with("column extra: "));
+        assert_eq!(read[2].2, None);
+        // Tabs in a comma file, and the middle dot, are fine.
+        let read = rows("id_number,amount\n1\t,阿·买\n".as_bytes());
+        assert_eq!(read[0].2, None);
+    }
+
+    #[test]
+    fn an_unclosed_quote_is_one_bad_record_and_the_rows_after_it_are_read() {
+        let read = rows(b"id_number,amount\n1,\"2\n3,4\n5,6\n");
+        assert_eq!(read.iter().map(|row| row.0).collect::<Vec<_>>(), [2, 3, 4]);
+        assert!(read[0]
+            .2
+            .as_deref()
+            .expect("a fault")
+            .contains("never closed"));
+        assert_eq!(read[0].1[0].as_deref(), Some("1"));
+        assert_eq!(read[1].2, None);
+        assert_eq!(read[2].1[1].as_deref(), Some("6"));
+    }
+
+    #[test]
+    fn a_cell_over_the_limit_is_that_rows_bad_record_with_its_value_cut() {
+        let text = format!(
+            "id_number,amount\n1,{}\n3,4\n",
+            "9".repeat(MAX_CELL_BYTES + 1)
+        );
+        let read = rows(text.as_bytes());
+        let fault = read[0].2.as_deref().expect("a fault");
+        assert!(fault.contains("at most 65535 bytes"), "{fault}");
+        assert!(fault.len() < 400, "{fault}");
+        assert!(fault.contains('…'));
+        assert_eq!(read[1].2, None);
+    }
+
+    #[test]
+    fn a_gbk_row_in_a_utf8_file_is_a_bad_record_saying_so() {
+        let mut bytes = "id_number,amount,name\n1,2,张三\n2,3,李四\n"
+            .as_bytes()
+            .to_vec();
+        bytes.extend(encoding_rs::GBK.encode("3,4,王五\n").0.iter());
+        let read = rows(&bytes);
+        assert_eq!(read.len(), 3);
+        assert_eq!(read[1].1[2].as_deref(), Some("李四"));
+        let fault = read[2].2.as_deref().expect("a fault");
+        assert!(
+            fault.contains("GBK") && fault.contains("re-save"),
+            "{fault}"
+        );
+        assert_eq!(read[2].1[0].as_deref(), Some("3"));
+    }
+
+    #[test]
+    fn a_line_past_what_a_source_can_name_stops_the_run_never_saturating() {
+        let (_dir, file) = file_of(b"id_number,amount\n1,2\n\n3,4\n");
+        let body = read_header(&file, &COLUMNS).expect("a header");
+        // As if the rows began on the last line a u32 can number.
+        let first_line = u64::from(u32::MAX);
+        let mut lines = Vec::new();
+        let error = for_each_row_in(
+            &file,
+            None,
+            &body.header,
+            body.start,
+            file.bytes().len(),
+            first_line,
+            |row| lines.push(row.line),
+        )
+        .expect_err("line 4294967297 cannot be named");
+        assert_eq!(lines, [u32::MAX]);
+        assert_eq!(
+            error.to_string(),
+            "payouts.csv:4294967297: the file has more than 4294967295 lines; split the case by region"
+        );
+    }
+
+    #[test]
+    fn a_wrong_field_count_across_lines_names_the_lines() {
+        let read = rows(b"id_number,amount\n1,\"a\nb\",c\n");
+        let fault = read[0].2.as_deref().expect("a fault");
+        assert!(fault.contains("from line 2 to line 3"), "{fault}");
     }
 }

@@ -87,10 +87,6 @@ impl OutputSink {
         self.stats.ledger_lines()
     }
 
-    pub fn set_sha256(&mut self, kind: crate::domain::FileKind, sha256: &str) {
-        self.stats.set_sha256(kind, sha256);
-    }
-
     /// Writes findings.csv (all parts' findings, sorted here), summary.csv
     /// and run.json, then places all four. Returns the sorted findings.
     pub fn finish(

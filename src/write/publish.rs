@@ -103,7 +103,7 @@ pub struct OutDir {
 
 fn output_error(path: &Path, source: io::Error) -> FatalError {
     FatalError::Output {
-        path: path.to_path_buf(),
+        location: crate::error::Location::path(path),
         source,
     }
 }

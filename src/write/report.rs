@@ -17,6 +17,9 @@ struct RunReport<'a> {
     window: Window,
     policy: Policy,
     files: BTreeMap<&'static str, FileEntry<'a>>,
+    /// Files in the case folder that are no case file (left out when none).
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    unused_files: &'a [String],
     skipped_outside_window: u64,
     totals: Totals,
     findings_total: usize,
@@ -44,9 +47,15 @@ struct Policy {
 
 #[derive(Serialize)]
 struct FileEntry<'a> {
+    /// The file's name in the folder, when not spelled as the key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    file_name: Option<&'a str>,
     rows: u64,
     sha256: &'a str,
     encoding: &'a str,
+    /// `tab` for a tab-separated file; left out for the comma.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    delimiter: Option<&'a str>,
     bad_records: u64,
     duplicate_records: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -72,6 +81,7 @@ pub struct RunStats {
     policy: crate::case::Policy,
     given: [bool; 3],
     files: BTreeMap<FileKind, crate::case::FileReport>,
+    unused_files: Vec<String>,
     outside_window: [u64; 3],
     inside_window: [u64; 3],
     /// Σ E (known), Σ A, Σ T, Σ P in fen.
@@ -86,6 +96,7 @@ impl RunStats {
             policy: case.policy.clone(),
             given: reconciliation.given,
             files: BTreeMap::new(),
+            unused_files: case.unused_files.clone(),
             outside_window: [0; 3],
             inside_window: [0; 3],
             money: [0; 4],
@@ -102,6 +113,8 @@ impl RunStats {
                 .or_insert_with(|| crate::case::FileReport {
                     sha256: report.sha256.clone(),
                     encoding: report.encoding,
+                    delimiter: report.delimiter,
+                    name_on_disk: report.name_on_disk.clone(),
                     ..crate::case::FileReport::default()
                 });
             entry.rows += report.rows;
@@ -125,13 +138,6 @@ impl RunStats {
         self.ledger_lines += reconciliation.lines.len();
     }
 
-    /// Sets a file's SHA-256 (a partitioned run hashes in its scan).
-    pub fn set_sha256(&mut self, kind: FileKind, sha256: &str) {
-        if let Some(report) = self.files.get_mut(&kind) {
-            report.sha256 = sha256.to_string();
-        }
-    }
-
     pub fn ledger_lines(&self) -> usize {
         self.ledger_lines
     }
@@ -149,9 +155,11 @@ impl RunStats {
             .map(|(kind, report)| {
                 let stage = stage_of(*kind);
                 let entry = FileEntry {
+                    file_name: report.name_on_disk.as_deref(),
                     rows: report.rows,
                     sha256: &report.sha256,
                     encoding: report.encoding,
+                    delimiter: report.delimiter,
                     bad_records: report.bad,
                     duplicate_records: report.duplicate,
                     outside_window: stage.map(|stage| self.outside_window[stage.index()]),
@@ -204,6 +212,7 @@ impl RunStats {
                 deceased_grace_months: self.policy.deceased_grace_months,
             },
             files,
+            unused_files: &self.unused_files,
             skipped_outside_window: self.outside_window.iter().sum(),
             totals: Totals {
                 ledger_lines: self.ledger_lines,

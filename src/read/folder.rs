@@ -1,0 +1,286 @@
+//! The case folder: which of its files is which case file (names matched
+//! without regard to upper and lower case), which files are not read, and
+//! opening a case file only when it is a regular file.
+
+use std::path::{Path, PathBuf};
+
+use crate::domain::FileKind;
+use crate::error::{FatalError, Location};
+
+/// A case folder as listed once at the start of a run.
+#[derive(Clone, Debug)]
+pub struct CaseFolder {
+    dir: PathBuf,
+    /// The file found for each kind, in [`FileKind::ALL`] order.
+    found: [Option<(PathBuf, String)>; FileKind::ALL.len()],
+    unused: Vec<String>,
+}
+
+fn slot(kind: FileKind) -> usize {
+    FileKind::ALL
+        .iter()
+        .position(|&other| other == kind)
+        .expect("every kind is listed")
+}
+
+impl CaseFolder {
+    /// Lists `dir`. Two files whose names differ only in case and name the
+    /// same case file stop the run: which one is meant cannot be known.
+    pub fn open(dir: &Path) -> Result<CaseFolder, FatalError> {
+        if !dir.is_dir() {
+            return Err(FatalError::BadArgument(format!(
+                "{}: not a folder; CASE_DIR must be the folder holding roster.csv, standards.csv and payouts.csv",
+                dir.display()
+            )));
+        }
+        let unreadable = |source| FatalError::Unreadable {
+            location: Location::path(dir),
+            source,
+        };
+        let mut names: Vec<(String, bool)> = Vec::new();
+        for entry in std::fs::read_dir(dir).map_err(unreadable)? {
+            let entry = entry.map_err(unreadable)?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let is_dir = entry.file_type().is_ok_and(|kind| kind.is_dir());
+            names.push((name, is_dir));
+        }
+        names.sort();
+        let mut found: [Option<(PathBuf, String)>; FileKind::ALL.len()] = Default::default();
+        let mut unused = Vec::new();
+        for (name, is_dir) in names {
+            let kind = FileKind::ALL
+                .iter()
+                .copied()
+                .find(|kind| kind.file_name().eq_ignore_ascii_case(&name));
+            match kind {
+                Some(kind) => {
+                    let place = &mut found[slot(kind)];
+                    if let Some((first, _)) = place {
+                        return Err(FatalError::NameClash {
+                            location: Location::path(first),
+                            other: name,
+                            name: kind.file_name(),
+                        });
+                    }
+                    *place = Some((dir.join(&name), name));
+                }
+                // Sub-folders and hidden files (`.DS_Store`, editors' lock
+                // files) are not case files anyone meant to give.
+                None if is_dir || name.starts_with('.') => {}
+                None => unused.push(name),
+            }
+        }
+        Ok(CaseFolder {
+            dir: dir.to_path_buf(),
+            found,
+            unused,
+        })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The file given for `kind`, if any.
+    pub fn path(&self, kind: FileKind) -> Option<&Path> {
+        self.found[slot(kind)]
+            .as_ref()
+            .map(|(path, _)| path.as_path())
+    }
+
+    /// The file's name as it is in the folder, when it is not spelled
+    /// exactly as SPEC.md names it (`Allocations.csv`).
+    pub fn name_on_disk(&self, kind: FileKind) -> Option<&str> {
+        self.found[slot(kind)]
+            .as_ref()
+            .map(|(_, name)| name.as_str())
+            .filter(|name| *name != kind.file_name())
+    }
+
+    /// Files in the folder that are no case file, sorted by name.
+    pub fn unused_files(&self) -> &[String] {
+        &self.unused
+    }
+
+    /// What a run tells the user about the folder before reading it.
+    pub fn warnings(&self) -> Vec<String> {
+        if self.unused.is_empty() {
+            return Vec::new();
+        }
+        let names: Vec<String> = self.unused.iter().map(|name| format!("{name:?}")).collect();
+        vec![format!(
+            "{}: not read: {} (a case file is named {}; a name that differs only in case is read too)",
+            self.dir.display(),
+            crate::error::excerpt(&names.join(", ")),
+            FileKind::ALL.map(FileKind::file_name).join(", ")
+        )]
+    }
+
+    /// The size of the case's input files, for progress and throughput.
+    pub fn input_bytes(&self) -> u64 {
+        FileKind::ALL
+            .iter()
+            .filter_map(|&kind| self.path(kind))
+            .filter_map(|path| std::fs::metadata(path).ok())
+            .map(|metadata| metadata.len())
+            .sum()
+    }
+
+    /// Opens `kind`'s file if it is a regular file; `Ok(None)` for an
+    /// optional file that is absent. The check comes before opening: a
+    /// named pipe would block the open, a device never end.
+    pub fn open_file(&self, kind: FileKind) -> Result<Option<OpenFile>, FatalError> {
+        let Some(path) = self.path(kind) else {
+            return if kind.is_required() {
+                Err(FatalError::MissingFile {
+                    location: Location::path(&self.dir.join(kind.file_name())),
+                })
+            } else {
+                Ok(None)
+            };
+        };
+        let location = || Location::path(path);
+        let unreadable = |source| FatalError::Unreadable {
+            location: location(),
+            source,
+        };
+        let metadata = match std::fs::metadata(path) {
+            Ok(metadata) => metadata,
+            // Listed when the run began, gone now.
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                return Err(FatalError::InputChanged {
+                    location: location(),
+                    what: "it was removed".into(),
+                });
+            }
+            Err(source) => return Err(unreadable(source)),
+        };
+        regular(&metadata.file_type(), path)?;
+        let file = std::fs::File::open(path).map_err(unreadable)?;
+        // The file opened, not the name looked at: it may have been replaced.
+        let metadata = file.metadata().map_err(unreadable)?;
+        regular(&metadata.file_type(), path)?;
+        Ok(Some(OpenFile {
+            file,
+            fingerprint: Fingerprint::of(&metadata),
+            path: path.to_path_buf(),
+        }))
+    }
+}
+
+fn regular(kind: &std::fs::FileType, path: &Path) -> Result<(), FatalError> {
+    if kind.is_file() {
+        return Ok(());
+    }
+    #[cfg(unix)]
+    let what = {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            "a named pipe"
+        } else if kind.is_char_device() || kind.is_block_device() {
+            "a device"
+        } else if kind.is_socket() {
+            "a socket"
+        } else if kind.is_dir() {
+            "a folder"
+        } else {
+            "something else"
+        }
+    };
+    #[cfg(not(unix))]
+    let what = if kind.is_dir() {
+        "a folder"
+    } else {
+        "something else"
+    };
+    Err(FatalError::NotRegularFile {
+        location: Location::path(path),
+        what,
+    })
+}
+
+/// A case file opened for reading.
+pub struct OpenFile {
+    pub file: std::fs::File,
+    pub fingerprint: Fingerprint,
+    pub path: PathBuf,
+}
+
+impl OpenFile {
+    /// The whole file (a small one: policy.toml).
+    pub fn read_all(self) -> Result<Vec<u8>, FatalError> {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut { self.file }, &mut bytes).map_err(|source| {
+            FatalError::Unreadable {
+                location: Location::path(&self.path),
+                source,
+            }
+        })?;
+        Ok(bytes)
+    }
+}
+
+/// What says a file is still the one read before: its size and time of
+/// last change (and, kept beside it, its SHA-256).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fingerprint {
+    pub size: u64,
+    pub modified: Option<std::time::SystemTime>,
+}
+
+impl Fingerprint {
+    pub fn of(metadata: &std::fs::Metadata) -> Fingerprint {
+        Fingerprint {
+            size: metadata.len(),
+            modified: metadata.modified().ok(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn folder_with(names: &[&str]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        for name in names {
+            std::fs::write(dir.path().join(name), "x\n").expect("write");
+        }
+        dir
+    }
+
+    #[test]
+    fn case_file_names_match_whatever_their_case() {
+        let dir = folder_with(&["Allocations.csv", "ROSTER.CSV", "payouts.csv", "notes.txt"]);
+        let folder = CaseFolder::open(dir.path()).expect("lists");
+        assert!(folder
+            .path(FileKind::Allocations)
+            .is_some_and(|path| path.ends_with("Allocations.csv")));
+        assert_eq!(folder.name_on_disk(FileKind::Roster), Some("ROSTER.CSV"));
+        assert_eq!(folder.name_on_disk(FileKind::Payouts), None);
+        assert_eq!(folder.unused_files(), ["notes.txt"]);
+        assert_eq!(folder.warnings().len(), 1);
+    }
+
+    #[test]
+    fn two_names_for_one_case_file_stop_the_run() {
+        let dir = folder_with(&["payouts.csv", "Payouts.csv"]);
+        let Err(error) = CaseFolder::open(dir.path()) else {
+            // A file system that ignores case holds only one of them.
+            return;
+        };
+        let message = error.to_string();
+        assert!(message.contains("Payouts.csv"), "{message}");
+        assert!(message.contains("payouts.csv"), "{message}");
+        assert!(matches!(error, FatalError::NameClash { .. }));
+    }
+
+    #[test]
+    fn hidden_files_and_sub_folders_are_not_reported_unused() {
+        let dir = folder_with(&[".DS_Store", "roster.csv"]);
+        std::fs::create_dir(dir.path().join("old")).expect("create");
+        let folder = CaseFolder::open(dir.path()).expect("lists");
+        assert!(folder.unused_files().is_empty());
+        assert!(folder.warnings().is_empty());
+    }
+}

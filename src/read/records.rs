@@ -1,0 +1,698 @@
+//! The records of a CSV text (SPEC §2): where each row begins and ends, on
+//! which physical line, and its fields. One scanner serves the header, the
+//! rows, and the cutting of a file into chunks for parallel parsing, so all
+//! three always agree.
+//!
+//! Lines end with LF, CRLF or a lone CR, in any mix; each is one physical
+//! line. Quoting is RFC 4180's, read as the `csv` crate reads it: a quote
+//! opens a quoted field only at the start of a field, `""` inside is one
+//! quote, and after the closing quote the field goes on unquoted. Empty
+//! lines are not rows.
+
+/// Longest cell: a longer one makes its row a BAD_RECORD. (The bound of a
+/// text reference, `u16`.)
+pub const MAX_CELL_BYTES: usize = u16::MAX as usize;
+
+/// Longest row, its line end left out; a longer one stops the run. Also
+/// bounds how far the reader looks for the end of a row that never ends.
+pub const MAX_ROW_BYTES: usize = 1 << 20;
+
+/// Longest header row; a longer one stops the run.
+pub const MAX_HEADER_BYTES: usize = 64 << 10;
+
+/// Most columns in a header; more stop the run.
+pub const MAX_COLUMNS: usize = 1024;
+
+/// One record of the text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Span {
+    pub start: usize,
+    /// End of the record's bytes; its line end is left out.
+    pub end: usize,
+    /// Where reading goes on: after the line end.
+    pub next: usize,
+    /// Physical line of the record's first byte.
+    pub line: u64,
+    /// Physical line at `next`.
+    pub next_line: u64,
+    /// A field begins with a quote: the fields must be unquoted.
+    pub quoted: bool,
+    /// The line where a quote opened that is never closed — not within
+    /// [`MAX_CELL_BYTES`] of it, nor before the end of the text. The
+    /// record then ends with that line, and the next begins on the line
+    /// after it.
+    pub unclosed: Option<u64>,
+}
+
+impl Span {
+    /// Physical line of the record's last byte.
+    pub fn last_line(&self) -> u64 {
+        if self.next > self.end {
+            self.next_line - 1
+        } else {
+            self.next_line
+        }
+    }
+}
+
+/// A record longer than the scanner's limit, and the line it begins on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TooLong {
+    pub line: u64,
+}
+
+/// Reads `text[start..end]` record by record.
+pub struct Scanner<'t> {
+    text: &'t [u8],
+    end: usize,
+    position: usize,
+    line: u64,
+    delimiter: u8,
+    limit: usize,
+}
+
+enum Quote {
+    /// Closed; the field goes on after this offset.
+    Closed {
+        after: usize,
+        line: u64,
+    },
+    Unclosed,
+}
+
+/// Offset after the line end at `at` (`\r\n` is one line end).
+fn after_line_end(text: &[u8], at: usize, end: usize) -> usize {
+    if text[at] == b'\r' && at + 1 < end && text[at + 1] == b'\n' {
+        at + 2
+    } else {
+        at + 1
+    }
+}
+
+impl<'t> Scanner<'t> {
+    /// Records of at most `limit` bytes of `text[start..end]`, whose first
+    /// physical line is `first_line`.
+    pub fn new(
+        text: &'t [u8],
+        start: usize,
+        end: usize,
+        first_line: u64,
+        delimiter: u8,
+        limit: usize,
+    ) -> Scanner<'t> {
+        Scanner {
+            text,
+            end,
+            position: start,
+            line: first_line,
+            delimiter,
+            limit,
+        }
+    }
+
+    /// The next record; `Ok(None)` at the end of the text.
+    pub fn next_record(&mut self) -> Result<Option<Span>, TooLong> {
+        let (text, end) = (self.text, self.end);
+        // Empty lines are not records.
+        while self.position < end && matches!(text[self.position], b'\n' | b'\r') {
+            self.position = after_line_end(text, self.position, end);
+            self.line += 1;
+        }
+        if self.position >= end {
+            return Ok(None);
+        }
+        let start = self.position;
+        let first_line = self.line;
+        let hard = end.min(start.saturating_add(self.limit).saturating_add(1));
+        let too_long = TooLong { line: first_line };
+        let mut line = first_line;
+        let mut quoted = false;
+        let mut from = start;
+        loop {
+            let Some(found) = memchr::memchr3(b'"', b'\n', b'\r', &text[from..hard]) else {
+                if hard < end {
+                    return Err(too_long);
+                }
+                return Ok(Some(
+                    self.finish(start, end, end, first_line, line, quoted, None),
+                ));
+            };
+            let at = from + found;
+            if text[at] != b'"' {
+                let next = after_line_end(text, at, end);
+                return Ok(Some(self.finish(
+                    start,
+                    at,
+                    next,
+                    first_line,
+                    line + 1,
+                    quoted,
+                    None,
+                )));
+            }
+            if at > start && text[at - 1] != self.delimiter {
+                // A quote inside an unquoted field is a character like any other.
+                from = at + 1;
+                continue;
+            }
+            quoted = true;
+            match self.quoted_field(at, hard, line).ok_or(too_long)? {
+                Quote::Closed {
+                    after,
+                    line: after_line,
+                } => {
+                    from = after;
+                    line = after_line;
+                }
+                Quote::Unclosed => {
+                    // The row ends with the line the quote opened on.
+                    return Ok(Some(match memchr::memchr2(b'\n', b'\r', &text[at..hard]) {
+                        Some(offset) => {
+                            let line_end = at + offset;
+                            let next = after_line_end(text, line_end, end);
+                            self.finish(
+                                start,
+                                line_end,
+                                next,
+                                first_line,
+                                line + 1,
+                                true,
+                                Some(line),
+                            )
+                        }
+                        None if hard < end => return Err(too_long),
+                        None => self.finish(start, end, end, first_line, line, true, Some(line)),
+                    }));
+                }
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn finish(
+        &mut self,
+        start: usize,
+        end: usize,
+        next: usize,
+        line: u64,
+        next_line: u64,
+        quoted: bool,
+        unclosed: Option<u64>,
+    ) -> Span {
+        self.position = next;
+        self.line = next_line;
+        Span {
+            start,
+            end,
+            next,
+            line,
+            next_line,
+            quoted,
+            unclosed,
+        }
+    }
+
+    /// Finds the quote closing the one at `open`, on line `line`; `None`
+    /// when the record reaches `hard` first and `hard` is the record limit.
+    fn quoted_field(&self, open: usize, hard: usize, mut line: u64) -> Option<Quote> {
+        let text = self.text;
+        let cell_end = open + 1 + MAX_CELL_BYTES;
+        let window = hard.min(cell_end);
+        let mut from = open + 1;
+        loop {
+            let found = if from < window {
+                memchr::memchr3(b'"', b'\n', b'\r', &text[from..window])
+            } else {
+                None
+            };
+            let Some(found) = found else {
+                // Not closed within a cell's length, or before the end of
+                // the text: never closed. Cut short by the record limit:
+                // the record is too long.
+                return (window == cell_end || window == self.end).then_some(Quote::Unclosed);
+            };
+            let at = from + found;
+            if text[at] != b'"' {
+                line += 1;
+                from = after_line_end(text, at, self.end);
+            } else if at + 1 < self.end && text[at + 1] == b'"' {
+                from = at + 2;
+            } else {
+                return Some(Quote::Closed {
+                    after: at + 1,
+                    line,
+                });
+            }
+        }
+    }
+}
+
+/// A run of whole records: `bytes[start..end]`, first line `first_line`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Chunk {
+    pub start: usize,
+    pub end: usize,
+    pub first_line: u64,
+}
+
+/// Splits `text[start..]` into chunks of about `target` bytes and at most
+/// `max_records` records that end at record boundaries, so each can be
+/// parsed on its own thread — by the same [`Scanner`] that cut them, so a
+/// chunk reads as the whole text would. Calls `closed` with each chunk as
+/// soon as its end is known (a run larger than memory gives its pages back
+/// there). Fails on a record longer than [`MAX_ROW_BYTES`].
+pub fn split_records(
+    text: &[u8],
+    start: usize,
+    first_line: u64,
+    delimiter: u8,
+    target: usize,
+    max_records: usize,
+    mut closed: impl FnMut(&Chunk),
+) -> Result<Vec<Chunk>, TooLong> {
+    let target = target.max(1);
+    let mut chunks = Vec::new();
+    let mut scanner = Scanner::new(
+        text,
+        start,
+        text.len(),
+        first_line,
+        delimiter,
+        MAX_ROW_BYTES,
+    );
+    let mut chunk_start = start;
+    let mut chunk_line = first_line;
+    let mut records = 0;
+    while let Some(span) = scanner.next_record()? {
+        records += 1;
+        let full = span.next - chunk_start >= target || records >= max_records;
+        if full && span.next < text.len() {
+            let chunk = Chunk {
+                start: chunk_start,
+                end: span.next,
+                first_line: chunk_line,
+            };
+            closed(&chunk);
+            chunks.push(chunk);
+            chunk_start = span.next;
+            chunk_line = span.next_line;
+            records = 0;
+        }
+    }
+    if chunk_start < text.len() || chunks.is_empty() {
+        chunks.push(Chunk {
+            start: chunk_start,
+            end: text.len(),
+            first_line: chunk_line,
+        });
+    }
+    Ok(chunks)
+}
+
+/// The fields of one record, reused from record to record: no allocation
+/// per row or cell.
+#[derive(Default)]
+pub struct Fields {
+    bounds: Vec<(u32, u32)>,
+    unquoted: Vec<u8>,
+}
+
+impl Fields {
+    /// Splits `raw` (one record, no line end, at most [`MAX_ROW_BYTES`])
+    /// into fields. Returns the bytes the bounds index: `raw` itself, or,
+    /// when a field is quoted, the fields unquoted. A quoted field never
+    /// closed runs to the end of `raw`.
+    pub fn split<'a>(
+        &'a mut self,
+        raw: &'a [u8],
+        delimiter: u8,
+        quoted: bool,
+    ) -> (&'a [u8], &'a [(u32, u32)]) {
+        self.bounds.clear();
+        if !quoted {
+            let mut start = 0;
+            for at in memchr::memchr_iter(delimiter, raw) {
+                self.bounds.push((start as u32, at as u32));
+                start = at + 1;
+            }
+            self.bounds.push((start as u32, raw.len() as u32));
+            return (raw, &self.bounds);
+        }
+        let out = &mut self.unquoted;
+        out.clear();
+        let mut at = 0;
+        loop {
+            let field_start = out.len();
+            if raw.get(at) == Some(&b'"') {
+                at += 1;
+                loop {
+                    let Some(offset) = memchr::memchr(b'"', &raw[at..]) else {
+                        out.extend_from_slice(&raw[at..]);
+                        at = raw.len();
+                        break;
+                    };
+                    out.extend_from_slice(&raw[at..at + offset]);
+                    at += offset + 1;
+                    if raw.get(at) == Some(&b'"') {
+                        out.push(b'"');
+                        at += 1;
+                    } else {
+                        break;
+                    }
+                }
+            }
+            // The field unquoted, or what follows its closing quote.
+            let rest_end =
+                memchr::memchr(delimiter, &raw[at..]).map_or(raw.len(), |offset| at + offset);
+            out.extend_from_slice(&raw[at..rest_end]);
+            self.bounds.push((field_start as u32, out.len() as u32));
+            if rest_end == raw.len() {
+                break;
+            }
+            at = rest_end + 1;
+        }
+        (&self.unquoted, &self.bounds)
+    }
+}
+
+/// True when `bytes` may hold a control character (SPEC §2): a byte below
+/// 0x20 (tab, CR and LF included), 0x7F, or 0xC2 (which leads U+0080–U+00BF
+/// in UTF-8). Sixteen bytes at a time; [`control_character`] says for sure.
+/// Every row passes here, so it must cost next to nothing.
+#[inline]
+pub fn may_hold_control(bytes: &[u8]) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    return may_hold_control_sse2(bytes);
+    #[cfg(not(target_arch = "x86_64"))]
+    return may_hold_control_words(bytes);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn may_hold_control_sse2(bytes: &[u8]) -> bool {
+    use std::arch::x86_64::{
+        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128,
+        _mm_set1_epi8, _mm_setzero_si128,
+    };
+    // SAFETY: SSE2 is part of every x86_64 processor. Each load reads 16
+    // bytes inside `bytes` (whole blocks) or inside the local `last`.
+    unsafe {
+        let below = _mm_set1_epi8(0x1F);
+        let delete = _mm_set1_epi8(0x7F);
+        let lead = _mm_set1_epi8(0xC2_u8 as i8);
+        let suspicious = |block: __m128i| {
+            _mm_or_si128(
+                _mm_cmpeq_epi8(_mm_min_epu8(block, below), block),
+                _mm_or_si128(_mm_cmpeq_epi8(block, delete), _mm_cmpeq_epi8(block, lead)),
+            )
+        };
+        let mut found = _mm_setzero_si128();
+        let mut blocks = bytes.chunks_exact(16);
+        for block in &mut blocks {
+            found = _mm_or_si128(
+                found,
+                suspicious(_mm_loadu_si128(block.as_ptr().cast::<__m128i>())),
+            );
+        }
+        let rest = blocks.remainder();
+        if !rest.is_empty() {
+            // Padded with spaces, which are not suspicious.
+            let mut last = [b' '; 16];
+            last[..rest.len()].copy_from_slice(rest);
+            found = _mm_or_si128(
+                found,
+                suspicious(_mm_loadu_si128(last.as_ptr().cast::<__m128i>())),
+            );
+        }
+        _mm_movemask_epi8(found) != 0
+    }
+}
+
+/// As [`may_hold_control`], eight bytes at a time, on any processor.
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+#[inline]
+fn may_hold_control_words(bytes: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    #[inline(always)]
+    fn has_zero(word: u64) -> bool {
+        word.wrapping_sub(ONES) & !word & HIGHS != 0
+    }
+    #[inline(always)]
+    fn suspicious(word: u64) -> bool {
+        // A byte below 0x20; a byte equal to 0x7F or to 0xC2.
+        (word.wrapping_sub(ONES * 0x20) & !word & HIGHS != 0)
+            | has_zero(word ^ (ONES * 0x7F))
+            | has_zero(word ^ (ONES * 0xC2))
+    }
+    let mut words = bytes.chunks_exact(8);
+    for word in &mut words {
+        let word = u64::from_le_bytes(word.try_into().expect("eight bytes"));
+        if suspicious(word) {
+            return true;
+        }
+    }
+    let rest = words.remainder();
+    if rest.is_empty() {
+        return false;
+    }
+    // Pad with spaces, which are not suspicious.
+    let mut last = [b' '; 8];
+    last[..rest.len()].copy_from_slice(rest);
+    suspicious(u64::from_le_bytes(last))
+}
+
+/// The first control character in `cell` (UTF-8 text): U+0000–U+001F but
+/// tab, CR and LF; U+007F; U+0080–U+009F.
+pub fn control_character(cell: &[u8]) -> Option<char> {
+    let mut bytes = cell.iter().copied().enumerate();
+    while let Some((at, byte)) = bytes.next() {
+        match byte {
+            b'\t' | b'\n' | b'\r' => {}
+            0x00..=0x1F | 0x7F => return Some(char::from(byte)),
+            0xC2 => {
+                if let Some(&next @ 0x80..=0x9F) = cell.get(at + 1) {
+                    return char::from_u32(u32::from(next));
+                }
+                bytes.next();
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every record of `text` from offset 0 as (first line, fields).
+    fn records(text: &str) -> Vec<(u64, Vec<String>, Option<u64>)> {
+        let bytes = text.as_bytes();
+        let mut scanner = Scanner::new(bytes, 0, bytes.len(), 1, b',', MAX_ROW_BYTES);
+        let mut fields = Fields::default();
+        let mut out = Vec::new();
+        while let Some(span) = scanner.next_record().expect("not too long") {
+            let (unquoted, bounds) = fields.split(&bytes[span.start..span.end], b',', span.quoted);
+            let cells = bounds
+                .iter()
+                .map(|&(start, end)| {
+                    String::from_utf8(unquoted[start as usize..end as usize].to_vec())
+                        .expect("utf-8")
+                })
+                .collect();
+            out.push((span.line, cells, span.unclosed));
+        }
+        out
+    }
+
+    fn lines(text: &str) -> Vec<u64> {
+        records(text).into_iter().map(|(line, _, _)| line).collect()
+    }
+
+    #[test]
+    fn physical_line_numbers_for_lf_crlf_cr_and_mixed_line_ends() {
+        assert_eq!(lines("h\na\nb\nc\n"), [1, 2, 3, 4]);
+        assert_eq!(lines("h\r\na\r\nb\r\nc\r\n"), [1, 2, 3, 4]);
+        assert_eq!(lines("h\ra\rb\rc\r"), [1, 2, 3, 4]);
+        assert_eq!(lines("h\na\r\nb\rc"), [1, 2, 3, 4]);
+        // Empty lines are no records but are lines; LF then CR is two lines.
+        assert_eq!(lines("h\n\r\n\ra\n\rb"), [1, 4, 6]);
+        // A record spanning lines is named by its first; the next counts on.
+        assert_eq!(lines("h\r\n1,\"x\r\ny\"\r\n2,z\r\n"), [1, 2, 4]);
+        assert_eq!(lines("h\r1,\"x\ry\rz\"\r2,z"), [1, 2, 5]);
+    }
+
+    #[test]
+    fn fields_are_unquoted_as_rfc_4180_reads_them() {
+        let read = records("a,\"b,c\",\"d\"\"e\",f\"g\"h,\"i\"j,\"\"\n");
+        assert_eq!(read[0].1, ["a", "b,c", "d\"e", "f\"g\"h", "ij", ""]);
+        let read = records(",\n\"\"\n");
+        assert_eq!(read[0].1, ["", ""]);
+        assert_eq!(read[1].1, [""]);
+        assert_eq!(records("1,\"x\r\ny\"\n")[0].1, ["1", "x\r\ny"]);
+    }
+
+    #[test]
+    fn an_unclosed_quote_takes_only_its_own_line() {
+        let text = "h\n1,\"never closed,2\n3,ok\n4,ok";
+        let read = records(text);
+        assert_eq!(
+            read.iter().map(|(line, _, _)| *line).collect::<Vec<_>>(),
+            [1, 2, 3, 4]
+        );
+        assert_eq!(read[1].2, Some(2));
+        assert_eq!(read[1].1, ["1", "never closed,2"]);
+        assert_eq!(read[2].1, ["3", "ok"]);
+        // Still open after a cell's length: never closed, though a quote
+        // follows much later.
+        let far = format!(
+            "h\n1,\"x\n{}\n5,\"\n",
+            "2,y\n".repeat(MAX_CELL_BYTES / 4 + 1)
+        );
+        let read = records(&far);
+        assert_eq!(read[1].2, Some(2));
+        assert_eq!(read[2].0, 3);
+        assert_eq!(read.len(), 2 + MAX_CELL_BYTES / 4 + 1 + 1);
+        // A quote opened on a later line of the record.
+        let read = records("1,\"a\nb\",\"c\n2,d\n");
+        assert_eq!(read[0].0, 1);
+        assert_eq!(read[0].2, Some(2));
+        assert_eq!(read[1].0, 3);
+    }
+
+    #[test]
+    fn records_longer_than_the_limit_are_refused() {
+        let long = format!("h\n{}\n", "x".repeat(100));
+        let mut scanner = Scanner::new(long.as_bytes(), 0, long.len(), 1, b',', 50);
+        assert!(scanner.next_record().is_ok());
+        assert_eq!(scanner.next_record(), Err(TooLong { line: 2 }));
+        let exact = format!("{}\n", "x".repeat(50));
+        let mut scanner = Scanner::new(exact.as_bytes(), 0, exact.len(), 1, b',', 50);
+        assert!(scanner.next_record().is_ok());
+    }
+
+    #[test]
+    fn chunks_end_at_record_boundaries_outside_quotes() {
+        let text = b"a,b\n1,\"x\ny\"\n2,z\n3,\"q\"\"\n\"\n4,w\n";
+        let split = |text: &[u8], start, line, target, max| {
+            split_records(text, start, line, b',', target, max, |_| {}).expect("fits")
+        };
+        let chunks = split(text, 4, 2, 1, usize::MAX);
+        let pieces: Vec<&[u8]> = chunks
+            .iter()
+            .map(|chunk| &text[chunk.start..chunk.end])
+            .collect();
+        assert_eq!(
+            pieces,
+            [&b"1,\"x\ny\"\n"[..], b"2,z\n", b"3,\"q\"\"\n\"\n", b"4,w\n"]
+        );
+        let lines: Vec<u64> = chunks.iter().map(|chunk| chunk.first_line).collect();
+        assert_eq!(lines, [2, 4, 5, 7]);
+        // A quote inside an unquoted field is a literal: it opens nothing.
+        let literal = b"h\nab\"c\nd\n";
+        assert_eq!(split(literal, 2, 2, 1, usize::MAX).len(), 2);
+        // A record limit splits too: at most two records a chunk here.
+        assert_eq!(split(b"h\na\nb\nc\nd\n", 2, 2, 1 << 20, 2).len(), 2);
+        // One big chunk when the target is large; an empty body is one empty chunk.
+        assert_eq!(split(text, 4, 2, 1 << 20, usize::MAX).len(), 1);
+        assert_eq!(
+            split(b"h\n", 2, 2, 8, usize::MAX),
+            [Chunk {
+                start: 2,
+                end: 2,
+                first_line: 2
+            }]
+        );
+        // CRLF is never cut between its CR and its LF.
+        let crlf = b"h\r\na\r\nb\r\n";
+        let chunks = split(crlf, 3, 2, 1, usize::MAX);
+        assert_eq!(chunks[0].end, 6);
+        assert_eq!(chunks[1].first_line, 3);
+    }
+
+    #[test]
+    fn chunks_read_as_the_whole_text_does_whatever_their_size() {
+        let text = "h\r\n1,\"a\rb\"\n2,\"never\n3,x\r4,\"y\"\"z\"\r\n\r\n5,\"w\n6,\"q\nr\"\n7,\"";
+        let whole = records(text);
+        for target in 1..text.len() {
+            let chunks = split_records(text.as_bytes(), 3, 2, b',', target, usize::MAX, |_| {})
+                .expect("fits");
+            let mut pieced = vec![whole[0].clone()];
+            let mut fields = Fields::default();
+            for chunk in &chunks {
+                let bytes = text.as_bytes();
+                let mut scanner = Scanner::new(
+                    bytes,
+                    chunk.start,
+                    chunk.end,
+                    chunk.first_line,
+                    b',',
+                    MAX_ROW_BYTES,
+                );
+                while let Some(span) = scanner.next_record().expect("fits") {
+                    let (unquoted, bounds) =
+                        fields.split(&bytes[span.start..span.end], b',', span.quoted);
+                    let cells = bounds
+                        .iter()
+                        .map(|&(s, e)| {
+                            String::from_utf8_lossy(&unquoted[s as usize..e as usize]).into_owned()
+                        })
+                        .collect();
+                    pieced.push((span.line, cells, span.unclosed));
+                }
+            }
+            assert_eq!(pieced, whole, "target {target}");
+        }
+    }
+
+    #[test]
+    fn control_characters_are_found_cheaply_and_exactly() {
+        for clean in ["", "abc", "张三,1450.00", "阿里木·买买提", "a\tb", "x\r\ny"] {
+            assert_eq!(control_character(clean.as_bytes()), None, "{clean:?}");
+        }
+        assert!(!may_hold_control(
+            b"P000000004,510104194608180011,dibao,2024-01"
+        ));
+        assert!(!may_hold_control("郑玉兰,6217123335686875".as_bytes()));
+        for (dirty, found) in [
+            ("a\u{0}b", '\u{0}'),
+            ("\u{7}", '\u{7}'),
+            ("x\u{1b}", '\u{1b}'),
+            ("del\u{7f}", '\u{7f}'),
+            ("nel\u{85}", '\u{85}'),
+            ("\u{9f}", '\u{9f}'),
+            ("long text before the bell: \u{7}", '\u{7}'),
+        ] {
+            assert!(may_hold_control(dirty.as_bytes()), "{dirty:?}");
+            assert_eq!(
+                control_character(dirty.as_bytes()),
+                Some(found),
+                "{dirty:?}"
+            );
+        }
+        // U+00A0..U+00BF share the lead byte but are not control characters.
+        assert!(may_hold_control("·".as_bytes()));
+        assert_eq!(control_character("· ¥".as_bytes()), None);
+        // Every byte value at every place of blocks and tails.
+        for length in [1, 7, 15, 16, 17, 31, 33, 64, 90] {
+            for place in 0..length {
+                for byte in 0..=255u8 {
+                    let mut bytes = vec![b'a'; length];
+                    bytes[place] = byte;
+                    let expected = byte < 0x20 || byte == 0x7F || byte == 0xC2;
+                    assert_eq!(
+                        may_hold_control(&bytes),
+                        expected,
+                        "{byte:#x} at {place} of {length}"
+                    );
+                    assert_eq!(
+                        may_hold_control_words(&bytes),
+                        expected,
+                        "{byte:#x} at {place} of {length}"
+                    );
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,402 @@
+//! A case file's bytes as UTF-8 text: mapped or read, its encoding decided
+//! (UTF-8, GB18030, UTF-16 with a byte-order mark), its separator (comma,
+//! or tab for Excel's "Unicode text"), and its SHA-256.
+
+use sha2::{Digest, Sha256};
+
+use super::folder::{CaseFolder, Fingerprint};
+use crate::domain::FileKind;
+use crate::error::{FatalError, Location};
+
+/// A file's bytes as UTF-8, with what run.json reports about it.
+pub struct LoadedFile {
+    pub kind: FileKind,
+    text: Text,
+    /// `utf-8`, `gb18030` (bank exports in GBK are decoded as GB18030, its
+    /// superset), `utf-16le` or `utf-16be`.
+    pub encoding: &'static str,
+    /// The text is UTF-8 but for a few lines: each row must be checked,
+    /// and one that is not UTF-8 is a BAD_RECORD.
+    pub check_rows: bool,
+    /// `,` or `\t`.
+    pub delimiter: u8,
+    /// Size and time of last change when the file was opened.
+    pub fingerprint: Fingerprint,
+}
+
+enum Text {
+    /// A file mapped into memory: no copy, and the kernel pages it in as the
+    /// parser reads. `start` skips a byte-order mark.
+    Mapped { map: memmap2::Mmap, start: usize },
+    /// A small file read into memory.
+    Owned { bytes: Vec<u8>, start: usize },
+    /// A file decoded to UTF-8, and the bytes as they were.
+    Decoded {
+        text: Vec<u8>,
+        original: Box<dyn AsRef<[u8]> + Send + Sync>,
+    },
+}
+
+impl LoadedFile {
+    /// The text, UTF-8 (but, when `check_rows`, for some rows), without a
+    /// byte-order mark.
+    pub fn bytes(&self) -> &[u8] {
+        match &self.text {
+            Text::Mapped { map, start } => &map[*start..],
+            Text::Owned { bytes, start } => &bytes[*start..],
+            Text::Decoded { text, .. } => text,
+        }
+    }
+
+    /// The file as it is on disk.
+    fn original(&self) -> &[u8] {
+        match &self.text {
+            Text::Mapped { map, .. } => map,
+            Text::Owned { bytes, .. } => bytes,
+            Text::Decoded { original, .. } => (**original).as_ref(),
+        }
+    }
+
+    /// The separator's name for run.json when it is not the comma.
+    pub fn delimiter_name(&self) -> Option<&'static str> {
+        (self.delimiter == b'\t').then_some("tab")
+    }
+
+    /// Gives the pages of `bytes()[start..end]` back to the kernel (a mapped
+    /// file only): they are read again from the page cache or disk if
+    /// touched, so this bounds memory, not correctness.
+    pub fn release(&self, start: usize, end: usize) {
+        if let Text::Mapped { start: offset, .. } = &self.text {
+            self.release_original(offset + start, offset + end);
+        }
+    }
+
+    /// As [`LoadedFile::release`], in offsets of the file on disk.
+    fn release_original(&self, start: usize, end: usize) {
+        if let Text::Mapped { map, .. } = &self.text {
+            let page = 4096;
+            let from = start / page * page;
+            let to = end.min(map.len());
+            if to > from {
+                // SAFETY: the map is a read-only private mapping of a file
+                // nothing writes to during the run. Dropping its pages
+                // changes no byte anyone can read: a later access, even a
+                // concurrent one (the hash beside the parse), faults the
+                // same bytes back in from the page cache or the file.
+                let _ = unsafe {
+                    map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, from, to - from)
+                };
+            }
+        }
+    }
+
+    /// SHA-256 of the file as it is on disk, in hex. Run beside the parse:
+    /// hashing is sequential and would otherwise hold up a large file.
+    /// With `release`, hashes block by block and gives each block's pages
+    /// back to the kernel behind it (a run larger than memory).
+    pub fn sha256(&self, release: bool) -> String {
+        if !release {
+            return sha256_hex(self.original());
+        }
+        const BLOCK_BYTES: usize = 16 << 20;
+        let original = self.original();
+        let mut hasher = Sha256::new();
+        for (index, block) in original.chunks(BLOCK_BYTES).enumerate() {
+            hasher.update(block);
+            let start = index * BLOCK_BYTES;
+            self.release_original(start, start + block.len());
+        }
+        hex(&hasher.finalize())
+    }
+}
+
+/// `bytes` in pieces of about 4 MiB split after line ends (LF or CR),
+/// which never occur inside a UTF-8 or GB18030 character.
+fn pieces(bytes: &[u8]) -> Vec<&[u8]> {
+    const PIECE_BYTES: usize = 4 << 20;
+    let mut pieces = Vec::new();
+    let mut start = 0;
+    while start < bytes.len() {
+        let target = (start + PIECE_BYTES).min(bytes.len());
+        let end = match memchr::memchr2(b'\n', b'\r', &bytes[target..]) {
+            Some(offset) => target + offset + 1,
+            None => bytes.len(),
+        };
+        pieces.push(&bytes[start..end]);
+        start = end;
+    }
+    pieces
+}
+
+/// Runs `check` over the pieces of `file.bytes()` in parallel and folds the
+/// results with `add`. With `release`, a few pieces at a time, each group's
+/// pages given back once checked.
+fn over_pieces<T: Send + Sync + Copy>(
+    file: &LoadedFile,
+    release: bool,
+    zero: T,
+    check: impl Fn(&[u8]) -> T + Sync,
+    add: impl Fn(T, T) -> T + Sync + Send,
+) -> T {
+    use rayon::prelude::*;
+    let bytes = file.bytes();
+    let pieces = pieces(bytes);
+    if !release {
+        return pieces
+            .par_iter()
+            .map(|piece| check(piece))
+            .reduce(|| zero, &add);
+    }
+    let base = bytes.as_ptr() as usize;
+    let mut total = zero;
+    for group in pieces.chunks(2 * rayon::current_num_threads()) {
+        let part = group
+            .par_iter()
+            .map(|piece| check(piece))
+            .reduce(|| zero, &add);
+        total = add(total, part);
+        if let (Some(first), Some(last)) = (group.first(), group.last()) {
+            let start = first.as_ptr() as usize - base;
+            let end = last.as_ptr() as usize - base + last.len();
+            file.release(start, end);
+        }
+    }
+    total
+}
+
+/// Lines (ended by LF, CR or CRLF) that hold a byte above 0x7F: how many
+/// are UTF-8, and how many are not.
+fn count_lines(piece: &[u8]) -> (u64, u64) {
+    let (mut utf8, mut not_utf8) = (0, 0);
+    for line in piece.split(|&byte| byte == b'\n' || byte == b'\r') {
+        if line.is_ascii() {
+            continue;
+        }
+        if std::str::from_utf8(line).is_ok() {
+            utf8 += 1;
+        } else {
+            not_utf8 += 1;
+        }
+    }
+    (utf8, not_utf8)
+}
+
+/// How a text that is not all UTF-8 is read.
+#[derive(Debug, PartialEq, Eq)]
+enum Reading {
+    /// UTF-8; the rows that are not become BAD_RECORDs.
+    Utf8WithBadRows,
+    Gb18030,
+}
+
+/// The encoding rule (docs/spec-readings.md): of the lines holding a byte
+/// above 0x7F, when more are UTF-8 than not, the file is UTF-8 with a few
+/// bad rows (a GBK row pasted into a UTF-8 file); else it is GB18030.
+fn decide(utf8_lines: u64, other_lines: u64) -> Reading {
+    if utf8_lines > other_lines {
+        Reading::Utf8WithBadRows
+    } else {
+        Reading::Gb18030
+    }
+}
+
+/// The separator: tab when the first line has a tab and no comma (Excel's
+/// "Unicode text"), else comma.
+fn delimiter_of(text: &[u8]) -> u8 {
+    let start = text
+        .iter()
+        .position(|&byte| byte != b'\n' && byte != b'\r')
+        .unwrap_or(text.len());
+    let window = &text[start..text.len().min(start + super::records::MAX_HEADER_BYTES)];
+    let line = memchr::memchr2(b'\n', b'\r', window).map_or(window, |end| &window[..end]);
+    if memchr::memchr(b'\t', line).is_some() && memchr::memchr(b',', line).is_none() {
+        b'\t'
+    } else {
+        b','
+    }
+}
+
+/// Reads `kind` from `folder`; `Ok(None)` for an optional file that is
+/// absent. With `release`, the pages checked are given back to the kernel
+/// (a run larger than memory).
+pub fn load(
+    folder: &CaseFolder,
+    kind: FileKind,
+    release: bool,
+) -> Result<Option<LoadedFile>, FatalError> {
+    let Some(opened) = folder.open_file(kind)? else {
+        return Ok(None);
+    };
+    let unreadable = |source| FatalError::Unreadable {
+        location: Location::path(&opened.path),
+        source,
+    };
+    let length = opened.fingerprint.size;
+    let text = if length >= 1 << 16 {
+        // SAFETY: the map is read-only and lives as long as the parse. A case
+        // folder is an export that nothing writes to during a run; were a
+        // file truncated under us the process could fault, which is the
+        // trade every mmap-based reader (ripgrep among them) makes for not
+        // copying the file.
+        let map = unsafe { memmap2::Mmap::map(&opened.file) }.map_err(unreadable)?;
+        Text::Mapped { map, start: 0 }
+    } else {
+        let mut bytes = Vec::with_capacity(usize::try_from(length).unwrap_or(0));
+        std::io::Read::read_to_end(&mut { opened.file }, &mut bytes).map_err(unreadable)?;
+        Text::Owned { bytes, start: 0 }
+    };
+    let mut loaded = LoadedFile {
+        kind,
+        text,
+        encoding: "utf-8",
+        check_rows: false,
+        delimiter: b',',
+        fingerprint: opened.fingerprint,
+    };
+    let original = loaded.original();
+    let utf16 = if original.starts_with(b"\xFF\xFE") {
+        Some((encoding_rs::UTF_16LE, "utf-16le"))
+    } else if original.starts_with(b"\xFE\xFF") {
+        Some((encoding_rs::UTF_16BE, "utf-16be"))
+    } else {
+        None
+    };
+    if let Some((encoding, name)) = utf16 {
+        let (decoded, _) = encoding.decode_without_bom_handling(&original[2..]);
+        let text = decoded.into_owned().into_bytes();
+        loaded.text = Text::Decoded {
+            text,
+            original: into_original(loaded.text),
+        };
+        loaded.encoding = name;
+    } else {
+        let bom = original.starts_with(b"\xEF\xBB\xBF");
+        if bom {
+            match &mut loaded.text {
+                Text::Mapped { start, .. } | Text::Owned { start, .. } => *start = 3,
+                Text::Decoded { .. } => unreachable!("nothing is decoded yet"),
+            }
+        }
+        let valid = over_pieces(
+            &loaded,
+            release,
+            true,
+            |piece| std::str::from_utf8(piece).is_ok(),
+            |a, b| a && b,
+        );
+        if !valid {
+            let (utf8, other) = over_pieces(&loaded, release, (0, 0), count_lines, |a, b| {
+                (a.0 + b.0, a.1 + b.1)
+            });
+            // A byte-order mark says UTF-8 whatever the lines say.
+            if bom || decide(utf8, other) == Reading::Utf8WithBadRows {
+                loaded.check_rows = true;
+            } else {
+                let (decoded, _, _) = encoding_rs::GB18030.decode(loaded.original());
+                let text = decoded.into_owned().into_bytes();
+                loaded.text = Text::Decoded {
+                    text,
+                    original: into_original(loaded.text),
+                };
+                loaded.encoding = "gb18030";
+            }
+        }
+    }
+    loaded.delimiter = delimiter_of(loaded.bytes());
+    Ok(Some(loaded))
+}
+
+fn into_original(text: Text) -> Box<dyn AsRef<[u8]> + Send + Sync> {
+    match text {
+        Text::Mapped { map, .. } => Box::new(map),
+        Text::Owned { bytes, .. } => Box::new(bytes),
+        Text::Decoded { original, .. } => original,
+    }
+}
+
+/// SHA-256 of `bytes` in lower-case hex, as run.json reports it.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    let mut text = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        write!(text, "{byte:02x}").expect("writing to a String cannot fail");
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load_text(bytes: &[u8]) -> LoadedFile {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        std::fs::write(dir.path().join("payouts.csv"), bytes).expect("write");
+        let folder = CaseFolder::open(dir.path()).expect("lists");
+        load(&folder, FileKind::Payouts, false)
+            .expect("loads")
+            .expect("present")
+    }
+
+    fn gbk(text: &str) -> Vec<u8> {
+        encoding_rs::GBK.encode(text).0.into_owned()
+    }
+
+    #[test]
+    fn one_gbk_row_in_a_utf8_file_keeps_the_file_utf8() {
+        let mut bytes = "id,name\n1,张三\n2,李四\n".as_bytes().to_vec();
+        bytes.extend(gbk("3,王五\n"));
+        bytes.extend("4,赵六\n".as_bytes());
+        let file = load_text(&bytes);
+        assert_eq!(file.encoding, "utf-8");
+        assert!(file.check_rows);
+        assert!(std::str::from_utf8(file.bytes()).is_err());
+    }
+
+    #[test]
+    fn a_gbk_file_is_gb18030_even_when_a_line_happens_to_be_utf8() {
+        // GBK 小 is D0 A1, which is also UTF-8 (U+0421).
+        let mut bytes = gbk("id,name\n1,张三\n2,李四\n3,小\n");
+        bytes.extend(b"4,plain\n");
+        let file = load_text(&bytes);
+        assert_eq!(file.encoding, "gb18030");
+        assert!(!file.check_rows);
+        assert_eq!(
+            std::str::from_utf8(file.bytes()),
+            Ok("id,name\n1,张三\n2,李四\n3,小\n4,plain\n")
+        );
+        assert_eq!(decide(1, 1), Reading::Gb18030);
+        assert_eq!(decide(2, 1), Reading::Utf8WithBadRows);
+    }
+
+    #[test]
+    fn utf16_with_a_byte_order_mark_is_decoded_and_named() {
+        let text = "id\tname\r\n1\t张三\r\n";
+        let mut le = vec![0xFF, 0xFE];
+        let mut be = vec![0xFE, 0xFF];
+        for unit in text.encode_utf16() {
+            le.extend(unit.to_le_bytes());
+            be.extend(unit.to_be_bytes());
+        }
+        for (bytes, name) in [(le, "utf-16le"), (be, "utf-16be")] {
+            let file = load_text(&bytes);
+            assert_eq!(file.encoding, name);
+            assert_eq!(file.bytes(), text.as_bytes());
+            assert_eq!(file.delimiter, b'\t');
+            assert_eq!(file.delimiter_name(), Some("tab"));
+        }
+    }
+
+    #[test]
+    fn a_header_with_tabs_and_no_comma_is_tab_separated() {
+        assert_eq!(delimiter_of(b"a\tb\tc\n1,2\t3\n"), b'\t');
+        assert_eq!(delimiter_of(b"\r\n\na\tb\r\n"), b'\t');
+        assert_eq!(delimiter_of(b"a,b\tc\n"), b',');
+        assert_eq!(delimiter_of(b"a,b\n1\t2\n"), b',');
+        assert_eq!(delimiter_of(b""), b',');
+        assert_eq!(load_text(b"a,b\n").delimiter_name(), None);
+    }
+}

@@ -1,0 +1,551 @@
+//! Inputs as they come from county finance offices and banks — other line
+//! ends, encodings and separators, broken quotes, stray bytes, odd names —
+//! run through the real binary: each either reads like the clean file, or
+//! costs only its own rows (BAD_RECORD), or stops the run naming the place.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::{out_dir, read, reconcile, repository};
+
+fn demo() -> PathBuf {
+    repository().join("fixtures/demo")
+}
+
+/// Copies every file of `case` into `target`, passing each CSV's bytes
+/// through `change(name, bytes)`.
+fn copy_case(case: &Path, target: &Path, change: impl Fn(&str, Vec<u8>) -> Vec<u8>) {
+    let _ = std::fs::remove_dir_all(target);
+    std::fs::create_dir_all(target).expect("create the copy");
+    for entry in std::fs::read_dir(case).expect("read the case") {
+        let path = entry.expect("an entry").path();
+        let name = path
+            .file_name()
+            .expect("a name")
+            .to_string_lossy()
+            .into_owned();
+        let bytes = std::fs::read(&path).expect("read");
+        let bytes = if name.ends_with(".csv") {
+            change(&name, bytes)
+        } else {
+            bytes
+        };
+        std::fs::write(target.join(&name), bytes).expect("write the copy");
+    }
+}
+
+/// A copy of fixtures/codes/SHORTFALL to change.
+fn shortfall_copy(name: &str) -> PathBuf {
+    let case = out_dir(name);
+    copy_case(
+        &repository().join("fixtures/codes/SHORTFALL"),
+        &case,
+        |_, bytes| bytes,
+    );
+    case
+}
+
+/// `text` with each line end replaced by the next of `ends`, in turn.
+fn with_line_ends(bytes: Vec<u8>, ends: &[&[u8]]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len() * 2);
+    let mut turn = 0;
+    for byte in bytes {
+        if byte == b'\n' {
+            out.extend_from_slice(ends[turn % ends.len()]);
+            turn += 1;
+        } else {
+            out.push(byte);
+        }
+    }
+    out
+}
+
+fn report(out: &Path) -> serde_json::Value {
+    serde_json::from_str(&read(&out.join("run.json"))).expect("valid JSON")
+}
+
+/// The findings.csv rows whose code is `code`.
+fn findings_of(out: &Path, code: &str) -> Vec<String> {
+    read(&out.join("findings.csv"))
+        .lines()
+        .filter(|line| line.starts_with(&format!("{code},")))
+        .map(String::from)
+        .collect()
+}
+
+/// Runs the demo and `case`, each to the end; returns their output folders.
+fn run_beside_demo(name: &str, case: &Path) -> (PathBuf, PathBuf) {
+    let clean = out_dir(&format!("{name}-clean"));
+    let out = out_dir(&format!("{name}-out"));
+    assert_eq!(reconcile(&demo(), &clean, &[]).code, 0);
+    let run = reconcile(case, &out, &[]);
+    assert_eq!(run.code, 0, "{name}: {}", run.stderr);
+    (clean, out)
+}
+
+/// The one BAD_RECORD row of findings.csv whose evidence is `source`.
+fn bad_record_at(out: &Path, source: &str) -> String {
+    let rows: Vec<String> = findings_of(out, "BAD_RECORD")
+        .into_iter()
+        .filter(|line| line.ends_with(&format!(",{source}")))
+        .collect();
+    assert_eq!(rows.len(), 1, "BAD_RECORD at {source}: {rows:?}");
+    rows.into_iter().next().expect("one row")
+}
+
+#[test]
+fn crlf_cr_and_mixed_line_ends_give_the_same_findings_and_ledger_as_lf() {
+    let lf = out_dir("ends-lf");
+    assert_eq!(reconcile(&demo(), &lf, &[]).code, 0);
+    let variants: [(&str, &[&[u8]]); 3] = [
+        ("crlf", &[b"\r\n"]),
+        ("cr", &[b"\r"]),
+        ("mixed", &[b"\n", b"\r\n", b"\r"]),
+    ];
+    for (name, ends) in variants {
+        let case = out_dir(&format!("ends-{name}-case"));
+        copy_case(&demo(), &case, |_, bytes| with_line_ends(bytes, ends));
+        for extra in [&[][..], &["--memory-limit", "300K"][..]] {
+            let out = out_dir(&format!("ends-{name}-out"));
+            let run = reconcile(&case, &out, extra);
+            assert_eq!(run.code, 0, "{name}: {}", run.stderr);
+            for file in ["findings.csv", "ledger.csv", "summary.csv"] {
+                assert!(
+                    read(&lf.join(file)) == read(&out.join(file)),
+                    "{name} {extra:?}: {file} differs from the LF run"
+                );
+            }
+            let (lf_files, files) = (&report(&lf)["files"], &report(&out)["files"]);
+            for kind in ["payouts.csv", "roster.csv", "allocations.csv"] {
+                for count in ["rows", "bad_records", "duplicate_records"] {
+                    assert_eq!(
+                        lf_files[kind][count], files[kind][count],
+                        "{name} {kind} {count}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn a_gbk_row_in_a_utf8_file_is_one_bad_record_and_every_other_name_stays_readable() {
+    let case = out_dir("gbk-row-case");
+    // Line 100 of payouts.csv, typed in GBK into the UTF-8 export.
+    copy_case(&demo(), &case, |name, bytes| {
+        if name != "payouts.csv" {
+            return bytes;
+        }
+        let text = String::from_utf8(bytes).expect("the demo is UTF-8");
+        let mut lines: Vec<Vec<u8>> = text.lines().map(|line| line.as_bytes().to_vec()).collect();
+        let (encoded, _, unmappable) =
+            encoding_rs::GBK.encode(text.lines().nth(99).expect("line 100"));
+        assert!(!unmappable);
+        lines[99] = encoded.into_owned();
+        let mut out = lines.join(&b'\n');
+        out.push(b'\n');
+        out
+    });
+    let (clean, out) = run_beside_demo("gbk-row", &case);
+    let payouts = &report(&out)["files"]["payouts.csv"];
+    assert_eq!(payouts["encoding"], "utf-8");
+    assert_eq!(
+        payouts["bad_records"].as_u64(),
+        report(&clean)["files"]["payouts.csv"]["bad_records"]
+            .as_u64()
+            .map(|bad| bad + 1)
+    );
+    let bad = bad_record_at(&out, "payouts.csv:100");
+    assert!(
+        bad.contains("GBK") && bad.contains("re-save the file as UTF-8"),
+        "{bad}"
+    );
+    let findings = read(&out.join("findings.csv"));
+    assert!(!findings.contains('\u{FFFD}'), "a name was decoded wrongly");
+    // The rest of the run is the clean run's, less what line 100 was.
+    let names = |text: &str| {
+        text.lines()
+            .filter(|line| line.contains("NAME_MISMATCH"))
+            .count()
+    };
+    assert!(names(&findings) >= names(&read(&clean.join("findings.csv"))) - 1);
+}
+
+/// Rewrites a CSV with tabs between fields (quoting where needed).
+fn tab_separated(bytes: &[u8]) -> String {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(bytes);
+    let mut writer = csv::WriterBuilder::new()
+        .delimiter(b'\t')
+        .flexible(true)
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    for record in reader.byte_records() {
+        writer
+            .write_byte_record(&record.expect("a record"))
+            .expect("write");
+    }
+    String::from_utf8(writer.into_inner().expect("flush")).expect("utf-8")
+}
+
+#[test]
+fn excel_unicode_text_in_utf16_with_tabs_reads_like_the_csv() {
+    let case = out_dir("utf16-case");
+    copy_case(&demo(), &case, |name, bytes| {
+        let text = tab_separated(&bytes);
+        let (mark, big_endian) = match name {
+            "payouts.csv" | "allocations.csv" => ([0xFF, 0xFE], false),
+            "roster.csv" => ([0xFE, 0xFF], true),
+            // Tab-separated UTF-8 too.
+            _ => return text.into_bytes(),
+        };
+        let mut out = mark.to_vec();
+        for unit in text.encode_utf16() {
+            out.extend(if big_endian {
+                unit.to_be_bytes()
+            } else {
+                unit.to_le_bytes()
+            });
+        }
+        out
+    });
+    let (clean, out) = run_beside_demo("utf16", &case);
+    for file in ["findings.csv", "ledger.csv", "summary.csv"] {
+        assert!(
+            read(&clean.join(file)) == read(&out.join(file)),
+            "{file} differs from the comma-separated UTF-8 run"
+        );
+    }
+    let files = &report(&out)["files"];
+    assert_eq!(files["payouts.csv"]["encoding"], "utf-16le");
+    assert_eq!(files["roster.csv"]["encoding"], "utf-16be");
+    assert_eq!(files["transfers.csv"]["encoding"], "utf-8");
+    for kind in ["payouts.csv", "roster.csv", "transfers.csv"] {
+        assert_eq!(files[kind]["delimiter"], "tab", "{kind}");
+    }
+    assert!(report(&clean)["files"]["payouts.csv"]
+        .get("delimiter")
+        .is_none());
+}
+
+/// The demo with a quote opened and never closed in the name cell of
+/// payouts.csv line 100, and, for good measure, a bell character in an
+/// unknown column of line 200 and line ends of every kind.
+fn broken_demo(name: &str) -> PathBuf {
+    let case = out_dir(name);
+    copy_case(&demo(), &case, |name, bytes| {
+        if name != "payouts.csv" {
+            return bytes;
+        }
+        let text = String::from_utf8(bytes).expect("utf-8");
+        let mut lines: Vec<String> = text.lines().map(String::from).collect();
+        lines[0].push_str(",备注");
+        for (index, line) in lines.iter_mut().enumerate().skip(1) {
+            line.push_str(if index == 199 { ",\u{7}" } else { "," });
+        }
+        let fields: Vec<&str> = lines[99].split(',').collect();
+        let mut broken = fields.clone();
+        let name = format!("\"{}", fields[5]);
+        broken[5] = &name;
+        lines[99] = broken.join(",");
+        with_line_ends(
+            format!("{}\n", lines.join("\n")).into_bytes(),
+            &[b"\n", b"\r\n", b"\r"],
+        )
+    });
+    case
+}
+
+#[test]
+fn an_unclosed_quote_costs_one_bad_record_and_the_rows_after_it_are_read() {
+    let case = broken_demo("unclosed-case");
+    let (clean, out) = run_beside_demo("unclosed", &case);
+    let (before, after) = (
+        &report(&clean)["files"]["payouts.csv"],
+        &report(&out)["files"]["payouts.csv"],
+    );
+    assert_eq!(before["rows"], after["rows"], "every row is still counted");
+    assert_eq!(
+        before["bad_records"].as_u64().map(|bad| bad + 2),
+        after["bad_records"].as_u64()
+    );
+    let unclosed = bad_record_at(&out, "payouts.csv:100");
+    assert!(
+        unclosed.contains("column name: a quote opens this cell"),
+        "{unclosed}"
+    );
+    let bell = bad_record_at(&out, "payouts.csv:200");
+    assert!(
+        bell.contains("column 备注: \"\"\\u{7}\"\": holds the control character U+0007"),
+        "{bell}"
+    );
+    // Payouts after line 100 are all still there: the paid totals differ
+    // by the two bad rows' amounts only.
+    let paid = |out: &Path| {
+        report(out)["totals"]["paid"]
+            .as_str()
+            .expect("paid")
+            .parse::<f64>()
+            .expect("a number")
+    };
+    let lost = paid(&clean) - paid(&out);
+    assert!((0.0..5000.0).contains(&lost), "{lost}");
+    assert!(!read(&out.join("findings.csv")).contains('\u{7}'));
+}
+
+#[test]
+fn chunks_of_a_few_bytes_read_a_broken_file_as_whole_chunks_do() {
+    use duizhang::read::{read_case_with, ReadOptions};
+    let case = broken_demo("chunk-broken-case");
+    let whole = read_case_with(&case, &ReadOptions::default()).expect("reads");
+    let window = duizhang::engine::window(&whole, None, None).expect("a window");
+    let one = duizhang::engine::reconcile(&whole, window);
+    for chunk_bytes in [1, 7, 4096] {
+        let chunked = read_case_with(
+            &case,
+            &ReadOptions {
+                chunk_bytes,
+                ..ReadOptions::default()
+            },
+        )
+        .expect("reads");
+        let two = duizhang::engine::reconcile(&chunked, window);
+        assert_eq!(
+            duizhang::write::findings_csv(&one.findings),
+            duizhang::write::findings_csv(&two.findings),
+            "chunks of {chunk_bytes} bytes"
+        );
+        assert_eq!(
+            duizhang::write::ledger_csv(&duizhang::engine::Context::new(&whole, window), &one),
+            duizhang::write::ledger_csv(&duizhang::engine::Context::new(&chunked, window), &two),
+        );
+    }
+}
+
+#[test]
+fn a_cell_over_64_kib_is_a_bad_record_quoted_only_in_part() {
+    let case = out_dir("long-cell-case");
+    copy_case(
+        &repository().join("fixtures/codes/SHORTFALL"),
+        &case,
+        |name, mut bytes| {
+            if name == "payouts.csv" {
+                bytes.extend(b"P9,110101198001010010,dibao,2020-03,");
+                bytes.extend(std::iter::repeat_n(b'7', 200_000));
+                bytes.push(b'\n');
+            }
+            bytes
+        },
+    );
+    let out = out_dir("long-cell-out");
+    let run = reconcile(&case, &out, &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let bad = findings_of(&out, "BAD_RECORD");
+    assert_eq!(bad.len(), 1);
+    assert!(
+        bad[0].contains("the cell is 200000 bytes long"),
+        "{}",
+        &bad[0][..300]
+    );
+    assert!(bad[0].contains('…'));
+    assert!(
+        bad[0].len() < 600,
+        "the value is quoted whole: {} bytes",
+        bad[0].len()
+    );
+}
+
+#[test]
+fn case_file_names_match_whatever_their_case_and_other_files_are_listed() {
+    let fixture = repository().join("fixtures/codes/ALLOCATION_MISMATCH");
+    let case = out_dir("names-case");
+    copy_case(&fixture, &case, |_, bytes| bytes);
+    std::fs::rename(case.join("allocations.csv"), case.join("Allocations.csv")).expect("rename");
+    std::fs::rename(case.join("payouts.csv"), case.join("PAYOUTS.CSV")).expect("rename");
+    std::fs::write(case.join("payouts (1).csv"), "stray").expect("write");
+    let (plain, named) = (out_dir("names-plain"), out_dir("names-out"));
+    assert_eq!(reconcile(&fixture, &plain, &[]).code, 0);
+    let run = reconcile(&case, &named, &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for file in ["findings.csv", "ledger.csv", "summary.csv"] {
+        assert_eq!(read(&plain.join(file)), read(&named.join(file)), "{file}");
+    }
+    let report = report(&named);
+    assert_eq!(
+        report["files"]["allocations.csv"]["file_name"],
+        "Allocations.csv"
+    );
+    assert_eq!(report["files"]["payouts.csv"]["file_name"], "PAYOUTS.CSV");
+    assert!(report["files"]["roster.csv"].get("file_name").is_none());
+    assert_eq!(
+        report["unused_files"],
+        serde_json::json!([
+            "args.txt",
+            "expected-findings.csv",
+            "expected-ledger.csv",
+            "payouts (1).csv"
+        ])
+    );
+    assert!(
+        run.stderr.contains("duizhang: warning: ") && run.stderr.contains("\"payouts (1).csv\""),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn two_files_whose_names_differ_only_in_case_stop_the_run_naming_both() {
+    let case = shortfall_copy("clash-case");
+    std::fs::copy(case.join("payouts.csv"), case.join("Payouts.csv")).expect("copy");
+    if std::fs::read_dir(&case).expect("list").count() < 7 {
+        return; // a file system that ignores case: only one file is there
+    }
+    let out = out_dir("clash-out");
+    let run = reconcile(&case, &out, &[]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    let error = run
+        .stderr
+        .lines()
+        .find(|line| line.starts_with("duizhang: error: "))
+        .expect("an error line");
+    assert!(
+        error.ends_with("Payouts.csv: this file and payouts.csv differ only in upper and lower case, and both would be read as payouts.csv; keep one"),
+        "{error}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_named_pipe_named_like_a_case_file_stops_the_run_without_blocking() {
+    let case = shortfall_copy("fifo-case");
+    std::fs::remove_file(case.join("payouts.csv")).expect("remove");
+    let made = std::process::Command::new("mkfifo")
+        .arg(case.join("payouts.csv"))
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    let out = out_dir("fifo-out");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_duizhang"))
+        .arg("reconcile")
+        .arg(&case)
+        .arg("--out")
+        .arg(&out)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("runs");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("waits") {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the run blocked on the named pipe");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().expect("stderr"), &mut stderr)
+        .expect("read stderr");
+    assert_eq!(status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("payouts.csv: this is a named pipe, not a regular file"),
+        "{stderr}"
+    );
+}
+
+/// A partitioned run reads every file again per partition; a file changed
+/// after the first pass (here: between the scan and a partition) stops the
+/// run naming it, whether its size, its time of change or only its bytes
+/// differ.
+#[test]
+fn a_file_changed_during_a_partitioned_run_stops_it_naming_the_file() {
+    use duizhang::read::{scan, CaseFolder, ReadOptions};
+    type Change = fn(&Path);
+    let changes: [(&str, Change, &str); 4] = [
+        (
+            "longer",
+            |path| {
+                let mut bytes = std::fs::read(path).expect("read");
+                bytes.extend(b"P9,110101198001010010,dibao,2020-03,1.00\n");
+                std::fs::write(path, bytes).expect("write");
+            },
+            "its size went from",
+        ),
+        (
+            "touched",
+            |path| {
+                let file = std::fs::File::options()
+                    .write(true)
+                    .open(path)
+                    .expect("open");
+                let later = std::time::SystemTime::now() + std::time::Duration::from_secs(3600);
+                file.set_modified(later).expect("set the time");
+            },
+            "it was modified",
+        ),
+        (
+            "same size and time",
+            |path| {
+                let before = std::fs::metadata(path)
+                    .expect("metadata")
+                    .modified()
+                    .expect("time");
+                let mut bytes = std::fs::read(path).expect("read");
+                let at = bytes
+                    .iter()
+                    .rposition(|byte| (b'1'..=b'8').contains(byte))
+                    .expect("a digit");
+                bytes[at] += 1;
+                std::fs::write(path, bytes).expect("write");
+                let file = std::fs::File::options()
+                    .write(true)
+                    .open(path)
+                    .expect("open");
+                file.set_modified(before).expect("set the time back");
+            },
+            "its contents are not the same",
+        ),
+        (
+            "removed",
+            |path| std::fs::remove_file(path).expect("remove"),
+            "it was removed",
+        ),
+    ];
+    for (name, change, what) in changes {
+        let case = shortfall_copy(&format!("changed-{name}"));
+        let folder = CaseFolder::open(&case).expect("lists");
+        let options = ReadOptions {
+            release_input: true,
+            ..ReadOptions::default()
+        };
+        let scanned = scan::scan(&folder, &options).expect("scans");
+        let partitions = scan::partitions(&scanned.sample, 1, &scanned.repeats, &scanned.inputs);
+        let partition = std::sync::Arc::new(partitions.into_iter().next().expect("a partition"));
+        let read = |folder: &CaseFolder| {
+            duizhang::read::read_case_in(
+                folder,
+                &ReadOptions {
+                    partition: Some(partition.clone()),
+                    ..options.clone()
+                },
+            )
+        };
+        assert!(read(&folder).is_ok(), "{name}: unchanged files read");
+        change(&case.join("payouts.csv"));
+        let error = read(&folder).err().map(|error| error.to_string());
+        let expected = format!(
+            "{}: the file changed during the run ({what}",
+            case.join("payouts.csv").display()
+        );
+        assert!(
+            error
+                .as_deref()
+                .is_some_and(|error| error.starts_with(&expected)),
+            "{name}: {error:?}"
+        );
+    }
+}
