@@ -1,5 +1,7 @@
 //! Wires the edges and the core for one run: read → reconcile → write.
 
+use std::io::Write;
+
 use crate::cli::RunConfig;
 use crate::domain::{Code, Severity};
 use crate::engine;
@@ -51,7 +53,9 @@ pub fn run(config: &RunConfig) -> Result<RunSummary, FatalError> {
     pool.install(|| {
         let folder = crate::read::CaseFolder::open(&config.case_dir)?;
         for warning in folder.warnings() {
-            eprintln!("duizhang: warning: {warning}");
+            // A warning that cannot be written (stderr closed or full)
+            // changes nothing about the run: `eprintln!` would panic.
+            let _ = writeln!(std::io::stderr(), "duizhang: warning: {warning}");
         }
         let input_bytes = folder.input_bytes();
         let partitions = partitions_for(input_bytes, config.memory_limit_bytes);
