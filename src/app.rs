@@ -75,24 +75,13 @@ pub fn run(config: &RunConfig) -> Result<RunSummary, FatalError> {
     })
 }
 
-/// Asks mimalloc for 2 MiB pages (transparent huge pages) from here on: an
-/// in-memory run touches about twice its input in fresh memory, and on
-/// this kind of machine zeroing it a 4 KiB page fault at a time was the
-/// largest single cost (25–40% of the profile). A partitioned run keeps
-/// small pages: it is sized to a memory limit, and huge pages round up.
-fn prefer_large_pages() {
-    // SAFETY: sets one of mimalloc's global options; it takes no pointers.
-    // With another global allocator it changes nothing that is used.
-    unsafe { libmimalloc_sys::mi_option_set(libmimalloc_sys::mi_option_large_os_pages, 1) };
-}
-
 fn run_in_memory(
     config: &RunConfig,
     out: crate::write::OutDir,
     folder: &crate::read::CaseFolder,
     input_bytes: u64,
 ) -> Result<RunSummary, FatalError> {
-    prefer_large_pages();
+    crate::memory::prefer_large_pages();
     let mut progress = crate::progress::Progress::new(config.quiet, config.timings);
     let options = crate::read::ReadOptions {
         progress: Some(progress.reading(input_bytes)),
@@ -115,16 +104,6 @@ fn run_in_memory(
         case: Some(case),
         exit_code: 0,
     })
-}
-
-/// Returns memory freed by a finished partition to the kernel, so the
-/// next partition's peak is its own. (The binary allocates with mimalloc,
-/// which otherwise keeps freed pages for reuse; with another allocator
-/// this frees mimalloc's empty heap and costs nothing.)
-pub fn give_back_freed_memory() {
-    // SAFETY: `mi_collect` takes no pointers; it only returns mimalloc's
-    // unused pages to the operating system.
-    unsafe { libmimalloc_sys::mi_collect(true) };
 }
 
 /// A run larger than memory: a first pass finds what must be known of the
@@ -179,7 +158,7 @@ fn run_partitioned(
         findings.extend(reconciliation.findings);
         uses.extend(reconciliation.account_uses);
         drop(case);
-        give_back_freed_memory();
+        crate::memory::give_back_freed_memory();
     }
     findings.extend(engine::shared_account_findings_from_uses(
         engine::group_account_uses(uses),

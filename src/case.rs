@@ -5,7 +5,6 @@ use crate::domain::{
     Amount, CareLevel, Date, FileKind, Item, Money, Period, PeriodRange, Program, Rounding, Source,
     Status,
 };
-use crate::read::table::BadRecord;
 
 /// A person, interned: the rank of its id_number among all distinct
 /// id_numbers of the case in code-point order. Ordering persons is ordering
@@ -418,6 +417,16 @@ impl Policy {
                 .iter()
                 .any(|group| group.contains(&first) && group.contains(&second))
     }
+}
+
+/// A row that cannot be read (SPEC §5 BAD_RECORD), made by the reader.
+#[derive(Clone, Debug)]
+pub struct BadRecord {
+    pub source: Source,
+    /// The row's id_number cell, normalised; empty when it has none (or
+    /// one that is not text without control characters).
+    pub id_number: Box<str>,
+    pub detail: String,
 }
 
 /// A record id seen again in its file (SPEC §5 DUPLICATE_RECORD).

@@ -133,15 +133,10 @@ pub enum FatalError {
     #[error("{0}")]
     BadArgument(String),
 
-    /// SPEC v2 §3: a window with a bound taken from the records spans more
-    /// than `limit` months; `set_by` names the records that set the bounds.
-    #[error("the run window {window} spans {months} months, more than {limit} for a window taken from the records: {set_by}; is a period mistyped there? Correct it, or give --from and --to to run over a longer window")]
-    WindowTooLong {
-        window: crate::domain::PeriodRange,
-        months: u32,
-        limit: u32,
-        set_by: String,
-    },
+    /// SPEC §3: the run window cannot be made (too long when taken from
+    /// the records, empty, or unknown); says which records set it.
+    #[error("{0}")]
+    Window(#[from] crate::domain::window::WindowError),
 
     #[error("{location}: cannot write the output: {source}")]
     Output {
@@ -170,7 +165,7 @@ impl FatalError {
             | FatalError::AmbiguousStandards { location, .. }
             | FatalError::Policy { location, .. }
             | FatalError::Output { location, .. } => Some(location),
-            FatalError::BadArgument(_) | FatalError::WindowTooLong { .. } => None,
+            FatalError::BadArgument(_) | FatalError::Window(_) => None,
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod domain;
 pub mod engine;
 pub mod error;
 pub mod generate;
+pub mod memory;
 pub mod progress;
 pub mod read;
 pub mod write;

@@ -1,6 +1,7 @@
 //! The spec's vocabulary (SPEC §1): money, periods, ids, programs, findings.
 //! Pure values with parsing and formatting; no I/O.
 
+pub mod account;
 pub mod finding;
 pub mod id_number;
 pub mod money;
@@ -8,6 +9,7 @@ pub mod period;
 pub mod program;
 pub mod share;
 pub mod source;
+pub mod window;
 
 pub use finding::{Cause, Code, Finding, LineFigures, Severity};
 pub use money::{Money, Rounding};

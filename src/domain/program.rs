@@ -75,6 +75,15 @@ impl Stage {
     pub fn index(self) -> usize {
         self as usize
     }
+
+    /// The file that holds this stage's records.
+    pub fn file_kind(self) -> super::FileKind {
+        match self {
+            Stage::Allocation => super::FileKind::Allocations,
+            Stage::Transfer => super::FileKind::Transfers,
+            Stage::Payout => super::FileKind::Payouts,
+        }
+    }
 }
 
 /// tekun care level (照料护理等级).

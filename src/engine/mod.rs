@@ -17,7 +17,6 @@ use crate::domain::source::sources_text;
 use crate::domain::{
     Code, FileKind, Finding, LineFigures, Money, Period, PeriodRange, Program, Source, Stage,
 };
-use crate::error::FatalError;
 use person::{reconcile_person, Bundle, PersonOutput};
 use standards::{InForce, RegionStandards, StandardsTable};
 
@@ -197,10 +196,6 @@ impl<'a> Context<'a> {
     }
 }
 
-pub fn stage_file_kind(stage: Stage) -> FileKind {
-    crate::read::stages::file_kind(stage)
-}
-
 /// Records of one collection grouped by person (a CSR index): stable, so
 /// each person's records stay in file order.
 struct Grouping {
@@ -267,75 +262,7 @@ pub struct Reconciliation {
     pub account_uses: Vec<(Box<str>, AccountUse)>,
 }
 
-/// SPEC v2 §3: most months (counted inclusively) a window with a bound
-/// taken from the records may span. One mistyped period (`9999-12`) must
-/// not stretch a run over centuries; `--from` and `--to` allow any length.
-pub const MAX_DEFAULT_WINDOW_MONTHS: u32 = 120;
-
-/// The smallest and largest period of the stage records read, and the
-/// first record in file order that set each (named when a window taken
-/// from them is too long).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Bounds {
-    pub periods: PeriodRange,
-    pub first_set_by: Source,
-    pub last_set_by: Source,
-}
-
-impl Bounds {
-    pub fn of(periods: PeriodRange, source: Source) -> Bounds {
-        Bounds {
-            periods,
-            first_set_by: source,
-            last_set_by: source,
-        }
-    }
-
-    /// Widens the bounds to a record's periods. Of records with the same
-    /// extreme period the one first in file order names it, whatever the
-    /// order they come in (a scan meets them in hash order).
-    pub fn include(&mut self, periods: PeriodRange, source: Source) {
-        // File order is compared only on a tie, which in-memory runs meet
-        // in file order anyway.
-        let comes_before = |current: Source| file_order(source) < file_order(current);
-        if periods.first < self.periods.first
-            || periods.first == self.periods.first && comes_before(self.first_set_by)
-        {
-            self.periods.first = periods.first;
-            self.first_set_by = source;
-        }
-        if periods.last > self.periods.last
-            || periods.last == self.periods.last && comes_before(self.last_set_by)
-        {
-            self.periods.last = periods.last;
-            self.last_set_by = source;
-        }
-        debug_assert!(self.periods.first <= self.periods.last);
-    }
-
-    /// Adds one record to optional bounds.
-    pub fn including(bounds: Option<Bounds>, periods: PeriodRange, source: Source) -> Bounds {
-        match bounds {
-            None => Bounds::of(periods, source),
-            Some(mut bounds) => {
-                bounds.include(periods, source);
-                bounds
-            }
-        }
-    }
-}
-
-/// "File order" across the stage files is the money trail's order
-/// (allocations, transfers, payouts), then the line.
-fn file_order(source: Source) -> (u8, u32) {
-    let file = match source.file {
-        FileKind::Allocations => 0,
-        FileKind::Transfers => 1,
-        FileKind::Payouts => 2,
-        other => unreachable!("{} sets no window bound", other.file_name()),
-    };
-    (file, source.line)
-}
+pub use crate::domain::window::{Bounds, WindowError, MAX_DEFAULT_WINDOW_MONTHS};
 
 /// SPEC §3: a bound not given is the smallest (largest) period of any
 /// stage record that was read, whatever its status, ranges expanded.
@@ -343,13 +270,13 @@ pub fn window(
     case: &Case,
     from: Option<Period>,
     to: Option<Period>,
-) -> Result<PeriodRange, FatalError> {
+) -> Result<PeriodRange, WindowError> {
     let mut bounds: Option<Bounds> = None;
     for stage in Stage::ALL {
         let Some(file) = case.stage(stage) else {
             continue;
         };
-        let kind = stage_file_kind(stage);
+        let kind = stage.file_kind();
         for (_, record) in file.iter() {
             bounds = Some(Bounds::including(
                 bounds,
@@ -366,37 +293,27 @@ pub fn window_from_bounds(
     bounds: Option<Bounds>,
     from: Option<Period>,
     to: Option<Period>,
-) -> Result<PeriodRange, FatalError> {
+) -> Result<PeriodRange, WindowError> {
     let first = from.or(bounds.map(|bounds| bounds.periods.first));
     let last = to.or(bounds.map(|bounds| bounds.periods.last));
     match (first, last) {
         (Some(first), Some(last)) if first <= last => {
+            let window = PeriodRange { first, last };
             let months = last.index() - first.index() + 1;
             let defaulted = from.is_none() || to.is_none();
             if defaulted && months > MAX_DEFAULT_WINDOW_MONTHS {
                 let bounds = bounds.expect("a bound not given comes from the records");
-                let mut set_by = Vec::with_capacity(2);
-                if from.is_none() {
-                    set_by.push(format!("its first month {first} was set by {}", bounds.first_set_by));
-                }
-                if to.is_none() {
-                    set_by.push(format!("its last month {last} was set by {}", bounds.last_set_by));
-                }
-                return Err(FatalError::WindowTooLong {
-                    window: PeriodRange { first, last },
+                return Err(WindowError::TooLong {
+                    window,
                     months,
-                    limit: MAX_DEFAULT_WINDOW_MONTHS,
-                    set_by: set_by.join(" and "),
+                    first_set_by: from.is_none().then_some(bounds.first_set_by),
+                    last_set_by: to.is_none().then_some(bounds.last_set_by),
                 });
             }
-            Ok(PeriodRange { first, last })
+            Ok(window)
         }
-        (Some(first), Some(last)) => Err(FatalError::BadArgument(format!(
-            "the run window {first}..{last} is empty: --from must not be after --to (a bound not given is taken from the records)"
-        ))),
-        _ => Err(FatalError::BadArgument(
-            "no allocation, transfer or payout record could be read, so the run window is unknown; give --from and --to".into(),
-        )),
+        (Some(first), Some(last)) => Err(WindowError::Empty { first, last }),
+        _ => Err(WindowError::Unknown),
     }
 }
 
@@ -419,10 +336,7 @@ mod window_tests {
         let mut bounds = Bounds::of(periods("2020-01"), payout(2));
         bounds.include(periods("9999-12"), payout(4));
         let error = window_from_bounds(Some(bounds), None, None).unwrap_err();
-        assert!(matches!(
-            error,
-            FatalError::WindowTooLong { months: 95_760, .. }
-        ));
+        assert!(matches!(error, WindowError::TooLong { months: 95_760, .. }));
         let message = error.to_string();
         assert!(
             message.contains("its first month 2020-01 was set by payouts.csv:2")
@@ -461,7 +375,7 @@ mod window_tests {
         let bounds = Bounds::of(periods("2021-01..2031-01"), payout(2));
         assert!(matches!(
             window_from_bounds(Some(bounds), None, None),
-            Err(FatalError::WindowTooLong { months: 121, .. })
+            Err(WindowError::TooLong { months: 121, .. })
         ));
     }
 
@@ -502,10 +416,7 @@ pub enum SharedAccounts<'a> {
     Collect(&'a rustc_hash::FxHashSet<u128>),
 }
 
-/// The key of an account in [`SharedAccounts::Collect`]'s set.
-pub fn account_hash(account: &str) -> u128 {
-    xxhash_rust::xxh3::xxh3_128(account.as_bytes())
-}
+pub use crate::domain::account::account_hash;
 
 /// The payouts of one person into one account (SHARED_ACCOUNT's input).
 #[derive(Clone, Debug, PartialEq, Eq)]

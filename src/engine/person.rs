@@ -349,7 +349,7 @@ impl<'a> Run<'a> {
         let counted = |record: &&StageRecord| {
             window.contains_range(record.periods) && (stage != Stage::Payout || record.is_paid())
         };
-        let kind = super::stage_file_kind(stage);
+        let kind = stage.file_kind();
         let mut money_in = Money::ZERO;
         let mut ranges: Vec<&StageRecord> = Vec::new();
         for record in records

@@ -532,13 +532,13 @@ pub fn read_case_in(folder: &CaseFolder, options: &ReadOptions) -> Result<Case, 
                 .collect();
             let mut file = crate::case::StageFile::from_chunks(chunks)
                 .expect("chunks are numbered in order and sized to fit");
-            let duplicates = stages::deduplicate(&mut file, stages::file_kind(stage));
+            let duplicates = stages::deduplicate(&mut file, stage.file_kind());
             Ok((stage, file, duplicates))
         })
         .collect::<Result<_, FatalError>>()?;
     let mut stage_duplicates: Vec<(FileKind, Vec<DuplicateRecord>)> = Vec::new();
     for (stage, file, duplicates) in joined {
-        stage_duplicates.push((stages::file_kind(stage), duplicates));
+        stage_duplicates.push((stage.file_kind(), duplicates));
         match stage {
             Stage::Payout => case.payouts = file,
             Stage::Allocation => case.allocations = Some(file),

@@ -18,14 +18,14 @@ pub struct Scan {
     /// Smallest and largest period of any stage record read (ranges
     /// expanded, BAD rows and repeats left out), and the records that set
     /// them: SPEC §3's default window.
-    pub bounds: Option<crate::engine::Bounds>,
+    pub bounds: Option<crate::domain::window::Bounds>,
     pub repeats: FxHashMap<(FileKind, u32), u32>,
     /// Sorted, with repeats: the partition boundaries are its quantiles.
     pub sample: Vec<Box<str>>,
     /// Every input file present, as read: size, time of last change and
     /// SHA-256. Each partition checks it reads the same files.
     pub inputs: Vec<(FileKind, SeenFile)>,
-    /// Accounts (by [`crate::engine::account_hash`]) that `paid` payouts
+    /// Accounts (by [`crate::domain::account::account_hash`]) that `paid` payouts
     /// of two or more persons went into: the only ones SHARED_ACCOUNT
     /// needs to look at across partitions.
     pub shared_account_candidates: rustc_hash::FxHashSet<u128>,
@@ -81,10 +81,10 @@ pub fn scan(folder: &CaseFolder, options: &ReadOptions) -> Result<Scan, FatalErr
                 .push(outcome.people.id_number(enrolment.person.0).into());
         }
         drop(outcome);
-        crate::app::give_back_freed_memory();
+        crate::memory::give_back_freed_memory();
     }
     for stage in Stage::ALL {
-        let kind = stages::file_kind(stage);
+        let kind = stage.file_kind();
         let Some(file) = table::load(folder, kind, true)? else {
             continue;
         };
@@ -94,7 +94,7 @@ pub fn scan(folder: &CaseFolder, options: &ReadOptions) -> Result<Scan, FatalErr
         );
         scanned?;
         result.inputs.push((kind, seen(&file, sha256)));
-        crate::app::give_back_freed_memory();
+        crate::memory::give_back_freed_memory();
     }
     result.sample.sort_unstable();
     Ok(result)
@@ -132,7 +132,7 @@ fn scan_stage_file(
     result: &mut Scan,
 ) -> Result<(), FatalError> {
     use rayon::prelude::*;
-    let kind = stages::file_kind(stage);
+    let kind = stage.file_kind();
     let columns = stages::columns(stage);
     let body = table::read_header(file, &columns)?;
     let chunks = stages::split(file, &body, options)?;
@@ -189,7 +189,7 @@ fn scan_stage_file(
                         }
                         previous = Some((account, record.person.0));
                         payees.push((
-                            crate::engine::account_hash(account),
+                            crate::domain::account::account_hash(account),
                             outcome.people.id_number(record.person.0).into(),
                         ));
                     }
@@ -225,7 +225,7 @@ fn scan_stage_file(
             first: crate::domain::Period::from_index(first.first),
             last: crate::domain::Period::from_index(first.first + first.span),
         };
-        result.bounds = Some(crate::engine::Bounds::including(
+        result.bounds = Some(crate::domain::window::Bounds::including(
             result.bounds,
             periods,
             crate::domain::Source::new(kind, first.line),

@@ -63,14 +63,6 @@ pub(crate) fn columns(stage: Stage) -> [Column; 9] {
     ]
 }
 
-pub fn file_kind(stage: Stage) -> FileKind {
-    match stage {
-        Stage::Allocation => FileKind::Allocations,
-        Stage::Transfer => FileKind::Transfers,
-        Stage::Payout => FileKind::Payouts,
-    }
-}
-
 /// Reads a stage file in chunks, in parallel. Each chunk interns its own
 /// people and keeps its own records and text; the chunks are never joined
 /// (see [`StageFile`]). Repeated record ids are found afterwards by
@@ -177,7 +169,7 @@ pub(crate) fn read_chunk(
     number: u16,
     options: &super::ReadOptions,
 ) -> Result<FileOutcome<StageChunk>, FatalError> {
-    let kind = file_kind(stage);
+    let kind = stage.file_kind();
     let mut outcome = FileOutcome::new(file);
     // About 90 bytes a row: reserve once rather than grow in the hot loop —
     // unless only one partition's rows are kept, a small share of them.

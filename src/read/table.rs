@@ -499,16 +499,9 @@ impl Problems {
     }
 }
 
-/// A row that cannot be read (SPEC §5 BAD_RECORD).
-#[derive(Clone, Debug)]
-pub struct BadRecord {
-    pub source: Source,
-    /// The row's id_number cell, normalised; empty when it has none (or
-    /// one that is not text without control characters).
-    pub id_number: Box<str>,
-    pub detail: String,
-}
+pub use crate::case::BadRecord;
 
+/// A BAD_RECORD is made here, where its row is known; the case holds it.
 impl BadRecord {
     pub fn new(
         row: &Row<'_>,
