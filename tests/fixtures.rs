@@ -70,11 +70,9 @@ fn check_expected_case(group: &str, name: &str) {
 // `codes::shortfall`, `rules::tier`, `errors::missing_file`, …
 include!(concat!(env!("OUT_DIR"), "/fixture_tests.rs"));
 
-/// Every worked example of the contract is here (each runs as its own
-/// test, `spec_examples::caseNN`).
-#[test]
-fn every_spec_example_is_a_fixture() {
-    let names: Vec<String> = cases("spec-examples")
+/// The folder names of a fixture group, sorted.
+fn case_names(group: &str) -> Vec<String> {
+    cases(group)
         .iter()
         .map(|case| {
             case.file_name()
@@ -82,22 +80,21 @@ fn every_spec_example_is_a_fixture() {
                 .to_string_lossy()
                 .into_owned()
         })
-        .collect();
+        .collect()
+}
+
+/// Every worked example of the contract is here (each runs as its own
+/// test, `spec_examples::caseNN`).
+#[test]
+fn every_spec_example_is_a_fixture() {
+    let names: Vec<String> = case_names("spec-examples");
     let expected: Vec<String> = (1..=18).map(|number| format!("case{number:02}")).collect();
     assert_eq!(names, expected);
 }
 
 #[test]
 fn every_finding_code_has_a_hand_checked_fixture() {
-    let codes: Vec<String> = cases("codes")
-        .iter()
-        .map(|case| {
-            case.file_name()
-                .expect("a name")
-                .to_string_lossy()
-                .into_owned()
-        })
-        .collect();
+    let codes: Vec<String> = case_names("codes");
     for code in duizhang::domain::Code::ALL {
         assert!(
             codes.iter().any(|name| name == code.name()),
@@ -111,15 +108,7 @@ fn every_finding_code_has_a_hand_checked_fixture() {
 /// with the bad inputs they bring; each runs as `rules::<name>`.
 #[test]
 fn every_local_rule_has_a_hand_checked_fixture() {
-    let rules: Vec<String> = cases("rules")
-        .iter()
-        .map(|case| {
-            case.file_name()
-                .expect("a name")
-                .to_string_lossy()
-                .into_owned()
-        })
-        .collect();
+    let rules: Vec<String> = case_names("rules");
     for rule in [
         "tier",
         "topup",

@@ -137,8 +137,10 @@ fn no_console_macro_that_panics_on_a_closed_stream() {
         let text = std::fs::read_to_string(file).expect("a source file");
         for (number, line) in text.lines().enumerate() {
             let code = line.split("//").next().unwrap_or_default();
-            for banned in ["println!", "eprintln!", "print!(", "eprint!(", "dbg!("] {
-                let at = code.find(banned);
+            // Named in parts, so that this checker is not itself a match.
+            for name in ["println", "eprintln", "print", "eprint", "dbg"] {
+                let banned = format!("{name}!(");
+                let at = code.find(&banned);
                 let part_of_a_name = at.is_some_and(|at| {
                     code[..at]
                         .chars()

@@ -87,15 +87,20 @@ fn period(month: u32) -> String {
     format!("2020-{month:02}")
 }
 
+/// A record's period, or its range when it spans months (capped at December).
+fn periods_of(record: &Record) -> String {
+    let last = (record.first_month + record.months - 1).min(12);
+    if last == record.first_month {
+        period(record.first_month)
+    } else {
+        format!("{}..{}", period(record.first_month), period(last))
+    }
+}
+
 fn stage_csv(header: &str, records: &[Record], with_extras: bool) -> String {
     let mut text = format!("{header}\n");
     for (index, record) in records.iter().enumerate() {
-        let last = (record.first_month + record.months - 1).min(12);
-        let periods = if last == record.first_month {
-            period(record.first_month)
-        } else {
-            format!("{}..{}", period(record.first_month), period(last))
-        };
+        let periods = periods_of(record);
         text.push_str(&format!(
             "R{index},{},{},{periods},{}",
             IDS[record.person],
@@ -440,12 +445,7 @@ fn rich_stage_csv(header: &str, records: &[RichRecord], payouts: bool) -> String
             id += 1;
         }
         let inner = &record.record;
-        let last = (inner.first_month + inner.months - 1).min(12);
-        let periods = if last == inner.first_month {
-            period(inner.first_month)
-        } else {
-            format!("{}..{}", period(inner.first_month), period(last))
-        };
+        let periods = periods_of(inner);
         text.push_str(&format!(
             "R{id},{},{},{periods},{}",
             IDS[inner.person],
