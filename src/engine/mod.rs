@@ -490,6 +490,62 @@ mod window_tests {
     }
 }
 
+/// One enrolment a public notice (公示) lists for one month.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NoticeLine {
+    /// Index into `case.enrolments`: the primary dibao or tekun enrolment.
+    pub enrolment: u32,
+    /// E of the line for that month, as ledger.csv's `expected` shows it;
+    /// `None` when a required standard is missing (NO_STANDARD).
+    pub expected: Option<Money>,
+}
+
+/// The lines a public notice (公示, 2021 低保审核确认办法 art. 24) lists for
+/// `period`: per person, the primary dibao and the primary tekun enrolment
+/// covering the month whose line is not excluded (SPEC §4, the death grace
+/// included), with E computed by the same function the reconciliation uses.
+/// In person (id_number) order, dibao before tekun. Pure, like the rest of
+/// the engine.
+pub fn notice_lines(case: &Case, period: Period) -> Vec<NoticeLine> {
+    let context = Context::new(case, PeriodRange::single(period));
+    let people = case.people.len();
+    let enrolments = Grouping::dense(
+        people,
+        case.enrolments.iter().map(|enrolment| enrolment.person),
+    );
+    let exclusions = Grouping::dense(
+        people,
+        case.exclusions.iter().map(|exclusion| exclusion.person),
+    );
+    let tasks = people.div_ceil(PERSONS_PER_TASK);
+    let parts: Vec<Vec<NoticeLine>> = (0..tasks)
+        .into_par_iter()
+        .map(|task| {
+            let mut lines = Vec::new();
+            for index in task * PERSONS_PER_TASK..people.min((task + 1) * PERSONS_PER_TASK) {
+                let person = PersonId(u32::try_from(index).expect("fewer than 4 billion people"));
+                let bundle = Bundle {
+                    person,
+                    enrolments: enrolments.of(person),
+                    exclusions: exclusions.of(person),
+                    relatives: &[],
+                    records: [&[], &[], &[]],
+                };
+                lines.extend(
+                    person::notice_lines(&context, &bundle, period)
+                        .into_iter()
+                        .map(|(enrolment, expected)| NoticeLine {
+                            enrolment,
+                            expected,
+                        }),
+                );
+            }
+            lines
+        })
+        .collect();
+    parts.into_iter().flatten().collect()
+}
+
 /// How SHARED_ACCOUNT is judged: it looks across persons.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SharedAccounts<'a> {
