@@ -517,33 +517,42 @@ pub fn notice_lines(case: &Case, period: Period) -> Vec<NoticeLine> {
         people,
         case.exclusions.iter().map(|exclusion| exclusion.person),
     );
+    let parts = per_person(people, |person, lines: &mut Vec<NoticeLine>| {
+        let bundle = Bundle {
+            person,
+            enrolments: enrolments.of(person),
+            exclusions: exclusions.of(person),
+            relatives: &[],
+            records: [&[], &[], &[]],
+        };
+        lines.extend(
+            person::notice_lines(&context, &bundle, period)
+                .into_iter()
+                .map(|(enrolment, expected)| NoticeLine {
+                    enrolment,
+                    expected,
+                }),
+        );
+    });
+    parts.into_iter().flatten().collect()
+}
+
+/// Visits every person in parallel tasks of [`PERSONS_PER_TASK`]
+/// consecutive persons, each task filling one output: the outputs come
+/// back in person order, whatever the thread count.
+fn per_person<T: Default + Send>(people: usize, visit: impl Fn(PersonId, &mut T) + Sync) -> Vec<T> {
     let tasks = people.div_ceil(PERSONS_PER_TASK);
-    let parts: Vec<Vec<NoticeLine>> = (0..tasks)
+    (0..tasks)
         .into_par_iter()
         .map(|task| {
-            let mut lines = Vec::new();
+            let mut output = T::default();
             for index in task * PERSONS_PER_TASK..people.min((task + 1) * PERSONS_PER_TASK) {
                 let person = PersonId(u32::try_from(index).expect("fewer than 4 billion people"));
-                let bundle = Bundle {
-                    person,
-                    enrolments: enrolments.of(person),
-                    exclusions: exclusions.of(person),
-                    relatives: &[],
-                    records: [&[], &[], &[]],
-                };
-                lines.extend(
-                    person::notice_lines(&context, &bundle, period)
-                        .into_iter()
-                        .map(|(enrolment, expected)| NoticeLine {
-                            enrolment,
-                            expected,
-                        }),
-                );
+                visit(person, &mut output);
             }
-            lines
+            output
         })
-        .collect();
-    parts.into_iter().flatten().collect()
+        .collect()
 }
 
 /// How SHARED_ACCOUNT is judged: it looks across persons.
@@ -611,29 +620,20 @@ pub fn reconcile_with(
 
     // Persons in runs of PERSONS_PER_TASK: one output per run keeps the
     // allocations few and the collected order the person order.
-    let tasks = people.div_ceil(PERSONS_PER_TASK);
-    let outputs: Vec<PersonOutput> = (0..tasks)
-        .into_par_iter()
-        .map(|task| {
-            let mut output = PersonOutput::default();
-            for index in task * PERSONS_PER_TASK..people.min((task + 1) * PERSONS_PER_TASK) {
-                let person = PersonId(u32::try_from(index).expect("fewer than 4 billion people"));
-                let bundle = Bundle {
-                    person,
-                    enrolments: enrolments.of(person),
-                    exclusions: exclusions.of(person),
-                    relatives: relatives.of(person),
-                    records: [
-                        stage_groupings[0].of(person),
-                        stage_groupings[1].of(person),
-                        stage_groupings[2].of(person),
-                    ],
-                };
-                reconcile_person(&context, &bundle, &mut output);
-            }
-            output
-        })
-        .collect();
+    let outputs: Vec<PersonOutput> = per_person(people, |person, output| {
+        let bundle = Bundle {
+            person,
+            enrolments: enrolments.of(person),
+            exclusions: exclusions.of(person),
+            relatives: relatives.of(person),
+            records: [
+                stage_groupings[0].of(person),
+                stage_groupings[1].of(person),
+                stage_groupings[2].of(person),
+            ],
+        };
+        reconcile_person(&context, &bundle, output);
+    });
 
     let mut lines = Ledger {
         parts: Vec::with_capacity(outputs.len()),

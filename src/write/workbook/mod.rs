@@ -186,71 +186,68 @@ impl Report {
             lang,
         ));
         let formats = Formats::new();
-        let mut cuts = Cuts::default();
         // 说明 first (in memory, filled last: it states what the others hold).
         workbook
             .add_worksheet()
             .set_name(names.about)
             .map_err(xlsx_error)?;
-        let mut sheets: Vec<(&'static str, Written)> = Vec::new();
-        let (summary, chart_notes) = write_summary(
-            &mut workbook,
-            &formats,
-            self.limits,
-            &mut cuts,
-            inputs,
+        let mut sheets = Sheets {
+            workbook: &mut workbook,
+            formats: &formats,
+            limits: self.limits,
+            cuts: Cuts::default(),
             lang,
-        )
-        .map_err(xlsx_error)?;
-        sheets.push((
+        };
+        let mut written: Vec<(&'static str, Written)> = Vec::new();
+        let (summary, chart_notes) = write_summary(&mut sheets, inputs).map_err(xlsx_error)?;
+        written.push((
             lang.pick("按区划、项目、月份汇总", "per region, program and month"),
             summary,
         ));
-        let findings = write_findings(
-            &mut workbook,
-            &formats,
-            self.limits,
-            &mut cuts,
-            inputs.findings,
-            lang,
-        )
-        .map_err(xlsx_error)?;
-        sheets.push((lang.pick("每行一个问题", "one row per finding"), findings));
-        let cases = write_cases(
-            &mut workbook,
-            &formats,
-            self.limits,
-            &mut cuts,
-            inputs.findings,
-            lang,
-        )
-        .map_err(xlsx_error)?;
-        sheets.push((
+        let findings = write_findings(&mut sheets, inputs.findings).map_err(xlsx_error)?;
+        written.push((lang.pick("每行一个问题", "one row per finding"), findings));
+        let cases = write_cases(&mut sheets, inputs.findings).map_err(xlsx_error)?;
+        written.push((
             lang.pick(
                 "同一人、项目、问题合并为案件",
                 "findings folded per person, program and code",
             ),
             cases,
         ));
-        let ledger = write_ledger(
-            &mut workbook,
-            &formats,
-            self.limits,
-            &mut cuts,
-            self.spill,
-            lang,
-        )?;
-        sheets.push((
+        let ledger = write_ledger(&mut sheets, self.spill)?;
+        written.push((
             lang.pick(
                 "按村(社区)、人员、月份的台账",
                 "ledger by village, person and month",
             ),
             ledger,
         ));
+        let cuts = sheets.cuts;
         let about = workbook.worksheet_from_index(0).map_err(xlsx_error)?;
-        write_about(about, &formats, inputs, &sheets, &cuts, &chart_notes, lang)
+        write_about(about, &formats, inputs, &written, &cuts, &chart_notes, lang)
             .map_err(xlsx_error)?;
         Ok(workbook)
+    }
+}
+
+/// What every table of the report is written with.
+struct Sheets<'w> {
+    workbook: &'w mut Workbook,
+    formats: &'w Formats,
+    limits: Limits,
+    cuts: Cuts,
+    lang: Lang,
+}
+
+impl Sheets<'_> {
+    fn table<'t, 's>(&'t mut self, spec: TableSpec<'s>) -> Result<Table<'t, 's>, XlsxError> {
+        Table::new(
+            self.workbook,
+            self.formats,
+            spec,
+            self.limits,
+            &mut self.cuts,
+        )
     }
 }
 
@@ -262,13 +259,11 @@ fn money_cell(fen: i128) -> Cell<'static> {
 /// delivery rate by month with a line chart of it. Returns the sheets
 /// written and notes on what the chart could not show.
 fn write_summary(
-    workbook: &mut Workbook,
-    formats: &Formats,
-    limits: Limits,
-    cuts: &mut Cuts,
+    sheets: &mut Sheets<'_>,
     inputs: &ReportInputs<'_>,
-    lang: Lang,
 ) -> Result<(Written, Vec<String>), XlsxError> {
+    let lang = sheets.lang;
+    let limits = sheets.limits;
     let names = sheet_names(lang);
     let titles = summary_titles(lang);
     let rows = tables::sorted_summary(inputs.summary);
@@ -375,7 +370,7 @@ fn write_summary(
         fit_width: false,
     };
     let given = inputs.given;
-    let mut table = Table::new(workbook, formats, spec, limits, cuts)?;
+    let mut table = sheets.table(spec)?;
     let mut first_sheet = true;
     for ((region, program, period), totals) in &rows {
         let period_text = period.to_string();
@@ -465,14 +460,8 @@ pub fn town_of(region: &str) -> &str {
 }
 
 /// The 问题清单 sheet: findings.csv row for row.
-fn write_findings(
-    workbook: &mut Workbook,
-    formats: &Formats,
-    limits: Limits,
-    cuts: &mut Cuts,
-    findings: &[Finding],
-    lang: Lang,
-) -> Result<Written, XlsxError> {
+fn write_findings(sheets: &mut Sheets<'_>, findings: &[Finding]) -> Result<Written, XlsxError> {
+    let lang = sheets.lang;
     let titles = finding_titles(lang);
     let spec = TableSpec {
         name: sheet_names(lang).findings,
@@ -483,7 +472,7 @@ fn write_findings(
         id_columns: &[2, 4, 7],
         fit_width: true,
     };
-    let mut table = Table::new(workbook, formats, spec, limits, cuts)?;
+    let mut table = sheets.table(spec)?;
     for finding in findings {
         let figures = finding.figures;
         let fen = |money: Option<crate::domain::Money>| money.map(|money| i128::from(money.fen()));
@@ -532,14 +521,8 @@ fn write_findings(
 }
 
 /// The 问题汇总 sheet: one row per case.
-fn write_cases(
-    workbook: &mut Workbook,
-    formats: &Formats,
-    limits: Limits,
-    cuts: &mut Cuts,
-    findings: &[Finding],
-    lang: Lang,
-) -> Result<Written, XlsxError> {
+fn write_cases(sheets: &mut Sheets<'_>, findings: &[Finding]) -> Result<Written, XlsxError> {
+    let lang = sheets.lang;
     let titles = case_titles(lang);
     let spec = TableSpec {
         name: sheet_names(lang).cases,
@@ -548,7 +531,7 @@ fn write_cases(
         id_columns: &[0, 2],
         fit_width: true,
     };
-    let mut table = Table::new(workbook, formats, spec, limits, cuts)?;
+    let mut table = sheets.table(spec)?;
     for case in cases::fold(findings) {
         let first = case.first;
         let severity = first.code.severity();
@@ -574,14 +557,8 @@ fn write_cases(
 }
 
 /// The 台账 sheets: the ledger merged by village, person, program, month.
-fn write_ledger(
-    workbook: &mut Workbook,
-    formats: &Formats,
-    limits: Limits,
-    cuts: &mut Cuts,
-    spill: LedgerSpill,
-    lang: Lang,
-) -> io::Result<Written> {
+fn write_ledger(sheets: &mut Sheets<'_>, spill: LedgerSpill) -> io::Result<Written> {
+    let lang = sheets.lang;
     let titles = ledger_titles(lang);
     let spec = TableSpec {
         name: sheet_names(lang).ledger,
@@ -592,7 +569,7 @@ fn write_ledger(
     };
     let expected_lines = spill.lines();
     let mut merge = spill.merge()?;
-    let mut table = Table::new(workbook, formats, spec, limits, cuts).map_err(xlsx_error)?;
+    let mut table = sheets.table(spec).map_err(xlsx_error)?;
     let mut written = 0u64;
     let mut period = String::new();
     while let Some(row) = merge.next_row()? {
