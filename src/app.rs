@@ -92,7 +92,7 @@ fn run_in_memory(
     let window = engine::window(&case, config.from, config.to)?;
     let mut reconciliation = engine::reconcile(&case, window);
     progress.phase("reconcile", "writing");
-    let mut sink = crate::write::OutputSink::create(out, &case, &reconciliation)?;
+    let mut sink = crate::write::OutputSink::create(out, &case, &reconciliation, config.report)?;
     sink.add(&case, &reconciliation)?;
     let findings = sink.finish(std::mem::take(&mut reconciliation.findings))?;
     progress.finish("write", input_bytes);
@@ -152,6 +152,7 @@ fn run_partitioned(
                 out.take().expect("the first partition takes OUT_DIR"),
                 &case,
                 &reconciliation,
+                config.report,
             )?),
         };
         sink.add(&case, &reconciliation)?;
@@ -207,7 +208,7 @@ pub fn describe(config: &RunConfig, summary: &RunSummary) -> String {
         .map(|(code, count)| format!("{} {count}", code.name()))
         .collect();
     format!(
-        "window {}..{}: {} ledger lines, {} findings (high {}, medium {}, low {}){}{}\nwrote findings.csv, ledger.csv, summary.csv, run.json to {}{}",
+        "window {}..{}: {} ledger lines, {} findings (high {}, medium {}, low {}){}{}\nwrote findings.csv, ledger.csv, summary.csv, run.json{} to {}{}",
         summary.window.first,
         summary.window.last,
         summary.ledger_lines,
@@ -217,6 +218,7 @@ pub fn describe(config: &RunConfig, summary: &RunSummary) -> String {
         count(Severity::Low),
         if codes.is_empty() { "" } else { "\n  " },
         codes.join(", "),
+        if config.report.is_some() { ", report.xlsx" } else { "" },
         config.out_dir.display(),
         if summary.partitions > 1 {
             format!(" ({} partitions of persons, to stay under --memory-limit)", summary.partitions)
@@ -224,4 +226,33 @@ pub fn describe(config: &RunConfig, summary: &RunSummary) -> String {
             String::new()
         }
     )
+}
+
+/// What `duizhang notice` wrote.
+pub struct NoticeSummary {
+    pub counts: crate::write::workbook::NoticeCounts,
+}
+
+/// `duizhang notice`: reads the case, computes each covering dibao and
+/// tekun enrolment's amount for the month with the engine, and writes the
+/// notice workbook atomically.
+pub fn notice(config: &crate::cli::NoticeConfig) -> Result<NoticeSummary, FatalError> {
+    let case = crate::read::read_case_with(&config.case_dir, &crate::read::ReadOptions::default())?;
+    let lines = engine::notice_lines(&case, config.period);
+    let mut rows: Vec<crate::write::workbook::NoticeRow<'_>> = lines
+        .iter()
+        .map(|line| {
+            let enrolment = &case.enrolments[line.enrolment as usize];
+            crate::write::workbook::NoticeRow {
+                region: &enrolment.region,
+                program: enrolment.program,
+                name: &enrolment.name,
+                household_size: enrolment.household_size,
+                amount: line.expected.map(crate::domain::Money::fen),
+            }
+        })
+        .collect();
+    let counts =
+        crate::write::write_notice_file(&config.out, config.period, &mut rows, config.lang)?;
+    Ok(NoticeSummary { counts })
 }

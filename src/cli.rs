@@ -29,7 +29,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Reconcile one case folder and write findings.csv, ledger.csv,
-    /// summary.csv and run.json into OUT_DIR.
+    /// summary.csv and run.json (and with --report report.xlsx) into OUT_DIR.
     #[command(long_about = "Reconcile one case folder.\n\n\
 CASE_DIR holds roster.csv, standards.csv and payouts.csv, and optionally allocations.csv, \
 transfers.csv, exclusions.csv, relatives.csv and policy.toml (UTF-8 or GBK CSV with a header row).\n\n\
@@ -42,9 +42,32 @@ summary.csv   per region, program and month: totals and the delivery rate\n  \
 run.json      the window, input row counts and SHA-256 hashes, totals, findings by code\n\n\
 Text from the case that a spreadsheet would run as a formula (starting with = + - @) is \
 written after a ' so that Excel and WPS show it as text.\n\n\
+With --report, OUT_DIR also receives report.xlsx, placed together with the four: sheets \
+说明 (the run, its inputs and counts, how to read it), 汇总 (summary.csv with a chart of each \
+town's delivery rate by month), 问题清单 (findings.csv row for row, Chinese names, severity \
+coloured), 问题汇总 (findings folded per person, program and code, months as ranges) and 台账 \
+(the ledger by village, person and month); English with --lang en. A run without --report \
+takes an earlier report.xlsx away with the rest, so that it never sits beside another run's files.\n\n\
 Without --from and --to the window runs from the earliest to the latest month of any record, \
 at most 120 months; give both for a longer run.")]
     Reconcile(ReconcileArgs),
+
+    /// Write the public notice (公示) of one month: per village, the dibao
+    /// and tekun recipients' names, household sizes and monthly amounts,
+    /// without ID numbers or accounts.
+    #[command(
+        long_about = "Write the public notice (公示) of one month as a workbook.\n\n\
+The 2021 最低生活保障审核确认办法 (art. 24) asks villages and communities to post the names, \
+household sizes and amounts of those who receive dibao. The notice lists, per village (region \
+code), every dibao and tekun enrolment covering PERIOD whose person is not excluded that month, \
+with its name, household size and the monthly amount duizhang computes for PERIOD (the expected \
+amount of ledger.csv). It holds no ID number and no account. An amount whose standard is missing \
+shows as pending (待核定).\n\n\
+The file is written to a temporary file beside FILE and renamed over it when complete.\n\n\
+Exit status: 0 written; 2 it could not be (a bad --period, a case that cannot be read, a FILE \
+that cannot be written; the message says which)."
+    )]
+    Notice(NoticeArgs),
 
     /// Write a synthetic county case (SPEC format) with anomalies of every
     /// finding kind, to try the tool or to benchmark it at any size.
@@ -191,7 +214,7 @@ pub struct ReconcileArgs {
     #[arg(value_name = "CASE_DIR")]
     pub case_dir: PathBuf,
 
-    /// Folder to write the four outputs into (created if missing).
+    /// Folder to write the outputs into (created if missing).
     #[arg(long, value_name = "OUT_DIR")]
     pub out: PathBuf,
 
@@ -226,6 +249,81 @@ pub struct ReconcileArgs {
     /// Print how long each phase took, and the throughput, to stderr.
     #[arg(long)]
     pub timings: bool,
+
+    /// Also write report.xlsx: the summary with a chart, the findings, the
+    /// findings folded into cases, and the ledger by village, for Excel and
+    /// WPS. Placed together with the four other outputs.
+    #[arg(long)]
+    pub report: bool,
+
+    /// Language of report.xlsx: zh (Chinese, the default) or en.
+    #[arg(long, value_enum, value_name = "LANG", requires = "report")]
+    pub lang: Option<LangArg>,
+}
+
+/// The language of a workbook.
+#[derive(Clone, Copy, Debug, Default, ValueEnum)]
+pub enum LangArg {
+    /// Chinese (中文): sheet names, titles and finding names.
+    #[default]
+    Zh,
+    /// English.
+    En,
+}
+
+impl LangArg {
+    pub fn lang(self) -> crate::write::workbook::Lang {
+        match self {
+            LangArg::Zh => crate::write::workbook::Lang::Zh,
+            LangArg::En => crate::write::workbook::Lang::En,
+        }
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct NoticeArgs {
+    /// The case folder to read.
+    #[arg(value_name = "CASE_DIR")]
+    pub case_dir: PathBuf,
+
+    /// The month of the notice, YYYY-MM (or YYYYMM).
+    #[arg(long, value_name = "PERIOD")]
+    pub period: String,
+
+    /// The workbook to write, e.g. notice-2024-07.xlsx (replaced whole; its
+    /// folder is created if missing).
+    #[arg(long, value_name = "FILE.xlsx")]
+    pub out: PathBuf,
+
+    /// Language of the workbook: zh (Chinese, the default) or en.
+    #[arg(long, value_enum, value_name = "LANG", default_value = "zh")]
+    pub lang: LangArg,
+}
+
+/// A notice run's settings, checked.
+#[derive(Debug, Clone)]
+pub struct NoticeConfig {
+    pub case_dir: PathBuf,
+    pub period: Period,
+    pub out: PathBuf,
+    pub lang: crate::write::workbook::Lang,
+}
+
+impl NoticeArgs {
+    pub fn into_config(self) -> Result<NoticeConfig, FatalError> {
+        let period = Period::parse(self.period.trim()).ok_or_else(|| {
+            FatalError::BadArgument(format!(
+                "--period {:?}: expected a period YYYY-MM (or YYYYMM), e.g. 2024-07",
+                self.period
+            ))
+        })?;
+        Ok(NoticeConfig {
+            case_dir: self.case_dir,
+            period,
+            out: self.out,
+            lang: self.lang.lang(),
+        })
+    }
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -247,6 +345,8 @@ pub struct RunConfig {
     pub memory_limit_bytes: u64,
     pub quiet: bool,
     pub timings: bool,
+    /// With `--report`: report.xlsx in this language.
+    pub report: Option<crate::write::workbook::Lang>,
 }
 
 /// Upper bound on `--threads`: more than this is a typing error.
@@ -299,6 +399,9 @@ impl ReconcileArgs {
             },
             quiet: self.quiet,
             timings: self.timings,
+            report: self
+                .report
+                .then(|| self.lang.unwrap_or_default().lang()),
             fail_on: self.fail_on.map(|level| match level {
                 FailOn::Low => Severity::Low,
                 FailOn::Medium => Severity::Medium,

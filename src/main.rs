@@ -52,6 +52,35 @@ fn main() -> ExitCode {
                 Err(error) => fail(&error),
             }
         }
+        Command::Notice(args) => {
+            let outcome = args.into_config().and_then(|config| {
+                let summary = duizhang::app::notice(&config)?;
+                Ok((config, summary))
+            });
+            match outcome {
+                Ok((config, summary)) => {
+                    let counts = summary.counts;
+                    print_summary(&format!(
+                        "notice {}: {} villages, {} dibao households, {} tekun persons{}\nwrote {}",
+                        config.period,
+                        counts.villages,
+                        counts.dibao,
+                        counts.tekun,
+                        if counts.pending > 0 {
+                            format!(
+                                " ({} amounts pending: a standard is missing)",
+                                counts.pending
+                            )
+                        } else {
+                            String::new()
+                        },
+                        config.out.display()
+                    ));
+                    ExitCode::SUCCESS
+                }
+                Err(error) => fail(&error),
+            }
+        }
         Command::Generate(args) => {
             let folder = args.out_dir.clone();
             let outcome = args

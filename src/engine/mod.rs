@@ -404,6 +404,71 @@ mod window_tests {
     }
 }
 
+/// One enrolment a public notice (公示) lists for one month.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NoticeLine {
+    /// Index into `case.enrolments`: the primary dibao or tekun enrolment.
+    pub enrolment: u32,
+    /// E of the line for that month, as ledger.csv's `expected` shows it;
+    /// `None` when a required standard is missing (NO_STANDARD).
+    pub expected: Option<Money>,
+}
+
+/// The lines a public notice (公示, 2021 低保审核确认办法 art. 24) lists for
+/// `period`: per person, the primary dibao and the primary tekun enrolment
+/// covering the month whose line is not excluded (SPEC §4, the death grace
+/// included), with E computed by the same function the reconciliation uses.
+/// In person (id_number) order, dibao before tekun. Pure, like the rest of
+/// the engine.
+pub fn notice_lines(case: &Case, period: Period) -> Vec<NoticeLine> {
+    let context = Context::new(case, PeriodRange::single(period));
+    let people = case.people.len();
+    let enrolments = Grouping::dense(
+        people,
+        case.enrolments.iter().map(|enrolment| enrolment.person),
+    );
+    let exclusions = Grouping::dense(
+        people,
+        case.exclusions.iter().map(|exclusion| exclusion.person),
+    );
+    let parts = per_person(people, |person, lines: &mut Vec<NoticeLine>| {
+        let bundle = Bundle {
+            person,
+            enrolments: enrolments.of(person),
+            exclusions: exclusions.of(person),
+            relatives: &[],
+            records: [&[], &[], &[]],
+        };
+        lines.extend(
+            person::notice_lines(&context, &bundle, period)
+                .into_iter()
+                .map(|(enrolment, expected)| NoticeLine {
+                    enrolment,
+                    expected,
+                }),
+        );
+    });
+    parts.into_iter().flatten().collect()
+}
+
+/// Visits every person in parallel tasks of [`PERSONS_PER_TASK`]
+/// consecutive persons, each task filling one output: the outputs come
+/// back in person order, whatever the thread count.
+fn per_person<T: Default + Send>(people: usize, visit: impl Fn(PersonId, &mut T) + Sync) -> Vec<T> {
+    let tasks = people.div_ceil(PERSONS_PER_TASK);
+    (0..tasks)
+        .into_par_iter()
+        .map(|task| {
+            let mut output = T::default();
+            for index in task * PERSONS_PER_TASK..people.min((task + 1) * PERSONS_PER_TASK) {
+                let person = PersonId(u32::try_from(index).expect("fewer than 4 billion people"));
+                visit(person, &mut output);
+            }
+            output
+        })
+        .collect()
+}
+
 /// How SHARED_ACCOUNT is judged: it looks across persons.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SharedAccounts<'a> {
@@ -466,29 +531,20 @@ pub fn reconcile_with(
 
     // Persons in runs of PERSONS_PER_TASK: one output per run keeps the
     // allocations few and the collected order the person order.
-    let tasks = people.div_ceil(PERSONS_PER_TASK);
-    let outputs: Vec<PersonOutput> = (0..tasks)
-        .into_par_iter()
-        .map(|task| {
-            let mut output = PersonOutput::default();
-            for index in task * PERSONS_PER_TASK..people.min((task + 1) * PERSONS_PER_TASK) {
-                let person = PersonId(u32::try_from(index).expect("fewer than 4 billion people"));
-                let bundle = Bundle {
-                    person,
-                    enrolments: enrolments.of(person),
-                    exclusions: exclusions.of(person),
-                    relatives: relatives.of(person),
-                    records: [
-                        stage_groupings[0].of(person),
-                        stage_groupings[1].of(person),
-                        stage_groupings[2].of(person),
-                    ],
-                };
-                reconcile_person(&context, &bundle, &mut output);
-            }
-            output
-        })
-        .collect();
+    let outputs: Vec<PersonOutput> = per_person(people, |person, output| {
+        let bundle = Bundle {
+            person,
+            enrolments: enrolments.of(person),
+            exclusions: exclusions.of(person),
+            relatives: relatives.of(person),
+            records: [
+                stage_groupings[0].of(person),
+                stage_groupings[1].of(person),
+                stage_groupings[2].of(person),
+            ],
+        };
+        reconcile_person(&context, &bundle, output);
+    });
 
     let mut lines = Ledger {
         parts: Vec::with_capacity(outputs.len()),

@@ -132,6 +132,28 @@ pub fn reconcile_person(context: &Context<'_>, bundle: &Bundle<'_>, output: &mut
     }
 }
 
+/// The lines a public notice (公示) shows for one person at `period`: the
+/// primary dibao and the primary tekun enrolment covering it, each whose
+/// line is not excluded, with that line's E exactly as the ledger computes
+/// it (`None`: a required standard is missing). Dibao first.
+pub fn notice_lines(
+    context: &Context<'_>,
+    bundle: &Bundle<'_>,
+    period: Period,
+) -> Vec<(u32, Option<Money>)> {
+    let run = Run::new(context, bundle);
+    [Program::Dibao, Program::Tekun]
+        .into_iter()
+        .filter_map(|program| {
+            let basis = run.basis(program, period);
+            match (basis.primary[0], basis.excluded) {
+                (Some(primary), false) => Some((primary, basis.expected)),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
 /// Does `enrolment` pay for lines of `program`? price_subsidy is earned
 /// through dibao and tekun enrolments (SPEC §4).
 fn serves(enrolment: &Enrolment, program: Program) -> bool {

@@ -1,10 +1,12 @@
 //! The output edge: findings.csv, ledger.csv, summary.csv and run.json,
-//! placed in OUT_DIR all four or none ([`publish`]).
+//! and with `--report` report.xlsx, placed in OUT_DIR all or none
+//! ([`publish`]); and the public notice of `duizhang notice` ([`workbook`]).
 
 mod publish;
 mod render;
 mod report;
 mod tables;
+pub mod workbook;
 
 use std::io::Write;
 
@@ -17,11 +19,57 @@ pub use tables::{
     findings_csv, ledger_csv, summary_csv, write_findings, write_ledger, write_summary,
 };
 
+/// Writes the public notice (公示) of `period` to `path` atomically: into
+/// a temporary file in the same folder (created if missing), flushed to
+/// disk, then renamed over `path` — a reader sees the previous file or the
+/// new one, never a half-written one. Returns what the notice holds.
+pub fn write_notice_file(
+    path: &std::path::Path,
+    period: crate::domain::Period,
+    rows: &mut [workbook::NoticeRow<'_>],
+    lang: workbook::Lang,
+) -> Result<workbook::NoticeCounts, FatalError> {
+    let failed = |source: std::io::Error| FatalError::Output {
+        location: crate::error::Location::path(path),
+        source,
+    };
+    if path.is_dir() {
+        return Err(failed(std::io::Error::new(
+            std::io::ErrorKind::AlreadyExists,
+            "it is a folder; give --out a file name such as notice.xlsx",
+        )));
+    }
+    let folder = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&folder).map_err(failed)?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".duizhang-notice-").suffix(".tmp");
+    // As `File::create` would make it (less the umask), not owner-only.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let temporary = builder.tempfile_in(&folder).map_err(failed)?;
+    let mut writer = std::io::BufWriter::with_capacity(WRITE_BUFFER_BYTES, temporary.as_file());
+    let counts =
+        workbook::write_notice(&mut writer, &folder, period, rows, lang).map_err(failed)?;
+    writer.flush().map_err(failed)?;
+    drop(writer);
+    temporary.as_file().sync_all().map_err(failed)?;
+    temporary
+        .persist(path)
+        .map_err(|error| failed(error.error))?;
+    Ok(counts)
+}
+
 /// Bytes buffered per output before a write to its file.
 const WRITE_BUFFER_BYTES: usize = 1 << 20;
 
 /// The output streamed part by part; the other three are written at the end.
 const LEDGER: &str = "ledger.csv";
+
+/// The workbook of `--report`.
+pub const REPORT: &str = "report.xlsx";
 
 /// The four outputs of a run made of one or more parts (one for an
 /// in-memory run; partitions of persons in id_number order otherwise): the
@@ -40,6 +88,8 @@ pub struct OutputSink {
     >,
     stats: report::RunStats,
     given: [bool; 3],
+    /// With `--report`: the workbook, its ledger gathered part by part.
+    report: Option<workbook::Report>,
 }
 
 /// An error while writing an output, before anything is placed.
@@ -50,22 +100,33 @@ fn output_error(path: &std::path::Path) -> impl Fn(std::io::Error) -> FatalError
 
 impl OutputSink {
     /// `case` and `reconciliation` give the window, policy and which stage
-    /// files were given; any part of the run will do.
+    /// files were given; any part of the run will do. `report`: also write
+    /// report.xlsx, in that language.
     pub fn create(
         mut out: OutDir,
         case: &Case,
         reconciliation: &Reconciliation,
+        report: Option<workbook::Lang>,
     ) -> Result<OutputSink, FatalError> {
         let ledger_path = out.path().join(LEDGER);
         let file = out.create(LEDGER)?;
         let mut ledger = std::io::BufWriter::with_capacity(WRITE_BUFFER_BYTES, file);
         tables::write_ledger_header(&mut ledger).map_err(output_error(&ledger_path))?;
+        let report = match report {
+            Some(lang) => {
+                let scratch = out.scratch_dir()?;
+                let report_path = out.path().join(REPORT);
+                Some(workbook::Report::new(lang, &scratch).map_err(output_error(&report_path))?)
+            }
+            None => None,
+        };
         Ok(OutputSink {
             out,
             ledger,
             summary: rustc_hash::FxHashMap::default(),
             stats: report::RunStats::new(case, reconciliation),
             given: reconciliation.given,
+            report,
         })
     }
 
@@ -79,6 +140,11 @@ impl OutputSink {
             &mut self.summary,
             tables::summary_groups(&context, reconciliation),
         );
+        if let Some(report) = &mut self.report {
+            report
+                .add(&context, reconciliation)
+                .map_err(output_error(&self.out.path().join(REPORT)))?;
+        }
         self.stats.add(case, reconciliation);
         Ok(())
     }
@@ -87,8 +153,9 @@ impl OutputSink {
         self.stats.ledger_lines()
     }
 
-    /// Writes findings.csv (all parts' findings, sorted here), summary.csv
-    /// and run.json, then places all four. Returns the sorted findings.
+    /// Writes findings.csv (all parts' findings, sorted here), summary.csv,
+    /// run.json and with `--report` report.xlsx, then places them all.
+    /// Returns the sorted findings.
     pub fn finish(
         self,
         mut findings: Vec<crate::domain::Finding>,
@@ -101,6 +168,7 @@ impl OutputSink {
             summary,
             stats,
             given,
+            report,
         } = self;
         let ledger_path = out.path().join(LEDGER);
         let ledger = ledger
@@ -108,7 +176,8 @@ impl OutputSink {
             .map_err(|error| output_error(&ledger_path)(error.into_error()))?;
         out.complete(&ledger)?;
         type Render<'r> = Box<dyn Fn(&mut dyn Write) -> std::io::Result<()> + 'r>;
-        let summary = tables::render_summary(&summary, given);
+        let summary_groups = summary;
+        let summary = tables::render_summary(&summary_groups, given);
         let run = stats.render(&findings);
         let outputs: [(&'static str, Render<'_>); 3] = [
             (
@@ -131,6 +200,25 @@ impl OutputSink {
             files.push(file);
         }
         drop(outputs);
+        if let Some(report) = report {
+            let path = out.path().join(REPORT);
+            let file = out.create(REPORT)?;
+            let mut writer = std::io::BufWriter::with_capacity(WRITE_BUFFER_BYTES, file);
+            let inputs = workbook::ReportInputs {
+                stats: &stats,
+                summary: &summary_groups,
+                given,
+                findings: &findings,
+            };
+            report
+                .finish(&mut writer, &inputs)
+                .map_err(output_error(&path))?;
+            let file = writer
+                .into_inner()
+                .map_err(|error| output_error(&path)(error.into_error()))?;
+            out.complete(&file)?;
+            files.push(file);
+        }
         out.publish(files)?;
         Ok(findings)
     }

@@ -1,5 +1,9 @@
-//! Placing the four outputs in OUT_DIR all or nothing (ARCHITECTURE.md,
-//! "Outputs are written whole").
+//! Placing the outputs in OUT_DIR all or nothing (ARCHITECTURE.md,
+//! "Outputs are written whole"): the four CSV and JSON files, and
+//! report.xlsx when `--report` asks for it. A run without `--report` takes
+//! an earlier run's report.xlsx away in the same step (it is "retired":
+//! moved into the staging folder like a replaced file), so that OUT_DIR
+//! never shows a workbook of another run beside this run's files.
 //!
 //! 1. A run locks OUT_DIR (`flock`) from its start to its end, so two runs
 //!    never place files in one folder at once, and first finishes what a
@@ -36,8 +40,22 @@ use std::path::{Path, PathBuf};
 
 use crate::error::FatalError;
 
-/// The four outputs, in the order they are placed.
-pub const OUTPUT_NAMES: [&str; 4] = ["findings.csv", "ledger.csv", "summary.csv", "run.json"];
+/// Every output, in the order they are placed: the four every run writes
+/// ([`REQUIRED_OUTPUTS`]), then the workbook of `--report`.
+pub const OUTPUT_NAMES: [&str; 5] = [
+    "findings.csv",
+    "ledger.csv",
+    "summary.csv",
+    "run.json",
+    "report.xlsx",
+];
+
+/// The outputs every run places.
+const REQUIRED_OUTPUTS: usize = 4;
+
+/// A manifest line's inode for an output the run retires (takes away)
+/// instead of placing.
+const RETIRED: &str = "-";
 
 /// A staging folder's name: this prefix and [`STAGING_RANDOM_CHARS`]
 /// random letters and digits (62^12 ≈ 3×10^21 names: not guessable, and
@@ -82,6 +100,9 @@ enum Placed {
     /// Renamed into place; `aside`: the previous file was first renamed
     /// into the staging folder.
     Moved { aside: bool },
+    /// An output this run does not write, taken away: the previous file
+    /// was renamed into the staging folder.
+    Retired,
 }
 
 /// OUT_DIR of one run, locked for as long as this lives.
@@ -201,6 +222,19 @@ impl OutDir {
         Ok(OutputFile { name, file })
     }
 
+    /// Where an output's scratch files go (the workbook's ledger spill and
+    /// sheet data): OUT_DIR itself where anonymous files can be made there
+    /// (nothing is ever seen or left), else the run's staging folder,
+    /// removed with everything in it that this module names — a scratch
+    /// file there is unlinked as soon as it is made.
+    pub fn scratch_dir(&mut self) -> Result<PathBuf, FatalError> {
+        if self.anonymous {
+            Ok(self.path.clone())
+        } else {
+            self.staging()
+        }
+    }
+
     /// Flushes a finished output to disk.
     pub fn complete(&mut self, file: &OutputFile) -> Result<(), FatalError> {
         let target = self.path.join(file.name);
@@ -210,19 +244,39 @@ impl OutDir {
             .map_err(|error| nothing_replaced(&target, error))
     }
 
-    /// Places all four outputs at once (see the module's steps). On an
-    /// error every output already placed has been put back, unless the
-    /// error says otherwise.
+    /// Places all outputs at once (see the module's steps): the four
+    /// every run writes and, when given, report.xlsx; an earlier
+    /// report.xlsx that this run does not replace is retired with them. On
+    /// an error every output already placed (or retired) has been put
+    /// back, unless the error says otherwise.
     pub fn publish(mut self, files: Vec<OutputFile>) -> Result<(), FatalError> {
         let mut names: Vec<&str> = files.iter().map(|file| file.name).collect();
         names.sort_unstable();
-        let mut expected = OUTPUT_NAMES;
-        expected.sort_unstable();
-        assert_eq!(names, expected, "publish takes each output once");
+        names.dedup();
+        assert_eq!(names.len(), files.len(), "publish takes each output once");
+        assert!(
+            OUTPUT_NAMES[..REQUIRED_OUTPUTS]
+                .iter()
+                .all(|name| names.contains(name)),
+            "publish takes the four outputs every run writes"
+        );
         self.check_targets()?;
+        // Outputs this run does not write whose previous file is there.
+        let mut retire = Vec::new();
+        for name in OUTPUT_NAMES {
+            if !names.contains(&name) {
+                let target = self.path.join(name);
+                if target_exists(&target).map_err(|error| nothing_replaced(&target, error))? {
+                    retire.push(name);
+                }
+            }
+        }
         let staging = self.staging()?;
         let commit = |out: &mut OutDir| -> io::Result<()> {
             let mut manifest = String::new();
+            for name in &retire {
+                manifest.push_str(&format!("{name} {RETIRED}\n"));
+            }
             for file in &files {
                 let staged = staging.join(file.name);
                 if out.anonymous {
@@ -258,7 +312,14 @@ impl OutDir {
         // Committed: from here an interrupted run is finished by the next.
         let mut placed: Vec<(&str, Placed)> = Vec::with_capacity(OUTPUT_NAMES.len());
         for name in OUTPUT_NAMES {
-            match self.place(&staging, name) {
+            let how = if names.contains(&name) {
+                self.place(&staging, name)
+            } else if retire.contains(&name) {
+                self.retire(&staging, name)
+            } else {
+                continue;
+            };
+            match how {
                 Ok(how) => placed.push((name, how)),
                 Err(error) => return Err(self.undo(&staging, &placed, name, error)),
             }
@@ -270,7 +331,7 @@ impl OutDir {
         if let Err(error) = flushed {
             return Err(self.undo(&staging, &placed, "", error));
         }
-        assert_eq!(placed.len(), OUTPUT_NAMES.len());
+        assert_eq!(placed.len(), files.len() + retire.len());
         drop(files);
         // The staging folder now holds the previous outputs. A failure to
         // remove it changes no output; the next run's start removes it.
@@ -407,7 +468,21 @@ impl OutDir {
         Ok(Placed::Moved { aside: exists })
     }
 
-    /// Puts back what [`place`](Self::place) did.
+    /// Takes an output this run does not write away from OUT_DIR: into the
+    /// staging folder, removed with it once every output is placed.
+    fn retire(&mut self, staging: &Path, name: &str) -> io::Result<Placed> {
+        let target = self.path.join(name);
+        let aside = staging.join(format!("{name}{ASIDE_SUFFIX}"));
+        if !target_exists(&target)? || aside.exists() {
+            // Gone already (a killed run had retired it): nothing to do.
+            return Ok(Placed::Retired);
+        }
+        self.faults.step("retire")?;
+        std::fs::rename(&target, &aside)?;
+        Ok(Placed::Retired)
+    }
+
+    /// Puts back what [`place`](Self::place) or [`retire`](Self::retire) did.
     fn unplace(&mut self, staging: &Path, name: &str, how: Placed) -> io::Result<()> {
         let source = staging.join(name);
         let target = self.path.join(name);
@@ -423,6 +498,12 @@ impl OutDir {
                 if aside {
                     self.faults.step("put back aside")?;
                     std::fs::rename(staging.join(format!("{name}{ASIDE_SUFFIX}")), &target)?;
+                }
+            }
+            Placed::Retired => {
+                let aside = staging.join(format!("{name}{ASIDE_SUFFIX}"));
+                if aside.exists() {
+                    std::fs::rename(aside, &target)?;
                 }
             }
         }
@@ -461,6 +542,13 @@ impl OutDir {
             if let Some(inodes) = read_manifest(&staging) {
                 for (name, inode) in inodes {
                     let staged = staging.join(name);
+                    let Some(inode) = inode else {
+                        // Retired by the killed run: take it away if it
+                        // is still there.
+                        self.retire(&staging, name)
+                            .map_err(|error| output_error(&self.path.join(name), error))?;
+                        continue;
+                    };
                     if sys::inode(&staged).ok() == Some(inode) {
                         self.place(&staging, name).map_err(|error| {
                             output_error(
@@ -546,22 +634,38 @@ fn is_legacy_temporary_name(name: &str) -> bool {
     })
 }
 
-/// The manifest's (name, inode) pairs; `None` when absent or incomplete
-/// (the run was stopped before its commit point).
-fn read_manifest(staging: &Path) -> Option<Vec<(&'static str, u64)>> {
+/// The manifest's (name, inode) pairs, `None` for an output retired
+/// rather than placed; `None` when absent or incomplete (the run was
+/// stopped before its commit point). A complete manifest names the four
+/// outputs every run writes, each output at most once.
+fn read_manifest(staging: &Path) -> Option<Vec<(&'static str, Option<u64>)>> {
     let text = std::fs::read_to_string(staging.join(MANIFEST)).ok()?;
     let mut lines: Vec<&str> = text.lines().collect();
-    if lines.pop() != Some(MANIFEST_END) || lines.len() != OUTPUT_NAMES.len() {
+    if lines.pop() != Some(MANIFEST_END) || lines.len() > OUTPUT_NAMES.len() {
         return None;
     }
-    lines
+    let entries: Vec<(&'static str, Option<u64>)> = lines
         .iter()
         .map(|line| {
             let (name, inode) = line.split_once(' ')?;
             let name = OUTPUT_NAMES.into_iter().find(|output| *output == name)?;
-            Some((name, inode.parse().ok()?))
+            let inode = match inode {
+                RETIRED => None,
+                inode => Some(inode.parse().ok()?),
+            };
+            Some((name, inode))
         })
-        .collect()
+        .collect::<Option<_>>()?;
+    let mut names: Vec<&str> = entries.iter().map(|(name, _)| *name).collect();
+    names.sort_unstable();
+    names.dedup();
+    let complete = names.len() == entries.len()
+        && OUTPUT_NAMES[..REQUIRED_OUTPUTS].iter().all(|name| {
+            entries
+                .iter()
+                .any(|(entry, inode)| entry == name && inode.is_some())
+        });
+    complete.then_some(entries)
 }
 
 /// Removes a staging folder: only the names this module writes there,
@@ -573,6 +677,19 @@ fn remove_staging(staging: &Path) {
         let _ = std::fs::remove_file(staging.join(format!("{name}{ASIDE_SUFFIX}")));
     }
     let _ = std::fs::remove_file(staging.join(MANIFEST));
+    // Scratch files (`tempfile`'s `.tmpXXXXXX`, unlinked when made) that a
+    // run killed in that instant left.
+    if let Ok(entries) = std::fs::read_dir(staging) {
+        for entry in entries.flatten() {
+            let scratch = entry
+                .file_name()
+                .to_str()
+                .is_some_and(|name| name.starts_with(".tmp"));
+            if scratch && entry.file_type().is_ok_and(|kind| kind.is_file()) {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
     let _ = std::fs::remove_dir(staging);
 }
 
@@ -915,11 +1032,34 @@ mod tests {
         assert_eq!(
             read_manifest(staging),
             Some(vec![
-                ("findings.csv", 1),
-                ("ledger.csv", 2),
-                ("summary.csv", 3),
-                ("run.json", 4)
+                ("findings.csv", Some(1)),
+                ("ledger.csv", Some(2)),
+                ("summary.csv", Some(3)),
+                ("run.json", Some(4))
             ])
         );
+        // With the workbook placed, or an earlier one retired.
+        let with_report =
+            "findings.csv 1\nledger.csv 2\nsummary.csv 3\nrun.json 4\nreport.xlsx 5\nend\n";
+        std::fs::write(staging.join(MANIFEST), with_report).expect("write");
+        assert_eq!(
+            read_manifest(staging).map(|entries| entries.last().copied()),
+            Some(Some(("report.xlsx", Some(5))))
+        );
+        let retired =
+            "report.xlsx -\nfindings.csv 1\nledger.csv 2\nsummary.csv 3\nrun.json 4\nend\n";
+        std::fs::write(staging.join(MANIFEST), retired).expect("write");
+        assert_eq!(
+            read_manifest(staging).map(|entries| entries[0]),
+            Some(("report.xlsx", None))
+        );
+        // A name twice, or a required output retired, is no commit.
+        for broken in [
+            "findings.csv 1\nfindings.csv 1\nledger.csv 2\nsummary.csv 3\nrun.json 4\nend\n",
+            "findings.csv -\nledger.csv 2\nsummary.csv 3\nrun.json 4\nend\n",
+        ] {
+            std::fs::write(staging.join(MANIFEST), broken).expect("write");
+            assert_eq!(read_manifest(staging), None, "{broken:?}");
+        }
     }
 }

@@ -77,15 +77,15 @@ struct Totals {
 /// case (partitions of persons) and rendered once.
 #[derive(Clone, Debug)]
 pub struct RunStats {
-    window: crate::domain::PeriodRange,
-    policy: crate::case::Policy,
-    given: [bool; 3],
-    files: BTreeMap<FileKind, crate::case::FileReport>,
-    unused_files: Vec<String>,
-    outside_window: [u64; 3],
-    inside_window: [u64; 3],
+    pub(super) window: crate::domain::PeriodRange,
+    pub(super) policy: crate::case::Policy,
+    pub(super) given: [bool; 3],
+    pub(super) files: BTreeMap<FileKind, crate::case::FileReport>,
+    pub(super) unused_files: Vec<String>,
+    pub(super) outside_window: [u64; 3],
+    pub(super) inside_window: [u64; 3],
     /// Σ E (known), Σ A, Σ T, Σ P in fen.
-    money: [i128; 4],
+    pub(super) money: [i128; 4],
     ledger_lines: usize,
 }
 

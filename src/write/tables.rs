@@ -126,15 +126,16 @@ pub fn write_ledger_rows(
 /// Totals of one summary.csv row.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Totals {
-    lines: u64,
-    expected: i128,
-    allocated: i128,
-    transferred: i128,
-    paid: i128,
-    shortfall: i128,
-    overpaid: i128,
-    improper: i128,
-    delivered: i128,
+    pub(super) lines: u64,
+    pub(super) expected: i128,
+    pub(super) allocated: i128,
+    pub(super) transferred: i128,
+    pub(super) paid: i128,
+    pub(super) shortfall: i128,
+    pub(super) overpaid: i128,
+    pub(super) improper: i128,
+    /// Σ min(P, E) over lines with a known E.
+    pub(super) delivered: i128,
 }
 
 impl Totals {
@@ -174,7 +175,7 @@ impl Totals {
 }
 
 /// `numerator ÷ denominator` with 4 decimals, rounded half-up.
-fn rate(numerator: i128, denominator: i128) -> String {
+pub(super) fn rate(numerator: i128, denominator: i128) -> String {
     if denominator <= 0 {
         return String::new();
     }
@@ -233,13 +234,23 @@ pub fn merge_summary(
     }
 }
 
-/// Renders summary.csv from totals keyed by (region, program, period).
-pub fn render_summary(
-    groups: &FxHashMap<(Box<str>, Program, Period), Totals>,
-    given: [bool; 3],
-) -> Vec<u8> {
+/// (region, program, period) of a summary.csv row, owned.
+pub type SummaryKeyText = (Box<str>, Program, Period);
+
+/// summary.csv's totals keyed by (region, program, period).
+pub type SummaryGroups = FxHashMap<SummaryKeyText, Totals>;
+
+/// The rows of summary.csv in its order: (region, program, period). The
+/// workbook's 汇总 sheet takes the same rows.
+pub(super) fn sorted_summary(groups: &SummaryGroups) -> Vec<(&SummaryKeyText, &Totals)> {
     let mut rows: Vec<_> = groups.iter().collect();
     rows.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    rows
+}
+
+/// Renders summary.csv from totals keyed by (region, program, period).
+pub fn render_summary(groups: &SummaryGroups, given: [bool; 3]) -> Vec<u8> {
+    let rows = sorted_summary(groups);
     let mut buffer = Vec::new();
     buffer.extend_from_slice(b"region,program,period,lines,expected,allocated,transferred,paid,shortfall,overpaid,improper,delivery_rate\n");
     for ((region, program, period), totals) in rows {

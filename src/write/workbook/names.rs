@@ -1,0 +1,352 @@
+//! The words of the workbooks in both languages: sheet names, column
+//! titles, and the names of the finding codes, programs, stages, statuses
+//! and severities (docs/formats.md lists them).
+
+use crate::domain::{Cause, Code, Program, Severity, Stage};
+use crate::engine::LineStatus;
+
+/// The language of a workbook: Chinese (the default) or English.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Lang {
+    #[default]
+    Zh,
+    En,
+}
+
+impl Lang {
+    /// `zh` or `en`, as `--lang` takes them.
+    pub fn parse(text: &str) -> Option<Lang> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "zh" => Some(Lang::Zh),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// The Chinese or the English of a pair.
+    pub fn pick<T>(self, zh: T, en: T) -> T {
+        match self {
+            Lang::Zh => zh,
+            Lang::En => en,
+        }
+    }
+}
+
+/// The name of a finding code in the workbook: official Chinese terms, or
+/// short English ones. Every code has one (a test checks all 22).
+pub fn code_name(code: Code, lang: Lang) -> &'static str {
+    let (zh, en) = match code {
+        Code::PaidToExcluded => ("违规发放(比对排除对象)", "Paid while excluded"),
+        Code::PaidAfterExit => ("违规发放(已退出保障)", "Paid after exit"),
+        Code::PaidNotEnrolled => ("违规发放(未纳入保障)", "Paid, not enrolled"),
+        Code::NoStandard => ("保障标准缺失", "No standard in force"),
+        Code::MissingPayment => ("未发放", "Missing payment"),
+        Code::Shortfall => ("少发", "Shortfall"),
+        Code::Overpayment => ("多发", "Overpayment"),
+        Code::AllocationMismatch => ("资金拨付与应发不符", "Allocation differs from due"),
+        Code::TransferMismatch => ("资金划拨与拨付不符", "Transfer differs from allocation"),
+        Code::PayoutMismatch => ("银行发放与划拨不符", "Payout differs from transfer"),
+        Code::DuplicatePayment => ("重复发放", "Duplicate payment"),
+        Code::DuplicateEnrolment => ("重复享受(重复纳入保障)", "Duplicate enrolment"),
+        Code::EnrolledWhileExcluded => ("比对排除对象仍在保", "Enrolled while excluded"),
+        Code::IncomeAboveStandard => ("家庭收入超过保障标准", "Income above standard"),
+        Code::UnfiledStaffRelative => ("工作人员近亲属未备案", "Unfiled staff relative"),
+        Code::SharedAccount => ("多人共用发放账户", "Shared account"),
+        Code::AccountMismatch => ("发放账户与登记不符", "Account differs from register"),
+        Code::NameMismatch => ("户名与登记姓名不符", "Name differs from register"),
+        Code::LatePayment => ("未按时发放", "Late payment"),
+        Code::InvalidIdNumber => ("身份证号码校验错误", "Invalid ID number"),
+        Code::DuplicateRecord => ("重复记录", "Duplicate record"),
+        Code::BadRecord => ("数据无法读取", "Unreadable record"),
+    };
+    lang.pick(zh, en)
+}
+
+pub fn program_name(program: Program, lang: Lang) -> &'static str {
+    let (zh, en) = match program {
+        Program::Dibao => ("低保", "Dibao"),
+        Program::Tekun => ("特困供养", "Tekun"),
+        Program::Temp => ("临时救助", "Temporary assistance"),
+        Program::PriceSubsidy => ("价格临时补贴", "Price subsidy"),
+    };
+    lang.pick(zh, en)
+}
+
+pub fn severity_name(severity: Severity, lang: Lang) -> &'static str {
+    let (zh, en) = match severity {
+        Severity::High => ("高", "high"),
+        Severity::Medium => ("中", "medium"),
+        Severity::Low => ("低", "low"),
+    };
+    lang.pick(zh, en)
+}
+
+/// Where a shortfall began (findings.csv `stage`).
+pub fn stage_name(stage: Stage, lang: Lang) -> &'static str {
+    let (zh, en) = match stage {
+        Stage::Allocation => ("资金拨付", "allocation"),
+        Stage::Transfer => ("资金划拨", "transfer"),
+        Stage::Payout => ("银行发放", "payout"),
+    };
+    lang.pick(zh, en)
+}
+
+pub fn cause_name(cause: Cause, lang: Lang) -> &'static str {
+    match cause {
+        Cause::StandardRaiseNotApplied => {
+            lang.pick("提标后仍按原标准发放", "standard raise not applied")
+        }
+    }
+}
+
+/// A ledger line's status (ledger.csv `status`).
+pub fn status_name(status: LineStatus, lang: Lang) -> &'static str {
+    let (zh, en) = match status {
+        LineStatus::Ok => ("正常", "ok"),
+        LineStatus::Missing => ("未发放", "missing"),
+        LineStatus::Shortfall => ("少发", "shortfall"),
+        LineStatus::Over => ("多发", "over"),
+        LineStatus::Excluded => ("比对排除", "excluded"),
+        LineStatus::AfterExit => ("退出后发放", "after exit"),
+        LineStatus::NotEnrolled => ("未纳入保障", "not enrolled"),
+        LineStatus::NoStandard => ("标准缺失", "no standard"),
+    };
+    lang.pick(zh, en)
+}
+
+/// Sheet names (at most 31 characters; a continuation adds ` (2)`).
+pub struct SheetNames {
+    pub about: &'static str,
+    pub summary: &'static str,
+    pub findings: &'static str,
+    pub cases: &'static str,
+    pub ledger: &'static str,
+    pub notice: &'static str,
+}
+
+pub fn sheet_names(lang: Lang) -> SheetNames {
+    match lang {
+        Lang::Zh => SheetNames {
+            about: "说明",
+            summary: "汇总",
+            findings: "问题清单",
+            cases: "问题汇总",
+            ledger: "台账",
+            notice: "公示",
+        },
+        Lang::En => SheetNames {
+            about: "About",
+            summary: "Summary",
+            findings: "Findings",
+            cases: "Findings by case",
+            ledger: "Ledger",
+            notice: "Notice",
+        },
+    }
+}
+
+/// Column titles of the 汇总 sheet (summary.csv's columns).
+pub fn summary_titles(lang: Lang) -> [&'static str; 12] {
+    match lang {
+        Lang::Zh => [
+            "区划代码",
+            "项目",
+            "所属期",
+            "笔数",
+            "应发",
+            "拨付",
+            "划拨",
+            "实发",
+            "少发",
+            "多发",
+            "违规发放",
+            "足额发放率",
+        ],
+        Lang::En => [
+            "Region",
+            "Program",
+            "Month",
+            "Lines",
+            "Due (E)",
+            "Allocated (A)",
+            "Transferred (T)",
+            "Paid (P)",
+            "Shortfall",
+            "Overpaid",
+            "Improper",
+            "Delivery rate",
+        ],
+    }
+}
+
+/// Column titles of the 问题清单 sheet (findings.csv's columns, the code's
+/// name first and the code itself last).
+pub fn finding_titles(lang: Lang) -> [&'static str; 18] {
+    match lang {
+        Lang::Zh => [
+            "问题类型",
+            "严重程度",
+            "身份证号",
+            "姓名",
+            "区划代码",
+            "项目",
+            "所属期",
+            "账号",
+            "涉及金额",
+            "应发",
+            "拨付",
+            "划拨",
+            "实发",
+            "问题环节",
+            "原因",
+            "说明",
+            "依据(文件:行)",
+            "问题代码",
+        ],
+        Lang::En => [
+            "Finding",
+            "Severity",
+            "ID number",
+            "Name",
+            "Region",
+            "Program",
+            "Month",
+            "Account",
+            "Amount",
+            "Due (E)",
+            "Allocated (A)",
+            "Transferred (T)",
+            "Paid (P)",
+            "Stage",
+            "Cause",
+            "Detail",
+            "Sources (file:line)",
+            "Code",
+        ],
+    }
+}
+
+/// Column titles of the 问题汇总 sheet.
+pub fn case_titles(lang: Lang) -> [&'static str; 10] {
+    match lang {
+        Lang::Zh => [
+            "身份证号",
+            "姓名",
+            "区划代码",
+            "项目",
+            "问题类型",
+            "严重程度",
+            "所属期",
+            "问题条数",
+            "涉及金额合计",
+            "问题代码",
+        ],
+        Lang::En => [
+            "ID number",
+            "Name",
+            "Region",
+            "Program",
+            "Finding",
+            "Severity",
+            "Months",
+            "Findings",
+            "Total amount",
+            "Code",
+        ],
+    }
+}
+
+/// Column titles of the 台账 sheet (ledger.csv's columns, village first).
+pub fn ledger_titles(lang: Lang) -> [&'static str; 10] {
+    match lang {
+        Lang::Zh => [
+            "区划代码(村/社区)",
+            "身份证号",
+            "姓名",
+            "项目",
+            "所属期",
+            "应发",
+            "拨付",
+            "划拨",
+            "实发",
+            "状态",
+        ],
+        Lang::En => [
+            "Region (village)",
+            "ID number",
+            "Name",
+            "Program",
+            "Month",
+            "Due (E)",
+            "Allocated (A)",
+            "Transferred (T)",
+            "Paid (P)",
+            "Status",
+        ],
+    }
+}
+
+/// Column titles of the notice (公示).
+pub fn notice_titles(lang: Lang) -> [&'static str; 6] {
+    match lang {
+        Lang::Zh => [
+            "序号",
+            "区划代码(村/社区)",
+            "项目",
+            "姓名",
+            "家庭人口",
+            "月保障金额(元)",
+        ],
+        Lang::En => [
+            "No.",
+            "Region (village)",
+            "Program",
+            "Name",
+            "Household size",
+            "Monthly amount (yuan)",
+        ],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every code has a distinct name in each language.
+    #[test]
+    fn every_code_has_a_distinct_name_in_both_languages() {
+        for lang in [Lang::Zh, Lang::En] {
+            let mut names: Vec<&str> = Code::ALL
+                .iter()
+                .map(|&code| code_name(code, lang))
+                .collect();
+            names.sort_unstable();
+            names.dedup();
+            assert_eq!(names.len(), Code::ALL.len(), "{lang:?}");
+        }
+        assert_eq!(code_name(Code::Shortfall, Lang::Zh), "少发");
+        assert_eq!(code_name(Code::MissingPayment, Lang::Zh), "未发放");
+        assert_eq!(code_name(Code::Overpayment, Lang::Zh), "多发");
+        assert_eq!(
+            code_name(Code::PaidToExcluded, Lang::Zh),
+            "违规发放(比对排除对象)"
+        );
+    }
+
+    #[test]
+    fn sheet_names_fit_excel_with_a_continuation_number() {
+        for lang in [Lang::Zh, Lang::En] {
+            let names = sheet_names(lang);
+            for name in [
+                names.about,
+                names.summary,
+                names.findings,
+                names.cases,
+                names.ledger,
+                names.notice,
+            ] {
+                assert!(name.chars().count() + " (9999)".len() <= 31, "{name}");
+            }
+        }
+    }
+}

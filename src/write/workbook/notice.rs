@@ -1,0 +1,158 @@
+//! The public notice (公示) of one month: per village, the dibao and tekun
+//! recipients' names, household sizes and monthly amounts, as the 2021
+//! 最低生活保障审核确认办法 (art. 24) asks villages and communities to
+//! post — and nothing more: no ID number, no account.
+
+use std::io::{self, Write};
+use std::path::Path;
+
+use rust_xlsxwriter::{ColNum, Workbook};
+
+use super::names::{notice_titles, program_name, sheet_names, Lang};
+use super::sheet::{Cell, Cuts, Formats, Limits, Table, TableSpec};
+use super::{guarded, properties, xlsx_error};
+use crate::domain::{Period, Program};
+
+/// One line of the notice.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NoticeRow<'a> {
+    pub region: &'a str,
+    pub program: Program,
+    pub name: &'a str,
+    pub household_size: u32,
+    /// E for the month in fen; `None` when a standard it needs is missing.
+    pub amount: Option<i64>,
+}
+
+/// Most manual page breaks an Excel sheet holds.
+const MAX_PAGE_BREAKS: usize = 1023;
+
+/// What the notice holds, for the console.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NoticeCounts {
+    pub villages: usize,
+    pub dibao: usize,
+    pub tekun: usize,
+    /// Rows whose amount could not be computed (a standard is missing).
+    pub pending: usize,
+}
+
+/// Writes the notice for `period` to `out`; `rows` in any order (they are
+/// sorted here by village, then program, keeping their order within).
+pub fn write_notice(
+    out: impl Write + Send,
+    scratch: &Path,
+    period: Period,
+    rows: &mut [NoticeRow<'_>],
+    lang: Lang,
+) -> io::Result<NoticeCounts> {
+    rows.sort_by(|a, b| a.region.cmp(b.region).then(a.program.cmp(&b.program)));
+    let mut counts = NoticeCounts::default();
+    guarded(|| {
+        let mut workbook = Workbook::new();
+        workbook.set_tempdir(scratch).map_err(xlsx_error)?;
+        let title = lang.pick(
+            format!(
+                "最低生活保障、特困人员救助供养对象公示（{}年{}月）",
+                period.year(),
+                period.month()
+            ),
+            format!("Public notice: dibao and tekun recipients, {period}"),
+        );
+        workbook.set_properties(&properties(&title, lang));
+        let formats = Formats::new();
+        let mut cuts = Cuts::default();
+        let titles = notice_titles(lang);
+        let spec = TableSpec {
+            name: sheet_names(lang).notice,
+            titles: &titles,
+            max_widths: &[6, 18, 14, 14, 8, 14],
+            id_columns: &[1],
+            fit_width: true,
+        };
+        let mut table = Table::new(
+            &mut workbook,
+            &formats,
+            spec,
+            Limits::from_environment(),
+            &mut cuts,
+        )
+        .map_err(xlsx_error)?;
+        let pending = lang.pick("待核定", "pending");
+        let mut breaks = Vec::new();
+        let mut number = 0u64;
+        let mut previous: Option<&str> = None;
+        for row in rows.iter() {
+            if previous != Some(row.region) {
+                if previous.is_some() && table.sheet_count() == 1 {
+                    breaks.push(table.next_row());
+                }
+                counts.villages += 1;
+                number = 0;
+                previous = Some(row.region);
+            }
+            number += 1;
+            match row.program {
+                Program::Dibao => counts.dibao += 1,
+                _ => counts.tekun += 1,
+            }
+            let amount = match row.amount {
+                Some(fen) => Cell::Money(Some(i128::from(fen))),
+                None => {
+                    counts.pending += 1;
+                    Cell::RightText(pending)
+                }
+            };
+            table
+                .push(&[
+                    Cell::Count(number),
+                    Cell::Id(row.region),
+                    Cell::Text(program_name(row.program, lang)),
+                    Cell::Text(row.name),
+                    Cell::Count(u64::from(row.household_size)),
+                    amount,
+                ])
+                .map_err(xlsx_error)?;
+        }
+        let totals = lang.pick(
+            format!(
+                "合计：{} 个村(社区)，低保 {} 户，特困供养 {} 人。",
+                counts.villages, counts.dibao, counts.tekun
+            ),
+            format!(
+                "In all: {} villages, {} dibao households, {} tekun persons.",
+                counts.villages, counts.dibao, counts.tekun
+            ),
+        );
+        let basis = lang.pick(
+            "依据《最低生活保障审核确认办法》第二十四条公示。公示内容不含身份证号码、银行账号等个人信息。",
+            "Posted under art. 24 of the 2021 dibao review and confirmation rules. It holds no ID number, bank account or other personal data.",
+        );
+        let objections = lang.pick(
+            "如有异议，请在公示期内向所在乡镇(街道)或县级民政部门反映。金额为本月应发金额(元)；“待核定”表示该月保障标准缺失，须核实后确定。",
+            "Objections go to the township or the county civil affairs office during the notice period. Amounts are this month's entitlement in yuan; “pending” means a standard is missing and must be settled first.",
+        );
+        table.side_only(&[]).map_err(xlsx_error)?;
+        for line in [totals.as_str(), basis, objections] {
+            table
+                .side_only(&[(0 as ColNum, Cell::Text(line))])
+                .map_err(xlsx_error)?;
+        }
+        let worksheet = table.first_worksheet().map_err(xlsx_error)?;
+        breaks.truncate(MAX_PAGE_BREAKS);
+        if !breaks.is_empty() {
+            worksheet.set_page_breaks(&breaks).map_err(xlsx_error)?;
+        }
+        worksheet
+            .set_header(format!("&C&\"-,Bold\"&14{}", title.replace('&', "&&")))
+            .set_footer(lang.pick("&C第 &P 页，共 &N 页", "&CPage &P of &N"))
+            .set_print_fit_to_pages(1, 0);
+        table.finish().map_err(xlsx_error)?;
+        // A notice is posted on paper: portrait, whatever tables default to.
+        for worksheet in workbook.worksheets_mut() {
+            worksheet.set_portrait();
+        }
+        workbook.save_to_writer(out).map_err(xlsx_error)
+    })?;
+    Ok(counts)
+}

@@ -1,0 +1,827 @@
+//! report.xlsx (`reconcile --report`) and the public notice (`notice`),
+//! read back with calamine: every sheet holds what the CSV files hold,
+//! ids stay text, the bytes do not depend on threads or partitions, the
+//! five outputs are placed all or none, and the notice names no id.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use calamine::{open_workbook, Data, Reader, Xlsx};
+use common::{csv_rows, out_dir, read, repository};
+use duizhang::domain::{Code, Program};
+use duizhang::engine::LineStatus;
+use duizhang::write::workbook::{code_name, program_name, sheet_names, status_name, Lang};
+
+fn duizhang() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_duizhang"));
+    command
+        .env_remove("DUIZHANG_FAULTS")
+        .env_remove("DUIZHANG_XLSX_ROWS")
+        .env_remove("DUIZHANG_XLSX_CELL");
+    command
+}
+
+fn run(command: &mut Command) -> Output {
+    command.output().expect("the duizhang binary runs")
+}
+
+fn reconcile(case: &Path, out: &Path, extra: &[&str]) -> Output {
+    run(duizhang()
+        .arg("reconcile")
+        .arg(case)
+        .arg("--out")
+        .arg(out)
+        .arg("--quiet")
+        .args(extra))
+}
+
+fn said(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+fn demo() -> PathBuf {
+    repository().join("fixtures/demo")
+}
+
+/// Every sheet's cells, by absolute row and column from A1.
+fn sheets(path: &Path) -> Vec<(String, Vec<Vec<Data>>)> {
+    let mut workbook: Xlsx<_> =
+        open_workbook(path).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+    workbook
+        .sheet_names()
+        .into_iter()
+        .map(|name| {
+            let range = workbook.worksheet_range(&name).expect("a worksheet");
+            let rows = match range.end() {
+                None => Vec::new(),
+                Some((last_row, last_column)) => (0..=last_row)
+                    .map(|row| {
+                        (0..=last_column)
+                            .map(|column| {
+                                range
+                                    .get_value((row, column))
+                                    .cloned()
+                                    .unwrap_or(Data::Empty)
+                            })
+                            .collect()
+                    })
+                    .collect(),
+            };
+            (name, rows)
+        })
+        .collect()
+}
+
+fn sheet<'s>(all: &'s [(String, Vec<Vec<Data>>)], name: &str) -> &'s [Vec<Data>] {
+    &all.iter()
+        .find(|(sheet, _)| sheet == name)
+        .unwrap_or_else(|| panic!("no sheet {name}"))
+        .1
+}
+
+/// Rows of a table sheet below its header, as many columns as its header.
+fn table(rows: &[Vec<Data>]) -> Vec<Vec<Data>> {
+    let width = rows[0]
+        .iter()
+        .take_while(|cell| !matches!(cell, Data::Empty))
+        .count();
+    rows[1..]
+        .iter()
+        .take_while(|row| row[..width].iter().any(|cell| !matches!(cell, Data::Empty)))
+        .map(|row| row[..width].to_vec())
+        .collect()
+}
+
+fn text(cell: &Data) -> String {
+    match cell {
+        Data::String(text) => text.clone(),
+        Data::Empty => String::new(),
+        other => panic!("expected text, found {other:?}"),
+    }
+}
+
+fn number(cell: &Data) -> Option<f64> {
+    match cell {
+        Data::Float(value) => Some(*value),
+        Data::Int(value) => Some(*value as f64),
+        Data::Empty => None,
+        other => panic!("expected a number, found {other:?}"),
+    }
+}
+
+/// A CSV text cell as read back: without the `'` that keeps a formula-like
+/// value text in a CSV (a workbook's text cell needs none).
+fn unmarked(cell: &str) -> String {
+    match cell.strip_prefix('\'') {
+        Some(rest)
+            if rest.starts_with(['=', '+', '-', '@', '\t', '\r', '＝', '＋', '－', '＠']) =>
+        {
+            rest.to_string()
+        }
+        _ => cell.to_string(),
+    }
+}
+
+/// A CSV money or rate cell as the number a spreadsheet holds.
+fn csv_number(cell: &str) -> Option<f64> {
+    (!cell.is_empty()).then(|| {
+        cell.parse()
+            .unwrap_or_else(|_| panic!("{cell:?} is not a number"))
+    })
+}
+
+fn code(name: &str) -> Code {
+    *Code::ALL
+        .iter()
+        .find(|code| code.name() == name)
+        .unwrap_or_else(|| panic!("code {name}"))
+}
+
+fn program(name: &str) -> Option<Program> {
+    (!name.is_empty()).then(|| Program::parse(name).unwrap_or_else(|| panic!("program {name}")))
+}
+
+fn program_text(name: &str, lang: Lang) -> String {
+    program(name)
+        .map(|program| program_name(program, lang).to_string())
+        .unwrap_or_default()
+}
+
+fn status(name: &str) -> LineStatus {
+    [
+        LineStatus::Excluded,
+        LineStatus::AfterExit,
+        LineStatus::NotEnrolled,
+        LineStatus::Missing,
+        LineStatus::Shortfall,
+        LineStatus::Over,
+        LineStatus::NoStandard,
+        LineStatus::Ok,
+    ]
+    .into_iter()
+    .find(|status| status.name() == name)
+    .unwrap_or_else(|| panic!("status {name}"))
+}
+
+fn fen(cell: &str) -> i64 {
+    let (whole, cents) = cell.split_once('.').expect("two decimals");
+    let sign = if whole.starts_with('-') { -1 } else { 1 };
+    sign * (whole.trim_start_matches('-').parse::<i64>().unwrap() * 100
+        + cents.parse::<i64>().unwrap())
+}
+
+/// The demo reconciled with --report once, for the tests that only read it.
+fn demo_report(lang: &str) -> PathBuf {
+    let out = out_dir(&format!("report-demo-{lang}"));
+    let output = reconcile(&demo(), &out, &["--report", "--lang", lang]);
+    assert_eq!(output.status.code(), Some(0), "{}", said(&output));
+    assert!(said(&output).contains("report.xlsx"), "{}", said(&output));
+    out
+}
+
+#[test]
+fn every_sheet_holds_what_the_csv_files_hold() {
+    let out = demo_report("zh");
+    let all = sheets(&out.join("report.xlsx"));
+    let names: Vec<&str> = all.iter().map(|(name, _)| name.as_str()).collect();
+    assert_eq!(names, ["说明", "汇总", "问题清单", "问题汇总", "台账"]);
+    let lang = Lang::Zh;
+
+    // 问题清单 = findings.csv, row for row.
+    let (_, findings) = csv_rows(&read(&out.join("findings.csv")));
+    let rows = table(sheet(&all, "问题清单"));
+    assert_eq!(rows.len(), findings.len());
+    for (index, (row, csv)) in rows.iter().zip(&findings).enumerate() {
+        let context = format!("问题清单 row {}", index + 2);
+        let finding_code = code(&csv[0]);
+        assert_eq!(text(&row[0]), code_name(finding_code, lang), "{context}");
+        assert_eq!(text(&row[17]), csv[0], "{context}");
+        for (column, csv_column) in [(2, 2), (3, 3), (4, 4), (7, 7), (15, 15), (16, 16)] {
+            assert_eq!(
+                text(&row[column]),
+                unmarked(&csv[csv_column]),
+                "{context} column {column}"
+            );
+        }
+        assert_eq!(text(&row[5]), program_text(&csv[5], lang), "{context}");
+        assert_eq!(text(&row[6]), csv[6], "{context}");
+        for (column, csv_column) in [(8, 8), (9, 9), (10, 10), (11, 11), (12, 12)] {
+            assert_eq!(
+                number(&row[column]),
+                csv_number(&csv[csv_column]),
+                "{context} column {column}"
+            );
+        }
+        // The id is text, never a number (no 4.40981E+17).
+        assert!(
+            matches!(row[2], Data::String(_)) || csv[2].is_empty(),
+            "{context}: {:?}",
+            row[2]
+        );
+    }
+
+    // 汇总 = summary.csv.
+    let (_, summary) = csv_rows(&read(&out.join("summary.csv")));
+    let rows = table(sheet(&all, "汇总"));
+    assert_eq!(rows.len(), summary.len());
+    for (index, (row, csv)) in rows.iter().zip(&summary).enumerate() {
+        let context = format!("汇总 row {}", index + 2);
+        assert_eq!(text(&row[0]), unmarked(&csv[0]), "{context}");
+        assert_eq!(text(&row[1]), program_text(&csv[1], lang), "{context}");
+        assert_eq!(text(&row[2]), csv[2], "{context}");
+        for column in 3..12 {
+            assert_eq!(
+                number(&row[column]),
+                csv_number(&csv[column]),
+                "{context} column {column}"
+            );
+        }
+    }
+
+    // 台账 = ledger.csv, by village, person, program and month.
+    let (_, mut ledger) = csv_rows(&read(&out.join("ledger.csv")));
+    ledger.sort_by(|a, b| (&a[2], &a[0], &a[3], &a[4]).cmp(&(&b[2], &b[0], &b[3], &b[4])));
+    let rows = table(sheet(&all, "台账"));
+    assert_eq!(rows.len(), ledger.len());
+    for (index, (row, csv)) in rows.iter().zip(&ledger).enumerate() {
+        let context = format!("台账 row {}", index + 2);
+        assert_eq!(text(&row[0]), unmarked(&csv[2]), "{context}");
+        assert!(matches!(row[1], Data::String(_)), "{context}: {:?}", row[1]);
+        assert_eq!(text(&row[1]), unmarked(&csv[0]), "{context}");
+        assert_eq!(text(&row[2]), unmarked(&csv[1]), "{context}");
+        assert_eq!(text(&row[3]), program_text(&csv[3], lang), "{context}");
+        assert_eq!(text(&row[4]), csv[4], "{context}");
+        for column in 5..9 {
+            assert_eq!(
+                number(&row[column]),
+                csv_number(&csv[column]),
+                "{context} column {column}"
+            );
+        }
+        assert_eq!(
+            text(&row[9]),
+            status_name(status(&csv[9]), lang),
+            "{context}"
+        );
+    }
+
+    // 问题汇总: counts and totals are sums over findings.csv per case.
+    let rows = table(sheet(&all, "问题汇总"));
+    let expected = cases_of(&findings);
+    assert_eq!(rows.len(), expected.len());
+    for (index, (row, case)) in rows.iter().zip(&expected).enumerate() {
+        let context = format!("问题汇总 row {}", index + 2);
+        assert_eq!(text(&row[0]), unmarked(&case.id_number), "{context}");
+        assert_eq!(
+            text(&row[3]),
+            program_text(&case.program, lang),
+            "{context}"
+        );
+        assert_eq!(text(&row[9]), case.code, "{context}");
+        assert_eq!(
+            text(&row[4]),
+            code_name(code(&case.code), lang),
+            "{context}"
+        );
+        assert_eq!(text(&row[6]), case.months, "{context}");
+        assert_eq!(number(&row[7]), Some(case.count as f64), "{context}");
+        assert_eq!(
+            number(&row[8]),
+            case.amount.map(|fen| fen as f64 / 100.0),
+            "{context}"
+        );
+    }
+
+    // 说明 names the window, every input file with its SHA-256, the counts.
+    let about: Vec<String> = sheet(&all, "说明")
+        .iter()
+        .flatten()
+        .filter_map(|cell| match cell {
+            Data::String(text) => Some(text.clone()),
+            Data::Float(value) => Some(value.to_string()),
+            _ => None,
+        })
+        .collect();
+    let run: serde_json::Value =
+        serde_json::from_str(&read(&out.join("run.json"))).expect("run.json");
+    for (file, entry) in run["files"].as_object().expect("files") {
+        assert!(about.contains(file), "说明 lacks {file}");
+        let sha = entry["sha256"].as_str().expect("a hash");
+        assert!(
+            about.iter().any(|cell| cell == sha),
+            "说明 lacks {file}'s SHA-256"
+        );
+    }
+    assert!(about
+        .iter()
+        .any(|cell| cell.starts_with("2024-01..2024-12")));
+    assert!(about.contains(&findings.len().to_string()));
+    // The chart is a real Excel chart.
+    let bytes = std::fs::read(out.join("report.xlsx")).expect("report.xlsx");
+    assert!(
+        contains(&bytes, b"xl/charts/chart1.xml"),
+        "no chart in the workbook"
+    );
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|window| window == needle)
+}
+
+/// One expected row of 问题汇总, computed here from findings.csv alone.
+struct ExpectedCase {
+    id_number: String,
+    program: String,
+    code: String,
+    count: u64,
+    amount: Option<i64>,
+    months: String,
+}
+
+/// Months (`YYYY-MM` or `A..B`) merged into ranges, the long way round:
+/// every month listed, then runs of consecutive months.
+fn merged_months(periods: &[&str]) -> String {
+    let index = |text: &str| {
+        let (year, month) = text.split_once('-').expect("YYYY-MM");
+        year.parse::<i32>().unwrap() * 12 + month.parse::<i32>().unwrap() - 1
+    };
+    let name = |index: i32| format!("{:04}-{:02}", index / 12, index % 12 + 1);
+    let mut months: Vec<i32> = Vec::new();
+    for period in periods.iter().filter(|period| !period.is_empty()) {
+        let (first, last) = period.split_once("..").unwrap_or((period, period));
+        months.extend(index(first)..=index(last));
+    }
+    months.sort_unstable();
+    months.dedup();
+    let mut ranges = Vec::new();
+    let mut start = 0;
+    while start < months.len() {
+        let mut end = start;
+        while end + 1 < months.len() && months[end + 1] == months[end] + 1 {
+            end += 1;
+        }
+        ranges.push(if start == end {
+            name(months[start])
+        } else {
+            format!("{}..{}", name(months[start]), name(months[end]))
+        });
+        start = end + 1;
+    }
+    ranges.join(", ")
+}
+
+/// Cases per (id_number, program, code), sorted so; findings without an
+/// id_number are a case each, first, in file order.
+fn cases_of(findings: &[Vec<String>]) -> Vec<ExpectedCase> {
+    let mut groups: BTreeMap<(String, String, String, usize), Vec<&Vec<String>>> = BTreeMap::new();
+    for (index, row) in findings.iter().enumerate() {
+        let own = if row[2].is_empty() { index } else { 0 };
+        groups
+            .entry((row[2].clone(), row[5].clone(), row[0].clone(), own))
+            .or_default()
+            .push(row);
+    }
+    groups
+        .into_iter()
+        .map(|((id_number, program, code, _), rows)| {
+            let amounts: Vec<i64> = rows
+                .iter()
+                .filter(|row| !row[8].is_empty())
+                .map(|row| fen(&row[8]))
+                .collect();
+            let periods: Vec<&str> = rows.iter().map(|row| row[6].as_str()).collect();
+            ExpectedCase {
+                id_number,
+                program,
+                code,
+                count: rows.len() as u64,
+                amount: (!amounts.is_empty()).then(|| amounts.iter().sum()),
+                months: merged_months(&periods),
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn sheet_names_and_titles_follow_the_language() {
+    let case = repository().join("fixtures/codes/SHORTFALL");
+    for (lang, flag) in [(Lang::Zh, "zh"), (Lang::En, "en")] {
+        let out = out_dir(&format!("report-lang-{flag}"));
+        let output = reconcile(&case, &out, &["--report", "--lang", flag]);
+        assert_eq!(output.status.code(), Some(0), "{}", said(&output));
+        let all = sheets(&out.join("report.xlsx"));
+        let names = sheet_names(lang);
+        let found: Vec<&str> = all.iter().map(|(name, _)| name.as_str()).collect();
+        assert_eq!(
+            found,
+            [
+                names.about,
+                names.summary,
+                names.findings,
+                names.cases,
+                names.ledger
+            ]
+        );
+        let findings = table(sheet(&all, names.findings));
+        assert_eq!(text(&findings[0][0]), code_name(Code::Shortfall, lang));
+    }
+    assert_eq!(code_name(Code::Shortfall, Lang::En), "Shortfall");
+    // --lang needs --report.
+    let output = reconcile(&case, &out_dir("report-lang-alone"), &["--lang", "en"]);
+    assert_eq!(output.status.code(), Some(2), "{}", said(&output));
+}
+
+#[test]
+fn the_workbook_is_the_same_bytes_for_any_thread_count_and_in_partitions() {
+    let runs: [(&str, &[&str]); 3] = [
+        ("threads1", &["--threads", "1"]),
+        ("threads2", &["--threads", "2"]),
+        ("parts", &["--memory-limit", "300K"]),
+    ];
+    let mut bytes = Vec::new();
+    for (name, extra) in runs {
+        let out = out_dir(&format!("report-same-{name}"));
+        let mut arguments = vec!["--report"];
+        arguments.extend_from_slice(extra);
+        let output = reconcile(&demo(), &out, &arguments);
+        assert_eq!(output.status.code(), Some(0), "{name}: {}", said(&output));
+        if name == "parts" {
+            assert!(
+                said(&output).contains("partitions of persons"),
+                "{}",
+                said(&output)
+            );
+        }
+        bytes.push(std::fs::read(out.join("report.xlsx")).expect("report.xlsx"));
+    }
+    assert!(
+        bytes[0] == bytes[1],
+        "--threads 1 and 2 give different workbooks"
+    );
+    assert!(
+        bytes[0] == bytes[2],
+        "a partitioned run gives a different workbook"
+    );
+}
+
+/// A small case of one dibao household (E = 600.00) paid short in
+/// 2024-01, 2024-02 and 2024-04 and in full in 2024-03: one case with two
+/// ranges.
+fn gap_case() -> PathBuf {
+    let case = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("report-gap-case");
+    let _ = std::fs::remove_dir_all(&case);
+    std::fs::create_dir_all(&case).expect("a case folder");
+    let write = |name: &str, text: &str| std::fs::write(case.join(name), text).expect("write");
+    write(
+        "roster.csv",
+        "enrolment_id,id_number,name,region,program,household_size,per_capita_income,start_period\n\
+         E1,110101198001010010,张三,110101001001,dibao,1,0,2024-01\n",
+    );
+    write(
+        "standards.csv",
+        "region,program,item,effective_from,amount\n*,dibao,standard,2024-01,600\n",
+    );
+    write(
+        "payouts.csv",
+        "payout_id,id_number,program,period,amount\n\
+         P1,110101198001010010,dibao,2024-01,500\n\
+         P2,110101198001010010,dibao,2024-02,500\n\
+         P3,110101198001010010,dibao,2024-03,600\n\
+         P4,110101198001010010,dibao,2024-04,500\n",
+    );
+    case
+}
+
+#[test]
+fn a_case_with_a_gap_shows_its_months_as_ranges() {
+    let out = out_dir("report-gap");
+    let output = reconcile(&gap_case(), &out, &["--report"]);
+    assert_eq!(output.status.code(), Some(0), "{}", said(&output));
+    let all = sheets(&out.join("report.xlsx"));
+    let cases = table(sheet(&all, "问题汇总"));
+    assert_eq!(cases.len(), 1, "{cases:?}");
+    let case = &cases[0];
+    assert_eq!(text(&case[0]), "110101198001010010");
+    assert_eq!(text(&case[4]), "少发");
+    assert_eq!(text(&case[6]), "2024-01..2024-02, 2024-04");
+    assert_eq!(number(&case[7]), Some(3.0));
+    assert_eq!(number(&case[8]), Some(300.0));
+    assert_eq!(
+        merged_months(&["2024-01", "2024-02", "2024-04"]),
+        "2024-01..2024-02, 2024-04"
+    );
+}
+
+#[test]
+fn tables_longer_than_a_sheet_continue_and_long_text_is_cut_and_said() {
+    let out = out_dir("report-limits");
+    let output = run(duizhang()
+        .env("DUIZHANG_XLSX_ROWS", "1000")
+        .env("DUIZHANG_XLSX_CELL", "40")
+        .arg("reconcile")
+        .arg(demo())
+        .arg("--out")
+        .arg(&out)
+        .args(["--quiet", "--report"]));
+    assert_eq!(output.status.code(), Some(0), "{}", said(&output));
+    let all = sheets(&out.join("report.xlsx"));
+    let names: Vec<&str> = all.iter().map(|(name, _)| name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "说明",
+            "汇总",
+            "汇总 (2)",
+            "问题清单",
+            "问题汇总",
+            "台账",
+            "台账 (2)",
+            "台账 (3)",
+            "台账 (4)",
+            "台账 (5)"
+        ]
+    );
+    let (_, ledger) = csv_rows(&read(&out.join("ledger.csv")));
+    let mut rows = 0;
+    for name in ["台账", "台账 (2)", "台账 (3)", "台账 (4)", "台账 (5)"] {
+        let part = table(sheet(&all, name));
+        assert!(part.len() <= 1000, "{name}: {}", part.len());
+        assert_eq!(
+            text(&sheet(&all, name)[0][0]),
+            "区划代码(村/社区)",
+            "{name} has its header"
+        );
+        rows += part.len();
+    }
+    assert_eq!(rows, ledger.len(), "no ledger row is dropped");
+    let about: Vec<String> = sheet(&all, "说明")
+        .iter()
+        .flatten()
+        .filter_map(|cell| match cell {
+            Data::String(text) => Some(text.clone()),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        about.iter().any(|line| line.contains("台账 超过一张工作表的行数上限") && line.contains("台账 (5)")),
+        "{about:?}"
+    );
+    assert!(
+        about.iter().any(|line| line.contains("已截断")),
+        "{about:?}"
+    );
+    let findings = table(sheet(&all, "问题清单"));
+    assert!(findings
+        .iter()
+        .flatten()
+        .any(|cell| text_of(cell).ends_with("…[截断/cut]")));
+    assert!(findings
+        .iter()
+        .flatten()
+        .all(|cell| text_of(cell).encode_utf16().count() <= 40));
+}
+
+fn text_of(cell: &Data) -> String {
+    match cell {
+        Data::String(text) => text.clone(),
+        _ => String::new(),
+    }
+}
+
+fn notice(case: &Path, period: &str, out: &Path, extra: &[&str]) -> Output {
+    run(duizhang()
+        .arg("notice")
+        .arg(case)
+        .args(["--period", period, "--out"])
+        .arg(out)
+        .args(extra))
+}
+
+#[test]
+fn the_notice_names_no_id_and_shows_the_ledger_amounts() {
+    let out = out_dir("notice-demo");
+    let file = out.join("notice-2024-07.xlsx");
+    let output = notice(&demo(), "2024-07", &file, &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", said(&output));
+    let all = sheets(&file);
+    assert_eq!(all.len(), 1);
+    // No id_number (nor account) of the case anywhere in any cell.
+    let (header, roster) = csv_rows(&read(&demo().join("roster.csv")));
+    let id_column = header
+        .iter()
+        .position(|name| name == "id_number")
+        .expect("id_number");
+    let account_column = header
+        .iter()
+        .position(|name| name == "account")
+        .expect("account");
+    let mut secrets: Vec<&str> = roster.iter().map(|row| row[id_column].as_str()).collect();
+    secrets.extend(
+        roster
+            .iter()
+            .map(|row| row[account_column].as_str())
+            .filter(|account| !account.is_empty()),
+    );
+    for (_, rows) in &all {
+        for cell in rows.iter().flatten() {
+            let value = match cell {
+                Data::String(text) => text.clone(),
+                Data::Float(value) => format!("{value}"),
+                Data::Int(value) => value.to_string(),
+                _ => continue,
+            };
+            for secret in &secrets {
+                assert!(
+                    !value.contains(secret),
+                    "the notice shows {secret} in {value:?}"
+                );
+            }
+            let longest_digits = value
+                .split(|character: char| !character.is_ascii_digit())
+                .map(str::len)
+                .max()
+                .unwrap_or(0);
+            assert!(
+                longest_digits < 15,
+                "a long number in the notice: {value:?}"
+            );
+        }
+    }
+    // Every amount is the ledger's expected for that line in 2024-07.
+    let reconciled = out_dir("notice-demo-ledger");
+    assert_eq!(reconcile(&demo(), &reconciled, &[]).status.code(), Some(0));
+    let (_, ledger) = csv_rows(&read(&reconciled.join("ledger.csv")));
+    let mut due: BTreeMap<(String, String, String), Vec<String>> = BTreeMap::new();
+    for row in ledger.iter().filter(|row| row[4] == "2024-07") {
+        let listed = matches!(
+            row[9].as_str(),
+            "ok" | "missing" | "shortfall" | "over" | "no_standard"
+        );
+        if listed && (row[3] == "dibao" || row[3] == "tekun") {
+            due.entry((
+                row[2].clone(),
+                row[1].clone(),
+                program_text(&row[3], Lang::Zh),
+            ))
+            .or_default()
+            .push(row[5].clone());
+        }
+    }
+    let rows = table(&all[0].1);
+    let mut zero = 0;
+    for row in &rows {
+        let key = (text(&row[1]), text(&row[3]), text(&row[2]));
+        let amount = match &row[5] {
+            Data::String(pending) => {
+                assert_eq!(pending, "待核定");
+                String::new()
+            }
+            cell => format!("{:.2}", number(cell).expect("an amount")),
+        };
+        if amount == "0.00" && !due.contains_key(&key) {
+            zero += 1; // above the line: nothing due, so no ledger line
+            continue;
+        }
+        let amounts = due
+            .get_mut(&key)
+            .unwrap_or_else(|| panic!("{key:?} is not due in 2024-07"));
+        let position = amounts
+            .iter()
+            .position(|expected| *expected == amount)
+            .unwrap_or_else(|| panic!("{key:?}: {amount} is not the ledger's {amounts:?}"));
+        amounts.remove(position);
+    }
+    assert!(
+        due.values().all(Vec::is_empty),
+        "lines due but not in the notice: {due:?}"
+    );
+    assert!(
+        rows.len() > 200 && zero < 5,
+        "{} rows, {zero} at zero",
+        rows.len()
+    );
+}
+
+#[test]
+fn a_notice_with_a_bad_period_exits_2_and_writes_nothing() {
+    let out = out_dir("notice-bad");
+    let file = out.join("notice.xlsx");
+    for period in ["2024-13", "July", ""] {
+        let output = notice(&demo(), period, &file, &[]);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{period:?}: {}",
+            said(&output)
+        );
+        assert!(said(&output).contains("--period"), "{}", said(&output));
+        assert!(!file.exists());
+    }
+    // A case that cannot be read: exit 2 too.
+    let output = notice(
+        &repository().join("fixtures/errors/missing_file"),
+        "2024-07",
+        &file,
+        &[],
+    );
+    assert_eq!(output.status.code(), Some(2), "{}", said(&output));
+    assert!(!file.exists());
+}
+
+const OUTPUTS: [&str; 5] = [
+    "findings.csv",
+    "ledger.csv",
+    "summary.csv",
+    "run.json",
+    "report.xlsx",
+];
+
+fn outputs(folder: &Path) -> BTreeMap<&'static str, Vec<u8>> {
+    OUTPUTS
+        .iter()
+        .filter_map(|name| {
+            std::fs::read(folder.join(name))
+                .ok()
+                .map(|bytes| (*name, bytes))
+        })
+        .collect()
+}
+
+/// A failure at any step of writing or placing leaves all five outputs as
+/// they were; a run without --report takes an earlier report.xlsx away
+/// with the rest, and puts it back when it fails.
+#[test]
+fn the_five_outputs_are_placed_all_or_none() {
+    let case = repository().join("fixtures/codes/SHORTFALL");
+    let out = out_dir("report-all-or-none");
+    // The previous run: five outputs of the whole window.
+    assert_eq!(reconcile(&case, &out, &["--report"]).status.code(), Some(0));
+    let previous = outputs(&out);
+    assert_eq!(previous.len(), 5);
+    for (extra, expect_report) in [(&["--report", "--lang", "en"][..], true), (&[][..], false)] {
+        let mut step = 1;
+        loop {
+            let output = run(duizhang()
+                .env("DUIZHANG_FAULTS", format!("fail={step}"))
+                .arg("reconcile")
+                .arg(&case)
+                .arg("--out")
+                .arg(&out)
+                .arg("--quiet")
+                .args(extra));
+            if output.status.success() {
+                break;
+            }
+            assert_eq!(
+                output.status.code(),
+                Some(2),
+                "fail={step}: {}",
+                said(&output)
+            );
+            assert!(
+                outputs(&out) == previous,
+                "{extra:?} fail={step}: the outputs changed: {}",
+                said(&output)
+            );
+            step += 1;
+            assert!(step < 100, "the run never finished");
+        }
+        assert!(step > 10, "{extra:?}: only {step} steps were tried");
+        let now = outputs(&out);
+        assert_eq!(now.contains_key("report.xlsx"), expect_report, "{extra:?}");
+        if expect_report {
+            assert!(
+                now["report.xlsx"] != previous["report.xlsx"],
+                "the English report replaced the Chinese one"
+            );
+            // Back to the previous run for the next round.
+            assert_eq!(reconcile(&case, &out, &["--report"]).status.code(), Some(0));
+            assert!(outputs(&out) == previous);
+        }
+    }
+    // The last success may have been a failed removal of the staging
+    // folder (the outputs were placed); the next start removes it.
+    assert_eq!(reconcile(&case, &out, &[]).status.code(), Some(0));
+    assert!(!out.join("report.xlsx").exists());
+    let left: Vec<String> = std::fs::read_dir(&out)
+        .expect("a folder")
+        .map(|entry| {
+            entry
+                .expect("an entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .filter(|name| !OUTPUTS.contains(&name.as_str()))
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+}
