@@ -118,6 +118,15 @@ pub enum FatalError {
     #[error("{location}: the file has more than {limit} lines; split the case by region")]
     TooManyLines { location: Location, limit: u64 },
 
+    /// One file's amounts add up to more than any case holds (and than
+    /// exact 64-bit sums allow).
+    #[error("{location}: the amounts in this file add up to {total} yuan, more than the {limit} any case can hold; look for amounts exported with extra digits (or in fen where yuan are expected)")]
+    TooMuchMoney {
+        location: Location,
+        total: String,
+        limit: String,
+    },
+
     /// A partitioned run found a file different from what its first pass read.
     #[error("{location}: the file changed during the run ({what}); run again when nothing writes to the case folder")]
     InputChanged { location: Location, what: String },
@@ -162,6 +171,7 @@ impl FatalError {
             | FatalError::BadHeader { location, .. }
             | FatalError::TooManyLines { location, .. }
             | FatalError::InputChanged { location, .. }
+            | FatalError::TooMuchMoney { location, .. }
             | FatalError::AmbiguousStandards { location, .. }
             | FatalError::Policy { location, .. }
             | FatalError::Output { location, .. } => Some(location),
@@ -170,17 +180,7 @@ impl FatalError {
     }
 }
 
-/// At most this many characters of a value are quoted in a message or a
-/// BAD_RECORD detail; a longer value is cut and ends with `…`.
-pub const MAX_QUOTED_CHARS: usize = 200;
-
-/// `text`, cut to [`MAX_QUOTED_CHARS`] characters with `…` when longer.
-pub fn excerpt(text: &str) -> std::borrow::Cow<'_, str> {
-    match text.char_indices().nth(MAX_QUOTED_CHARS) {
-        None => std::borrow::Cow::Borrowed(text),
-        Some((cut, _)) => std::borrow::Cow::Owned(format!("{}…", &text[..cut])),
-    }
-}
+pub use crate::domain::text::{excerpt, MAX_QUOTED_CHARS};
 
 #[cfg(test)]
 mod tests {

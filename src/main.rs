@@ -32,7 +32,39 @@ fn print_summary(text: &str) {
     }
 }
 
+/// The message a run killed by SIGBUS leaves: large case files are read
+/// through a memory map, and a file another program cuts short while the
+/// run reads it takes the mapped pages away (the partitioned run, which
+/// checks every file, and the read's own checks catch the other changes).
+const TRUNCATED_INPUT: &[u8] = b"duizhang: error: a case file became shorter while it was being read (another program cut it short or replaced it); no output was replaced: run again when nothing writes to the case folder\n";
+
+#[cfg(unix)]
+extern "C" fn on_bus_error(_signal: libc::c_int) {
+    // SAFETY: write(2) and _exit(2) are async-signal-safe; the buffer is a
+    // static of the length given.
+    unsafe {
+        libc::write(2, TRUNCATED_INPUT.as_ptr().cast(), TRUNCATED_INPUT.len());
+        libc::_exit(2);
+    }
+}
+
+/// A truncated mapped input ends the run with exit 2 and a message, not a
+/// crash. Nothing is half-placed then: outputs are anonymous files until
+/// the last step, and the kernel drops them (and OUT_DIR's lock) on exit.
+fn catch_truncated_inputs() {
+    #[cfg(unix)]
+    // SAFETY: installs a handler for SIGBUS with an empty mask; the
+    // handler only calls async-signal-safe functions.
+    unsafe {
+        let mut action: libc::sigaction = std::mem::zeroed();
+        action.sa_sigaction = on_bus_error as *const () as usize;
+        libc::sigemptyset(&mut action.sa_mask);
+        libc::sigaction(libc::SIGBUS, &action, std::ptr::null_mut());
+    }
+}
+
 fn main() -> ExitCode {
+    catch_truncated_inputs();
     match Cli::parse().command {
         Command::Reconcile(args) => {
             let outcome = args.into_config().and_then(|config| {

@@ -549,3 +549,113 @@ fn a_file_changed_during_a_partitioned_run_stops_it_naming_the_file() {
         );
     }
 }
+
+/// One line paid millions of times the largest cell would pass what exact
+/// 64-bit fen hold: the run stops naming the file (exit 2), in memory and
+/// in partitions alike, instead of panicking on the sum.
+#[test]
+fn money_no_case_can_hold_stops_the_run_instead_of_overflowing() {
+    let case = shortfall_copy("too-much-money");
+    let mut payouts = String::from("payout_id,id_number,program,period,amount\n");
+    for number in 0..10_001 {
+        payouts.push_str(&format!(
+            "P{number},110101198001010010,dibao,2020-01,10000000000\n"
+        ));
+    }
+    std::fs::write(case.join("payouts.csv"), payouts).expect("write payouts.csv");
+    for extra in [&[][..], &["--memory-limit", "1K"][..]] {
+        let out = out_dir("too-much-money-out");
+        let run = reconcile(&case, &out, extra);
+        assert_eq!(run.code, 2, "{extra:?}: {}", run.stderr);
+        assert!(
+            run.stderr.contains(
+                "payouts.csv: the amounts in this file add up to 100010000000000.00 yuan, more than the 100000000000000.00 any case can hold"
+            ),
+            "{extra:?}: {}",
+            run.stderr
+        );
+        assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    }
+}
+
+/// Bytes a GBK (GB18030) or UTF-16 file cannot read are never made into a
+/// name or an id: the row is a BAD_RECORD, and the others are read.
+#[test]
+fn undecodable_bytes_in_a_gbk_or_utf16_file_make_their_row_a_bad_record() {
+    let case = shortfall_copy("undecodable-gbk");
+    let mut payouts = b"payout_id,id_number,program,period,amount,name\n".to_vec();
+    // 张一 in GBK; then a row with a stray 0xFF in the id and a cut-off
+    // four-byte sequence as the name.
+    payouts.extend_from_slice(b"P1,110101198001010010,dibao,2020-01,400.00,\xD5\xC5\xD2\xBB\n");
+    payouts.extend_from_slice(b"P2,11010119800101002\xFF9,dibao,2020-01,123,\x81\x30\n");
+    std::fs::write(case.join("payouts.csv"), &payouts).expect("write payouts.csv");
+    let out = out_dir("undecodable-gbk-out");
+    let run = reconcile(&case, &out, &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(report(&out)["files"]["payouts.csv"]["encoding"], "gb18030");
+    let detail = bad_record_at(&out, "payouts.csv:3");
+    assert!(detail.contains("not gb18030 text"), "{detail}");
+    let findings = read(&out.join("findings.csv"));
+    assert!(!findings.contains('\u{FFFD}'), "{findings}");
+    assert!(
+        findings_of(&out, "PAID_NOT_ENROLLED").is_empty(),
+        "{findings}"
+    );
+
+    // UTF-16LE with a lone surrogate in an id.
+    let case = shortfall_copy("undecodable-utf16");
+    let text = "payout_id,id_number,program,period,amount\nP1,110101198001010010,dibao,2020-01,400.00\nP2,1101011980010100X9,dibao,2020-01,5\n";
+    let mut bytes = vec![0xFF, 0xFE];
+    for unit in text.encode_utf16() {
+        // The `X` of the second id becomes a lone high surrogate.
+        let unit = if unit == u16::from(b'X') {
+            0xD800
+        } else {
+            unit
+        };
+        bytes.extend_from_slice(&unit.to_le_bytes());
+    }
+    std::fs::write(case.join("payouts.csv"), &bytes).expect("write payouts.csv");
+    let out = out_dir("undecodable-utf16-out");
+    let run = reconcile(&case, &out, &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let detail = bad_record_at(&out, "payouts.csv:3");
+    assert!(detail.contains("not utf-16le text"), "{detail}");
+    assert!(!read(&out.join("findings.csv")).contains('\u{FFFD}'));
+}
+
+/// A finding's detail names at most ten items and quotes at most 200
+/// characters of a value, however many payouts or however long a name.
+#[test]
+fn finding_details_stay_short_whatever_the_input() {
+    let case = shortfall_copy("long-details");
+    let long_name = "名".repeat(5_000);
+    let mut payouts = String::from("payout_id,id_number,program,period,amount,name,account\n");
+    for number in 0..25 {
+        payouts.push_str(&format!(
+            "P{number:02},110101198001010010,dibao,2020-01,20.00,{long_name},6222{number:04}\n"
+        ));
+    }
+    std::fs::write(case.join("payouts.csv"), payouts).expect("write payouts.csv");
+    let out = out_dir("long-details-out");
+    let run = reconcile(&case, &out, &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let duplicate = findings_of(&out, "DUPLICATE_PAYMENT");
+    assert_eq!(duplicate.len(), 1, "{duplicate:?}");
+    assert!(
+        duplicate[0].contains("25 payouts of 20.00: P00, P01")
+            && duplicate[0].contains("… +15 more"),
+        "{}",
+        duplicate[0]
+    );
+    for finding in read(&out.join("findings.csv")).lines() {
+        assert!(finding.chars().count() < 12_000, "{}", &finding[..200]);
+    }
+    let names = findings_of(&out, "NAME_MISMATCH");
+    assert!(!names.is_empty());
+    for name in names {
+        // The name column holds the roster's name; the detail quotes the
+        // bank's name cut to 200 characters.
+        assert!(name.contains('…'), "{}", &name[..100]);
+    }
+}

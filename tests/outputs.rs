@@ -444,6 +444,79 @@ fn killing_a_run_mid_write_leaves_the_previous_or_the_new_outputs() {
     assert!(killed > 0, "no run was killed before it finished");
 }
 
+/// A case file another program cuts short while the run reads it (through
+/// its memory map) ends the run with exit 2 and a message — never a crash
+/// by SIGBUS — and leaves the previous outputs as they were.
+#[test]
+fn a_case_file_cut_short_while_it_is_read_ends_the_run_with_exit_2() {
+    let source = out_dir("outputs-cut-short-source");
+    let generated = duizhang()
+        .args(["generate", "--households", "20000", "--seed", "7"])
+        .arg(&source)
+        .stdout(Stdio::null())
+        .status()
+        .expect("generate runs");
+    assert!(generated.success());
+    let reference = out_dir("outputs-cut-short-reference");
+    let started = std::time::Instant::now();
+    let run = reconcile(&source, &reference, &["--quiet"], "");
+    let took = started.elapsed();
+    assert!(run.status.success(), "{}", stderr(&run));
+    let new = outputs(&reference);
+    let mut stopped = 0;
+    for share in [5, 15, 30] {
+        let case = out_dir("outputs-cut-short-case");
+        std::fs::create_dir_all(&case).expect("a case folder");
+        for entry in std::fs::read_dir(&source).expect("list the case") {
+            let path = entry.expect("an entry").path();
+            std::fs::copy(&path, case.join(path.file_name().expect("a name"))).expect("copy");
+        }
+        let out = previous_run("outputs-cut-short");
+        let previous = outputs(&out);
+        let child = duizhang()
+            .arg("reconcile")
+            .arg(&case)
+            .arg("--out")
+            .arg(&out)
+            .arg("--quiet")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        std::thread::sleep(took * share / 100);
+        for name in ["payouts.csv", "transfers.csv", "allocations.csv"] {
+            std::fs::write(case.join(name), b"").expect("cut the file short");
+        }
+        let output = child.wait_with_output().expect("wait");
+        let message = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(
+            output.status.signal(),
+            None,
+            "killed by a signal at {share}%: {message}"
+        );
+        match output.status.code() {
+            Some(2) => {
+                stopped += 1;
+                // Cut before it was opened, the file is simply empty.
+                assert!(
+                    message.contains("became shorter while it was being read")
+                        || message.contains("the file changed during the run")
+                        || message.contains("the file is empty"),
+                    "{message}"
+                );
+                assert_eq!(outputs(&out), previous, "at {share}%");
+            }
+            // Read before it was cut: the run is the reference run.
+            Some(0) => assert_eq!(outputs(&out), new, "at {share}%"),
+            other => panic!("exit {other:?} at {share}%: {message}"),
+        }
+        if !leftovers(&out).is_empty() {
+            next_start(&out);
+        }
+    }
+    assert!(stopped > 0, "no run was caught reading a file cut short");
+}
+
 /// A folder where an output goes stops the run before anything is
 /// placed (checked at the start, before the input is read).
 #[test]

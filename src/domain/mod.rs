@@ -9,6 +9,7 @@ pub mod period;
 pub mod program;
 pub mod share;
 pub mod source;
+pub mod text;
 pub mod window;
 
 pub use finding::{Cause, Code, Finding, LineFigures, Severity};

@@ -198,7 +198,7 @@ impl std::ops::Add for Money {
             fen: self
                 .fen
                 .checked_add(other.fen)
-                .expect("money sum beyond ±92 trillion yuan: cell limits make this unreachable"),
+                .expect("money sum beyond ±92 trillion yuan: the cell and file limits make this unreachable"),
         }
     }
 }
@@ -214,7 +214,7 @@ impl std::ops::Sub for Money {
     fn sub(self, other: Money) -> Money {
         Money {
             fen: self.fen.checked_sub(other.fen).expect(
-                "money difference beyond ±92 trillion yuan: cell limits make this unreachable",
+                "money difference beyond ±92 trillion yuan: the cell and file limits make this unreachable",
             ),
         }
     }

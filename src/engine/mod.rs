@@ -14,6 +14,7 @@ use rayon::prelude::*;
 
 use crate::case::{Case, PersonId};
 use crate::domain::source::sources_text;
+use crate::domain::text::{excerpt, listed};
 use crate::domain::{
     Code, FileKind, Finding, LineFigures, Money, Period, PeriodRange, Program, Source, Stage,
 };
@@ -734,10 +735,10 @@ fn shared_account_finding(
     finding.account = account.into();
     finding.amount = Some(amount);
     finding.detail = format!(
-        "{} people paid into {account}: {}{}",
+        "{} people paid into {}: {}",
         ids.len(),
-        ids[..ids.len().min(10)].join(", "),
-        if ids.len() > 10 { ", …" } else { "" }
+        excerpt(account),
+        listed(ids.iter().copied())
     );
     finding.sources = sources_text(sources);
     finding
@@ -869,7 +870,7 @@ fn record_findings(case: &Case) -> Vec<Finding> {
         finding.period = duplicate.periods;
         finding.detail = format!(
             "record id {} repeats {}:{}; the first occurrence counts",
-            duplicate.record_id,
+            excerpt(&duplicate.record_id),
             duplicate.file.file_name(),
             duplicate.first_line
         );
@@ -884,8 +885,10 @@ fn record_findings(case: &Case) -> Vec<Finding> {
     for group in evidence.chunk_by(|a, b| a.0 == b.0) {
         let id_number = case.people.id_number(group[0].0);
         let mut finding = Finding::new(Code::InvalidIdNumber, id_number);
-        finding.detail =
-            format!("{id_number:?} is not 17 digits and a correct check character (GB 11643)");
+        finding.detail = format!(
+            "{:?} is not 17 digits and a correct check character (GB 11643)",
+            excerpt(id_number)
+        );
         let mut sources: Vec<Source> = group.iter().map(|(_, source)| *source).collect();
         finding.sources = sources_text(&mut sources);
         findings.push(finding);

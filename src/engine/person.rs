@@ -15,6 +15,7 @@ use super::standards::Slot;
 use super::{Context, Label, LedgerLine, LineStatus};
 use crate::case::{Enrolment, Exclusion, PersonId, Relative, StageRecord};
 use crate::domain::source::sources_text;
+use crate::domain::text::{excerpt, listed};
 use crate::domain::{
     Code, FileKind, Finding, LineFigures, Money, Period, PeriodRange, Program, Source, Stage,
 };
@@ -77,8 +78,9 @@ struct Run<'a> {
     id_number: &'a str,
     /// (index in case.enrolments, enrolment), in file order.
     enrolments: Vec<(u32, &'a Enrolment)>,
-    /// Each exclusion row with its effective start per exclusion class.
-    exclusions: Vec<(&'a Exclusion, [Period; 2])>,
+    /// Each exclusion row with its effective start per exclusion class
+    /// (`None`: a grace past 9999-12 bars nothing).
+    exclusions: Vec<(&'a Exclusion, [Option<Period>; 2])>,
     /// Per exclusion class, the earliest effective start.
     excluded_from: [Option<Period>; 2],
     fallback_label: Label,
@@ -203,7 +205,10 @@ impl<'a> Run<'a> {
                 |program| rules::exclusion_start(exclusion, program, household_size, &case.policy);
             let starts = [start(Program::Dibao), start(Program::Tekun)];
             for (earliest, start) in run.excluded_from.iter_mut().zip(starts) {
-                *earliest = Some(earliest.map_or(start, |from| from.min(start)));
+                *earliest = match (*earliest, start) {
+                    (Some(earliest), Some(start)) => Some(earliest.min(start)),
+                    (earliest, start) => earliest.or(start),
+                };
             }
             run.exclusions.push((exclusion, starts));
         }
@@ -522,7 +527,7 @@ impl<'a> Run<'a> {
                 };
                 format!(
                     "paid {paid} after enrolment {} ({}) ended in {last}{phase_out}",
-                    enrolment.enrolment_id,
+                    excerpt(&enrolment.enrolment_id),
                     enrolment.program.name()
                 )
             }
@@ -627,10 +632,10 @@ impl<'a> Run<'a> {
                 let reasons: Vec<&str> = self
                     .exclusions
                     .iter()
-                    .filter(|(_, starts)| starts[class] <= period)
+                    .filter(|(_, starts)| starts[class].is_some_and(|start| start <= period))
                     .map(|(exclusion, _)| exclusion.reason.as_ref())
                     .collect();
-                format!("paid {paid} while excluded ({})", reasons.join(", "))
+                format!("paid {paid} while excluded ({})", listed(reasons))
             }
             Code::PaidAfterExit => self.exit_detail(program, period, paid),
             Code::PaidNotEnrolled => format!("paid {paid} with no {} enrolment", program.name()),
@@ -710,7 +715,7 @@ impl<'a> Run<'a> {
                 .iter()
                 .map(|record| self.context.case.payouts.text(record.record_id))
                 .collect();
-            finding.detail = format!("{} payouts of {amount}: {}", group.len(), ids.join(", "));
+            finding.detail = format!("{} payouts of {amount}: {}", group.len(), listed(ids));
             output.findings.push(finding);
         }
     }
@@ -765,11 +770,14 @@ impl<'a> Run<'a> {
             }
             let registered = || covering().map(|enrolment| enrolment.account.as_ref());
             if rules::account_mismatch(account, registered()) {
-                let listed: Vec<&str> = registered().filter(|text| !text.is_empty()).collect();
+                let registered_accounts = listed(registered().filter(|text| !text.is_empty()));
                 let mut finding = payout_finding(Code::AccountMismatch);
                 finding.account = account.into();
                 finding.amount = Some(record.amount);
-                finding.detail = format!("paid into {account}; registered: {}", listed.join(", "));
+                finding.detail = format!(
+                    "paid into {}; registered: {registered_accounts}",
+                    excerpt(account)
+                );
                 evidence(&mut finding);
                 output.findings.push(finding);
             }
@@ -777,9 +785,9 @@ impl<'a> Run<'a> {
             let bank_name = payouts.text(record.name);
             let roster_names = || covering().map(|enrolment| enrolment.name.as_ref());
             if rules::name_mismatch(bank_name, roster_names()) {
-                let listed: Vec<&str> = roster_names().collect();
+                let names = listed(roster_names());
                 let mut finding = payout_finding(Code::NameMismatch);
-                finding.detail = format!("bank name {bank_name:?}; roster: {}", listed.join(", "));
+                finding.detail = format!("bank name {:?}; roster: {names}", excerpt(bank_name));
                 evidence(&mut finding);
                 output.findings.push(finding);
             }
@@ -816,9 +824,9 @@ impl<'a> Run<'a> {
                 finding.program = program;
                 finding.detail = format!(
                     "enrolments {} ({}) and {} ({}) both cover {period}",
-                    first.enrolment_id,
+                    excerpt(&first.enrolment_id),
                     first.program.name(),
-                    second.enrolment_id,
+                    excerpt(&second.enrolment_id),
                     second.program.name(),
                 );
                 finding.sources = sources_text(&mut vec![first.source(), second.source()]);
@@ -832,7 +840,9 @@ impl<'a> Run<'a> {
         let window = self.context.window;
         for &(index, enrolment) in &self.enrolments {
             for (exclusion, starts) in &self.exclusions {
-                let start = starts[exclusion_class(enrolment.program)];
+                let Some(start) = starts[exclusion_class(enrolment.program)] else {
+                    continue;
+                };
                 let Some(period) = rules::enrolled_while_excluded(enrolment, start, window) else {
                     continue;
                 };
@@ -845,7 +855,9 @@ impl<'a> Run<'a> {
                 };
                 finding.detail = format!(
                     "enrolment {} covers {period} but the person is excluded from {} ({}{grace})",
-                    enrolment.enrolment_id, exclusion.from, exclusion.reason
+                    excerpt(&enrolment.enrolment_id),
+                    exclusion.from,
+                    excerpt(&exclusion.reason)
                 );
                 finding.sources = sources_text(&mut vec![
                     enrolment.source(),
@@ -876,7 +888,8 @@ impl<'a> Run<'a> {
             let mut finding = self.enrolment_finding(Code::IncomeAboveStandard, index, period);
             finding.detail = format!(
                 "enrolment {}: per-capita income {} against standard {standard} leaves gap {gap}",
-                enrolment.enrolment_id, enrolment.per_capita_income
+                excerpt(&enrolment.enrolment_id),
+                enrolment.per_capita_income
             );
             finding.sources = enrolment.source().to_string();
             output.findings.push(finding);
@@ -905,11 +918,17 @@ impl<'a> Run<'a> {
         let mut finding = self.labelled(Code::UnfiledStaffRelative, Label::Enrolment(earliest.0));
         let staff: Vec<String> = unfiled
             .iter()
-            .map(|relative| format!("{} ({})", relative.staff_name, relative.relation))
+            .map(|relative| {
+                format!(
+                    "{} ({})",
+                    excerpt(&relative.staff_name),
+                    excerpt(&relative.relation)
+                )
+            })
             .collect();
         finding.detail = format!(
             "relative of {}, not filed for separate review",
-            staff.join(", ")
+            listed(staff.iter().map(String::as_str))
         );
         let mut sources: Vec<Source> = unfiled
             .iter()

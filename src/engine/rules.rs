@@ -21,28 +21,23 @@ pub fn is_death(reason: &str) -> bool {
 /// its `from_period`, except that after a death a dibao or price_subsidy
 /// line of a household of more than one person (`household_size` of the
 /// person's primary dibao enrolment covering `from_period`) keeps its
-/// benefit for `deceased_grace_months`.
+/// benefit for `deceased_grace_months`. `None` when the grace runs past the
+/// last period there is (9999-12): no month of any window is barred.
 pub fn exclusion_start(
     exclusion: &Exclusion,
     program: Program,
     primary_dibao_household_size: Option<u32>,
     policy: &Policy,
-) -> Period {
+) -> Option<Period> {
     let graced = is_death(&exclusion.reason)
         && matches!(program, Program::Dibao | Program::PriceSubsidy)
         && primary_dibao_household_size.is_some_and(|size| size > 1);
     if !graced || policy.deceased_grace_months == 0 {
-        return exclusion.from;
+        return Some(exclusion.from);
     }
-    let months = policy.deceased_grace_months;
-    // Past 9999-12 nothing is in a window: the start is then the last period.
     let last = Period::from_year_month(9999, 12).expect("9999-12 is a period");
-    let index = exclusion
-        .from
-        .index()
-        .saturating_add(months)
-        .min(last.index());
-    Period::from_index(index)
+    let index = exclusion.from.index() + policy.deceased_grace_months;
+    (index <= last.index()).then(|| Period::from_index(index))
 }
 
 /// DUPLICATE_ENROLMENT: two enrolments of one person cover a common
@@ -249,23 +244,36 @@ mod tests {
         };
         let death = exclusion(" 死亡 ", "2021-03");
         let start = |program, size| exclusion_start(&death, program, size, &policy);
-        assert_eq!(start(Program::Dibao, Some(2)), period("2021-06"));
-        assert_eq!(start(Program::PriceSubsidy, Some(2)), period("2021-06"));
+        assert_eq!(start(Program::Dibao, Some(2)), Some(period("2021-06")));
+        assert_eq!(
+            start(Program::PriceSubsidy, Some(2)),
+            Some(period("2021-06"))
+        );
         // A one-person household, a tekun line, no dibao enrolment: no grace.
-        assert_eq!(start(Program::Dibao, Some(1)), period("2021-03"));
-        assert_eq!(start(Program::Tekun, Some(2)), period("2021-03"));
-        assert_eq!(start(Program::Dibao, None), period("2021-03"));
+        assert_eq!(start(Program::Dibao, Some(1)), Some(period("2021-03")));
+        assert_eq!(start(Program::Tekun, Some(2)), Some(period("2021-03")));
+        assert_eq!(start(Program::Dibao, None), Some(period("2021-03")));
+        // A grace past 9999-12 bars no month at all (9999-12 is still paid).
+        let late = exclusion("deceased", "9999-11");
+        assert_eq!(
+            exclusion_start(&late, Program::Dibao, Some(2), &policy),
+            None
+        );
+        assert_eq!(
+            exclusion_start(&late, Program::Tekun, Some(2), &policy),
+            Some(period("9999-11"))
+        );
         // Other reasons never have a grace; `Deceased` matches any case.
         let moved = exclusion("vehicle", "2021-03");
         assert_eq!(
             exclusion_start(&moved, Program::Dibao, Some(2), &policy),
-            period("2021-03")
+            Some(period("2021-03"))
         );
         assert!(is_death("Deceased") && is_death("去世") && !is_death("deceased later"));
         // The national default is no grace.
         assert_eq!(
             exclusion_start(&death, Program::Dibao, Some(2), &Policy::default()),
-            period("2021-03")
+            Some(period("2021-03"))
         );
     }
 

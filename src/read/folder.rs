@@ -146,6 +146,17 @@ impl CaseFolder {
         };
         let metadata = match std::fs::metadata(path) {
             Ok(metadata) => metadata,
+            // A link whose file does not exist: listed, but nothing to read.
+            Err(error)
+                if error.kind() == std::io::ErrorKind::NotFound
+                    && std::fs::symlink_metadata(path)
+                        .is_ok_and(|link| link.file_type().is_symlink()) =>
+            {
+                return Err(FatalError::NotRegularFile {
+                    location: location(),
+                    what: "a link to a file that does not exist",
+                });
+            }
             // Listed when the run began, gone now.
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
                 return Err(FatalError::InputChanged {

@@ -95,6 +95,27 @@ impl FileOutcome<()> {
     }
 }
 
+/// Most money one file may add up to: 100 trillion yuan (10^16 fen), some
+/// thousand times a year of a country's social assistance. A single cell
+/// is capped (`Money::parse`), but a file of millions of capped cells
+/// could pass what 64-bit fen hold when one line adds them up; a file over
+/// this is a typing or export slip, and the run stops rather than round or
+/// wrap. Any sum of one file's amounts then fits an `i64` many times over.
+pub const MAX_FILE_TOTAL_FEN: i128 = 10_000_000_000_000_000;
+
+/// Stops the run when one file's amounts (stage amounts; the roster's
+/// approved temp amounts) add up to more than [`MAX_FILE_TOTAL_FEN`].
+pub(crate) fn check_money_total(kind: FileKind, total_fen: i128) -> Result<(), FatalError> {
+    if total_fen <= MAX_FILE_TOTAL_FEN {
+        return Ok(());
+    }
+    Err(FatalError::TooMuchMoney {
+        location: crate::error::Location::file(kind.file_name()),
+        total: crate::domain::money::format_fen_total(total_fen),
+        limit: crate::domain::money::format_fen_total(MAX_FILE_TOTAL_FEN),
+    })
+}
+
 /// A money cell; `positive` demands > 0 (stage amounts), else ≥ 0.
 fn money_cell(column: &str, value: &str, positive: bool, problems: &mut Problems) -> Money {
     match Money::parse(value) {
@@ -173,9 +194,38 @@ fn read_one(
         || parse_file(&file, kind, options),
     );
     options.check_unchanged(folder, kind, Some((&file.fingerprint, &sha256)))?;
+    still_as_opened(folder, kind, &file.fingerprint)?;
     let mut parsed = parsed?;
     parsed.set_sha256(&sha256);
     Ok(parsed)
+}
+
+/// Stops the run when a file read (and hashed) is no longer the size and
+/// time of change it had when opened: another program wrote to it while
+/// the run read it, so what was read may be neither version. (A file cut
+/// short under the memory map ends the run at once instead: main.rs.)
+fn still_as_opened(
+    folder: &CaseFolder,
+    kind: FileKind,
+    opened: &Fingerprint,
+) -> Result<(), FatalError> {
+    let Some(path) = folder.path(kind) else {
+        return Ok(());
+    };
+    let what = match std::fs::metadata(path) {
+        Err(_) => "it was removed".to_string(),
+        Ok(now) => {
+            let now = Fingerprint::of(&now);
+            if now.size != opened.size {
+                format!("its size went from {} to {} bytes", opened.size, now.size)
+            } else if now.modified != opened.modified {
+                "it was modified".to_string()
+            } else {
+                return Ok(());
+            }
+        }
+    };
+    Err(input_changed(folder, kind, what))
 }
 
 fn input_changed(folder: &CaseFolder, kind: FileKind, what: String) -> FatalError {

@@ -25,23 +25,44 @@ const KEYS: [&str; 8] = [
     "deceased_grace_months",
 ];
 
-/// A whole number of months within `range`, or what the key accepts.
-fn months(
-    key: &str,
-    value: &toml::Value,
-    range: std::ops::RangeInclusive<u32>,
-) -> Result<u32, String> {
+/// What each key accepts, as every message about it says.
+fn accepts(key: &str) -> Option<String> {
+    let months = |range: std::ops::RangeInclusive<u32>| {
+        format!(
+            "a whole number of months from {} to {}",
+            range.start(),
+            range.end()
+        )
+    };
+    let words = match key {
+        "payment_deadline_day" => "a whole number of days from 1 to 31".to_string(),
+        "rounding" | "item_rounding" => "\"fen\", \"jiao\" or \"yuan\"".to_string(),
+        "tolerance" => {
+            "an amount in yuan ≥ 0 with at most two decimals, quoted, e.g. \"0.50\"".to_string()
+        }
+        "exclusive" => "a list of lists of programs, e.g. [[\"dibao\", \"tekun\"]]".to_string(),
+        "topup_stacking" => "\"highest\" or \"sum\"".to_string(),
+        "phase_out_months" => months(PHASE_OUT_MONTHS),
+        "deceased_grace_months" => months(DECEASED_GRACE_MONTHS),
+        _ => return None,
+    };
+    Some(words)
+}
+
+/// `key = value: expected …` for a known key.
+fn refused(key: &str, shown: &str) -> String {
+    format!(
+        "{key} = {shown}: expected {}",
+        accepts(key).expect("only known keys are refused")
+    )
+}
+
+/// A whole number of months within `range`.
+fn months(value: &toml::Value, range: std::ops::RangeInclusive<u32>) -> Option<u32> {
     value
         .as_integer()
         .and_then(|months| u32::try_from(months).ok())
         .filter(|months| range.contains(months))
-        .ok_or_else(|| {
-            format!(
-                "{key} = {value}: expected a whole number of months from {} to {}",
-                range.start(),
-                range.end()
-            )
-        })
 }
 
 pub fn parse(text: &str) -> Result<Policy, FatalError> {
@@ -50,9 +71,21 @@ pub fn parse(text: &str) -> Result<Policy, FatalError> {
             .span()
             .map(|span| line_and_column(text, span.start))
             .unwrap_or((1, 1));
+        let mut message =
+            crate::error::excerpt(&error.message().trim().replace('\n', "; ")).into_owned();
+        // A value TOML itself cannot read (a number too large, say) is
+        // still about a key: name it and what it accepts.
+        let key = text
+            .lines()
+            .nth(line - 1)
+            .and_then(|written| written.split_once('='))
+            .map(|(key, _)| key.trim());
+        if let Some((key, words)) = key.and_then(|key| accepts(key).map(|words| (key, words))) {
+            message = format!("{key}: {message}; {key} accepts {words}");
+        }
         FatalError::Policy {
             location: at(line, column),
-            message: error.message().trim().replace('\n', "; "),
+            message,
         }
     })?;
     let mut policy = Policy::default();
@@ -73,14 +106,13 @@ pub fn parse(text: &str) -> Result<Policy, FatalError> {
                     .as_integer()
                     .filter(|day| (1..=31).contains(day))
                     .and_then(|day| u32::try_from(day).ok())
-                    .ok_or_else(|| at(format!("payment_deadline_day = {shown}: expected a whole number of days from 1 to 31")))?;
+                    .ok_or_else(|| at(refused(key, &shown)))?;
             }
             "rounding" => {
-                policy.rounding = value.as_str().and_then(Rounding::parse).ok_or_else(|| {
-                    at(format!(
-                        "rounding = {shown}: expected \"fen\", \"jiao\" or \"yuan\""
-                    ))
-                })?;
+                policy.rounding = value
+                    .as_str()
+                    .and_then(Rounding::parse)
+                    .ok_or_else(|| at(refused(key, &shown)))?;
             }
             "tolerance" => {
                 let amount = match value {
@@ -90,35 +122,28 @@ pub fn parse(text: &str) -> Result<Policy, FatalError> {
                     }
                     _ => None,
                 };
-                policy.tolerance = amount.ok_or_else(|| {
-                    at(format!("tolerance = {shown}: expected an amount in yuan ≥ 0 with at most two decimals, quoted, e.g. \"0.50\""))
-                })?;
+                policy.tolerance = amount.ok_or_else(|| at(refused(key, &shown)))?;
             }
             "item_rounding" => {
-                policy.item_rounding =
-                    value.as_str().and_then(Rounding::parse).ok_or_else(|| {
-                        at(format!(
-                            "item_rounding = {value}: expected \"fen\", \"jiao\" or \"yuan\""
-                        ))
-                    })?;
+                policy.item_rounding = value
+                    .as_str()
+                    .and_then(Rounding::parse)
+                    .ok_or_else(|| at(refused(key, &shown)))?;
             }
             "topup_stacking" => {
                 policy.topup_stacking = match value.as_str().map(str::trim) {
                     Some(text) if text.eq_ignore_ascii_case("highest") => TopupStacking::Highest,
                     Some(text) if text.eq_ignore_ascii_case("sum") => TopupStacking::Sum,
-                    _ => {
-                        return Err(at(format!(
-                            "topup_stacking = {value}: expected \"highest\" or \"sum\""
-                        )))
-                    }
+                    _ => return Err(at(refused(key, &shown))),
                 };
             }
             "phase_out_months" => {
-                policy.phase_out_months = months(key, value, PHASE_OUT_MONTHS).map_err(at)?;
+                policy.phase_out_months =
+                    months(value, PHASE_OUT_MONTHS).ok_or_else(|| at(refused(key, &shown)))?;
             }
             "deceased_grace_months" => {
                 policy.deceased_grace_months =
-                    months(key, value, DECEASED_GRACE_MONTHS).map_err(at)?;
+                    months(value, DECEASED_GRACE_MONTHS).ok_or_else(|| at(refused(key, &shown)))?;
             }
             "exclusive" => {
                 policy.exclusive = parse_exclusive(value)
@@ -197,6 +222,36 @@ mod tests {
         assert_eq!(policy.topup_stacking, TopupStacking::Sum);
         assert_eq!(policy.phase_out_months, 24);
         assert_eq!(policy.deceased_grace_months, 3);
+    }
+
+    #[test]
+    fn a_value_toml_cannot_read_still_names_the_key_and_what_it_accepts() {
+        let error = parse("phase_out_months = 99999999999999999999")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.starts_with("policy.toml:1:")
+                && error.contains("phase_out_months: ")
+                && error
+                    .ends_with("phase_out_months accepts a whole number of months from 1 to 24"),
+            "{error}"
+        );
+        let error = parse("tolerance = 99999999999999999999")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("tolerance: ") && error.contains("quoted"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn long_values_are_cut_in_every_message() {
+        for key in ["rounding", "item_rounding", "topup_stacking"] {
+            let text = format!("{key} = \"{}\"", "x".repeat(1000));
+            let error = parse(&text).unwrap_err().to_string();
+            assert!(error.len() < 400 && error.contains('…'), "{key}: {error}");
+        }
     }
 
     #[test]

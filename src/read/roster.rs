@@ -127,6 +127,11 @@ pub fn read(
     let mut keep = keep.into_iter();
     enrolments.retain(|_| keep.next().expect("one flag per enrolment"));
     outcome.finish_counts();
+    let approved: i128 = enrolments
+        .iter()
+        .map(|enrolment| i128::from(enrolment.approved_amount.fen()))
+        .sum();
+    super::check_money_total(FileKind::Roster, approved)?;
     Ok(outcome.with(enrolments))
 }
 

@@ -146,15 +146,17 @@ fn scan_stage_file(
     let mut digests: Vec<Digest> = Vec::with_capacity(usize::try_from(lines).unwrap_or(0));
     // Account → the first person paid into it, and whether another was.
     let mut payees: FxHashMap<u128, (Box<str>, bool)> = FxHashMap::default();
+    let mut money_fen: i128 = 0;
     stages::for_batches(file, &chunks, options, |_, batch| {
         type Payee = (u128, Box<str>);
         /// One chunk's digests, sampled id_numbers and payees.
-        type ChunkScan = (Vec<Digest>, Vec<Box<str>>, Vec<Payee>);
+        type ChunkScan = (Vec<Digest>, Vec<Box<str>>, Vec<Payee>, i128);
         let parsed: Vec<ChunkScan> = batch
             .par_iter()
             .map(|chunk| {
                 let outcome =
                     stages::read_chunk(file, stage, &columns, &body.header, *chunk, 0, options)?;
+                let chunk_money = stages::money_total_fen(std::iter::once(&outcome.records));
                 let chunk_records = &outcome.records.records;
                 let digests = chunk_records
                     .iter()
@@ -194,10 +196,11 @@ fn scan_stage_file(
                         ));
                     }
                 }
-                Ok((digests, sample, payees))
+                Ok((digests, sample, payees, chunk_money))
             })
             .collect::<Result<_, FatalError>>()?;
-        for (chunk_digests, sample, chunk_payees) in parsed {
+        for (chunk_digests, sample, chunk_payees, chunk_money) in parsed {
+            money_fen += chunk_money;
             digests.extend(chunk_digests);
             result.sample.extend(sample);
             for (account, person) in chunk_payees {
@@ -207,6 +210,7 @@ fn scan_stage_file(
         }
         Ok(())
     })?;
+    super::check_money_total(kind, money_fen)?;
     result.shared_account_candidates.extend(
         payees
             .into_iter()

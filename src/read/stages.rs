@@ -93,6 +93,10 @@ pub fn read(
         outcomes.extend(parsed);
         Ok(())
     })?;
+    super::check_money_total(
+        stage.file_kind(),
+        money_total_fen(outcomes.iter().map(|outcome| &outcome.records)),
+    )?;
     Ok(outcomes)
 }
 
@@ -388,4 +392,13 @@ fn parse(
         name,
         account,
     }))
+}
+
+/// The amounts of the records of some chunks (repeats included, BAD rows
+/// not), in fen.
+pub(crate) fn money_total_fen<'c>(chunks: impl Iterator<Item = &'c StageChunk>) -> i128 {
+    chunks
+        .flat_map(|chunk| chunk.records.iter())
+        .map(|record| i128::from(record.amount.fen()))
+        .sum()
 }

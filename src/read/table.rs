@@ -234,8 +234,13 @@ pub struct Row<'r> {
     /// Every cell is UTF-8: the whole text was checked or decoded, or
     /// this row was.
     utf8: bool,
+    /// The file's encoding, when decoding put U+FFFD into this row.
+    undecodable: Option<&'static str>,
     fault: Option<String>,
 }
+
+/// U+FFFD in UTF-8: what decoding writes for bytes it cannot read.
+const REPLACEMENT_CHARACTER: &[u8] = "\u{FFFD}".as_bytes();
 
 impl<'r> Row<'r> {
     fn raw(&self, position: usize) -> Option<&'r [u8]> {
@@ -268,10 +273,13 @@ impl<'r> Row<'r> {
     }
 
     /// As [`Row::cell`], and `None` when the cell holds a control
-    /// character: what may be written to an output from a faulty row.
+    /// character or bytes its encoding could not read: what may be written
+    /// to an output from a faulty row.
     pub fn clean_cell(&self, column: usize) -> Option<&'r str> {
-        self.cell(column)
-            .filter(|text| control_character(text.as_bytes()).is_none())
+        self.cell(column).filter(|text| {
+            control_character(text.as_bytes()).is_none()
+                && !(self.undecodable.is_some() && text.contains('\u{FFFD}'))
+        })
     }
 
     /// Why the row cannot be read, if it cannot.
@@ -306,6 +314,11 @@ impl<'r> Row<'r> {
                 "the row is not UTF-8 text, though the rest of the file is; it may have been typed or pasted in as GBK: re-save the file as UTF-8 (Excel: Save As, CSV UTF-8)"
                     .into(),
             );
+        }
+        if let Some(encoding) = self.undecodable {
+            return Some(format!(
+                "the row holds bytes that are not {encoding} text (they cannot be read as any character); the export may be damaged or in another encoding: re-save the file as UTF-8"
+            ));
         }
         let controls = may_hold_control(raw);
         let long = raw.len() > MAX_CELL_BYTES;
@@ -422,6 +435,9 @@ pub fn for_each_row_in(
         })?;
         let raw = &text[span.start..span.end];
         let utf8 = !file.check_rows || std::str::from_utf8(raw).is_ok();
+        let undecodable = (file.undecodable
+            && memchr::memmem::find(raw, REPLACEMENT_CHARACTER).is_some())
+        .then_some(file.encoding);
         let (cells, bounds) = fields.split(raw, file.delimiter, span.quoted);
         let mut row = Row {
             text: cells,
@@ -429,6 +445,7 @@ pub fn for_each_row_in(
             header,
             line,
             utf8,
+            undecodable,
             fault: None,
         };
         let fault = row.text_fault(&span, raw);
@@ -442,7 +459,9 @@ pub fn for_each_row_in(
                 None => Some(row.field_count_fault(&span, file.delimiter)),
                 // A quote never closed, or bytes that are not text, explain
                 // the count; anything else is said beside it.
-                Some(fault) if span.unclosed.is_some() || !utf8 => Some(fault),
+                Some(fault) if span.unclosed.is_some() || !utf8 || undecodable.is_some() => {
+                    Some(fault)
+                }
                 Some(fault) => Some(format!(
                     "{fault}; {}",
                     row.field_count_fault(&span, file.delimiter)

@@ -18,6 +18,10 @@ pub struct LoadedFile {
     /// The text is UTF-8 but for a few lines: each row must be checked,
     /// and one that is not UTF-8 is a BAD_RECORD.
     pub check_rows: bool,
+    /// Decoding (GB18030, UTF-16) met bytes that are not text in the
+    /// file's encoding and put U+FFFD in their place: a row holding one is
+    /// a BAD_RECORD, never a made-up name or id.
+    pub undecodable: bool,
     /// `,` or `\t`.
     pub delimiter: u8,
     /// Size and time of last change when the file was opened.
@@ -250,6 +254,7 @@ pub fn load(
         text,
         encoding: "utf-8",
         check_rows: false,
+        undecodable: false,
         delimiter: b',',
         fingerprint: opened.fingerprint,
     };
@@ -262,8 +267,9 @@ pub fn load(
         None
     };
     if let Some((encoding, name)) = utf16 {
-        let (decoded, _) = encoding.decode_without_bom_handling(&original[2..]);
+        let (decoded, undecodable) = encoding.decode_without_bom_handling(&original[2..]);
         let text = decoded.into_owned().into_bytes();
+        loaded.undecodable = undecodable;
         loaded.text = Text::Decoded {
             text,
             original: into_original(loaded.text),
@@ -292,8 +298,9 @@ pub fn load(
             if bom || decide(utf8, other) == Reading::Utf8WithBadRows {
                 loaded.check_rows = true;
             } else {
-                let (decoded, _, _) = encoding_rs::GB18030.decode(loaded.original());
+                let (decoded, _, undecodable) = encoding_rs::GB18030.decode(loaded.original());
                 let text = decoded.into_owned().into_bytes();
+                loaded.undecodable = undecodable;
                 loaded.text = Text::Decoded {
                     text,
                     original: into_original(loaded.text),
