@@ -221,3 +221,64 @@ fn the_office_evidence_mapping_moves_only_roster_and_payout_lines() {
         "a,roster.xlsx:5;payouts.xlsx:18;transfers.csv:9,\"repeats roster.xlsx:13\""
     );
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+
+    /// The office forms never panic, and what they read prints back to the
+    /// contract's form of the same value (as fuzz/fuzz_targets/values.rs).
+    #[test]
+    fn office_value_forms_never_panic_and_read_back(text in "\\PC{0,24}|[0-9年月日至.\\-/ ~:T+eE]{0,24}") {
+        use duizhang::domain::{id_number, Date, Money, Period, PeriodRange, Unit};
+        if let Some(period) = Period::parse_any(&text) {
+            proptest::prop_assert_eq!(Period::parse(&period.to_string()), Some(period));
+        }
+        if let Ok(range) = PeriodRange::parse_any(&text) {
+            proptest::prop_assert!(range.first <= range.last);
+            proptest::prop_assert_eq!(PeriodRange::parse(&range.to_string()), Ok(range));
+        }
+        if let Some(date) = Date::parse_any(&text) {
+            proptest::prop_assert_eq!(Date::parse(&date.to_string()), Some(date));
+        }
+        if let Ok(money) = Money::parse_in(&text, Unit::Fen) {
+            proptest::prop_assert_eq!(Money::parse(&money.to_string()), Ok(money));
+        }
+        if let Some(upgraded) = id_number::upgrade_15(&text) {
+            proptest::prop_assert!(id_number::is_valid(&upgraded));
+        }
+        let _ = id_number::is_scientific(&text);
+        let _ = duizhang::read::columns::parse(&text);
+    }
+}
+
+/// A damaged workbook is an error naming the file, never a panic: every
+/// byte of a small workbook is changed in turn, and random runs of bytes.
+#[test]
+fn damaged_workbooks_are_refused_never_a_panic() {
+    use duizhang::domain::Format;
+    use duizhang::read::sheet;
+    let good = std::fs::read(repository().join("fixtures/office/bad_cells/payouts.xlsx"))
+        .expect("the fixture");
+    assert!(sheet::read(&good, Format::Xlsx).is_ok());
+    let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    for round in 0..600 {
+        let mut bytes = good.clone();
+        let changes = 1 + (next() % 8) as usize;
+        for _ in 0..changes {
+            let at = (next() as usize) % bytes.len();
+            bytes[at] = next() as u8;
+        }
+        if round % 3 == 0 {
+            bytes.truncate((next() as usize) % bytes.len());
+        }
+        // Either read or refused: what matters is that it returns.
+        let _ = sheet::read(&bytes, Format::Xlsx);
+        let _ = sheet::read(&bytes, Format::Xls);
+    }
+}
