@@ -266,6 +266,26 @@ fn resolve_header(
         units.push(unit);
         fixed.push(setting.and_then(|setting| setting.value.clone()));
     }
+    // One header cell naming two columns (columns.toml can make one):
+    // which it is cannot be known.
+    for (index, position) in positions.iter().enumerate() {
+        let Some(position) = position else { continue };
+        if let Some(other) = positions[index + 1..]
+            .iter()
+            .position(|other| other == &Some(*position))
+        {
+            return Err(FatalError::DuplicateColumn {
+                location: Location::cell(file, line, *position as u64 + 1),
+                message: format!(
+                    "column {} (\"{}\") would give both {} and {}",
+                    position + 1,
+                    excerpt(texts[*position]),
+                    columns[index].name,
+                    columns[index + 1 + other].name
+                ),
+            });
+        }
+    }
     let missing: Vec<&str> = columns
         .iter()
         .zip(&positions)
@@ -988,6 +1008,131 @@ mod tests {
             matches!(error, FatalError::DuplicateColumn { .. }),
             "{error}"
         );
+    }
+
+    #[test]
+    fn no_header_names_two_columns_of_one_file() {
+        for kind in FileKind::ALL {
+            let columns: Vec<(&str, Vec<&str>)> = match kind {
+                FileKind::Roster => &super::super::roster::COLUMNS[..],
+                FileKind::Standards => &super::super::standards::COLUMNS[..],
+                FileKind::Exclusions => &super::super::registers::EXCLUSION_COLUMNS[..],
+                FileKind::Relatives => &super::super::registers::RELATIVE_COLUMNS[..],
+                _ => &[],
+            }
+            .iter()
+            .map(|column| (column.name, column.aliases.to_vec()))
+            .chain(
+                [
+                    crate::domain::Stage::Payout,
+                    crate::domain::Stage::Allocation,
+                    crate::domain::Stage::Transfer,
+                ]
+                .into_iter()
+                .filter(|stage| stage.file_kind() == kind)
+                .flat_map(super::super::stages::columns)
+                .map(|column| (column.name, column.aliases.to_vec())),
+            )
+            .collect();
+            let mut seen: Vec<(&str, &str)> = Vec::new();
+            for (name, aliases) in columns.iter().filter(|(name, _)| !name.starts_with('\0')) {
+                for header in std::iter::once(name).chain(aliases.iter()) {
+                    let key = Key::of(header).whole;
+                    if let Some((_, other)) = seen.iter().find(|(seen_key, _)| **seen_key == *key) {
+                        panic!(
+                            "{}: {header:?} names both {other} and {name}",
+                            kind.file_name()
+                        );
+                    }
+                    seen.push((Box::leak(key.into_boxed_str()), name));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_header_columns_toml_gives_two_columns_is_fatal() {
+        let settings = [
+            Setting {
+                column: "amount",
+                header: Some("户名".into()),
+                value: None,
+                unit: None,
+            },
+            Setting {
+                column: "name",
+                header: Some("户名".into()),
+                value: None,
+                unit: None,
+            },
+        ];
+        let columns = [
+            required("id_number", &[]),
+            required("amount", &[]).money(),
+            optional("name", &[]),
+        ];
+        let Err(error) = resolve_header(
+            "payouts.csv",
+            1,
+            &["id_number", "户名"],
+            &columns,
+            &settings,
+        ) else {
+            panic!("accepted");
+        };
+        assert_eq!(
+            error.to_string(),
+            "payouts.csv:1:2: column 2 (\"户名\") would give both amount and name; give the column once"
+        );
+    }
+
+    #[test]
+    fn headers_are_matched_with_white_space_and_units_aside() {
+        let columns = [
+            required("id_number", &["身份证号码"]),
+            required("amount", &["交易金额"]).money(),
+            optional("name", &["姓名"]),
+        ];
+        let (header, found) = resolve_header(
+            "payouts.csv",
+            1,
+            &["身份证 号码", "交易金额(分)", "姓  名"],
+            &columns,
+            &[],
+        )
+        .expect("resolves");
+        assert_eq!(header.positions, [Some(0), Some(1), Some(2)]);
+        assert_eq!(header.unit(1), Unit::Fen);
+        assert_eq!(found[1], ("amount", "交易金额(分) (in fen)".into()));
+        let (header, _) = resolve_header(
+            "payouts.csv",
+            1,
+            &["身份证号码", "交易金额（元）"],
+            &columns,
+            &[],
+        )
+        .expect("resolves");
+        assert_eq!(header.unit(1), Unit::Yuan);
+        let error = resolve_header(
+            "payouts.csv",
+            1,
+            &["身份证号码", "交易金额(万元)"],
+            &columns,
+            &[],
+        )
+        .err()
+        .expect("refused");
+        assert!(matches!(error, FatalError::BadHeader { .. }), "{error}");
+        // Parentheses on a column that is not money are a note.
+        let (header, _) = resolve_header(
+            "payouts.csv",
+            1,
+            &["身份证号码(18位)", "交易金额"],
+            &columns,
+            &[],
+        )
+        .expect("resolves");
+        assert_eq!(header.positions[0], Some(0));
     }
 
     #[test]
