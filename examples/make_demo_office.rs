@@ -5,7 +5,10 @@
 //! that columns.toml explains. Same people, same money: reconciling it
 //! gives the demo's findings (tests/office.rs compares them one by one).
 //!
-//! `cargo run --example make_demo_office` (writes fixtures/demo-office/).
+//! `cargo run --example make_demo_office` (writes fixtures/demo-office/
+//! and the spreadsheet fixtures); `cargo run --release --example
+//! make_demo_office -- CASE OUT` converts any generated case (to time
+//! reading workbooks against CSV).
 
 use std::path::Path;
 
@@ -594,6 +597,12 @@ pub fn make_fixtures(root: &Path) {
 
 #[allow(dead_code)]
 fn main() {
+    let arguments: Vec<String> = std::env::args().skip(1).collect();
+    if let [case, out] = arguments.as_slice() {
+        make(Path::new(case), Path::new(out));
+        println!("wrote {out}");
+        return;
+    }
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let out = root.join("fixtures/demo-office");
     make(&root.join("fixtures/demo"), &out);

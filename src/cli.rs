@@ -32,7 +32,10 @@ pub enum Command {
     /// summary.csv and run.json into OUT_DIR.
     #[command(long_about = "Reconcile one case folder.\n\n\
 CASE_DIR holds roster.csv, standards.csv and payouts.csv, and optionally allocations.csv, \
-transfers.csv, exclusions.csv, relatives.csv and policy.toml (UTF-8 or GBK CSV with a header row).\n\n\
+transfers.csv, exclusions.csv, relatives.csv and policy.toml (UTF-8 or GBK CSV with a header row). \
+Each data file may instead be the office's workbook (roster.xlsx, payouts.xls, …: the header is found \
+below any title rows, on the first sheet that has it) or a bank's .txt export; Chinese headers and values \
+are read, and an optional columns.toml names other headers (docs/formats.md).\n\n\
 OUT_DIR receives four files, placed together when all are complete: a run that fails or is \
 stopped leaves the previous four as they were (one stopped while placing them is finished by \
 the next run), and other files in OUT_DIR are never touched:\n  \

@@ -3,9 +3,12 @@
 /// Trims (the cell is already trimmed) and upper-cases a trailing `x`; an
 /// old 15-digit number is upgraded to its 18-character form
 /// ([`upgrade_15`]).
+#[inline]
 pub fn normalise(text: &str) -> std::borrow::Cow<'_, str> {
-    if let Some(upgraded) = upgrade_15(text) {
-        return std::borrow::Cow::Owned(upgraded);
+    if text.len() == 15 {
+        if let Some(upgraded) = upgrade_15(text) {
+            return std::borrow::Cow::Owned(upgraded);
+        }
     }
     if text.contains('x') {
         std::borrow::Cow::Owned(text.replace('x', "X"))
@@ -58,12 +61,26 @@ pub fn upgrade_15(text: &str) -> Option<String> {
 }
 
 /// True for text a spreadsheet wrote for an ID number it had turned into
-/// a number: scientific notation (`4.40981E+17`, `4.40981e17`), whose
-/// last digits are lost.
+/// a number: scientific notation as Excel writes it, one digit before the
+/// point (`4.40981E+17`, `4.40981e17`, `4E+17`), whose last digits are
+/// lost.
+#[inline]
 pub fn is_scientific(text: &str) -> bool {
-    let Some((mantissa, exponent)) = text.split_once(['e', 'E']) else {
+    // This runs on every ID number of every file: an ID number's second
+    // character is a digit, which rules it out at once.
+    if !matches!(text.as_bytes().get(1), Some(b'.' | b'e' | b'E')) {
+        return false;
+    }
+    exponent_form(text)
+}
+
+#[cold]
+#[inline(never)]
+fn exponent_form(text: &str) -> bool {
+    let Some(at) = text.bytes().position(|byte| byte | 0x20 == b'e') else {
         return false;
     };
+    let (mantissa, exponent) = (&text[..at], &text[at + 1..]);
     let exponent = exponent.strip_prefix('+').unwrap_or(exponent);
     let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, "0"));
     let digits = |part: &str| !part.is_empty() && part.bytes().all(|byte| byte.is_ascii_digit());

@@ -58,9 +58,13 @@ impl Period {
     /// `YYYY/MM`, `YYYY/M`, `YYYY年M月` (`YYYY年MM月`, `…月份`). The
     /// contract's forms are tried first, so they cost what they did.
     pub fn parse_any(text: &str) -> Option<Period> {
-        if let Some(period) = Period::parse(text) {
-            return Some(period);
-        }
+        Period::parse(text).or_else(|| Period::parse_office(text))
+    }
+
+    /// The office forms alone; cold, out of the CSV hot loop.
+    #[cold]
+    #[inline(never)]
+    fn parse_office(text: &str) -> Option<Period> {
         let (year, month) = split_year_month(text)?;
         Period::from_year_month(year, month)
     }
@@ -151,7 +155,21 @@ impl PeriodRange {
     /// where both sides are months, and only when exactly one place does.
     pub fn parse_any(text: &str) -> Result<PeriodRange, &'static str> {
         let strict = PeriodRange::parse(text);
-        if strict.is_ok() || text.is_ascii() && !text.contains(['/', '-', '.']) {
+        if strict.is_ok() {
+            return strict;
+        }
+        PeriodRange::parse_office(text, strict)
+    }
+
+    /// The office forms alone (`strict` is the contract's answer, kept for
+    /// its message); cold, out of the CSV hot loop.
+    #[cold]
+    #[inline(never)]
+    fn parse_office(
+        text: &str,
+        strict: Result<PeriodRange, &'static str>,
+    ) -> Result<PeriodRange, &'static str> {
+        if text.is_ascii() && !text.contains(['/', '-', '.']) {
             return strict;
         }
         let ends = |first: &str, last: &str| -> Result<PeriodRange, &'static str> {
@@ -265,9 +283,13 @@ impl Date {
     /// separator throughout), `YYYY年M月D日`; a time of day after a space or
     /// `T` (`2020-07-05 14:30:00`, as bank systems export) is left out.
     pub fn parse_any(text: &str) -> Option<Date> {
-        if let Some(date) = Date::parse(text) {
-            return Some(date);
-        }
+        Date::parse(text).or_else(|| Date::parse_office(text))
+    }
+
+    /// The office forms alone; cold, out of the CSV hot loop.
+    #[cold]
+    #[inline(never)]
+    fn parse_office(text: &str) -> Option<Date> {
         let text = text.trim();
         let date = match text.find([' ', 'T']) {
             Some(at) if is_time_of_day(text[at + 1..].trim()) => text[..at].trim_end(),

@@ -33,7 +33,10 @@ impl Program {
         Some(program)
     }
 
-    /// The names office files use (docs/formats.md lists them).
+    /// The names office files use (docs/formats.md lists them). Cold: kept
+    /// out of the CSV hot loop, whose values are the English names.
+    #[cold]
+    #[inline(never)]
     fn parse_chinese(text: &str) -> Option<Program> {
         Some(match text {
             "低保"
@@ -205,17 +208,22 @@ impl Status {
         } else if text.eq_ignore_ascii_case("returned") {
             Some(Status::Returned)
         } else {
-            match text {
-                "成功" | "已入账" | "入账成功" | "发放成功" | "已发放" | "交易成功" | "已支付"
-                | "支付成功" | "处理成功" => Some(Status::Paid),
-                "失败" | "入账失败" | "发放失败" | "交易失败" | "支付失败" | "处理失败" => {
-                    Some(Status::Failed)
-                }
-                "退回" | "已退回" | "退票" | "退汇" | "已退票" => {
-                    Some(Status::Returned)
-                }
-                _ => None,
+            Status::parse_chinese(text)
+        }
+    }
+
+    /// 成功, 失败, 退回 and their kin; cold, like [`Program::parse`]'s.
+    #[cold]
+    #[inline(never)]
+    fn parse_chinese(text: &str) -> Option<Status> {
+        match text {
+            "成功" | "已入账" | "入账成功" | "发放成功" | "已发放" | "交易成功" | "已支付"
+            | "支付成功" | "处理成功" => Some(Status::Paid),
+            "失败" | "入账失败" | "发放失败" | "交易失败" | "支付失败" | "处理失败" => {
+                Some(Status::Failed)
             }
+            "退回" | "已退回" | "退票" | "退汇" | "已退票" => Some(Status::Returned),
+            _ => None,
         }
     }
 }

@@ -202,6 +202,7 @@ impl FileOutcome<()> {
 }
 
 /// Wanted column `column`'s money cell, in the column's unit.
+#[inline]
 fn money_at(
     row: &Row<'_>,
     column: usize,
@@ -257,6 +258,7 @@ fn money_cell_in(
 /// in exponent form (`4.40981E+17`) — has lost its last digits: the row is
 /// a BAD_RECORD saying so. An old 15-digit number is upgraded when it is
 /// interned ([`id_number::normalise`]).
+#[inline]
 fn id_cell<'r>(row: &Row<'r>, column: usize, problems: &mut Problems) -> Option<&'r str> {
     let Some(value) = row.cell(column) else {
         problems.missing("id_number");
@@ -279,14 +281,16 @@ fn id_cell<'r>(row: &Row<'r>, column: usize, problems: &mut Problems) -> Option<
 
 /// A code kept as text (a record id, an account): a spreadsheet number of
 /// 16 digits or more has lost its last digits, as an ID number does.
-fn code_cell<'r>(
-    row: &Row<'r>,
-    column: usize,
-    name: &str,
-    problems: &mut Problems,
-) -> Option<&'r str> {
-    let value = row.cell(column)?;
-    if row.kind(column) == CellKind::Number && value.bytes().filter(u8::is_ascii_digit).count() > 15
+#[inline]
+fn code_cell(row: &Row<'_>, column: usize, name: &str, problems: &mut Problems) {
+    // Only a spreadsheet's number cell is looked at: a CSV cell is not
+    // read twice.
+    if row.kind(column) != CellKind::Number {
+        return;
+    }
+    if let Some(value) = row
+        .cell(column)
+        .filter(|value| value.bytes().filter(u8::is_ascii_digit).count() > 15)
     {
         problems.add(
             name,
@@ -294,7 +298,6 @@ fn code_cell<'r>(
             "Excel converted this number, so its digits past the 15th are lost; format the column as text (or re-export it as text) and give it again",
         );
     }
-    Some(value)
 }
 
 /// `2020.1` typed into a spreadsheet as a number: was it January (2020.1)
@@ -311,6 +314,12 @@ const AMBIGUOUS_MONTH: &str = "a spreadsheet stored this month as a number, whic
 
 /// A period cell of any form (docs/formats.md); a date cell is its month.
 fn period_value(kind: CellKind, value: &str) -> Result<Period, &'static str> {
+    // The contract's forms first, exactly as before office forms existed.
+    if kind == CellKind::Text {
+        if let Some(period) = Period::parse(value) {
+            return Ok(period);
+        }
+    }
     if kind == CellKind::Date {
         return Date::parse(value)
             .map(Date::period)
@@ -323,7 +332,13 @@ fn period_value(kind: CellKind, value: &str) -> Result<Period, &'static str> {
 }
 
 /// A period or range cell of any form; a date cell is its month.
+#[inline]
 fn range_value(kind: CellKind, value: &str) -> Result<PeriodRange, &'static str> {
+    if kind == CellKind::Text {
+        if let Ok(range) = PeriodRange::parse(value) {
+            return Ok(range);
+        }
+    }
     if kind == CellKind::Date || ambiguous_month(kind, value) {
         return period_value(kind, value).map(PeriodRange::single);
     }
@@ -331,11 +346,12 @@ fn range_value(kind: CellKind, value: &str) -> Result<PeriodRange, &'static str>
 }
 
 /// A date cell of any form; a date-time's time of day is left out.
+#[inline]
 fn date_value(kind: CellKind, value: &str) -> Option<Date> {
     if kind == CellKind::Date {
         return Date::parse(value);
     }
-    Date::parse_any(value)
+    Date::parse(value).or_else(|| Date::parse_any(value))
 }
 
 /// A cell that must be filled; records the problem when it is not.

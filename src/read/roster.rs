@@ -204,6 +204,7 @@ fn parse(row: &Row<'_>) -> Result<Enrolment, String> {
         },
     };
     let start = super::required_period(row, START_PERIOD, "start_period", &mut problems);
+    super::code_cell(row, ACCOUNT, "account", &mut problems);
 
     let mut enrolment = Enrolment {
         line: row.line,
@@ -224,7 +225,8 @@ fn parse(row: &Row<'_>) -> Result<Enrolment, String> {
         phase_out_from: None,
         last_covered: None,
         local_rules: None,
-        account: super::code_cell(row, ACCOUNT, "account", &mut problems)
+        account: row
+            .cell(ACCOUNT)
             .map(|account| {
                 account
                     .chars()

@@ -592,28 +592,41 @@ impl<'r> Row<'r> {
     /// header lacks the column, the cell is empty (SPEC §2: empty means
     /// absent) or, in a row that is not UTF-8, not UTF-8. A column
     /// columns.toml gives a value has that value.
+    #[inline]
     pub fn cell(&self, column: usize) -> Option<&'r str> {
         let Some(position) = self.header.positions[column] else {
-            return self.header.fixed[column].as_deref();
+            return self.fixed(column);
         };
         let raw = self.raw(position)?;
         let mut text = self.text_of(raw)?.trim();
-        if let Some(rest) = text.strip_prefix('\'') {
-            text = rest.trim_start();
+        if text.as_bytes().first() == Some(&b'\'') {
+            text = text[1..].trim_start();
         }
         (!text.is_empty()).then_some(text)
     }
 
+    /// The value columns.toml gives a column the file lacks.
+    #[cold]
+    fn fixed(&self, column: usize) -> Option<&'r str> {
+        self.header.fixed[column].as_deref()
+    }
+
     /// What the cell of wanted column `column` held in a spreadsheet
     /// (text for a CSV file, and for a value columns.toml gives).
+    #[inline]
     pub fn kind(&self, column: usize) -> CellKind {
-        match (self.kinds, self.header.positions[column]) {
-            (Some(kinds), Some(position)) => kinds.get(position).copied().unwrap_or_default(),
-            _ => CellKind::Text,
+        // A CSV row: every cell is text, nothing to look up.
+        let Some(kinds) = self.kinds else {
+            return CellKind::Text;
+        };
+        match self.header.positions[column] {
+            Some(position) => kinds.get(position).copied().unwrap_or_default(),
+            None => CellKind::Text,
         }
     }
 
     /// The unit of wanted column `column`.
+    #[inline]
     pub fn unit(&self, column: usize) -> Unit {
         self.header.unit(column)
     }
