@@ -92,7 +92,6 @@ pub enum FatalError {
         location: Location,
         other: String,
         kind: &'static str,
-        first: String,
     },
 
     /// A workbook that cannot be opened or taken apart.

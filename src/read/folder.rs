@@ -92,13 +92,12 @@ impl CaseFolder {
             match kind {
                 Some((kind, format)) => {
                     let place = &mut found[slot(kind)];
-                    if let Some((first, first_name, first_format)) = place {
+                    if let Some((first, _, first_format)) = place {
                         if *first_format != format {
                             return Err(FatalError::TwoFiles {
                                 location: Location::path(first),
                                 other: name,
                                 kind: kind.stem(),
-                                first: first_name.clone(),
                             });
                         }
                         return Err(FatalError::NameClash {
@@ -331,6 +330,45 @@ mod tests {
         assert_eq!(folder.name_on_disk(FileKind::Payouts), None);
         assert_eq!(folder.unused_files(), ["notes.txt"]);
         assert_eq!(folder.warnings().len(), 1);
+    }
+
+    #[test]
+    fn a_case_file_may_be_a_workbook_or_a_text_export() {
+        assert_eq!(
+            kind_of("roster.xlsx"),
+            Some((FileKind::Roster, Format::Xlsx))
+        );
+        assert_eq!(
+            kind_of("Payouts.XLS"),
+            Some((FileKind::Payouts, Format::Xls))
+        );
+        assert_eq!(
+            kind_of("payouts.txt"),
+            Some((FileKind::Payouts, Format::Txt))
+        );
+        assert_eq!(
+            kind_of("roster.xlsm"),
+            Some((FileKind::Roster, Format::Xlsm))
+        );
+        assert_eq!(
+            kind_of("policy.toml"),
+            Some((FileKind::Policy, Format::Csv))
+        );
+        assert_eq!(kind_of("policy.csv"), None);
+        assert_eq!(kind_of("roster.ods"), None);
+        assert_eq!(kind_of("roster"), None);
+        let dir = folder_with(&["roster.xlsx", "payouts.csv", "standards.csv"]);
+        let folder = CaseFolder::open(dir.path()).expect("lists");
+        assert_eq!(folder.format(FileKind::Roster), Format::Xlsx);
+        assert_eq!(folder.name_on_disk(FileKind::Roster), None);
+        assert_eq!(
+            folder.formats().source(FileKind::Roster, 4).to_string(),
+            "roster.xlsx:4"
+        );
+        let dir = folder_with(&["roster.csv", "Roster.xlsx"]);
+        let error = CaseFolder::open(dir.path()).expect_err("two rosters");
+        assert!(matches!(error, FatalError::TwoFiles { .. }), "{error}");
+        assert!(error.to_string().contains("Roster.xlsx"), "{error}");
     }
 
     #[test]
