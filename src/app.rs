@@ -256,3 +256,137 @@ pub fn notice(config: &crate::cli::NoticeConfig) -> Result<NoticeSummary, FatalE
         crate::write::write_notice_file(&config.out, config.period, &mut rows, config.lang)?;
     Ok(NoticeSummary { counts })
 }
+
+/// `duizhang check`: reads the case as a run would, and says what it
+/// found — per file the encoding (a workbook's sheet and header row), the
+/// header each column was found under, rows and bad rows; then the window
+/// and the months whose standards are missing. `Err` when a run would stop.
+pub fn check(config: &crate::cli::CheckConfig) -> Result<String, FatalError> {
+    use std::fmt::Write as _;
+    let folder = crate::read::CaseFolder::open(&config.case_dir)?;
+    let mut text = String::new();
+    let line = |text: &mut String, value: std::fmt::Arguments<'_>| {
+        text.write_fmt(value)
+            .expect("writing to a String cannot fail");
+        text.push('\n');
+    };
+    for warning in folder.warnings() {
+        line(&mut text, format_args!("warning: {warning}"));
+    }
+    let case = crate::read::read_case_in(&folder, &crate::read::ReadOptions::default())?;
+    let window = engine::window(&case, config.from, config.to)?;
+    for (kind, report) in &case.files {
+        let name = kind.name_in(case.formats.get(*kind));
+        let on_disk = report
+            .name_on_disk
+            .as_deref()
+            .map_or(String::new(), |on_disk| format!(" ({on_disk})"));
+        let mut how = report.encoding.to_string();
+        if let Some(delimiter) = report.delimiter {
+            how.push_str(&format!(", {delimiter}-separated"));
+        }
+        if let (Some(sheet), Some(row)) = (&report.sheet, report.header_row) {
+            how.push_str(&format!(", sheet {sheet:?}, header in row {row}"));
+        }
+        if *kind == crate::domain::FileKind::Policy {
+            line(&mut text, format_args!("{name}{on_disk}: read"));
+            continue;
+        }
+        line(
+            &mut text,
+            format_args!(
+                "{name}{on_disk}: {how}; {} rows, {} bad, {} repeated record ids{}",
+                report.rows,
+                report.bad,
+                report.duplicate,
+                if report.id_numbers_upgraded > 0 {
+                    format!(
+                        ", {} old 15-digit ID numbers upgraded",
+                        report.id_numbers_upgraded
+                    )
+                } else {
+                    String::new()
+                }
+            ),
+        );
+        let columns: Vec<String> = report
+            .columns
+            .iter()
+            .map(|(column, header)| {
+                if header.as_ref() == *column {
+                    column.to_string()
+                } else {
+                    format!("{column} ← {header}")
+                }
+            })
+            .collect();
+        line(&mut text, format_args!("  columns: {}", columns.join(", ")));
+        let bad: Vec<&crate::case::BadRecord> = case
+            .bad_records
+            .iter()
+            .filter(|bad| bad.source.file == *kind)
+            .collect();
+        for bad in bad.iter().take(3) {
+            line(
+                &mut text,
+                format_args!("  bad {}: {}", bad.source, bad.detail),
+            );
+        }
+        if bad.len() > 3 {
+            line(
+                &mut text,
+                format_args!("  … and {} more bad rows", bad.len() - 3),
+            );
+        }
+    }
+    line(
+        &mut text,
+        format_args!(
+            "window {}..{}{}",
+            window.first,
+            window.last,
+            if config.from.is_none() || config.to.is_none() {
+                " (a bound not given is taken from the records)"
+            } else {
+                ""
+            }
+        ),
+    );
+    let gaps = engine::coverage::missing_standards(&case, window);
+    if gaps.is_empty() {
+        line(
+            &mut text,
+            format_args!("standards: every covered month of every dibao and tekun enrolment has the standards it needs"),
+        );
+    }
+    for gap in &gaps {
+        let months: Vec<String> = gap.months.iter().map(ToString::to_string).collect();
+        line(
+            &mut text,
+            format_args!(
+                "no standard: region {}, {} {}, months {} ({} enrolment{}, first {}); a run reports those months NO_STANDARD",
+                if gap.region.is_empty() { "(empty)" } else { &gap.region },
+                gap.program.name(),
+                gap.item,
+                months.join(", "),
+                gap.enrolments,
+                if gap.enrolments == 1 { "" } else { "s" },
+                case.formats.source(crate::domain::FileKind::Roster, gap.first_line)
+            ),
+        );
+    }
+    let bad: usize = case.bad_records.len();
+    line(
+        &mut text,
+        format_args!(
+            "a run would work: {} bad rows, {} months without a standard",
+            bad,
+            gaps.iter()
+                .flat_map(|gap| gap.months.iter())
+                .map(|range| (range.last.index() - range.first.index() + 1) as usize)
+                .sum::<usize>()
+        ),
+    );
+    text.pop();
+    Ok(text)
+}

@@ -134,8 +134,9 @@ impl Enrolment {
         };
     }
 
-    pub fn source(&self) -> Source {
-        Source::new(FileKind::Roster, self.line)
+    /// The roster row, named as the roster file was given.
+    pub fn source(&self, formats: &crate::domain::Formats) -> Source {
+        formats.source(FileKind::Roster, self.line)
     }
 
     /// Primary-enrolment order (SPEC §4): earliest start, then smallest id.
@@ -454,6 +455,14 @@ pub struct FileReport {
     pub delimiter: Option<&'static str>,
     /// The file's name in the folder when not spelled as SPEC.md names it.
     pub name_on_disk: Option<Box<str>>,
+    /// A spreadsheet: the sheet read and the row of its header.
+    pub sheet: Option<Box<str>>,
+    pub header_row: Option<u32>,
+    /// Rows whose 15-digit ID number was upgraded to 18 characters.
+    pub id_numbers_upgraded: u64,
+    /// Each column found: its SPEC name and the header text that named
+    /// it, or `= value` for a value columns.toml gives (`duizhang check`).
+    pub columns: Vec<(&'static str, Box<str>)>,
 }
 
 /// Everything read from a case folder.
@@ -477,6 +486,9 @@ pub struct Case {
     pub invalid_id_evidence: Vec<(PersonId, Source)>,
     /// Files in the case folder that are no case file, sorted by name.
     pub unused_files: Vec<String>,
+    /// The format each case file was given in: evidence names
+    /// `roster.xlsx:14` for a workbook.
+    pub formats: crate::domain::Formats,
 }
 
 impl Case {

@@ -32,7 +32,10 @@ pub enum Command {
     /// summary.csv and run.json (and with --report report.xlsx) into OUT_DIR.
     #[command(long_about = "Reconcile one case folder.\n\n\
 CASE_DIR holds roster.csv, standards.csv and payouts.csv, and optionally allocations.csv, \
-transfers.csv, exclusions.csv, relatives.csv and policy.toml (UTF-8 or GBK CSV with a header row).\n\n\
+transfers.csv, exclusions.csv, relatives.csv and policy.toml (UTF-8 or GBK CSV with a header row). \
+Each data file may instead be the office's workbook (roster.xlsx, payouts.xls, …: the header is found \
+below any title rows, on the first sheet that has it) or a bank's .txt export; Chinese headers and values \
+are read, and an optional columns.toml names other headers (docs/formats.md).\n\n\
 OUT_DIR receives four files, placed together when all are complete: a run that fails or is \
 stopped leaves the previous four as they were (one stopped while placing them is finished by \
 the next run), and other files in OUT_DIR are never touched:\n  \
@@ -72,6 +75,68 @@ that cannot be written; the message says which)."
     /// Write a synthetic county case (SPEC format) with anomalies of every
     /// finding kind, to try the tool or to benchmark it at any size.
     Generate(GenerateArgs),
+
+    /// Read and check a case folder without reconciling it: each file's
+    /// encoding, sheet, header row, columns and bad rows, and the months
+    /// whose standards are missing. Writes nothing.
+    #[command(
+        long_about = "Read and check a case folder without reconciling it, and write nothing.\n\n\
+For each file: its encoding (or workbook sheet and header row), the header each column was found \
+under, its rows, and its bad rows with the first reasons. Then, per region and program, the months \
+of the run window (the enrolments' covered months only) that lack a standard the entitlement needs: \
+dibao standard and the tiers and top-ups the roster names, tekun basic and the care levels used.\n\n\
+Exit status: 0 a run would work (bad rows and missing standards are listed: a run reports them as \
+BAD_RECORD and NO_STANDARD findings); 2 it would not, with the reason."
+    )]
+    Check(CheckArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// The case folder to check.
+    #[arg(value_name = "CASE_DIR")]
+    pub case_dir: PathBuf,
+
+    /// First month of the run window, YYYY-MM (default: from the records).
+    #[arg(long, value_name = "PERIOD")]
+    pub from: Option<String>,
+
+    /// Last month of the run window, YYYY-MM (default: from the records).
+    #[arg(long, value_name = "PERIOD")]
+    pub to: Option<String>,
+}
+
+/// `--from`/`--to`: a period YYYY-MM or YYYYMM.
+fn period_flag(flag: &str, value: Option<String>) -> Result<Option<Period>, FatalError> {
+    value
+        .map(|text| {
+            Period::parse(text.trim()).ok_or_else(|| {
+                FatalError::BadArgument(format!(
+                    "{flag} {:?}: expected a period YYYY-MM (or YYYYMM), e.g. 2020-07",
+                    crate::error::excerpt(&text)
+                ))
+            })
+        })
+        .transpose()
+}
+
+/// A check's settings, checked.
+#[derive(Debug, Clone)]
+pub struct CheckConfig {
+    pub case_dir: PathBuf,
+    pub from: Option<Period>,
+    pub to: Option<Period>,
+}
+
+impl CheckArgs {
+    pub fn into_config(self) -> Result<CheckConfig, FatalError> {
+        let period = period_flag;
+        Ok(CheckConfig {
+            case_dir: self.case_dir,
+            from: period("--from", self.from)?,
+            to: period("--to", self.to)?,
+        })
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -354,18 +419,7 @@ const MAX_THREADS: usize = 1024;
 
 impl ReconcileArgs {
     pub fn into_config(self) -> Result<RunConfig, FatalError> {
-        let period = |flag: &str, value: Option<String>| -> Result<Option<Period>, FatalError> {
-            value
-                .map(|text| {
-                    Period::parse(text.trim()).ok_or_else(|| {
-                        FatalError::BadArgument(format!(
-                            "{flag} {:?}: expected a period YYYY-MM (or YYYYMM), e.g. 2020-07",
-                            crate::error::excerpt(&text)
-                        ))
-                    })
-                })
-                .transpose()
-        };
+        let period = period_flag;
         let from = period("--from", self.from)?;
         let to = period("--to", self.to)?;
         if let (Some(first), Some(last)) = (from, to) {

@@ -86,6 +86,30 @@ pub enum FatalError {
         name: &'static str,
     },
 
+    /// One kind given twice, in two formats (`roster.csv`, `roster.xlsx`).
+    #[error("{location}: this file and {other} would both be read as the {kind} file; keep one of them in the case folder (each kind is one file: .csv, .txt, .xlsx or .xls)")]
+    TwoFiles {
+        location: Location,
+        other: String,
+        kind: &'static str,
+    },
+
+    /// A workbook that cannot be opened or taken apart.
+    #[error("{location}: cannot read the workbook: {message}; open it in Excel or WPS and save it again (as .xlsx), or save the sheet as CSV UTF-8")]
+    Workbook { location: Location, message: String },
+
+    /// A workbook past a limit of `src/read/sheet.rs`.
+    #[error("{location}: {what}")]
+    SheetTooLarge { location: Location, what: String },
+
+    /// No sheet of a workbook has the file's header within its first rows.
+    #[error("{location}: {message}")]
+    NoHeaderRow { location: Location, message: String },
+
+    /// columns.toml: an unknown kind, column or field, or a bad value.
+    #[error("{location}: {message}")]
+    Columns { location: Location, message: String },
+
     #[error("{location}: the file is empty; expected a header row naming the columns")]
     NoHeader { location: Location },
 
@@ -162,6 +186,11 @@ impl FatalError {
             | FatalError::Unreadable { location, .. }
             | FatalError::NotRegularFile { location, .. }
             | FatalError::NameClash { location, .. }
+            | FatalError::TwoFiles { location, .. }
+            | FatalError::Workbook { location, .. }
+            | FatalError::SheetTooLarge { location, .. }
+            | FatalError::NoHeaderRow { location, .. }
+            | FatalError::Columns { location, .. }
             | FatalError::NoHeader { location }
             | FatalError::MissingColumns { location, .. }
             | FatalError::DuplicateColumn { location, .. }

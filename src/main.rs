@@ -113,6 +113,18 @@ fn main() -> ExitCode {
                 Err(error) => fail(&error),
             }
         }
+        Command::Check(args) => {
+            match args
+                .into_config()
+                .and_then(|config| duizhang::app::check(&config))
+            {
+                Ok(report) => {
+                    print_summary(&report);
+                    ExitCode::SUCCESS
+                }
+                Err(error) => fail(&error),
+            }
+        }
         Command::Generate(args) => {
             let folder = args.out_dir.clone();
             let outcome = args

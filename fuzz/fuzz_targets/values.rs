@@ -31,6 +31,25 @@ fuzz_target!(|bytes: &[u8]| {
     if let Some(date) = Date::parse(text) {
         assert_eq!(Date::parse(&date.to_string()), Some(date));
     }
+    // The office forms (docs/formats.md) read back as the same value.
+    if let Some(period) = Period::parse_any(text) {
+        assert_eq!(Period::parse(&period.to_string()), Some(period));
+    }
+    if let Ok(range) = PeriodRange::parse_any(text) {
+        assert!(range.first <= range.last);
+        assert_eq!(PeriodRange::parse(&range.to_string()), Ok(range));
+    }
+    if let Some(date) = Date::parse_any(text) {
+        assert_eq!(Date::parse(&date.to_string()), Some(date));
+        assert_eq!(date.period(), date.period());
+    }
+    if let Ok(money) = Money::parse_in(text, duizhang::domain::Unit::Fen) {
+        assert_eq!(Money::parse(&money.to_string()), Ok(money));
+    }
+    if let Some(upgraded) = id_number::upgrade_15(text) {
+        assert!(id_number::is_valid(&upgraded));
+    }
+    let _ = id_number::is_scientific(text);
     let normalised = id_number::normalise(text);
     let _ = id_number::is_valid(&normalised);
     if let Ok(Some(share)) = Share::parse(text) {

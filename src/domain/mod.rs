@@ -13,8 +13,8 @@ pub mod text;
 pub mod window;
 
 pub use finding::{Cause, Code, Finding, LineFigures, Severity};
-pub use money::{Money, Rounding};
+pub use money::{Money, Rounding, Unit};
 pub use period::{Date, Period, PeriodRange};
 pub use program::{CareLevel, Item, Program, Stage, Status};
 pub use share::{Amount, Share};
-pub use source::{FileKind, Source};
+pub use source::{FileKind, Format, Formats, Source};

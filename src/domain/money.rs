@@ -69,6 +69,26 @@ pub enum MoneyError {
     TooManyDecimals,
     /// Above [`MAX_CELL_FEN`].
     TooLarge,
+    /// A cell in fen (`unit = "fen"`) that is not a whole number.
+    NotWholeFen,
+}
+
+/// The unit a money column is written in: yuan (the contract's), or fen
+/// (分), as some bank systems export amounts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Unit {
+    #[default]
+    Yuan,
+    Fen,
+}
+
+impl Unit {
+    pub fn name(self) -> &'static str {
+        match self {
+            Unit::Yuan => "yuan",
+            Unit::Fen => "fen",
+        }
+    }
 }
 
 impl MoneyError {
@@ -79,6 +99,9 @@ impl MoneyError {
             }
             MoneyError::TooManyDecimals => "expected at most two decimals (fen)",
             MoneyError::TooLarge => "amount is larger than 10,000,000,000.00 yuan",
+            MoneyError::NotWholeFen => {
+                "expected a whole number of fen (分), e.g. 114000 for 1140.00 yuan: the column is in fen"
+            }
         }
     }
 }
@@ -104,6 +127,37 @@ impl Money {
 
     pub fn is_positive(self) -> bool {
         self.fen > 0
+    }
+
+    /// Parses money in `unit`: yuan as [`Money::parse`]; fen as a whole
+    /// number (`114000` is 1140.00 yuan), with the same limit.
+    #[inline]
+    pub fn parse_in(text: &str, unit: Unit) -> Result<Money, MoneyError> {
+        match unit {
+            Unit::Yuan => Money::parse(text),
+            Unit::Fen => Money::parse_fen(text),
+        }
+    }
+
+    /// A whole number of fen; cold, out of the CSV hot loop.
+    #[cold]
+    #[inline(never)]
+    fn parse_fen(text: &str) -> Result<Money, MoneyError> {
+        let digits = text.strip_prefix('+').unwrap_or(text);
+        if digits.is_empty() || !digits.bytes().all(|byte| byte.is_ascii_digit()) {
+            return Err(MoneyError::NotWholeFen);
+        }
+        let significant = digits.trim_start_matches('0');
+        let yuan = match significant.len() {
+            0..=2 => "0",
+            length => &significant[..length - 2],
+        };
+        let fen = match significant.len() {
+            0 => "00".to_string(),
+            1 => format!("0{significant}"),
+            length => significant[length - 2..].to_string(),
+        };
+        Money::parse(&format!("{yuan}.{fen}"))
     }
 
     /// Parses SPEC §1 money: `1234`, `1234.5`, `980.00`, `+12`.
@@ -264,6 +318,36 @@ fn write_fen(formatter: &mut fmt::Formatter<'_>, fen: i128) -> fmt::Result {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn amounts_in_fen_are_whole_numbers_of_fen() {
+        assert_eq!(
+            Money::parse_in("114000", Unit::Fen),
+            Ok(Money::from_fen(114000))
+        );
+        assert_eq!(Money::parse_in("+5", Unit::Fen), Ok(Money::from_fen(5)));
+        assert_eq!(Money::parse_in("0", Unit::Fen), Ok(Money::ZERO));
+        assert_eq!(Money::parse_in("007", Unit::Fen), Ok(Money::from_fen(7)));
+        assert_eq!(
+            Money::parse_in("1000000000000", Unit::Fen),
+            Ok(Money::from_yuan(10_000_000_000))
+        );
+        assert_eq!(
+            Money::parse_in("1000000000001", Unit::Fen),
+            Err(MoneyError::TooLarge)
+        );
+        for bad in ["1140.5", "1140.00", "-5", "", "1,140", "1e5"] {
+            assert_eq!(
+                Money::parse_in(bad, Unit::Fen),
+                Err(MoneyError::NotWholeFen),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(
+            Money::parse_in("1140.5", Unit::Yuan),
+            Ok(Money::from_fen(114050))
+        );
+    }
 
     #[test]
     fn parses_the_spec_forms() {

@@ -28,9 +28,39 @@ impl Program {
         } else if text.eq_ignore_ascii_case("price_subsidy") {
             Program::PriceSubsidy
         } else {
-            return None;
+            return Program::parse_chinese(text);
         };
         Some(program)
+    }
+
+    /// The names office files use (docs/formats.md lists them). Cold: kept
+    /// out of the CSV hot loop, whose values are the English names.
+    #[cold]
+    #[inline(never)]
+    fn parse_chinese(text: &str) -> Option<Program> {
+        Some(match text {
+            "低保"
+            | "城市低保"
+            | "农村低保"
+            | "城乡低保"
+            | "最低生活保障"
+            | "城市最低生活保障"
+            | "农村最低生活保障" => Program::Dibao,
+            "特困"
+            | "特困供养"
+            | "特困人员"
+            | "特困人员救助供养"
+            | "城市特困"
+            | "农村特困"
+            | "农村五保"
+            | "五保"
+            | "五保供养" => Program::Tekun,
+            "临时救助" | "临救" => Program::Temp,
+            "价格临时补贴" | "临时价补" | "价补" | "价格补贴" => {
+                Program::PriceSubsidy
+            }
+            _ => return None,
+        })
     }
 
     pub fn name(self) -> &'static str {
@@ -103,7 +133,60 @@ impl CareLevel {
         } else if text.eq_ignore_ascii_case("full") {
             Some(CareLevel::Full)
         } else {
-            None
+            match text {
+                "全自理" | "自理" | "生活自理" | "具备生活自理能力" => {
+                    Some(CareLevel::SelfCare)
+                }
+                "半护理" | "半失能" | "半自理" | "部分失能" | "部分丧失生活自理能力" => {
+                    Some(CareLevel::Semi)
+                }
+                "全护理" | "全失能" | "完全失能" | "不能自理" | "完全丧失生活自理能力" => {
+                    Some(CareLevel::Full)
+                }
+                _ => None,
+            }
+        }
+    }
+}
+
+/// tekun support mode (供养方式): `Some(true)` for centralized (集中供养,
+/// paid to an institution), `Some(false)` for dispersed (分散供养).
+pub fn parse_support_mode(text: &str) -> Option<bool> {
+    if text.eq_ignore_ascii_case("centralized") {
+        return Some(true);
+    }
+    if text.eq_ignore_ascii_case("dispersed") {
+        return Some(false);
+    }
+    match text {
+        "集中供养" | "集中" => Some(true),
+        "分散供养" | "分散" => Some(false),
+        _ => None,
+    }
+}
+
+/// relatives.csv `filed`: yes/no in any case, 是/否, 已备案/未备案.
+pub fn parse_filed(text: &str) -> Option<bool> {
+    if text.eq_ignore_ascii_case("yes") {
+        return Some(true);
+    }
+    if text.eq_ignore_ascii_case("no") {
+        return Some(false);
+    }
+    match text {
+        "是" | "已备案" => Some(true),
+        "否" | "未备案" => Some(false),
+        _ => None,
+    }
+}
+
+impl CareLevel {
+    /// The contract's name of the level.
+    pub fn name(self) -> &'static str {
+        match self {
+            CareLevel::SelfCare => "self",
+            CareLevel::Semi => "semi",
+            CareLevel::Full => "full",
         }
     }
 }
@@ -125,7 +208,22 @@ impl Status {
         } else if text.eq_ignore_ascii_case("returned") {
             Some(Status::Returned)
         } else {
-            None
+            Status::parse_chinese(text)
+        }
+    }
+
+    /// 成功, 失败, 退回 and their kin; cold, like [`Program::parse`]'s.
+    #[cold]
+    #[inline(never)]
+    fn parse_chinese(text: &str) -> Option<Status> {
+        match text {
+            "成功" | "已入账" | "入账成功" | "发放成功" | "已发放" | "交易成功" | "已支付"
+            | "支付成功" | "处理成功" => Some(Status::Paid),
+            "失败" | "入账失败" | "发放失败" | "交易失败" | "支付失败" | "处理失败" => {
+                Some(Status::Failed)
+            }
+            "退回" | "已退回" | "退票" | "退汇" | "已退票" => Some(Status::Returned),
+            _ => None,
         }
     }
 }
@@ -265,6 +363,50 @@ mod tests {
             Item::parse(Program::Tekun, "Care_Semi"),
             Some((Item::CareSemi, ""))
         );
+    }
+
+    #[test]
+    fn office_names_of_programs_levels_modes_and_statuses() {
+        for (text, program) in [
+            ("城市低保", Program::Dibao),
+            ("农村低保", Program::Dibao),
+            ("低保", Program::Dibao),
+            ("特困供养", Program::Tekun),
+            ("特困", Program::Tekun),
+            ("农村五保", Program::Tekun),
+            ("临时救助", Program::Temp),
+            ("价格临时补贴", Program::PriceSubsidy),
+            ("临时价补", Program::PriceSubsidy),
+        ] {
+            assert_eq!(Program::parse(text), Some(program), "{text}");
+        }
+        assert_eq!(Program::parse("低保户"), None);
+        for (text, level) in [
+            ("全自理", CareLevel::SelfCare),
+            ("半护理", CareLevel::Semi),
+            ("半失能", CareLevel::Semi),
+            ("全护理", CareLevel::Full),
+            ("全失能", CareLevel::Full),
+        ] {
+            assert_eq!(CareLevel::parse(text), Some(level), "{text}");
+        }
+        assert_eq!(parse_support_mode("分散供养"), Some(false));
+        assert_eq!(parse_support_mode("集中供养"), Some(true));
+        assert_eq!(parse_support_mode("CENTRALIZED"), Some(true));
+        assert_eq!(parse_support_mode("居家"), None);
+        for (text, status) in [
+            ("成功", Status::Paid),
+            ("已入账", Status::Paid),
+            ("失败", Status::Failed),
+            ("退回", Status::Returned),
+            ("退票", Status::Returned),
+        ] {
+            assert_eq!(Status::parse(text), Some(status), "{text}");
+        }
+        assert_eq!(Status::parse("处理中"), None);
+        assert_eq!(parse_filed("是"), Some(true));
+        assert_eq!(parse_filed("No"), Some(false));
+        assert_eq!(parse_filed("maybe"), None);
     }
 
     #[test]

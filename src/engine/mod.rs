@@ -3,6 +3,7 @@
 //! parallel; the outputs come back in person order, so thread count cannot
 //! change them.
 
+pub mod coverage;
 pub mod entitlement;
 pub mod outcome;
 pub mod person;
@@ -282,7 +283,7 @@ pub fn window(
             bounds = Some(Bounds::including(
                 bounds,
                 record.periods,
-                Source::new(kind, record.line),
+                case.formats.source(kind, record.line),
             ));
         }
     }
@@ -491,7 +492,8 @@ pub struct AccountUse {
     /// The person's non-empty household ids, sorted, distinct.
     pub households: Vec<Box<str>>,
     pub amount_fen: i128,
-    pub lines: Vec<u32>,
+    /// The payouts' rows, named as the payouts file was given.
+    pub lines: Vec<Source>,
 }
 
 /// Reconciles the whole case inside `window`.
@@ -786,7 +788,10 @@ fn collect_account_uses(
             uses.len() - 1
         });
         uses[slot].1.amount_fen += i128::from(record.amount.fen());
-        uses[slot].1.lines.push(record.line);
+        uses[slot]
+            .1
+            .lines
+            .push(case.formats.source(FileKind::Payouts, record.line));
     }
     uses
 }
@@ -827,12 +832,7 @@ pub fn shared_account_findings_from_uses(
             .collect();
         let mut sources: Vec<Source> = uses
             .iter()
-            .flat_map(|account_use| {
-                account_use
-                    .lines
-                    .iter()
-                    .map(|&line| Source::new(FileKind::Payouts, line))
-            })
+            .flat_map(|account_use| account_use.lines.iter().copied())
             .collect();
         let finding = shared_account_finding(&account, &ids, amount, &mut sources);
         findings.push(finding);
@@ -869,14 +869,13 @@ fn record_findings(case: &Case) -> Vec<Finding> {
         finding.program = Some(duplicate.program);
         finding.period = duplicate.periods;
         finding.detail = format!(
-            "record id {} repeats {}:{}; the first occurrence counts",
+            "record id {} repeats {}; the first occurrence counts",
             excerpt(&duplicate.record_id),
-            duplicate.file.file_name(),
-            duplicate.first_line
+            case.formats.source(duplicate.file, duplicate.first_line),
         );
         finding.sources = sources_text(&mut vec![
-            Source::new(duplicate.file, duplicate.first_line),
-            Source::new(duplicate.file, duplicate.repeat_line),
+            case.formats.source(duplicate.file, duplicate.first_line),
+            case.formats.source(duplicate.file, duplicate.repeat_line),
         ]);
         findings.push(finding);
     }

@@ -390,7 +390,7 @@ impl<'a> Run<'a> {
                 line.sums[stage.index()] += record.amount;
                 self.evidence.push((
                     (record.program, record.periods.first),
-                    Source::new(kind, record.line),
+                    self.context.case.formats.source(kind, record.line),
                 ));
             } else {
                 ranges.push(record);
@@ -415,8 +415,10 @@ impl<'a> Run<'a> {
             for (period, share) in months.into_iter().zip(shares) {
                 self.line(record.program, period).sums[stage.index()] += share;
                 if share.is_positive() {
-                    self.evidence
-                        .push(((record.program, period), Source::new(kind, record.line)));
+                    self.evidence.push((
+                        (record.program, period),
+                        self.context.case.formats.source(kind, record.line),
+                    ));
                 }
             }
         }
@@ -466,12 +468,12 @@ impl<'a> Run<'a> {
             .primary
             .iter()
             .flatten()
-            .map(|&index| self.enrolment(index).source())
+            .map(|&index| self.enrolment(index).source(&self.context.case.formats))
             .collect();
         if program == Program::Temp {
             sources.extend(
                 self.temps_starting(period)
-                    .map(|(_, enrolment)| enrolment.source()),
+                    .map(|(_, enrolment)| enrolment.source(&self.context.case.formats)),
             );
         }
         sources
@@ -708,7 +710,12 @@ impl<'a> Run<'a> {
             );
             let mut sources: Vec<Source> = group
                 .iter()
-                .map(|record| Source::new(FileKind::Payouts, record.line))
+                .map(|record| {
+                    self.context
+                        .case
+                        .formats
+                        .source(FileKind::Payouts, record.line)
+                })
                 .collect();
             finding.sources = sources_text(&mut sources);
             let ids: Vec<&str> = group
@@ -726,7 +733,11 @@ impl<'a> Run<'a> {
         let case = self.context.case;
         let payouts = &case.payouts;
         for (index, record) in self.in_window_paid(records) {
-            let source = Source::new(FileKind::Payouts, record.line);
+            let source = self
+                .context
+                .case
+                .formats
+                .source(FileKind::Payouts, record.line);
             let payout_finding = |code: Code| {
                 let label = self.label(record.program, record.periods.first, None);
                 let mut finding = self.labelled(code, label);
@@ -759,7 +770,9 @@ impl<'a> Run<'a> {
                     })
             };
             let evidence = |finding: &mut Finding| {
-                let mut sources: Vec<Source> = covering().map(Enrolment::source).collect();
+                let mut sources: Vec<Source> = covering()
+                    .map(|enrolment| enrolment.source(&self.context.case.formats))
+                    .collect();
                 sources.push(source);
                 finding.sources = sources_text(&mut sources);
             };
@@ -829,7 +842,10 @@ impl<'a> Run<'a> {
                     excerpt(&second.enrolment_id),
                     second.program.name(),
                 );
-                finding.sources = sources_text(&mut vec![first.source(), second.source()]);
+                finding.sources = sources_text(&mut vec![
+                    first.source(&self.context.case.formats),
+                    second.source(&self.context.case.formats),
+                ]);
                 output.findings.push(finding);
             }
         }
@@ -860,8 +876,11 @@ impl<'a> Run<'a> {
                     excerpt(&exclusion.reason)
                 );
                 finding.sources = sources_text(&mut vec![
-                    enrolment.source(),
-                    Source::new(FileKind::Exclusions, exclusion.line),
+                    enrolment.source(&self.context.case.formats),
+                    self.context
+                        .case
+                        .formats
+                        .source(FileKind::Exclusions, exclusion.line),
                 ]);
                 output.findings.push(finding);
             }
@@ -891,7 +910,7 @@ impl<'a> Run<'a> {
                 excerpt(&enrolment.enrolment_id),
                 enrolment.per_capita_income
             );
-            finding.sources = enrolment.source().to_string();
+            finding.sources = enrolment.source(&self.context.case.formats).to_string();
             output.findings.push(finding);
         }
     }
@@ -932,9 +951,18 @@ impl<'a> Run<'a> {
         );
         let mut sources: Vec<Source> = unfiled
             .iter()
-            .map(|relative| Source::new(FileKind::Relatives, relative.line))
+            .map(|relative| {
+                self.context
+                    .case
+                    .formats
+                    .source(FileKind::Relatives, relative.line)
+            })
             .collect();
-        sources.extend(enrolled.iter().map(|(_, enrolment)| enrolment.source()));
+        sources.extend(
+            enrolled
+                .iter()
+                .map(|(_, enrolment)| enrolment.source(&self.context.case.formats)),
+        );
         finding.sources = sources_text(&mut sources);
         output.findings.push(finding);
     }

@@ -4,16 +4,43 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::domain::FileKind;
+use crate::domain::{FileKind, Format};
 use crate::error::{FatalError, Location};
 
 /// A case folder as listed once at the start of a run.
 #[derive(Clone, Debug)]
 pub struct CaseFolder {
     dir: PathBuf,
-    /// The file found for each kind, in [`FileKind::ALL`] order.
-    found: [Option<(PathBuf, String)>; FileKind::ALL.len()],
+    /// The file found for each kind, in [`FileKind::ALL`] order, and its
+    /// format.
+    found: [Option<(PathBuf, String, Format)>; FileKind::ALL.len()],
     unused: Vec<String>,
+    /// columns.toml, read when the folder is listed.
+    columns: std::sync::Arc<super::columns::ColumnsConfig>,
+}
+
+/// The file name `columns.toml` (optional): local headers for the case
+/// files' columns.
+pub const COLUMNS_FILE: &str = "columns.toml";
+
+/// The case file `name` is, and its format: a kind's stem with `.csv`,
+/// `.txt`, `.xlsx`, `.xlsm` or `.xls` (policy.toml: `.toml`), any case.
+fn kind_of(name: &str) -> Option<(FileKind, Format)> {
+    let (stem, extension) = name.rsplit_once('.')?;
+    let kind = FileKind::ALL
+        .iter()
+        .copied()
+        .find(|kind| kind.stem().eq_ignore_ascii_case(stem))?;
+    if kind == FileKind::Policy {
+        return extension
+            .eq_ignore_ascii_case("toml")
+            .then_some((kind, Format::Csv));
+    }
+    let format = Format::ALL
+        .iter()
+        .copied()
+        .find(|format| format.extension().eq_ignore_ascii_case(extension))?;
+    Some((kind, format))
 }
 
 fn slot(kind: FileKind) -> usize {
@@ -45,24 +72,41 @@ impl CaseFolder {
             names.push((name, is_dir));
         }
         names.sort();
-        let mut found: [Option<(PathBuf, String)>; FileKind::ALL.len()] = Default::default();
+        let mut found: [Option<(PathBuf, String, Format)>; FileKind::ALL.len()] =
+            Default::default();
         let mut unused = Vec::new();
+        let mut columns_file: Option<PathBuf> = None;
         for (name, is_dir) in names {
-            let kind = FileKind::ALL
-                .iter()
-                .copied()
-                .find(|kind| kind.file_name().eq_ignore_ascii_case(&name));
+            if !is_dir && name.eq_ignore_ascii_case(COLUMNS_FILE) {
+                if let Some(first) = &columns_file {
+                    return Err(FatalError::NameClash {
+                        location: Location::path(first),
+                        other: name,
+                        name: COLUMNS_FILE,
+                    });
+                }
+                columns_file = Some(dir.join(&name));
+                continue;
+            }
+            let kind = if is_dir { None } else { kind_of(&name) };
             match kind {
-                Some(kind) => {
+                Some((kind, format)) => {
                     let place = &mut found[slot(kind)];
-                    if let Some((first, _)) = place {
+                    if let Some((first, _, first_format)) = place {
+                        if *first_format != format {
+                            return Err(FatalError::TwoFiles {
+                                location: Location::path(first),
+                                other: name,
+                                kind: kind.stem(),
+                            });
+                        }
                         return Err(FatalError::NameClash {
                             location: Location::path(first),
                             other: name,
-                            name: kind.file_name(),
+                            name: kind.name_in(format),
                         });
                     }
-                    *place = Some((dir.join(&name), name));
+                    *place = Some((dir.join(&name), name, format));
                 }
                 // Sub-folders and hidden files (`.DS_Store`, editors' lock
                 // files) are not case files anyone meant to give.
@@ -70,11 +114,37 @@ impl CaseFolder {
                 None => unused.push(name),
             }
         }
+        let columns = match &columns_file {
+            Some(path) => super::columns::read(path)?,
+            None => super::columns::ColumnsConfig::default(),
+        };
         Ok(CaseFolder {
             dir: dir.to_path_buf(),
             found,
             unused,
+            columns: std::sync::Arc::new(columns),
         })
+    }
+
+    /// What columns.toml says (nothing when there is none).
+    pub fn columns(&self) -> &std::sync::Arc<super::columns::ColumnsConfig> {
+        &self.columns
+    }
+
+    /// The format `kind`'s file was given in (CSV when absent).
+    pub fn format(&self, kind: FileKind) -> Format {
+        self.found[slot(kind)]
+            .as_ref()
+            .map_or(Format::Csv, |(_, _, format)| *format)
+    }
+
+    /// The formats of every case file given.
+    pub fn formats(&self) -> crate::domain::Formats {
+        let mut formats = crate::domain::Formats::default();
+        for kind in FileKind::ALL {
+            formats.set(kind, self.format(kind));
+        }
+        formats
     }
 
     pub fn dir(&self) -> &Path {
@@ -85,16 +155,16 @@ impl CaseFolder {
     pub fn path(&self, kind: FileKind) -> Option<&Path> {
         self.found[slot(kind)]
             .as_ref()
-            .map(|(path, _)| path.as_path())
+            .map(|(path, _, _)| path.as_path())
     }
 
     /// The file's name as it is in the folder, when it is not spelled
-    /// exactly as SPEC.md names it (`Allocations.csv`).
+    /// exactly as evidence names it (`Allocations.csv`, `Roster.XLSX`).
     pub fn name_on_disk(&self, kind: FileKind) -> Option<&str> {
         self.found[slot(kind)]
             .as_ref()
-            .map(|(_, name)| name.as_str())
-            .filter(|name| *name != kind.file_name())
+            .filter(|(_, name, format)| *name != kind.name_in(*format))
+            .map(|(_, name, _)| name.as_str())
     }
 
     /// Files in the folder that are no case file, sorted by name.
@@ -109,7 +179,7 @@ impl CaseFolder {
         }
         let names: Vec<String> = self.unused.iter().map(|name| format!("{name:?}")).collect();
         vec![format!(
-            "{}: not read: {} (a case file is named {}; a name that differs only in case is read too)",
+            "{}: not read: {} (a case file is named {}; a name that differs only in case is read too, and each may be .xlsx, .xls or .txt instead of .csv)",
             self.dir.display(),
             crate::error::excerpt(&names.join(", ")),
             FileKind::ALL.map(FileKind::file_name).join(", ")
@@ -271,6 +341,45 @@ mod tests {
         assert_eq!(folder.name_on_disk(FileKind::Payouts), None);
         assert_eq!(folder.unused_files(), ["notes.txt"]);
         assert_eq!(folder.warnings().len(), 1);
+    }
+
+    #[test]
+    fn a_case_file_may_be_a_workbook_or_a_text_export() {
+        assert_eq!(
+            kind_of("roster.xlsx"),
+            Some((FileKind::Roster, Format::Xlsx))
+        );
+        assert_eq!(
+            kind_of("Payouts.XLS"),
+            Some((FileKind::Payouts, Format::Xls))
+        );
+        assert_eq!(
+            kind_of("payouts.txt"),
+            Some((FileKind::Payouts, Format::Txt))
+        );
+        assert_eq!(
+            kind_of("roster.xlsm"),
+            Some((FileKind::Roster, Format::Xlsm))
+        );
+        assert_eq!(
+            kind_of("policy.toml"),
+            Some((FileKind::Policy, Format::Csv))
+        );
+        assert_eq!(kind_of("policy.csv"), None);
+        assert_eq!(kind_of("roster.ods"), None);
+        assert_eq!(kind_of("roster"), None);
+        let dir = folder_with(&["roster.xlsx", "payouts.csv", "standards.csv"]);
+        let folder = CaseFolder::open(dir.path()).expect("lists");
+        assert_eq!(folder.format(FileKind::Roster), Format::Xlsx);
+        assert_eq!(folder.name_on_disk(FileKind::Roster), None);
+        assert_eq!(
+            folder.formats().source(FileKind::Roster, 4).to_string(),
+            "roster.xlsx:4"
+        );
+        let dir = folder_with(&["roster.csv", "Roster.xlsx"]);
+        let error = CaseFolder::open(dir.path()).expect_err("two rosters");
+        assert!(matches!(error, FatalError::TwoFiles { .. }), "{error}");
+        assert!(error.to_string().contains("Roster.xlsx"), "{error}");
     }
 
     #[test]

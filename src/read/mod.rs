@@ -2,6 +2,7 @@
 //! BAD_RECORD, DUPLICATE_RECORD and INVALID_ID_NUMBER evidence found while
 //! reading. Nothing downstream parses text.
 
+pub mod columns;
 pub mod folder;
 pub mod people;
 pub mod policy;
@@ -9,6 +10,7 @@ pub mod records;
 pub mod registers;
 pub mod roster;
 pub mod scan;
+pub mod sheet;
 pub mod stages;
 pub mod standards;
 pub mod table;
@@ -19,14 +21,105 @@ use std::path::Path;
 use rayon::prelude::*;
 
 use crate::case::{Case, DuplicateRecord, FileReport, PersonId};
-use crate::domain::{FileKind, Money, Period, Source, Stage};
+use crate::domain::{id_number, Date, FileKind, Money, Period, PeriodRange, Stage, Unit};
 use crate::error::{FatalError, Location};
 pub use folder::{CaseFolder, Fingerprint};
 use people::LocalPeople;
+use sheet::CellKind;
 use table::{BadRecord, LoadedFile, Problems, Row};
 
-const ID_NUMBER_ALIASES: &[&str] = &["身份证号", "身份证号码", "公民身份号码"];
-const ACCOUNT_ALIASES: &[&str] = &["账号", "银行账号", "卡号"];
+const ID_NUMBER_ALIASES: &[&str] = &[
+    "身份证号",
+    "身份证号码",
+    "公民身份号码",
+    "公民身份证号",
+    "公民身份证号码",
+    "身份证",
+    "证件号码",
+    "证件号",
+    "身份号码",
+];
+const ACCOUNT_ALIASES: &[&str] = &[
+    "账号",
+    "银行账号",
+    "卡号",
+    "银行卡号",
+    "账户",
+    "银行账户",
+    "收款账号",
+    "存折号",
+    "一卡通账号",
+    "社保卡号",
+];
+const NAME_ALIASES: &[&str] = &[
+    "姓名",
+    "户名",
+    "客户姓名",
+    "收款人",
+    "收款人姓名",
+    "户主姓名",
+];
+const REGION_ALIASES: &[&str] = &[
+    "区划代码",
+    "行政区划代码",
+    "属地",
+    "所属区划",
+    "区划",
+    "行政区划",
+];
+const PROGRAM_ALIASES: &[&str] = &[
+    "项目",
+    "救助类别",
+    "救助项目",
+    "保障类别",
+    "救助类型",
+    "发放项目",
+    "资金类别",
+    "类别",
+];
+const PERIOD_ALIASES: &[&str] = &[
+    "所属期",
+    "所属月份",
+    "所属年月",
+    "发放年月",
+    "发放月份",
+    "发放期间",
+    "所属期间",
+    "补发期间",
+];
+const AMOUNT_ALIASES: &[&str] = &[
+    "金额",
+    "发放金额",
+    "交易金额",
+    "实发金额",
+    "发放合计",
+    "合计金额",
+    "拨付金额",
+    "划拨金额",
+    "指标金额",
+];
+
+/// Every column of `kind`'s file: its SPEC name and whether it is money
+/// (columns.toml names these).
+pub(crate) fn columns_of(kind: FileKind) -> Vec<(&'static str, bool)> {
+    let names = |columns: &[table::Column]| -> Vec<(&'static str, bool)> {
+        columns
+            .iter()
+            .filter(|column| !column.name.starts_with('\u{0}'))
+            .map(|column| (column.name, column.money))
+            .collect()
+    };
+    match kind {
+        FileKind::Roster => names(&roster::COLUMNS),
+        FileKind::Standards => names(&standards::COLUMNS),
+        FileKind::Payouts => names(&stages::columns(Stage::Payout)),
+        FileKind::Allocations => names(&stages::columns(Stage::Allocation)),
+        FileKind::Transfers => names(&stages::columns(Stage::Transfer)),
+        FileKind::Exclusions => names(&registers::EXCLUSION_COLUMNS),
+        FileKind::Relatives => names(&registers::RELATIVE_COLUMNS),
+        FileKind::Policy => Vec::new(),
+    }
+}
 
 /// What reading one file produced besides its records.
 pub struct FileOutcome<T> {
@@ -80,6 +173,19 @@ impl FileOutcome<()> {
     fn finish_counts(&mut self) {
         self.report.bad = self.bad.len() as u64;
         self.report.duplicate = self.duplicates.len() as u64;
+        self.report.id_numbers_upgraded = self.people.upgraded;
+    }
+
+    /// Copies where the header was found (a workbook's sheet and row; the
+    /// columns, for `duizhang check`) into the report.
+    fn note_header(&mut self, file: &LoadedFile) {
+        if let Some(found) = file.header_found.get() {
+            if file.workbook.is_some() {
+                self.report.sheet = found.sheet.clone();
+                self.report.header_row = u32::try_from(found.line).ok();
+            }
+            self.report.columns = found.columns.clone();
+        }
     }
 
     fn with<T>(self, records: T) -> FileOutcome<T> {
@@ -116,9 +222,46 @@ pub(crate) fn check_money_total(kind: FileKind, total_fen: i128) -> Result<(), F
     })
 }
 
-/// A money cell; `positive` demands > 0 (stage amounts), else ≥ 0.
-fn money_cell(column: &str, value: &str, positive: bool, problems: &mut Problems) -> Money {
-    match Money::parse(value) {
+/// Wanted column `column`'s money cell, in the column's unit.
+#[inline]
+fn money_at(
+    row: &Row<'_>,
+    column: usize,
+    name: &str,
+    value: &str,
+    positive: bool,
+    problems: &mut Problems,
+) -> Money {
+    money_cell_in(
+        name,
+        value,
+        row.unit(column),
+        row.kind(column),
+        positive,
+        problems,
+    )
+}
+
+/// A money cell in `unit`; a spreadsheet's number arrives as its shortest
+/// decimal, so more than two decimals (a sum that is not exact) is refused
+/// like typed text.
+fn money_cell_in(
+    column: &str,
+    value: &str,
+    unit: Unit,
+    kind: CellKind,
+    positive: bool,
+    problems: &mut Problems,
+) -> Money {
+    if kind == CellKind::Date {
+        problems.add(
+            column,
+            Some(value),
+            "the cell is a date; expected an amount",
+        );
+        return Money::ZERO;
+    }
+    match Money::parse_in(value, unit) {
         Ok(amount) if positive && !amount.is_positive() => {
             problems.add(column, Some(value), "expected an amount greater than 0");
             amount
@@ -129,6 +272,107 @@ fn money_cell(column: &str, value: &str, positive: bool, problems: &mut Problems
             Money::ZERO
         }
     }
+}
+
+/// The row's id_number (SPEC §1), required. An ID number a spreadsheet
+/// turned into a number — a number cell of other than 15 digits, or text
+/// in exponent form (`4.40981E+17`) — has lost its last digits: the row is
+/// a BAD_RECORD saying so. An old 15-digit number is upgraded when it is
+/// interned ([`id_number::normalise`]).
+#[inline]
+fn id_cell<'r>(row: &Row<'r>, column: usize, problems: &mut Problems) -> Option<&'r str> {
+    let Some(value) = row.cell(column) else {
+        problems.missing("id_number");
+        return None;
+    };
+    let converted = match row.kind(column) {
+        CellKind::Number => !id_number::is_old_form(value),
+        _ => id_number::is_scientific(value),
+    };
+    if converted {
+        problems.add(
+            "id_number",
+            Some(value),
+            "Excel converted this ID number to a number, so its last digits are lost; format the column as text (or re-export it as text) and give the 18 characters again",
+        );
+        return None;
+    }
+    Some(value)
+}
+
+/// A code kept as text (a record id, an account): a spreadsheet number of
+/// 16 digits or more has lost its last digits, as an ID number does.
+#[inline]
+fn code_cell(row: &Row<'_>, column: usize, name: &str, problems: &mut Problems) {
+    // Only a spreadsheet's number cell is looked at: a CSV cell is not
+    // read twice.
+    if row.kind(column) != CellKind::Number {
+        return;
+    }
+    if let Some(value) = row
+        .cell(column)
+        .filter(|value| value.bytes().filter(u8::is_ascii_digit).count() > 15)
+    {
+        problems.add(
+            name,
+            Some(value),
+            "Excel converted this number, so its digits past the 15th are lost; format the column as text (or re-export it as text) and give it again",
+        );
+    }
+}
+
+/// `2020.1` typed into a spreadsheet as a number: was it January (2020.1)
+/// or October (2020.10)? The number cannot say.
+fn ambiguous_month(kind: CellKind, value: &str) -> bool {
+    kind == CellKind::Number
+        && value.len() == 6
+        && value.as_bytes()[4] == b'.'
+        && value.ends_with('1')
+        && value[..4].bytes().all(|byte| byte.is_ascii_digit())
+}
+
+const AMBIGUOUS_MONTH: &str = "a spreadsheet stored this month as a number, which was typed either as YYYY.1 (January) or YYYY.10 (October); format the column as text and give the month as YYYY-MM";
+
+/// A period cell of any form (docs/formats.md); a date cell is its month.
+fn period_value(kind: CellKind, value: &str) -> Result<Period, &'static str> {
+    // The contract's forms first, exactly as before office forms existed.
+    if kind == CellKind::Text {
+        if let Some(period) = Period::parse(value) {
+            return Ok(period);
+        }
+    }
+    if kind == CellKind::Date {
+        return Date::parse(value)
+            .map(Date::period)
+            .ok_or("expected a period YYYY-MM (or YYYYMM)");
+    }
+    if ambiguous_month(kind, value) {
+        return Err(AMBIGUOUS_MONTH);
+    }
+    Period::parse_any(value).ok_or("expected a period YYYY-MM (or YYYYMM)")
+}
+
+/// A period or range cell of any form; a date cell is its month.
+#[inline]
+fn range_value(kind: CellKind, value: &str) -> Result<PeriodRange, &'static str> {
+    if kind == CellKind::Text {
+        if let Ok(range) = PeriodRange::parse(value) {
+            return Ok(range);
+        }
+    }
+    if kind == CellKind::Date || ambiguous_month(kind, value) {
+        return period_value(kind, value).map(PeriodRange::single);
+    }
+    PeriodRange::parse_any(value)
+}
+
+/// A date cell of any form; a date-time's time of day is left out.
+#[inline]
+fn date_value(kind: CellKind, value: &str) -> Option<Date> {
+    if kind == CellKind::Date {
+        return Date::parse(value);
+    }
+    Date::parse(value).or_else(|| Date::parse_any(value))
 }
 
 /// A cell that must be filled; records the problem when it is not.
@@ -156,13 +400,13 @@ fn required_period(
             problems.missing(name);
             None
         }
-        Some(value) => {
-            let period = Period::parse(value);
-            if period.is_none() {
-                problems.add(name, Some(value), "expected a period YYYY-MM (or YYYYMM)");
+        Some(value) => match period_value(row.kind(column), value) {
+            Ok(period) => Some(period),
+            Err(expected) => {
+                problems.add(name, Some(value), expected);
+                None
             }
-            period
-        }
+        },
     }
 }
 
@@ -501,6 +745,7 @@ pub fn read_case_in(folder: &CaseFolder, options: &ReadOptions) -> Result<Case, 
 
     let mut case = Case {
         unused_files: folder.unused_files().to_vec(),
+        formats: folder.formats(),
         ..Case::default()
     };
     let mut collector = Collector::default();
@@ -601,8 +846,10 @@ pub fn read_case_in(folder: &CaseFolder, options: &ReadOptions) -> Result<Case, 
     for (index, book) in collector.books.into_iter().enumerate() {
         let map = &maps[index];
         for (local, line) in book.evidence {
-            case.invalid_id_evidence
-                .push((map[local as usize], Source::new(book.kind, line)));
+            case.invalid_id_evidence.push((
+                map[local as usize],
+                folder.formats().source(book.kind, line),
+            ));
         }
         for mut duplicate in book.duplicates {
             duplicate.person = remap(map, duplicate.person);
@@ -613,9 +860,13 @@ pub fn read_case_in(folder: &CaseFolder, options: &ReadOptions) -> Result<Case, 
             encoding: book.report.encoding,
             delimiter: book.report.delimiter,
             name_on_disk: folder.name_on_disk(book.kind).map(Into::into),
+            sheet: book.report.sheet.clone(),
+            header_row: book.report.header_row,
+            columns: book.report.columns.clone(),
             ..FileReport::default()
         });
         report.rows += book.report.rows;
+        report.id_numbers_upgraded += book.report.id_numbers_upgraded;
         report.bad += book.report.bad;
         report.duplicate += book.report.duplicate;
         case.bad_records.extend(book.bad);

@@ -12,12 +12,17 @@ pub struct LocalPeople {
     index: FxHashMap<Box<str>, u32>,
     id_numbers: Vec<Box<str>>,
     valid: Vec<bool>,
+    /// Rows whose ID number was an old 15-digit one, upgraded.
+    pub upgraded: u64,
 }
 
 impl LocalPeople {
     /// The local number of `raw` (normalised first) and whether it passes the
     /// check-character test.
     pub fn intern(&mut self, raw: &str) -> (u32, bool) {
+        if raw.len() == 15 && id_number::is_old_form(raw) {
+            self.upgraded += 1;
+        }
         let normalised = id_number::normalise(raw);
         if let Some(&local) = self.index.get(normalised.as_ref()) {
             return (local, self.valid[local as usize]);

@@ -180,7 +180,7 @@ fn parse_exclusive(value: &toml::Value) -> Result<Vec<Vec<Program>>, String> {
         .collect()
 }
 
-fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
+pub(crate) fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
     let column = before

@@ -6,10 +6,10 @@ use crate::case::{Exclusion, PersonId, Relative};
 use crate::domain::FileKind;
 use crate::error::FatalError;
 
-const EXCLUSION_COLUMNS: [Column; 3] = [
+pub(crate) const EXCLUSION_COLUMNS: [Column; 3] = [
     required("id_number", super::ID_NUMBER_ALIASES),
-    required("reason", &["原因"]),
-    required("from_period", &["起始月份"]),
+    required("reason", &["原因", "比对结果", "问题类型", "疑点类型"]),
+    required("from_period", &["起始月份", "起始年月", "发生年月"]),
 ];
 
 pub fn read_exclusions(
@@ -27,7 +27,7 @@ pub fn read_exclusions(
                 return;
             }
             let mut problems = Problems::default();
-            let id = super::required_text(row, 0, "id_number", &mut problems);
+            let id = super::id_cell(row, 0, &mut problems);
             let reason = super::required_text(row, 1, "reason", &mut problems);
             let from = super::required_period(row, 2, "from_period", &mut problems);
             match (id, reason, from) {
@@ -51,15 +51,16 @@ pub fn read_exclusions(
         },
     )?;
     outcome.report.rows = rows;
+    outcome.note_header(file);
     outcome.finish_counts();
     Ok(outcome.with(exclusions))
 }
 
-const RELATIVE_COLUMNS: [Column; 4] = [
+pub(crate) const RELATIVE_COLUMNS: [Column; 4] = [
     required("id_number", super::ID_NUMBER_ALIASES),
-    required("staff_name", &["工作人员"]),
-    required("relation", &["关系"]),
-    required("filed", &["是否备案"]),
+    required("staff_name", &["工作人员", "工作人员姓名", "干部姓名"]),
+    required("relation", &["关系", "亲属关系", "与工作人员关系"]),
+    required("filed", &["是否备案", "备案"]),
 ];
 
 pub fn read_relatives(
@@ -77,17 +78,18 @@ pub fn read_relatives(
                 return;
             }
             let mut problems = Problems::default();
-            let id = super::required_text(row, 0, "id_number", &mut problems);
+            let id = super::id_cell(row, 0, &mut problems);
             let filed = match row.cell(3) {
                 None => {
                     problems.missing("filed");
                     None
                 }
-                Some(value) if value.eq_ignore_ascii_case("yes") || value == "是" => Some(true),
-                Some(value) if value.eq_ignore_ascii_case("no") || value == "否" => Some(false),
                 Some(value) => {
-                    problems.add("filed", Some(value), "expected yes or no");
-                    None
+                    let filed = crate::domain::program::parse_filed(value);
+                    if filed.is_none() {
+                        problems.add("filed", Some(value), "expected yes or no");
+                    }
+                    filed
                 }
             };
             match (id, filed) {
@@ -112,6 +114,7 @@ pub fn read_relatives(
         },
     )?;
     outcome.report.rows = rows;
+    outcome.note_header(file);
     outcome.finish_counts();
     Ok(outcome.with(relatives))
 }

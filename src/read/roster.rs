@@ -7,7 +7,7 @@ use super::table::{
 };
 use super::FileOutcome;
 use crate::case::{DuplicateRecord, Enrolment, LocalRules, PersonId};
-use crate::domain::program::{fold_rule_name, is_rule_name};
+use crate::domain::program::{fold_rule_name, is_rule_name, parse_support_mode};
 use crate::domain::{CareLevel, FileKind, Money, Period, Program};
 use crate::error::FatalError;
 
@@ -30,25 +30,68 @@ const TIER: usize = 15;
 const CATEGORIES: usize = 16;
 const PHASE_OUT_FROM: usize = 17;
 
-const COLUMNS: [Column; 18] = [
-    required("enrolment_id", &["救助证编号", "救助证号"]),
+pub(crate) const COLUMNS: [Column; 18] = [
+    required(
+        "enrolment_id",
+        &[
+            "救助证编号",
+            "救助证号",
+            "低保证号",
+            "低保证编号",
+            "特困证号",
+            "供养证号",
+            "证号",
+            "救助编号",
+            "保障编号",
+        ],
+    ),
     required("id_number", super::ID_NUMBER_ALIASES),
-    required("name", &["姓名"]),
-    optional("household_id", &["户编号", "家庭编号"]),
-    required("region", &["区划代码", "行政区划代码"]),
-    required("program", &["项目"]),
-    optional("household_size", &["家庭人口", "保障人数"]),
-    optional("per_capita_income", &["人均收入"]),
-    optional("deductions", &["扣减"]),
-    optional("care_level", &["护理等级"]),
-    optional("support_mode", &["供养方式"]),
-    optional("approved_amount", &["批准金额"]),
-    required("start_period", &["起始月份"]),
-    optional("end_period", &["终止月份"]),
+    required("name", &["姓名", "保障对象姓名", "救助对象姓名"]),
+    optional("household_id", &["户编号", "家庭编号", "户号"]),
+    required("region", super::REGION_ALIASES),
+    required("program", super::PROGRAM_ALIASES),
+    optional(
+        "household_size",
+        &["家庭人口", "保障人数", "保障人口", "家庭人数", "享受人数"],
+    ),
+    optional(
+        "per_capita_income",
+        &["人均收入", "家庭人均收入", "月人均收入"],
+    )
+    .money(),
+    optional("deductions", &["扣减", "刚性支出", "扣减项", "就业成本"]).money(),
+    optional(
+        "care_level",
+        &["护理等级", "照料护理等级", "自理能力", "护理级别"],
+    ),
+    optional("support_mode", &["供养方式", "供养形式"]),
+    optional("approved_amount", &["批准金额", "救助金额", "审批金额"]).money(),
+    required(
+        "start_period",
+        &[
+            "起始月份",
+            "起始保障年月",
+            "起始年月",
+            "保障起始年月",
+            "享受起始年月",
+            "开始年月",
+        ],
+    ),
+    optional(
+        "end_period",
+        &[
+            "终止月份",
+            "截止保障年月",
+            "截止年月",
+            "终止年月",
+            "保障截止年月",
+            "停保年月",
+        ],
+    ),
     optional("account", super::ACCOUNT_ALIASES),
-    optional("tier", &["分档", "档次"]),
+    optional("tier", &["分档", "档次", "保障档次"]),
     optional("categories", &["分类施保", "分类施保类别"]),
-    optional("phase_out_from", &["渐退起始月份"]),
+    optional("phase_out_from", &["渐退起始月份", "渐退起始年月"]),
 ];
 
 /// Largest household the engine accepts; a larger number is a typing error.
@@ -126,6 +169,7 @@ pub fn read(
     drop(first_line);
     let mut keep = keep.into_iter();
     enrolments.retain(|_| keep.next().expect("one flag per enrolment"));
+    outcome.note_header(file);
     outcome.finish_counts();
     let approved: i128 = enrolments
         .iter()
@@ -137,7 +181,7 @@ pub fn read(
 
 fn parse(row: &Row<'_>) -> Result<Enrolment, String> {
     let mut problems = Problems::default();
-    let mut text = |column: usize| -> Box<str> {
+    let text = |column: usize, problems: &mut Problems| -> Box<str> {
         match row.cell(column) {
             Some(value) => value.into(),
             None => {
@@ -146,10 +190,11 @@ fn parse(row: &Row<'_>) -> Result<Enrolment, String> {
             }
         }
     };
-    let enrolment_id = text(ENROLMENT_ID);
-    text(ID_NUMBER);
-    let name = text(NAME);
-    let region = text(REGION);
+    let enrolment_id = text(ENROLMENT_ID, &mut problems);
+    super::code_cell(row, ENROLMENT_ID, "enrolment_id", &mut problems);
+    super::id_cell(row, ID_NUMBER, &mut problems);
+    let name = text(NAME, &mut problems);
+    let region = text(REGION, &mut problems);
     let program = match row.cell(PROGRAM) {
         None => {
             problems.missing("program");
@@ -164,6 +209,7 @@ fn parse(row: &Row<'_>) -> Result<Enrolment, String> {
         },
     };
     let start = super::required_period(row, START_PERIOD, "start_period", &mut problems);
+    super::code_cell(row, ACCOUNT, "account", &mut problems);
 
     let mut enrolment = Enrolment {
         line: row.line,
@@ -225,26 +271,30 @@ fn parse(row: &Row<'_>) -> Result<Enrolment, String> {
                     problems.add("per_capita_income", None, "a value is required for dibao");
                     Money::ZERO
                 }
-                Some(value) => super::money_cell("per_capita_income", value, false, &mut problems),
+                Some(value) => super::money_at(
+                    row,
+                    PER_CAPITA_INCOME,
+                    "per_capita_income",
+                    value,
+                    false,
+                    &mut problems,
+                ),
             };
             if let Some(value) = row.cell(DEDUCTIONS) {
-                enrolment.deductions = super::money_cell("deductions", value, false, &mut problems);
+                enrolment.deductions =
+                    super::money_at(row, DEDUCTIONS, "deductions", value, false, &mut problems);
             }
             enrolment.local_rules =
                 local_rules(row, enrolment.household_size, &mut problems).map(Box::new);
             if let Some(value) = row.cell(PHASE_OUT_FROM) {
-                match Period::parse(value) {
-                    None => problems.add(
-                        "phase_out_from",
-                        Some(value),
-                        "expected a period YYYY-MM (or YYYYMM)",
-                    ),
-                    Some(from) if start.is_some_and(|start| from < start) => problems.add(
+                match super::period_value(row.kind(PHASE_OUT_FROM), value) {
+                    Err(expected) => problems.add("phase_out_from", Some(value), expected),
+                    Ok(from) if start.is_some_and(|start| from < start) => problems.add(
                         "phase_out_from",
                         Some(value),
                         "the phase-out begins before the enrolment's start_period",
                     ),
-                    Some(from) => enrolment.phase_out_from = Some(from),
+                    Ok(from) => enrolment.phase_out_from = Some(from),
                 }
             }
         }
@@ -263,14 +313,13 @@ fn parse(row: &Row<'_>) -> Result<Enrolment, String> {
                 }
             };
             if let Some(value) = row.cell(SUPPORT_MODE) {
-                if value.eq_ignore_ascii_case("centralized") {
-                    enrolment.centralized = true;
-                } else if !value.eq_ignore_ascii_case("dispersed") {
-                    problems.add(
+                match parse_support_mode(value) {
+                    Some(centralized) => enrolment.centralized = centralized,
+                    None => problems.add(
                         "support_mode",
                         Some(value),
                         "expected dispersed or centralized",
-                    );
+                    ),
                 }
             }
         }
@@ -280,7 +329,14 @@ fn parse(row: &Row<'_>) -> Result<Enrolment, String> {
                     problems.add("approved_amount", None, "a value is required for temp");
                     Money::ZERO
                 }
-                Some(value) => super::money_cell("approved_amount", value, false, &mut problems),
+                Some(value) => super::money_at(
+                    row,
+                    APPROVED_AMOUNT,
+                    "approved_amount",
+                    value,
+                    false,
+                    &mut problems,
+                ),
             };
         }
         Some(Program::PriceSubsidy) | None => {}
@@ -289,13 +345,9 @@ fn parse(row: &Row<'_>) -> Result<Enrolment, String> {
     // SPEC §2: for temp, end_period is not read at all.
     if program != Some(Program::Temp) {
         if let Some(value) = row.cell(END_PERIOD) {
-            match Period::parse(value) {
-                None => problems.add(
-                    "end_period",
-                    Some(value),
-                    "expected a period YYYY-MM (or YYYYMM)",
-                ),
-                Some(end) => {
+            match super::period_value(row.kind(END_PERIOD), value) {
+                Err(expected) => problems.add("end_period", Some(value), expected),
+                Ok(end) => {
                     if start.is_some_and(|start| end < start) {
                         problems.add(
                             "end_period",

@@ -232,7 +232,7 @@ fn scan_stage_file(
         result.bounds = Some(crate::domain::window::Bounds::including(
             result.bounds,
             periods,
-            crate::domain::Source::new(kind, first.line),
+            crate::domain::Source::in_format(kind, file.format, first.line),
         ));
     }
     Ok(())

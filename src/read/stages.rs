@@ -8,7 +8,7 @@ use crate::case::{
     DuplicateRecord, PersonId, StageChunk, StageFile, StageRecord, TextArena, CHUNK_INDEX_BITS,
     MAX_CHUNKS, MAX_CHUNK_RECORDS,
 };
-use crate::domain::{Date, FileKind, PeriodRange, Program, Stage, Status};
+use crate::domain::{FileKind, Program, Stage, Status};
 use crate::error::{FatalError, Location};
 
 const RECORD_ID: usize = 0;
@@ -28,24 +28,46 @@ const ABSENT: Column = optional("\u{0}absent", &[]);
 pub(crate) fn columns(stage: Stage) -> [Column; 9] {
     let (record_id, date) = match stage {
         Stage::Payout => (
-            required("payout_id", &["支付编号"]),
-            optional("paid_on", &["发放日期"]),
+            required(
+                "payout_id",
+                &[
+                    "支付编号",
+                    "代理编号",
+                    "流水号",
+                    "交易流水号",
+                    "发放流水号",
+                    "业务编号",
+                ],
+            ),
+            optional(
+                "paid_on",
+                &["发放日期", "入账日期", "交易日期", "到账日期", "支付日期"],
+            ),
         ),
-        Stage::Allocation => (required("allocation_id", &["拨付编号"]), ABSENT),
+        Stage::Allocation => (
+            required(
+                "allocation_id",
+                &["拨付编号", "指标编号", "指标文号", "拨付流水号", "流水号"],
+            ),
+            ABSENT,
+        ),
         Stage::Transfer => (
-            required("transfer_id", &["划拨编号"]),
-            optional("transferred_on", &["划拨日期"]),
+            required(
+                "transfer_id",
+                &["划拨编号", "划拨流水号", "流水号", "转账流水号"],
+            ),
+            optional("transferred_on", &["划拨日期", "转账日期", "拨付日期"]),
         ),
     };
     let is_payout = stage == Stage::Payout;
     [
         record_id,
         required("id_number", super::ID_NUMBER_ALIASES),
-        required("program", &["项目"]),
-        required("period", &["所属期", "所属月份"]),
-        required("amount", &["金额"]),
+        required("program", super::PROGRAM_ALIASES),
+        required("period", super::PERIOD_ALIASES),
+        required("amount", super::AMOUNT_ALIASES).money(),
         if is_payout {
-            optional("name", &["姓名", "户名"])
+            optional("name", super::NAME_ALIASES)
         } else {
             ABSENT
         },
@@ -56,7 +78,17 @@ pub(crate) fn columns(stage: Stage) -> [Column; 9] {
         },
         date,
         if is_payout {
-            optional("status", &["状态"])
+            optional(
+                "status",
+                &[
+                    "状态",
+                    "处理结果",
+                    "处理状态",
+                    "交易状态",
+                    "发放状态",
+                    "入账状态",
+                ],
+            )
         } else {
             ABSENT
         },
@@ -109,7 +141,23 @@ pub(crate) fn split(
     body: &super::table::Body,
     options: &super::ReadOptions,
 ) -> Result<Vec<super::table::Chunk>, FatalError> {
-    let name = file.kind.file_name();
+    let name = file.name();
+    if let Some(workbook) = &file.workbook {
+        // A workbook's rows: chunks of whole rows, by count.
+        let per_chunk = (MAX_CHUNK_RECORDS - 1).min(1 << 16);
+        let mut chunks = Vec::new();
+        let mut start = body.start;
+        while start < body.end {
+            let end = (start + per_chunk).min(body.end);
+            chunks.push(super::table::Chunk {
+                start,
+                end,
+                first_line: u64::from(workbook.rows[start].line),
+            });
+            start = end;
+        }
+        return Ok(chunks);
+    }
     let chunks = super::table::split_records(
         file.bytes(),
         body.start,
@@ -240,6 +288,7 @@ pub(crate) fn read_chunk(
         });
     }
     outcome.report.rows = rows;
+    outcome.note_header(file);
     outcome.finish_counts();
     if options.partition.is_some() {
         records.shrink_to_fit();
@@ -307,7 +356,8 @@ fn parse(
 ) -> Result<Option<StageRecord>, String> {
     let mut problems = Problems::default();
     let record_id = super::required_text(row, RECORD_ID, columns[RECORD_ID].name, &mut problems);
-    super::required_text(row, ID_NUMBER, "id_number", &mut problems);
+    super::code_cell(row, RECORD_ID, columns[RECORD_ID].name, &mut problems);
+    super::id_cell(row, ID_NUMBER, &mut problems);
     let program = match row.cell(PROGRAM) {
         None => {
             problems.missing("program");
@@ -330,7 +380,7 @@ fn parse(
             problems.missing("period");
             None
         }
-        Some(value) => match PeriodRange::parse(value) {
+        Some(value) => match super::range_value(row.kind(PERIOD), value) {
             Ok(periods) => Some(periods),
             Err(expected) => {
                 problems.add("period", Some(value), expected);
@@ -343,10 +393,17 @@ fn parse(
             problems.missing("amount");
             None
         }
-        Some(value) => Some(super::money_cell("amount", value, true, &mut problems)),
+        Some(value) => Some(super::money_at(
+            row,
+            AMOUNT,
+            "amount",
+            value,
+            true,
+            &mut problems,
+        )),
     };
     let date = row.cell(DATE).and_then(|value| {
-        let date = Date::parse(value);
+        let date = super::date_value(row.kind(DATE), value);
         if date.is_none() {
             problems.add(
                 columns[DATE].name,
@@ -356,6 +413,7 @@ fn parse(
         }
         date
     });
+    super::code_cell(row, ACCOUNT, "account", &mut problems);
     let status = match row.cell(STATUS) {
         None => Status::Paid,
         Some(value) => Status::parse(value).unwrap_or_else(|| {

@@ -9,12 +9,15 @@ use crate::domain::program::fold_rule_name;
 use crate::domain::{Amount, FileKind, Item, Period, Program, Share};
 use crate::error::{FatalError, Location};
 
-const COLUMNS: [Column; 5] = [
-    required("region", &["区划代码"]),
-    required("program", &["项目"]),
-    required("item", &["标准项目"]),
-    required("effective_from", &["起始月份"]),
-    required("amount", &["金额"]),
+pub(crate) const COLUMNS: [Column; 5] = [
+    required("region", &["区划代码", "行政区划代码", "属地", "区划"]),
+    required("program", &["项目", "救助类别", "保障类别"]),
+    required("item", &["标准项目", "标准类别"]),
+    required(
+        "effective_from",
+        &["起始月份", "执行年月", "起始年月", "生效年月", "执行时间"],
+    ),
+    required("amount", &["金额", "标准", "标准金额"]).money(),
 ];
 
 pub fn read(file: &LoadedFile) -> Result<FileOutcome<Vec<StandardRow>>, FatalError> {
@@ -69,6 +72,7 @@ pub fn read(file: &LoadedFile) -> Result<FileOutcome<Vec<StandardRow>>, FatalErr
             }
             Some(value) => amount_cell(
                 value,
+                (row.unit(4), row.kind(4)),
                 program,
                 item.as_ref().map(|(item, _)| *item),
                 &mut problems,
@@ -147,6 +151,7 @@ pub fn read(file: &LoadedFile) -> Result<FileOutcome<Vec<StandardRow>>, FatalErr
     drop(seen);
     let mut keep = keep.into_iter();
     rows_read.retain(|_| keep.next().expect("one flag per row"));
+    outcome.note_header(file);
     outcome.finish_counts();
     Ok(outcome.with(rows_read))
 }
@@ -155,13 +160,14 @@ pub fn read(file: &LoadedFile) -> Result<FileOutcome<Vec<StandardRow>>, FatalErr
 /// `standard` or tekun `min_wage` — the bases themselves — is refused.
 fn amount_cell(
     value: &str,
+    (unit, kind): (crate::domain::Unit, super::sheet::CellKind),
     program: Option<Program>,
     item: Option<Item>,
     problems: &mut Problems,
 ) -> Option<Amount> {
     match Share::parse(value) {
-        Ok(None) => Some(Amount::Money(super::money_cell(
-            "amount", value, false, problems,
+        Ok(None) => Some(Amount::Money(super::money_cell_in(
+            "amount", value, unit, kind, false, problems,
         ))),
         Ok(Some(share)) => {
             let is_base = matches!(
@@ -196,7 +202,16 @@ mod tests {
 
     fn problems_of(value: &str, program: Program, item: Item) -> (Option<Amount>, String) {
         let mut problems = Problems::default();
-        let amount = amount_cell(value, Some(program), Some(item), &mut problems);
+        let amount = amount_cell(
+            value,
+            (
+                crate::domain::Unit::Yuan,
+                super::super::sheet::CellKind::Text,
+            ),
+            Some(program),
+            Some(item),
+            &mut problems,
+        );
         (amount, problems.into_detail())
     }
 

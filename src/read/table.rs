@@ -5,13 +5,16 @@
 //! the wrong number of fields — carries its fault, and becomes a
 //! BAD_RECORD in one place ([`super::FileOutcome::reject_unreadable`]).
 
+use super::columns::Setting;
 use super::records::{
     control_character, may_hold_control, Fields, Scanner, Span, TooLong, MAX_CELL_BYTES,
     MAX_COLUMNS, MAX_HEADER_BYTES, MAX_ROW_BYTES,
 };
 pub use super::records::{split_records, Chunk};
+use super::sheet::{CellKind, SheetRow, Workbook, HEADER_SEARCH_ROWS};
+pub use super::text::HeaderFound;
 pub use super::text::{load, sha256_hex, LoadedFile};
-use crate::domain::{id_number, FileKind, Source};
+use crate::domain::{id_number, FileKind, Format, Source, Unit};
 use crate::error::{excerpt, FatalError, Location};
 
 /// Column positions of the wanted names in a file's header.
@@ -22,6 +25,10 @@ pub struct Header {
     /// What a BAD_RECORD calls each column: the wanted column's name, else
     /// the header's text.
     labels: Vec<Box<str>>,
+    /// The unit of each wanted column (money columns only differ).
+    units: Vec<Unit>,
+    /// A wanted column columns.toml gives one value for every row.
+    fixed: Vec<Option<Box<str>>>,
 }
 
 impl Header {
@@ -31,6 +38,11 @@ impl Header {
             None => std::borrow::Cow::Owned((position + 1).to_string()),
         }
     }
+
+    /// The unit wanted column `column` is written in.
+    pub fn unit(&self, column: usize) -> Unit {
+        self.units.get(column).copied().unwrap_or_default()
+    }
 }
 
 /// A column the reader looks for: its name, whether the header must have it,
@@ -39,6 +51,9 @@ pub struct Column {
     pub name: &'static str,
     pub required: bool,
     pub aliases: &'static [&'static str],
+    /// An amount: may be given in fen (a header ending `(分)`, or
+    /// columns.toml's `unit = "fen"`).
+    pub money: bool,
 }
 
 pub const fn required(name: &'static str, aliases: &'static [&'static str]) -> Column {
@@ -46,6 +61,7 @@ pub const fn required(name: &'static str, aliases: &'static [&'static str]) -> C
         name,
         required: true,
         aliases,
+        money: false,
     }
 }
 
@@ -54,31 +70,119 @@ pub const fn optional(name: &'static str, aliases: &'static [&'static str]) -> C
         name,
         required: false,
         aliases,
+        money: false,
     }
 }
 
 impl Column {
+    /// The same column, an amount.
+    pub const fn money(self) -> Column {
+        Column {
+            money: true,
+            ..self
+        }
+    }
+
     fn is_named(&self, key: &str) -> bool {
         key == self.name || self.aliases.contains(&key)
     }
 }
 
+/// A header cell as columns are matched against it: lower case, white
+/// space removed (`姓  名` is `姓名`), and without a last `(…)`/`（…）`,
+/// which is kept apart as the unit (`发放金额（元）`).
+struct Key {
+    whole: String,
+    bare: String,
+    unit: Option<String>,
+}
+
+impl Key {
+    fn of(text: &str) -> Key {
+        let whole: String = text
+            .chars()
+            .filter(|character| !character.is_whitespace())
+            .collect::<String>()
+            .to_lowercase();
+        let (bare, unit) = match whole
+            .strip_suffix(')')
+            .and_then(|rest| rest.rsplit_once('('))
+            .or_else(|| {
+                whole
+                    .strip_suffix('）')
+                    .and_then(|rest| rest.rsplit_once('（'))
+            }) {
+            Some((bare, unit)) if !bare.is_empty() => (bare.to_string(), Some(unit.to_string())),
+            _ => (whole.clone(), None),
+        };
+        Key { whole, bare, unit }
+    }
+}
+
+/// How one wanted column is found: by its name and aliases, or only by the
+/// header columns.toml gives; or not at all, its value given.
+fn names_column(column: &Column, setting: Option<&Setting>, key: &Key) -> bool {
+    match setting {
+        Some(Setting { value: Some(_), .. }) => false,
+        Some(Setting {
+            header: Some(header),
+            ..
+        }) => key.whole == Key::of(header).whole,
+        _ => column.is_named(&key.whole) || key.unit.is_some() && column.is_named(&key.bare),
+    }
+}
+
+fn setting_of<'s>(settings: &'s [Setting], column: &Column) -> Option<&'s Setting> {
+    settings
+        .iter()
+        .find(|setting| setting.column == column.name)
+}
+
+/// Does the row `texts` hold every required column? (A spreadsheet's
+/// header is the first row that does.) Returns how many it holds.
+fn required_found(texts: &[&str], columns: &[Column], settings: &[Setting]) -> (usize, usize) {
+    let keys: Vec<Key> = texts.iter().map(|text| Key::of(text)).collect();
+    let mut found = 0;
+    let mut wanted = 0;
+    for column in columns.iter().filter(|column| column.required) {
+        let setting = setting_of(settings, column);
+        if setting.is_some_and(|setting| setting.value.is_some()) {
+            continue;
+        }
+        wanted += 1;
+        if keys.iter().any(|key| names_column(column, setting, key)) {
+            found += 1;
+        }
+    }
+    (found, wanted)
+}
+
+/// Each wanted column found: its SPEC name and the header text (or
+/// `= value`) that gave it.
+type FoundColumns = Vec<(&'static str, Box<str>)>;
+
 /// Checks the header's cells and finds the wanted columns. `texts` are
 /// the cells trimmed, already known to be UTF-8 without control characters.
+/// `file` names the file (and sheet) in an error.
 fn resolve_header(
-    kind: FileKind,
+    file: &str,
     line: u64,
     texts: &[&str],
     columns: &[Column],
-) -> Result<Header, FatalError> {
-    let file = kind.file_name();
+    settings: &[Setting],
+) -> Result<(Header, FoundColumns), FatalError> {
     let keys: Vec<String> = texts.iter().map(|text| text.to_lowercase()).collect();
+    let matched: Vec<Key> = texts.iter().map(|text| Key::of(text)).collect();
     let mut positions = Vec::with_capacity(columns.len());
+    let mut units = Vec::with_capacity(columns.len());
+    let mut fixed = Vec::with_capacity(columns.len());
+    let mut found = Vec::new();
     for column in columns {
-        let mut named = keys
+        let setting = setting_of(settings, column);
+        let mut named = matched
             .iter()
             .enumerate()
-            .filter(|(_, key)| column.is_named(key))
+            .filter(|(_, key)| names_column(column, setting, key))
             .map(|(position, _)| position);
         let first = named.next();
         if let (Some(first), Some(second)) = (first, named.next()) {
@@ -103,13 +207,93 @@ fn resolve_header(
                 message,
             });
         }
+        if let Some(value) = setting.and_then(|setting| setting.value.as_deref()) {
+            if let Some(position) = matched
+                .iter()
+                .position(|key| names_column(column, None, key))
+            {
+                return Err(FatalError::DuplicateColumn {
+                    location: Location::cell(file, line, position as u64 + 1),
+                    message: format!(
+                        "columns.toml gives {} the value {:?} for every row, but column {} (\"{}\") gives it too",
+                        column.name,
+                        excerpt(value),
+                        position + 1,
+                        excerpt(texts[position])
+                    ),
+                });
+            }
+            found.push((column.name, format!("= {value}").into_boxed_str()));
+        }
+        let mut unit = setting.and_then(|setting| setting.unit).unwrap_or_default();
+        if let Some(position) = first {
+            found.push((column.name, excerpt(texts[position]).into()));
+            let written = matched[position].unit.as_deref();
+            if column.money && setting.and_then(|setting| setting.unit).is_none() {
+                unit = match written {
+                    None | Some("元" | "yuan" | "rmb" | "人民币") => Unit::Yuan,
+                    Some("分" | "fen") => Unit::Fen,
+                    Some(other)
+                        if setting
+                            .and_then(|setting| setting.header.as_ref())
+                            .is_some() =>
+                    {
+                        // The header columns.toml names, whatever its
+                        // parentheses say: yuan unless it says fen.
+                        let _ = other;
+                        Unit::Yuan
+                    }
+                    Some(other) => {
+                        return Err(FatalError::BadHeader {
+                            location: Location::cell(file, line, position as u64 + 1),
+                            message: format!(
+                                "the header \"{}\" gives {} in {:?}, a unit duizhang does not read; give amounts in 元 (yuan) or 分 (fen), or say the unit in columns.toml",
+                                excerpt(texts[position]),
+                                column.name,
+                                excerpt(other)
+                            ),
+                        });
+                    }
+                };
+            }
+        }
+        if unit == Unit::Fen {
+            if let Some(last) = found.last_mut().filter(|(name, _)| *name == column.name) {
+                last.1 = format!("{} (in fen)", last.1).into();
+            }
+        }
         positions.push(first);
+        units.push(unit);
+        fixed.push(setting.and_then(|setting| setting.value.clone()));
+    }
+    // One header cell naming two columns (columns.toml can make one):
+    // which it is cannot be known.
+    for (index, position) in positions.iter().enumerate() {
+        let Some(position) = position else { continue };
+        if let Some(other) = positions[index + 1..]
+            .iter()
+            .position(|other| other == &Some(*position))
+        {
+            return Err(FatalError::DuplicateColumn {
+                location: Location::cell(file, line, *position as u64 + 1),
+                message: format!(
+                    "column {} (\"{}\") would give both {} and {}",
+                    position + 1,
+                    excerpt(texts[*position]),
+                    columns[index].name,
+                    columns[index + 1 + other].name
+                ),
+            });
+        }
     }
     let missing: Vec<&str> = columns
         .iter()
         .zip(&positions)
-        .filter(|(column, position)| column.required && position.is_none())
-        .map(|(column, _)| column.name)
+        .zip(&fixed)
+        .filter(|((column, position), fixed)| {
+            column.required && position.is_none() && fixed.is_none()
+        })
+        .map(|((column, _), _)| column.name)
         .collect();
     if !missing.is_empty() {
         return Err(FatalError::MissingColumns {
@@ -135,28 +319,40 @@ fn resolve_header(
             labels[*position] = column.name.into();
         }
     }
-    Ok(Header {
-        positions,
-        field_count: texts.len(),
-        labels,
-    })
+    Ok((
+        Header {
+            positions,
+            field_count: texts.len(),
+            labels,
+            units,
+            fixed,
+        },
+        found,
+    ))
 }
 
 /// A file's header and where its data rows begin.
 pub struct Body {
     pub header: Header,
-    /// Byte offset of the first data row.
+    /// Byte offset of the first data row (a workbook: its index in
+    /// [`Workbook::rows`]).
     pub start: usize,
     /// Physical line number of the first data row.
     pub first_line: u64,
+    /// Where the data rows end: the text's length, or the sheet's last row.
+    pub end: usize,
 }
 
-/// Reads the header: the first row that is not empty. Stops the run when
-/// it cannot name the columns: empty, too long, too many columns, a
-/// control character or bytes that are not text in a cell, a quote never
-/// closed, a wanted column given twice or a required one missing.
+/// Reads the header: the first row that is not empty (a workbook: see
+/// [`read_sheet_header`]). Stops the run when it cannot name the columns:
+/// empty, too long, too many columns, a control character or bytes that
+/// are not text in a cell, a quote never closed, a wanted column given
+/// twice or a required one missing.
 pub fn read_header(file: &LoadedFile, columns: &[Column]) -> Result<Body, FatalError> {
-    let name = file.kind.file_name();
+    if let Some(workbook) = &file.workbook {
+        return read_sheet_header(file, workbook, columns);
+    }
+    let name = file.name();
     let text = file.bytes();
     let mut scanner = Scanner::new(text, 0, text.len(), 1, file.delimiter, MAX_HEADER_BYTES);
     let span = match scanner.next_record() {
@@ -199,29 +395,157 @@ pub fn read_header(file: &LoadedFile, columns: &[Column]) -> Result<Body, FatalE
                 message: "the header is not UTF-8 text, though most of the file is; it may be GBK: re-save the file as UTF-8".into(),
             });
         };
-        if let Some(character) = control_character(cell) {
-            let hint = if character == '\0' {
-                " (a file saved as UTF-16 without its byte-order mark reads like this: re-save it as CSV UTF-8)"
-            } else {
-                ""
-            };
-            return Err(FatalError::BadHeader {
-                location: location(),
-                message: format!(
-                    "the header cell {:?} holds the control character U+{:04X}, which a column name cannot hold; remove it{hint}",
-                    excerpt(cell_text),
-                    u32::from(character)
-                ),
-            });
-        }
+        header_cell_clean(cell, cell_text, location)?;
         texts.push(cell_text.trim());
     }
-    let header = resolve_header(file.kind, span.line, &texts, columns)?;
+    let (header, found) = resolve_header(name, span.line, &texts, columns, file.settings())?;
+    let _ = file.header_found.set(HeaderFound {
+        sheet: None,
+        line: span.line,
+        columns: found,
+    });
     Ok(Body {
         header,
         start: span.next,
         first_line: span.next_line,
+        end: text.len(),
     })
+}
+
+/// A header cell must not hold a control character.
+fn header_cell_clean(
+    cell: &[u8],
+    cell_text: &str,
+    location: impl Fn() -> Location,
+) -> Result<(), FatalError> {
+    if let Some(character) = control_character(cell) {
+        let hint = if character == '\0' {
+            " (a file saved as UTF-16 without its byte-order mark reads like this: re-save it as CSV UTF-8)"
+        } else {
+            ""
+        };
+        return Err(FatalError::BadHeader {
+            location: location(),
+            message: format!(
+                "the header cell {:?} holds the control character U+{:04X}, which a column name cannot hold; remove it{hint}",
+                excerpt(cell_text),
+                u32::from(character)
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// A workbook's header (docs/spec-readings.md): the first sheet, in the
+/// workbook's order, with a row among its first [`HEADER_SEARCH_ROWS`]
+/// that holds every required column; that row is the header, and the rows
+/// above it are titles. None: the run stops naming the closest row.
+fn read_sheet_header(
+    file: &LoadedFile,
+    workbook: &Workbook,
+    columns: &[Column],
+) -> Result<Body, FatalError> {
+    let settings = file.settings();
+    let mut closest: Option<(usize, &str, u32, Vec<&'static str>)> = None;
+    for sheet in &workbook.sheets {
+        for index in sheet.rows.clone() {
+            let row = workbook.rows[index];
+            if row.line > HEADER_SEARCH_ROWS {
+                break;
+            }
+            let cells = sheet_cells(workbook, row);
+            let texts: Vec<&str> = cells
+                .iter()
+                .map(|&(start, end)| {
+                    std::str::from_utf8(&workbook.text[start as usize..end as usize])
+                        .expect("a workbook's text is UTF-8")
+                        .trim()
+                })
+                .collect();
+            let (found, wanted) = required_found(&texts, columns, settings);
+            if found < wanted {
+                if closest.as_ref().is_none_or(|(best, ..)| found > *best) {
+                    let keys: Vec<Key> = texts.iter().map(|text| Key::of(text)).collect();
+                    let missing = columns
+                        .iter()
+                        .filter(|column| column.required)
+                        .filter(|column| {
+                            let setting = setting_of(settings, column);
+                            setting.is_none_or(|setting| setting.value.is_none())
+                                && !keys.iter().any(|key| names_column(column, setting, key))
+                        })
+                        .map(|column| column.name)
+                        .collect();
+                    closest = Some((found, &sheet.name, row.line, missing));
+                }
+                continue;
+            }
+            let file_name = super::text::sheet_location(file.name(), &sheet.name);
+            if texts.len() > MAX_COLUMNS {
+                return Err(FatalError::TooManyColumns {
+                    location: Location::cell(
+                        file_name,
+                        u64::from(row.line),
+                        MAX_COLUMNS as u64 + 1,
+                    ),
+                    limit: MAX_COLUMNS,
+                });
+            }
+            for (position, &(start, end)) in cells.iter().enumerate() {
+                let cell = &workbook.text[start as usize..end as usize];
+                header_cell_clean(cell, texts[position], || {
+                    Location::cell(file_name.clone(), u64::from(row.line), position as u64 + 1)
+                })?;
+            }
+            let (header, found) =
+                resolve_header(&file_name, u64::from(row.line), &texts, columns, settings)?;
+            let _ = file.header_found.set(HeaderFound {
+                sheet: Some(sheet.name.as_str().into()),
+                line: u64::from(row.line),
+                columns: found,
+            });
+            return Ok(Body {
+                header,
+                start: index + 1,
+                first_line: u64::from(row.line) + 1,
+                end: sheet.rows.end,
+            });
+        }
+    }
+    let needed: Vec<&str> = columns
+        .iter()
+        .filter(|column| column.required)
+        .filter(|column| setting_of(settings, column).is_none_or(|setting| setting.value.is_none()))
+        .map(|column| column.name)
+        .collect();
+    let sheets: Vec<String> = workbook
+        .sheets
+        .iter()
+        .map(|sheet| format!("{:?}", excerpt(&sheet.name)))
+        .collect();
+    let message = match closest {
+        Some((_, sheet, line, missing)) => format!(
+            "no sheet has a header row holding the columns {} needs ({}) within its first {HEADER_SEARCH_ROWS} rows; the closest is sheet {:?} row {line}, which lacks {} (docs/formats.md lists the headers accepted for each column; columns.toml can name others)",
+            file.kind.file_name(),
+            needed.join(", "),
+            excerpt(sheet),
+            missing.join(", ")
+        ),
+        None => format!(
+            "no sheet has a header row holding the columns {} needs ({}) within its first {HEADER_SEARCH_ROWS} rows; the workbook's sheets ({}) are empty there",
+            file.kind.file_name(),
+            needed.join(", "),
+            if sheets.is_empty() { "none".to_string() } else { sheets.join(", ") }
+        ),
+    };
+    Err(FatalError::NoHeaderRow {
+        location: Location::file(file.name()),
+        message,
+    })
+}
+
+fn sheet_cells(workbook: &Workbook, row: SheetRow) -> &[(u32, u32)] {
+    &workbook.cells[row.first as usize..(row.first + row.count) as usize]
 }
 
 /// One data row: trimmed cells by wanted-column index, and its line.
@@ -229,8 +553,12 @@ pub struct Row<'r> {
     /// The bytes `bounds` index: the row as read, or its fields unquoted.
     text: &'r [u8],
     bounds: &'r [(u32, u32)],
+    /// A spreadsheet row: what each cell held (number, date, text…).
+    kinds: Option<&'r [CellKind]>,
     header: &'r Header,
     pub line: u32,
+    /// The file's format, for the row's evidence.
+    format: Format,
     /// Every cell is UTF-8: the whole text was checked or decoded, or
     /// this row was.
     utf8: bool,
@@ -252,24 +580,60 @@ impl<'r> Row<'r> {
         if self.utf8 {
             debug_assert!(std::str::from_utf8(raw).is_ok());
             // SAFETY: `utf8` says the row's bytes are UTF-8 (the text was
-            // checked whole or decoded to UTF-8, or this row was checked),
-            // and fields are split and unquoted only at ASCII bytes (`,`
-            // tab `"` CR LF), which never occur inside a multi-byte
-            // character, so every field is UTF-8 too. Checking again per
-            // cell cost ~5% of the read.
+            // checked whole or decoded to UTF-8, or this row was, or it is
+            // a workbook's text, made from Rust strings), and fields are
+            // split and unquoted only at ASCII bytes (`,` tab `"` CR LF),
+            // which never occur inside a multi-byte character, so every
+            // field is UTF-8 too. Checking again per cell cost ~5% of the
+            // read.
             Some(unsafe { std::str::from_utf8_unchecked(raw) })
         } else {
             std::str::from_utf8(raw).ok()
         }
     }
 
-    /// The trimmed cell of wanted column `column`; `None` when the header
-    /// lacks the column, the cell is empty (SPEC §2: empty means absent)
-    /// or, in a row that is not UTF-8, not UTF-8.
+    /// The trimmed cell of wanted column `column`, without the `'` an
+    /// exporter puts before a number to keep it text; `None` when the
+    /// header lacks the column, the cell is empty (SPEC §2: empty means
+    /// absent) or, in a row that is not UTF-8, not UTF-8. A column
+    /// columns.toml gives a value has that value.
+    #[inline]
     pub fn cell(&self, column: usize) -> Option<&'r str> {
-        let raw = self.raw(self.header.positions[column]?)?;
-        let text = self.text_of(raw)?.trim();
+        let Some(position) = self.header.positions[column] else {
+            return self.fixed(column);
+        };
+        let raw = self.raw(position)?;
+        let mut text = self.text_of(raw)?.trim();
+        if text.as_bytes().first() == Some(&b'\'') {
+            text = text[1..].trim_start();
+        }
         (!text.is_empty()).then_some(text)
+    }
+
+    /// The value columns.toml gives a column the file lacks.
+    #[cold]
+    fn fixed(&self, column: usize) -> Option<&'r str> {
+        self.header.fixed[column].as_deref()
+    }
+
+    /// What the cell of wanted column `column` held in a spreadsheet
+    /// (text for a CSV file, and for a value columns.toml gives).
+    #[inline]
+    pub fn kind(&self, column: usize) -> CellKind {
+        // A CSV row: every cell is text, nothing to look up.
+        let Some(kinds) = self.kinds else {
+            return CellKind::Text;
+        };
+        match self.header.positions[column] {
+            Some(position) => kinds.get(position).copied().unwrap_or_default(),
+            None => CellKind::Text,
+        }
+    }
+
+    /// The unit of wanted column `column`.
+    #[inline]
+    pub fn unit(&self, column: usize) -> Unit {
+        self.header.unit(column)
     }
 
     /// As [`Row::cell`], and `None` when the cell holds a control
@@ -293,6 +657,70 @@ impl<'r> Row<'r> {
                 .and_then(|raw| self.text_of(raw))
                 .is_some_and(|text| text.trim().is_empty())
         })
+    }
+
+    /// A control character in the cell at `position` (looked for when
+    /// `controls`), or the cell past the length limit.
+    fn cell_text_problems(
+        &self,
+        position: usize,
+        cell: &'r [u8],
+        controls: bool,
+        problems: &mut Problems,
+    ) {
+        let value = || self.text_of(cell).unwrap_or_default();
+        if controls {
+            if let Some(character) = control_character(cell) {
+                problems.add(
+                    &self.header.label(position),
+                    Some(value()),
+                    &format!(
+                        "holds the control character U+{:04X}, which a cell may not hold; remove it",
+                        u32::from(character)
+                    ),
+                );
+            }
+        }
+        if cell.len() > MAX_CELL_BYTES {
+            problems.add(
+                &self.header.label(position),
+                Some(value()),
+                &format!(
+                    "the cell is {} bytes long; a cell holds at most {MAX_CELL_BYTES} bytes",
+                    cell.len()
+                ),
+            );
+        }
+    }
+
+    /// What is wrong with a spreadsheet row: a control character or too
+    /// long a cell anywhere, an error value (`#N/A`) or a time span where
+    /// a wanted column is.
+    fn sheet_fault(&self) -> Option<String> {
+        let kinds = self.kinds.unwrap_or_default();
+        let mut problems = Problems::default();
+        for position in 0..self.bounds.len() {
+            let Some(cell) = self.raw(position) else {
+                continue;
+            };
+            let value = || self.text_of(cell).unwrap_or_default();
+            self.cell_text_problems(position, cell, true, &mut problems);
+            let wanted = || self.header.positions.contains(&Some(position));
+            match kinds.get(position) {
+                Some(CellKind::Error) if wanted() => problems.add(
+                    &self.header.label(position),
+                    Some(value()),
+                    "the cell holds a spreadsheet error (a formula that failed); put the value itself there",
+                ),
+                Some(CellKind::NotADate) if wanted() => problems.add(
+                    &self.header.label(position),
+                    Some(value()),
+                    "the cell holds a time span or a date outside 0001–9999, not a value this column takes",
+                ),
+                _ => {}
+            }
+        }
+        (!problems.is_empty()).then(|| problems.into_detail())
     }
 
     /// What is wrong with the row as text, before its field count.
@@ -330,29 +758,8 @@ impl<'r> Row<'r> {
             let Some(cell) = self.raw(position) else {
                 continue;
             };
-            let value = || self.text_of(cell).unwrap_or_default();
-            if controls {
-                if let Some(character) = control_character(cell) {
-                    problems.add(
-                        &self.header.label(position),
-                        Some(value()),
-                        &format!(
-                            "holds the control character U+{:04X}, which a cell may not hold; remove it",
-                            u32::from(character)
-                        ),
-                    );
-                }
-            }
-            if long && cell.len() > MAX_CELL_BYTES {
-                problems.add(
-                    &self.header.label(position),
-                    Some(value()),
-                    &format!(
-                        "the cell is {} bytes long; a cell holds at most {MAX_CELL_BYTES} bytes",
-                        cell.len()
-                    ),
-                );
-            }
+            // A cell can pass the limit only when the row does (`long`).
+            self.cell_text_problems(position, cell, controls, &mut problems);
         }
         (!problems.is_empty()).then(|| problems.into_detail())
     }
@@ -392,7 +799,7 @@ pub fn for_each_row(
         owner,
         &body.header,
         body.start,
-        file.bytes().len(),
+        body.end,
         body.first_line,
         visit,
     )
@@ -403,7 +810,8 @@ pub fn for_each_row(
 pub type Owner<'p> = Option<(&'p super::Partition, usize)>;
 
 /// Visits the rows in `file.bytes()[start..end]`, whose first physical line
-/// is `first_line`. Returns the number of data rows visited.
+/// is `first_line` (a workbook: its rows `start..end`). Returns the number
+/// of data rows visited.
 pub fn for_each_row_in(
     file: &LoadedFile,
     owner: Owner<'_>,
@@ -413,7 +821,37 @@ pub fn for_each_row_in(
     first_line: u64,
     mut visit: impl FnMut(&Row<'_>),
 ) -> Result<u64, FatalError> {
-    let name = file.kind.file_name();
+    if let Some(workbook) = &file.workbook {
+        let mut rows: u64 = 0;
+        for &sheet_row in &workbook.rows[start..end] {
+            let range = sheet_row.first as usize..(sheet_row.first + sheet_row.count) as usize;
+            let mut row = Row {
+                text: &workbook.text,
+                bounds: &workbook.cells[range.clone()],
+                kinds: Some(&workbook.kinds[range]),
+                header,
+                line: sheet_row.line,
+                format: file.format,
+                utf8: true,
+                undecodable: None,
+                fault: None,
+            };
+            let fault = row.sheet_fault();
+            if fault.is_none() && row.is_blank() {
+                continue;
+            }
+            row.fault = fault;
+            if let Some((partition, id_column)) = owner {
+                if !partition.owns(row.cell(id_column)) {
+                    continue;
+                }
+            }
+            rows += 1;
+            visit(&row);
+        }
+        return Ok(rows);
+    }
+    let name = file.name();
     let text = file.bytes();
     let mut scanner = Scanner::new(text, start, end, first_line, file.delimiter, MAX_ROW_BYTES);
     let mut fields = Fields::default();
@@ -442,8 +880,10 @@ pub fn for_each_row_in(
         let mut row = Row {
             text: cells,
             bounds,
+            kinds: None,
             header,
             line,
+            format: file.format,
             utf8,
             undecodable,
             fault: None,
@@ -529,7 +969,7 @@ impl BadRecord {
         detail: String,
     ) -> BadRecord {
         BadRecord {
-            source: Source::new(file, row.line),
+            source: Source::in_format(file, row.format, row.line),
             id_number: id_column
                 .and_then(|column| row.clean_cell(column))
                 .map(|id| id_number::normalise(id).into_owned().into_boxed_str())
@@ -601,6 +1041,131 @@ mod tests {
             matches!(error, FatalError::DuplicateColumn { .. }),
             "{error}"
         );
+    }
+
+    #[test]
+    fn no_header_names_two_columns_of_one_file() {
+        for kind in FileKind::ALL {
+            let columns: Vec<(&str, Vec<&str>)> = match kind {
+                FileKind::Roster => &super::super::roster::COLUMNS[..],
+                FileKind::Standards => &super::super::standards::COLUMNS[..],
+                FileKind::Exclusions => &super::super::registers::EXCLUSION_COLUMNS[..],
+                FileKind::Relatives => &super::super::registers::RELATIVE_COLUMNS[..],
+                _ => &[],
+            }
+            .iter()
+            .map(|column| (column.name, column.aliases.to_vec()))
+            .chain(
+                [
+                    crate::domain::Stage::Payout,
+                    crate::domain::Stage::Allocation,
+                    crate::domain::Stage::Transfer,
+                ]
+                .into_iter()
+                .filter(|stage| stage.file_kind() == kind)
+                .flat_map(super::super::stages::columns)
+                .map(|column| (column.name, column.aliases.to_vec())),
+            )
+            .collect();
+            let mut seen: Vec<(&str, &str)> = Vec::new();
+            for (name, aliases) in columns.iter().filter(|(name, _)| !name.starts_with('\0')) {
+                for header in std::iter::once(name).chain(aliases.iter()) {
+                    let key = Key::of(header).whole;
+                    if let Some((_, other)) = seen.iter().find(|(seen_key, _)| **seen_key == *key) {
+                        panic!(
+                            "{}: {header:?} names both {other} and {name}",
+                            kind.file_name()
+                        );
+                    }
+                    seen.push((Box::leak(key.into_boxed_str()), name));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_header_columns_toml_gives_two_columns_is_fatal() {
+        let settings = [
+            Setting {
+                column: "amount",
+                header: Some("户名".into()),
+                value: None,
+                unit: None,
+            },
+            Setting {
+                column: "name",
+                header: Some("户名".into()),
+                value: None,
+                unit: None,
+            },
+        ];
+        let columns = [
+            required("id_number", &[]),
+            required("amount", &[]).money(),
+            optional("name", &[]),
+        ];
+        let Err(error) = resolve_header(
+            "payouts.csv",
+            1,
+            &["id_number", "户名"],
+            &columns,
+            &settings,
+        ) else {
+            panic!("accepted");
+        };
+        assert_eq!(
+            error.to_string(),
+            "payouts.csv:1:2: column 2 (\"户名\") would give both amount and name; give the column once"
+        );
+    }
+
+    #[test]
+    fn headers_are_matched_with_white_space_and_units_aside() {
+        let columns = [
+            required("id_number", &["身份证号码"]),
+            required("amount", &["交易金额"]).money(),
+            optional("name", &["姓名"]),
+        ];
+        let (header, found) = resolve_header(
+            "payouts.csv",
+            1,
+            &["身份证 号码", "交易金额(分)", "姓  名"],
+            &columns,
+            &[],
+        )
+        .expect("resolves");
+        assert_eq!(header.positions, [Some(0), Some(1), Some(2)]);
+        assert_eq!(header.unit(1), Unit::Fen);
+        assert_eq!(found[1], ("amount", "交易金额(分) (in fen)".into()));
+        let (header, _) = resolve_header(
+            "payouts.csv",
+            1,
+            &["身份证号码", "交易金额（元）"],
+            &columns,
+            &[],
+        )
+        .expect("resolves");
+        assert_eq!(header.unit(1), Unit::Yuan);
+        let error = resolve_header(
+            "payouts.csv",
+            1,
+            &["身份证号码", "交易金额(万元)"],
+            &columns,
+            &[],
+        )
+        .err()
+        .expect("refused");
+        assert!(matches!(error, FatalError::BadHeader { .. }), "{error}");
+        // Parentheses on a column that is not money are a note.
+        let (header, _) = resolve_header(
+            "payouts.csv",
+            1,
+            &["身份证号码(18位)", "交易金额"],
+            &columns,
+            &[],
+        )
+        .expect("resolves");
+        assert_eq!(header.positions[0], Some(0));
     }
 
     #[test]

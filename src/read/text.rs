@@ -5,7 +5,7 @@
 use sha2::{Digest, Sha256};
 
 use super::folder::{CaseFolder, Fingerprint};
-use crate::domain::FileKind;
+use crate::domain::{FileKind, Format};
 use crate::error::{FatalError, Location};
 
 /// A file's bytes as UTF-8, with what run.json reports about it.
@@ -26,6 +26,35 @@ pub struct LoadedFile {
     pub delimiter: u8,
     /// Size and time of last change when the file was opened.
     pub fingerprint: Fingerprint,
+    /// CSV, a bank's .txt, or a workbook.
+    pub format: Format,
+    /// A workbook's sheets (`bytes()` is then empty).
+    pub workbook: Option<Box<super::sheet::Workbook>>,
+    /// What columns.toml says of this kind's columns.
+    pub settings: std::sync::Arc<super::columns::ColumnsConfig>,
+    /// The header found: its sheet, row and columns (set when it is read).
+    pub header_found: std::sync::OnceLock<HeaderFound>,
+}
+
+/// Where a file's header was found and what it named.
+#[derive(Clone, Debug, Default)]
+pub struct HeaderFound {
+    pub sheet: Option<Box<str>>,
+    pub line: u64,
+    /// (SPEC column, header text or `= value`).
+    pub columns: Vec<(&'static str, Box<str>)>,
+}
+
+impl LoadedFile {
+    /// The name evidence gives the file: `roster.csv`, `roster.xlsx`.
+    pub fn name(&self) -> &'static str {
+        self.kind.name_in(self.format)
+    }
+
+    /// What columns.toml says of this file's columns.
+    pub fn settings(&self) -> &[super::columns::Setting] {
+        self.settings.of(self.kind)
+    }
 }
 
 enum Text {
@@ -45,6 +74,9 @@ impl LoadedFile {
     /// The text, UTF-8 (but, when `check_rows`, for some rows), without a
     /// byte-order mark.
     pub fn bytes(&self) -> &[u8] {
+        if self.workbook.is_some() {
+            return &[];
+        }
         match &self.text {
             Text::Mapped { map, start } => &map[*start..],
             Text::Owned { bytes, start } => &bytes[*start..],
@@ -231,6 +263,10 @@ pub fn load(
     let Some(opened) = folder.open_file(kind)? else {
         return Ok(None);
     };
+    let format = folder.format(kind);
+    if format.is_spreadsheet() {
+        return load_workbook(folder, kind, format, opened).map(Some);
+    }
     let unreadable = |source| FatalError::Unreadable {
         location: Location::path(&opened.path),
         source,
@@ -257,6 +293,10 @@ pub fn load(
         undecodable: false,
         delimiter: b',',
         fingerprint: opened.fingerprint,
+        format,
+        workbook: None,
+        settings: folder.columns().clone(),
+        header_found: std::sync::OnceLock::new(),
     };
     let original = loaded.original();
     let utf16 = if original.starts_with(b"\xFF\xFE") {
@@ -311,6 +351,62 @@ pub fn load(
     }
     loaded.delimiter = delimiter_of(loaded.bytes());
     Ok(Some(loaded))
+}
+
+/// Reads a workbook whole and takes its sheets apart.
+fn load_workbook(
+    folder: &CaseFolder,
+    kind: FileKind,
+    format: Format,
+    opened: super::folder::OpenFile,
+) -> Result<LoadedFile, FatalError> {
+    let name = kind.name_in(format);
+    if opened.fingerprint.size > super::sheet::MAX_WORKBOOK_BYTES {
+        return Err(FatalError::SheetTooLarge {
+            location: Location::path(&opened.path),
+            what: format!(
+                "the workbook is {} bytes, more than the {} a case file may have; save the sheet as CSV UTF-8 instead",
+                opened.fingerprint.size,
+                super::sheet::MAX_WORKBOOK_BYTES
+            ),
+        });
+    }
+    let path = opened.path.clone();
+    let fingerprint = opened.fingerprint.clone();
+    let bytes = opened.read_all()?;
+    let workbook = super::sheet::read(&bytes, format).map_err(|error| match error {
+        super::sheet::WorkbookError::Unreadable(message) => FatalError::Workbook {
+            location: Location::path(&path),
+            message,
+        },
+        super::sheet::WorkbookError::TooLarge {
+            sheet,
+            row,
+            column,
+            what,
+        } => FatalError::SheetTooLarge {
+            location: Location::cell(sheet_location(name, &sheet), row, column),
+            what,
+        },
+    })?;
+    Ok(LoadedFile {
+        kind,
+        text: Text::Owned { bytes, start: 0 },
+        encoding: format.extension(),
+        check_rows: false,
+        undecodable: false,
+        delimiter: b',',
+        fingerprint,
+        format,
+        workbook: Some(Box::new(workbook)),
+        settings: folder.columns().clone(),
+        header_found: std::sync::OnceLock::new(),
+    })
+}
+
+/// How a fatal error names a sheet: `roster.xlsx (sheet 花名册)`.
+pub fn sheet_location(file: &str, sheet: &str) -> String {
+    format!("{file} (sheet {})", crate::error::excerpt(sheet))
 }
 
 fn into_original(text: Text) -> Box<dyn AsRef<[u8]> + Send + Sync> {

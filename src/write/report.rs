@@ -56,12 +56,24 @@ struct FileEntry<'a> {
     /// `tab` for a tab-separated file; left out for the comma.
     #[serde(skip_serializing_if = "Option::is_none")]
     delimiter: Option<&'a str>,
+    /// A workbook: the sheet read and the row of its header.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sheet: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    header_row: Option<u32>,
     bad_records: u64,
     duplicate_records: u64,
+    /// Rows whose 15-digit ID number was upgraded (left out when none).
+    #[serde(skip_serializing_if = "is_zero")]
+    id_numbers_upgraded: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     outside_window: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     inside_window: Option<u64>,
+}
+
+fn is_zero(count: &u64) -> bool {
+    *count == 0
 }
 
 #[derive(Serialize)]
@@ -82,6 +94,8 @@ pub struct RunStats {
     pub(super) given: [bool; 3],
     pub(super) files: BTreeMap<FileKind, crate::case::FileReport>,
     pub(super) unused_files: Vec<String>,
+    /// Each file's format: a workbook is listed by its own name.
+    pub(super) formats: crate::domain::Formats,
     pub(super) outside_window: [u64; 3],
     pub(super) inside_window: [u64; 3],
     /// Σ E (known), Σ A, Σ T, Σ P in fen.
@@ -97,6 +111,7 @@ impl RunStats {
             given: reconciliation.given,
             files: BTreeMap::new(),
             unused_files: case.unused_files.clone(),
+            formats: case.formats,
             outside_window: [0; 3],
             inside_window: [0; 3],
             money: [0; 4],
@@ -115,9 +130,12 @@ impl RunStats {
                     encoding: report.encoding,
                     delimiter: report.delimiter,
                     name_on_disk: report.name_on_disk.clone(),
+                    sheet: report.sheet.clone(),
+                    header_row: report.header_row,
                     ..crate::case::FileReport::default()
                 });
             entry.rows += report.rows;
+            entry.id_numbers_upgraded += report.id_numbers_upgraded;
             entry.bad += report.bad;
             entry.duplicate += report.duplicate;
         }
@@ -160,8 +178,11 @@ impl RunStats {
                     sha256: &report.sha256,
                     encoding: report.encoding,
                     delimiter: report.delimiter,
+                    sheet: report.sheet.as_deref(),
+                    header_row: report.header_row,
                     bad_records: report.bad,
                     duplicate_records: report.duplicate,
+                    id_numbers_upgraded: report.id_numbers_upgraded,
                     outside_window: stage.map(|stage| self.outside_window[stage.index()]),
                     inside_window: stage.map(|stage| self.inside_window[stage.index()]),
                 };
@@ -177,7 +198,7 @@ impl RunStats {
                         kind.file_name()
                     );
                 }
-                (kind.file_name(), entry)
+                (kind.name_in(self.formats.get(*kind)), entry)
             })
             .collect();
         let mut findings_by_code: BTreeMap<&'static str, usize> =

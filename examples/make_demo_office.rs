@@ -1,0 +1,611 @@
+//! Makes `fixtures/demo-office/` from `fixtures/demo/`: the same county as
+//! a finance office holds it — a roster workbook behind a cover sheet with
+//! title rows, the bank's payout workbook with date and number cells, a
+//! GBK allocations file with Chinese headers, and a transfers file in fen
+//! that columns.toml explains. Same people, same money: reconciling it
+//! gives the demo's findings (tests/office.rs compares them one by one).
+//!
+//! `cargo run --example make_demo_office` (writes fixtures/demo-office/
+//! and the spreadsheet fixtures); `cargo run --release --example
+//! make_demo_office -- CASE OUT` converts any generated case (to time
+//! reading workbooks against CSV).
+
+use std::path::Path;
+
+use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, Worksheet};
+
+/// Rows above the roster's header on its sheet (title, unit, 制表单位).
+pub const ROSTER_TITLE_ROWS: u32 = 3;
+/// Rows above the payouts' header (the bank's title).
+pub const PAYOUT_TITLE_ROWS: u32 = 1;
+
+type Table = (Vec<String>, Vec<Vec<String>>);
+
+fn read_csv(path: &Path) -> Table {
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_path(path)
+        .unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+    let header = reader
+        .headers()
+        .expect("a header")
+        .iter()
+        .map(String::from)
+        .collect();
+    let rows = reader
+        .records()
+        .map(|record| record.expect("a record").iter().map(String::from).collect())
+        .collect();
+    (header, rows)
+}
+
+fn column(header: &[String], name: &str) -> usize {
+    header
+        .iter()
+        .position(|column| column == name)
+        .unwrap_or_else(|| panic!("no column {name}"))
+}
+
+fn period_parts(text: &str) -> Option<(u16, u8)> {
+    let (year, month) = text.split_once('-')?;
+    if year.len() != 4 || month.len() != 2 || text.len() != 7 {
+        return None;
+    }
+    Some((year.parse().ok()?, month.parse().ok()?))
+}
+
+fn chinese_month(text: &str) -> String {
+    match period_parts(text) {
+        Some((year, month)) => format!("{year}年{month}月"),
+        None => text.to_string(),
+    }
+}
+
+fn chinese_range(text: &str) -> String {
+    match text.split_once("..") {
+        Some((first, last)) => format!("{}至{}", chinese_month(first), chinese_month(last)),
+        None => chinese_month(text),
+    }
+}
+
+fn program_name(program: &str, region: &str) -> String {
+    match program {
+        "dibao" if region.starts_with("510104001") => "城市低保".into(),
+        "dibao" => "农村低保".into(),
+        "tekun" => "特困供养".into(),
+        "temp" => "临时救助".into(),
+        "price_subsidy" => "价格临时补贴".into(),
+        other => other.into(),
+    }
+}
+
+/// A plain amount (`1800.00`, `1650.005`) as a number; anything else stays
+/// text, so a bad cell stays the same bad cell.
+fn amount_number(text: &str) -> Option<f64> {
+    let plain = !text.is_empty()
+        && text
+            .bytes()
+            .all(|byte| byte.is_ascii_digit() || byte == b'.')
+        && text.bytes().filter(|&byte| byte == b'.').count() <= 1;
+    if !plain {
+        return None;
+    }
+    text.parse().ok()
+}
+
+/// The 15-digit form of a valid ID of someone born in the 1900s.
+fn old_form(id: &str) -> Option<String> {
+    let valid = duizhang::domain::id_number::is_valid(id);
+    (valid && &id[6..8] == "19").then(|| format!("{}{}", &id[..6], &id[8..17]))
+}
+
+fn write_text(sheet: &mut Worksheet, row: u32, column: u16, text: &str) {
+    if !text.is_empty() {
+        sheet.write_string(row, column, text).expect("write");
+    }
+}
+
+fn month_cell(sheet: &mut Worksheet, row: u32, column: u16, text: &str, format: &Format) {
+    match period_parts(text) {
+        Some((year, month)) => {
+            let date = ExcelDateTime::from_ymd(year, month, 1).expect("a date");
+            sheet
+                .write_datetime_with_format(row, column, &date, format)
+                .expect("write");
+        }
+        None => write_text(sheet, row, column, text),
+    }
+}
+
+fn new_workbook() -> Workbook {
+    let mut workbook = Workbook::new();
+    let when = ExcelDateTime::from_ymd(2025, 1, 2).expect("a date");
+    workbook.set_properties(
+        &DocProperties::new()
+            .set_author("duizhang demo")
+            .set_creation_datetime(&when),
+    );
+    workbook
+}
+
+fn roster(demo: &Path, out: &Path) {
+    let (header, rows) = read_csv(&demo.join("roster.csv"));
+    let get = |row: &[String], name: &str| row[column(&header, name)].clone();
+    let mut workbook = new_workbook();
+    let month = Format::new().set_num_format("yyyy-mm");
+    let cover = workbook.add_worksheet();
+    cover.set_name("封面").expect("name");
+    cover
+        .write_string(2, 1, "2024年城乡低保、特困供养对象花名册")
+        .expect("write");
+    cover.write_string(4, 1, "某县民政局 编").expect("write");
+    let sheet = workbook.add_worksheet();
+    sheet.set_name("花名册").expect("name");
+    sheet
+        .write_string(0, 0, "2024年城乡低保、特困供养对象花名册")
+        .expect("write");
+    sheet
+        .write_string(1, 0, "制表单位：某县民政局")
+        .expect("write");
+    sheet.write_string(2, 0, "单位：元、人").expect("write");
+    let columns = [
+        "序号",
+        "属地",
+        "救助证编号",
+        "姓  名",
+        "身份证号码",
+        "户编号",
+        "救助类别",
+        "保障人数",
+        "人均收入（元）",
+        "刚性支出",
+        "护理等级",
+        "供养方式",
+        "批准金额",
+        "起始保障年月",
+        "截止保障年月",
+        "银行账号",
+        "开户银行",
+        "保障档次",
+        "分类施保类别",
+        "渐退起始年月",
+        "备注",
+    ];
+    let top = ROSTER_TITLE_ROWS;
+    for (at, name) in columns.iter().enumerate() {
+        sheet.write_string(top, at as u16, *name).expect("write");
+    }
+    for (index, row) in rows.iter().enumerate() {
+        let line = top + 1 + index as u32;
+        let region = get(row, "region");
+        sheet
+            .write_number(line, 0, (index + 1) as f64)
+            .expect("write");
+        write_text(sheet, line, 1, &region);
+        write_text(sheet, line, 2, &get(row, "enrolment_id"));
+        write_text(sheet, line, 3, &get(row, "name"));
+        let id = get(row, "id_number");
+        let id = match old_form(&id) {
+            Some(old) if index % 7 == 3 => old,
+            _ => id,
+        };
+        write_text(sheet, line, 4, &id);
+        write_text(sheet, line, 5, &get(row, "household_id"));
+        write_text(sheet, line, 6, &program_name(&get(row, "program"), &region));
+        match get(row, "household_size").parse::<f64>() {
+            Ok(size) => sheet
+                .write_number(line, 7, size)
+                .map(|_| ())
+                .expect("write"),
+            Err(_) => write_text(sheet, line, 7, &get(row, "household_size")),
+        }
+        for (at, name) in [
+            (8, "per_capita_income"),
+            (9, "deductions"),
+            (12, "approved_amount"),
+        ] {
+            let value = get(row, name);
+            match amount_number(&value) {
+                Some(number) => sheet
+                    .write_number(line, at, number)
+                    .map(|_| ())
+                    .expect("write"),
+                None => write_text(sheet, line, at, &value),
+            }
+        }
+        let care = match get(row, "care_level").as_str() {
+            "self" => "全自理".to_string(),
+            "semi" => "半护理".to_string(),
+            "full" => "全护理".to_string(),
+            other => other.to_string(),
+        };
+        write_text(sheet, line, 10, &care);
+        let mode = match get(row, "support_mode").as_str() {
+            "dispersed" => "分散供养".to_string(),
+            "centralized" => "集中供养".to_string(),
+            other => other.to_string(),
+        };
+        write_text(sheet, line, 11, &mode);
+        // Months typed into Excel became date cells on most rows; some
+        // were typed as text.
+        for (at, name) in [
+            (13, "start_period"),
+            (14, "end_period"),
+            (19, "phase_out_from"),
+        ] {
+            let value = get(row, name);
+            if index % 5 == 2 {
+                write_text(sheet, line, at, &chinese_month(&value));
+            } else {
+                month_cell(sheet, line, at, &value, &month);
+            }
+        }
+        write_text(sheet, line, 15, &get(row, "account"));
+        if !get(row, "account").is_empty() {
+            write_text(sheet, line, 16, "农村信用社");
+        }
+        write_text(sheet, line, 17, &get(row, "tier"));
+        write_text(sheet, line, 18, &get(row, "categories"));
+    }
+    workbook.save(out.join("roster.xlsx")).expect("save");
+}
+
+fn payouts(demo: &Path, out: &Path) {
+    let (header, rows) = read_csv(&demo.join("payouts.csv"));
+    let get = |row: &[String], name: &str| row[column(&header, name)].clone();
+    let (roster_header, roster_rows) = read_csv(&demo.join("roster.csv"));
+    let region_of = |id: &str| {
+        roster_rows
+            .iter()
+            .find(|row| row[column(&roster_header, "id_number")] == id)
+            .map(|row| row[column(&roster_header, "region")].clone())
+            .unwrap_or_default()
+    };
+    let mut workbook = new_workbook();
+    let month = Format::new().set_num_format("yyyy年m月");
+    let day = Format::new().set_num_format("yyyy-mm-dd");
+    let sheet = workbook.add_worksheet();
+    sheet.set_name("代发结果").expect("name");
+    sheet
+        .write_string(0, 0, "2024年社会救助资金代发结果明细")
+        .expect("write");
+    let columns = [
+        "代理编号",
+        "客户姓名",
+        "证件号码",
+        "账号",
+        "救助类别",
+        "所属年月",
+        "交易金额",
+        "入账日期",
+        "处理结果",
+    ];
+    let top = PAYOUT_TITLE_ROWS;
+    for (at, name) in columns.iter().enumerate() {
+        sheet.write_string(top, at as u16, *name).expect("write");
+    }
+    for (index, row) in rows.iter().enumerate() {
+        let line = top + 1 + index as u32;
+        write_text(sheet, line, 0, &get(row, "payout_id"));
+        write_text(sheet, line, 1, &get(row, "name"));
+        write_text(sheet, line, 2, &get(row, "id_number"));
+        write_text(sheet, line, 3, &get(row, "account"));
+        let id = get(row, "id_number");
+        write_text(
+            sheet,
+            line,
+            4,
+            &program_name(&get(row, "program"), &region_of(&id)),
+        );
+        let period = get(row, "period");
+        if period.contains("..") {
+            write_text(sheet, line, 5, &chinese_range(&period));
+        } else if index % 3 == 0 {
+            write_text(sheet, line, 5, &period.replace('-', ""));
+        } else {
+            month_cell(sheet, line, 5, &period, &month);
+        }
+        let amount = get(row, "amount");
+        match amount_number(&amount) {
+            Some(number) => sheet
+                .write_number(line, 6, number)
+                .map(|_| ())
+                .expect("write"),
+            None => write_text(sheet, line, 6, &amount),
+        }
+        let paid_on = get(row, "paid_on");
+        let parts: Vec<&str> = paid_on.split('-').collect();
+        match parts.as_slice() {
+            [year, month_, day_] if paid_on.len() == 10 => {
+                let date = ExcelDateTime::from_ymd(
+                    year.parse().expect("year"),
+                    month_.parse().expect("month"),
+                    day_.parse().expect("day"),
+                )
+                .expect("a date");
+                sheet
+                    .write_datetime_with_format(line, 7, &date, &day)
+                    .expect("write");
+            }
+            _ => write_text(sheet, line, 7, &paid_on),
+        }
+        let status = match get(row, "status").as_str() {
+            "paid" if index % 2 == 0 => "成功".to_string(),
+            "paid" => "已入账".to_string(),
+            "failed" => "失败".to_string(),
+            "returned" => "退回".to_string(),
+            other => other.to_string(),
+        };
+        write_text(sheet, line, 8, &status);
+    }
+    workbook.save(out.join("payouts.xlsx")).expect("save");
+}
+
+fn csv_line(cells: &[String]) -> String {
+    cells
+        .iter()
+        .map(|cell| {
+            if cell.contains([',', '"', '\n', '\r']) {
+                format!("\"{}\"", cell.replace('"', "\"\""))
+            } else {
+                cell.clone()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn allocations(demo: &Path, out: &Path) {
+    let (header, rows) = read_csv(&demo.join("allocations.csv"));
+    let get = |row: &[String], name: &str| row[column(&header, name)].clone();
+    let mut text = String::from("指标编号,身份证号码,救助类别,所属年月,金额\r\n");
+    for (index, row) in rows.iter().enumerate() {
+        let id = get(row, "id_number");
+        // The finance system puts ' before long numbers to keep them text.
+        let id = if index % 4 == 1 { format!("'{id}") } else { id };
+        let period = get(row, "period");
+        let period = match period.split_once("..") {
+            Some((first, last)) => {
+                format!("{}-{}", first.replace('-', "."), last.replace('-', "."))
+            }
+            None => period.replace('-', "."),
+        };
+        let program = program_name(&get(row, "program"), "510104001");
+        text.push_str(&csv_line(&[
+            get(row, "allocation_id"),
+            id,
+            if program == "城市低保" {
+                "低保".into()
+            } else {
+                program
+            },
+            period,
+            get(row, "amount"),
+        ]));
+        text.push_str("\r\n");
+    }
+    let (bytes, _, unmappable) = encoding_rs::GBK.encode(&text);
+    assert!(!unmappable, "allocations are GBK text");
+    std::fs::write(out.join("allocations.csv"), bytes).expect("write");
+}
+
+fn transfers(demo: &Path, out: &Path) {
+    let (header, rows) = read_csv(&demo.join("transfers.csv"));
+    let get = |row: &[String], name: &str| row[column(&header, name)].clone();
+    let mut text = String::from("划拨流水号,身份证号,项目,所属期,本次划拨(分),划拨日期\n");
+    for (index, row) in rows.iter().enumerate() {
+        let amount = get(row, "amount");
+        let fen = match amount.split_once('.') {
+            Some((yuan, fen)) if fen.len() == 2 => format!("{}{fen}", yuan.trim_start_matches('0'))
+                .trim_start_matches('0')
+                .to_string(),
+            _ => amount.clone(),
+        };
+        let date = get(row, "transferred_on");
+        let date = match date.split('-').collect::<Vec<_>>().as_slice() {
+            [year, month, day] => format!(
+                "{year}/{}/{}",
+                month.trim_start_matches('0'),
+                day.trim_start_matches('0')
+            ),
+            _ => date.clone(),
+        };
+        // An exporter's trailing tab after the ID number.
+        let id = get(row, "id_number");
+        let id = if index % 5 == 4 {
+            format!("{id}\t")
+        } else {
+            id
+        };
+        text.push_str(&csv_line(&[
+            get(row, "transfer_id"),
+            id,
+            get(row, "program"),
+            get(row, "period"),
+            if fen.is_empty() { "0".into() } else { fen },
+            date,
+        ]));
+        text.push('\n');
+    }
+    std::fs::write(out.join("transfers.csv"), text).expect("write");
+    std::fs::write(
+        out.join("columns.toml"),
+        "# The bank's transfer file gives amounts in fen under its own header.\n[transfers.columns]\namount = { header = \"本次划拨(分)\", unit = \"fen\" }\n",
+    )
+    .expect("write");
+}
+
+fn relatives(demo: &Path, out: &Path) {
+    let (header, rows) = read_csv(&demo.join("relatives.csv"));
+    let get = |row: &[String], name: &str| row[column(&header, name)].clone();
+    let mut text = String::from("身份证号码,工作人员,关系,是否备案\n");
+    for row in &rows {
+        let filed = match get(row, "filed").as_str() {
+            "yes" => "是".to_string(),
+            "no" => "否".to_string(),
+            other => other.to_string(),
+        };
+        text.push_str(&csv_line(&[
+            get(row, "id_number"),
+            get(row, "staff_name"),
+            get(row, "relation"),
+            filed,
+        ]));
+        text.push('\n');
+    }
+    std::fs::write(out.join("relatives.csv"), text).expect("write");
+}
+
+/// Writes the office demo from `demo` into `out`.
+pub fn make(demo: &Path, out: &Path) {
+    std::fs::create_dir_all(out).expect("create the folder");
+    roster(demo, out);
+    payouts(demo, out);
+    allocations(demo, out);
+    transfers(demo, out);
+    relatives(demo, out);
+    for name in ["standards.csv", "exclusions.csv", "policy.toml"] {
+        std::fs::copy(demo.join(name), out.join(name)).expect("copy");
+    }
+}
+
+/// The workbooks of the spreadsheet fixtures: fixtures/office/bad_cells
+/// (the bad cells a spreadsheet makes) and the workbook errors of
+/// fixtures/errors/.
+pub fn make_fixtures(root: &Path) {
+    let day = Format::new().set_num_format("yyyy-mm-dd");
+    let month = Format::new().set_num_format("yyyy-mm");
+    // fixtures/office/bad_cells/payouts.xlsx
+    let mut workbook = new_workbook();
+    let sheet = workbook.add_worksheet();
+    sheet.write_string(0, 0, "代发结果").expect("write");
+    for (at, name) in [
+        "代理编号",
+        "证件号码",
+        "救助类别",
+        "所属年月",
+        "交易金额",
+        "入账日期",
+        "处理结果",
+    ]
+    .iter()
+    .enumerate()
+    {
+        sheet.write_string(1, at as u16, *name).expect("write");
+    }
+    let july = ExcelDateTime::from_ymd(2020, 7, 1).expect("a date");
+    let paid = ExcelDateTime::from_ymd(2020, 7, 5).expect("a date");
+    // Row 3: an old 15-digit ID as a number (exact), a month as a date
+    // cell, the amount a number, the day a date cell: all read.
+    sheet.write_string(2, 0, "P1").expect("write");
+    sheet.write_number(2, 1, 440981850101123.0).expect("write");
+    sheet.write_string(2, 2, "低保").expect("write");
+    sheet
+        .write_datetime_with_format(2, 3, &july, &month)
+        .expect("write");
+    sheet.write_number(2, 4, 600.0).expect("write");
+    sheet
+        .write_datetime_with_format(2, 5, &paid, &day)
+        .expect("write");
+    sheet.write_string(2, 6, "成功").expect("write");
+    // Row 4: an 18-digit ID Excel turned into a number.
+    sheet.write_string(3, 0, "P2").expect("write");
+    sheet.write_number(3, 1, 4.40981e17).expect("write");
+    sheet.write_string(3, 2, "低保").expect("write");
+    sheet.write_string(3, 3, "2020-07").expect("write");
+    sheet.write_number(3, 4, 600.0).expect("write");
+    // Row 5: October typed as 2020.10, which Excel keeps as 2020.1.
+    sheet.write_string(4, 0, "P3").expect("write");
+    sheet
+        .write_string(4, 1, "110101198001010010")
+        .expect("write");
+    sheet.write_string(4, 2, "低保").expect("write");
+    sheet.write_number(4, 3, 2020.1).expect("write");
+    sheet.write_number(4, 4, 1200.0).expect("write");
+    // Row 6: a month as the number 2020.08 (read), an amount with three
+    // decimals (a sum that is not exact).
+    sheet.write_string(5, 0, "P4").expect("write");
+    sheet
+        .write_string(5, 1, "110101198001010010")
+        .expect("write");
+    sheet.write_string(5, 2, "低保").expect("write");
+    sheet.write_number(5, 3, 2020.08).expect("write");
+    sheet.write_number(5, 4, 1140.005).expect("write");
+    // Row 7: a date where the amount should be.
+    sheet.write_string(6, 0, "P5").expect("write");
+    sheet
+        .write_string(6, 1, "110101198001010010")
+        .expect("write");
+    sheet.write_string(6, 2, "低保").expect("write");
+    sheet.write_string(6, 3, "2020年8月").expect("write");
+    sheet
+        .write_datetime_with_format(6, 4, &paid, &day)
+        .expect("write");
+    // Row 8: text in exponent form, as a CSV saved from Excel has it.
+    sheet.write_string(7, 0, "P6").expect("write");
+    sheet.write_string(7, 1, "1.10101E+17").expect("write");
+    sheet.write_string(7, 2, "低保").expect("write");
+    sheet.write_string(7, 3, "2020-07").expect("write");
+    sheet.write_number(7, 4, 600.0).expect("write");
+    // Row 9: a back-pay range in words, an apostrophe kept from an export.
+    sheet.write_string(8, 0, "P7").expect("write");
+    sheet
+        .write_string(8, 1, "'110101198001010010")
+        .expect("write");
+    sheet.write_string(8, 2, "城市低保").expect("write");
+    sheet
+        .write_string(8, 3, "2020年7月至2020年8月")
+        .expect("write");
+    sheet.write_number(8, 4, 2400.0).expect("write");
+    sheet.write_string(8, 6, "已入账").expect("write");
+    workbook
+        .save(root.join("fixtures/office/bad_cells/payouts.xlsx"))
+        .expect("save");
+
+    // fixtures/errors/sheet_no_header/roster.xlsx: the roster's header
+    // lacks the ID column on every sheet.
+    let mut workbook = new_workbook();
+    let sheet = workbook.add_worksheet();
+    sheet.set_name("花名册").expect("name");
+    sheet.write_string(0, 0, "2020年低保花名册").expect("write");
+    for (at, name) in ["救助证编号", "姓名", "属地", "救助类别", "起始保障年月"]
+        .iter()
+        .enumerate()
+    {
+        sheet.write_string(2, at as u16, *name).expect("write");
+    }
+    workbook
+        .save(root.join("fixtures/errors/sheet_no_header/roster.xlsx"))
+        .expect("save");
+
+    // fixtures/errors/sheet_too_wide/payouts.xlsx: a stray value in
+    // column AMK, past the 1024 columns a case file may have.
+    let mut workbook = new_workbook();
+    let sheet = workbook.add_worksheet();
+    sheet.set_name("Sheet1").expect("name");
+    for (at, name) in ["payout_id", "id_number", "program", "period", "amount"]
+        .iter()
+        .enumerate()
+    {
+        sheet.write_string(0, at as u16, *name).expect("write");
+    }
+    sheet.write_string(5, 1024, "x").expect("write");
+    workbook
+        .save(root.join("fixtures/errors/sheet_too_wide/payouts.xlsx"))
+        .expect("save");
+}
+
+#[allow(dead_code)]
+fn main() {
+    let arguments: Vec<String> = std::env::args().skip(1).collect();
+    if let [case, out] = arguments.as_slice() {
+        make(Path::new(case), Path::new(out));
+        println!("wrote {out}");
+        return;
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = root.join("fixtures/demo-office");
+    make(&root.join("fixtures/demo"), &out);
+    make_fixtures(root);
+    println!("wrote {} and the spreadsheet fixtures", out.display());
+}
