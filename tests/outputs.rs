@@ -395,13 +395,16 @@ fn a_placing_that_cannot_be_undone_is_finished_by_the_next_run() {
     }
 }
 
-/// SIGKILL at a few moments of a run long enough to be caught reading,
-/// reconciling and writing (20,000 generated households): OUT_DIR holds
-/// the previous four or the new four, and after the next start nothing
-/// else.
-#[test]
-fn killing_a_run_mid_write_leaves_the_previous_or_the_new_outputs() {
-    let case = out_dir("outputs-big-case");
+/// A generated case long enough to be caught in any phase (20,000
+/// households), how long a run of it takes, and the outputs it writes.
+fn big_case(
+    name: &str,
+) -> (
+    PathBuf,
+    std::time::Duration,
+    BTreeMap<&'static str, Vec<u8>>,
+) {
+    let case = out_dir(&format!("{name}-case"));
     let generated = duizhang()
         .args(["generate", "--households", "20000", "--seed", "7"])
         .arg(&case)
@@ -409,12 +412,21 @@ fn killing_a_run_mid_write_leaves_the_previous_or_the_new_outputs() {
         .status()
         .expect("generate runs");
     assert!(generated.success());
-    let reference = out_dir("outputs-big-reference");
+    let reference = out_dir(&format!("{name}-reference"));
     let started = std::time::Instant::now();
     let run = reconcile(&case, &reference, &["--quiet"], "");
     let took = started.elapsed();
     assert!(run.status.success(), "{}", stderr(&run));
-    let new = outputs(&reference);
+    (case, took, outputs(&reference))
+}
+
+/// SIGKILL at a few moments of a run long enough to be caught reading,
+/// reconciling and writing (20,000 generated households): OUT_DIR holds
+/// the previous four or the new four, and after the next start nothing
+/// else.
+#[test]
+fn killing_a_run_mid_write_leaves_the_previous_or_the_new_outputs() {
+    let (case, took, new) = big_case("outputs-big");
     let mut killed = 0;
     for share in [10, 50, 80, 95] {
         let context = format!("killed at {share}% of {took:?}");
@@ -449,23 +461,10 @@ fn killing_a_run_mid_write_leaves_the_previous_or_the_new_outputs() {
 /// by SIGBUS — and leaves the previous outputs as they were.
 #[test]
 fn a_case_file_cut_short_while_it_is_read_ends_the_run_with_exit_2() {
-    let source = out_dir("outputs-cut-short-source");
-    let generated = duizhang()
-        .args(["generate", "--households", "20000", "--seed", "7"])
-        .arg(&source)
-        .stdout(Stdio::null())
-        .status()
-        .expect("generate runs");
-    assert!(generated.success());
-    let reference = out_dir("outputs-cut-short-reference");
-    let started = std::time::Instant::now();
-    let run = reconcile(&source, &reference, &["--quiet"], "");
-    let took = started.elapsed();
-    assert!(run.status.success(), "{}", stderr(&run));
-    let new = outputs(&reference);
+    let (source, took, new) = big_case("outputs-cut-short");
     let mut stopped = 0;
     for share in [5, 15, 30] {
-        let case = out_dir("outputs-cut-short-case");
+        let case = out_dir("outputs-cut-short-copy");
         std::fs::create_dir_all(&case).expect("a case folder");
         for entry in std::fs::read_dir(&source).expect("list the case") {
             let path = entry.expect("an entry").path();

@@ -425,14 +425,7 @@ pub struct NoticeLine {
 pub fn notice_lines(case: &Case, period: Period) -> Vec<NoticeLine> {
     let context = Context::new(case, PeriodRange::single(period));
     let people = case.people.len();
-    let enrolments = Grouping::dense(
-        people,
-        case.enrolments.iter().map(|enrolment| enrolment.person),
-    );
-    let exclusions = Grouping::dense(
-        people,
-        case.exclusions.iter().map(|exclusion| exclusion.person),
-    );
+    let (enrolments, exclusions) = roster_groupings(case);
     let parts = per_person(people, |person, lines: &mut Vec<NoticeLine>| {
         let bundle = Bundle {
             person,
@@ -451,6 +444,20 @@ pub fn notice_lines(case: &Case, period: Period) -> Vec<NoticeLine> {
         );
     });
     parts.into_iter().flatten().collect()
+}
+
+/// The case's enrolments and exclusions grouped by person.
+fn roster_groupings(case: &Case) -> (Grouping, Grouping) {
+    let people = case.people.len();
+    let enrolments = Grouping::dense(
+        people,
+        case.enrolments.iter().map(|enrolment| enrolment.person),
+    );
+    let exclusions = Grouping::dense(
+        people,
+        case.exclusions.iter().map(|exclusion| exclusion.person),
+    );
+    (enrolments, exclusions)
 }
 
 /// Visits every person in parallel tasks of [`PERSONS_PER_TASK`]
@@ -508,14 +515,7 @@ pub fn reconcile_with(
 ) -> Reconciliation {
     let context = Context::new(case, window);
     let people = case.people.len();
-    let enrolments = Grouping::dense(
-        people,
-        case.enrolments.iter().map(|enrolment| enrolment.person),
-    );
-    let exclusions = Grouping::dense(
-        people,
-        case.exclusions.iter().map(|exclusion| exclusion.person),
-    );
+    let (enrolments, exclusions) = roster_groupings(case);
     let relatives = Grouping::dense(
         people,
         case.relatives.iter().map(|relative| relative.person),

@@ -458,18 +458,26 @@ fn still_as_opened(
     };
     let what = match std::fs::metadata(path) {
         Err(_) => "it was removed".to_string(),
-        Ok(now) => {
-            let now = Fingerprint::of(&now);
-            if now.size != opened.size {
-                format!("its size went from {} to {} bytes", opened.size, now.size)
-            } else if now.modified != opened.modified {
-                "it was modified".to_string()
-            } else {
-                return Ok(());
-            }
-        }
+        Ok(now) => match change(opened, &Fingerprint::of(&now)) {
+            Some(what) => what,
+            None => return Ok(()),
+        },
     };
     Err(input_changed(folder, kind, what))
+}
+
+/// How a file's size or time of last change moved, if it did.
+fn change(before: &Fingerprint, now: &Fingerprint) -> Option<String> {
+    if before.size != now.size {
+        Some(format!(
+            "its size went from {} to {} bytes",
+            before.size, now.size
+        ))
+    } else if before.modified != now.modified {
+        Some("it was modified".to_string())
+    } else {
+        None
+    }
 }
 
 fn input_changed(folder: &CaseFolder, kind: FileKind, what: String) -> FatalError {
@@ -652,17 +660,13 @@ impl Partition {
             (None, None) => return Ok(()),
             (Some(_), None) => "it was removed".to_string(),
             (None, Some(_)) => "it was added".to_string(),
-            (Some(before), Some((now, _))) if before.fingerprint.size != now.size => format!(
-                "its size went from {} to {} bytes",
-                before.fingerprint.size, now.size
-            ),
-            (Some(before), Some((now, _))) if before.fingerprint.modified != now.modified => {
-                "it was modified".to_string()
+            (Some(before), Some((now, sha256))) => {
+                match (change(&before.fingerprint, now), before.sha256 != sha256) {
+                    (Some(what), _) => what,
+                    (None, true) => "its contents are not the same".to_string(),
+                    (None, false) => return Ok(()),
+                }
             }
-            (Some(before), Some((_, sha256))) if before.sha256 != sha256 => {
-                "its contents are not the same".to_string()
-            }
-            (Some(_), Some(_)) => return Ok(()),
         };
         Err(input_changed(folder, kind, what))
     }
