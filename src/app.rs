@@ -81,10 +81,13 @@ fn run_in_memory(
     folder: &crate::read::CaseFolder,
     input_bytes: u64,
 ) -> Result<RunSummary, FatalError> {
-    crate::memory::prefer_large_pages();
     let mut progress = crate::progress::Progress::new(config.quiet, config.timings);
     let options = crate::read::ReadOptions {
         progress: Some(progress.reading(input_bytes)),
+        // The mapped input is given back to the kernel as it is parsed and
+        // hashed: only the chunks in flight are resident, so the peak is the
+        // case's records, not the records and the files beside them.
+        release_input: true,
         ..crate::read::ReadOptions::default()
     };
     let case = crate::read::read_case_in(folder, &options)?;

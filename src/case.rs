@@ -147,104 +147,184 @@ impl Enrolment {
     }
 }
 
-/// A slice of a chunk's text arena: record ids, names and accounts of stage
-/// records live there so a record holds no heap string of its own.
+/// Where a stage record's texts lie in its chunk's arena: one block per
+/// record — its id, then (payouts) the lengths of the name and the account
+/// as two little-endian `u16`s and the two texts — so a record holds 8
+/// bytes of references instead of three 8-byte slices.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct TextRef {
+pub struct TextBlock {
     start: u32,
-    length: u16,
-    chunk: u16,
+    id_length: u16,
+    /// The chunk's number; the top bit says the block holds a name and an
+    /// account (chunk numbers need 15 bits: [`MAX_CHUNKS`]).
+    chunk_and_payee: u16,
 }
 
-/// Largest text arena of one chunk, and longest text cell (ids, names and
-/// accounts are short; a longer cell is not what these columns hold).
-pub const MAX_ARENA_BYTES: usize = u32::MAX as usize;
-pub const MAX_TEXT_BYTES: usize = u16::MAX as usize;
+const PAYEE_BIT: u16 = 1 << 15;
+const _: () = assert!(MAX_CHUNKS <= PAYEE_BIT as usize);
 
+/// Longest text cell a block holds (ids, names and accounts are short; a
+/// longer cell is not what these columns hold), and the largest text arena
+/// of one chunk (`u32` offsets).
+pub const MAX_TEXT_BYTES: usize = u16::MAX as usize;
+pub const MAX_ARENA_BYTES: usize = u32::MAX as usize;
+
+/// The texts of one chunk's stage records, sized once (see
+/// [`TextArena::with_capacity`]).
 #[derive(Debug, Default)]
 pub struct TextArena {
     chunk: u16,
-    text: String,
+    text: Vec<u8>,
 }
 
 impl TextArena {
-    pub fn new(chunk: u16) -> TextArena {
+    /// An arena for chunk `chunk` that takes `capacity_bytes` before it
+    /// grows: the reader passes the chunk's size in bytes, which no chunk's
+    /// texts can pass, so the arena never moves (pages never written are
+    /// never made resident).
+    pub fn with_capacity(chunk: u16, capacity_bytes: usize) -> TextArena {
         TextArena {
             chunk,
-            text: String::new(),
+            text: Vec::with_capacity(capacity_bytes),
         }
     }
 
-    /// Appends `text`; `None` when it is longer than [`MAX_TEXT_BYTES`] or
-    /// the arena would pass [`MAX_ARENA_BYTES`].
-    pub fn push(&mut self, text: &str) -> Option<TextRef> {
-        if text.is_empty() {
-            return Some(TextRef::default());
-        }
+    /// Appends a record's id and, for a payout, its payee's name and
+    /// account (white space removed from the account, SPEC §5). `None`
+    /// when a text is longer than [`MAX_TEXT_BYTES`] or the arena would
+    /// pass [`MAX_ARENA_BYTES`].
+    pub fn push(&mut self, record_id: &str, payee: Option<(&str, &str)>) -> Option<TextBlock> {
         let start = u32::try_from(self.text.len()).ok()?;
-        let length = u16::try_from(text.len()).ok()?;
-        if self.text.len() + text.len() > MAX_ARENA_BYTES {
+        let id_length = u16::try_from(record_id.len()).ok()?;
+        let mut chunk_and_payee = self.chunk;
+        self.text.extend_from_slice(record_id.as_bytes());
+        if let Some((name, account)) = payee {
+            chunk_and_payee |= PAYEE_BIT;
+            let name_length = u16::try_from(name.len()).ok()?;
+            let length_at = self.text.len();
+            self.text.extend_from_slice(&name_length.to_le_bytes());
+            self.text.extend_from_slice(&[0, 0]);
+            self.text.extend_from_slice(name.as_bytes());
+            let account_start = self.text.len();
+            for piece in account.split(char::is_whitespace) {
+                self.text.extend_from_slice(piece.as_bytes());
+            }
+            let account_length = u16::try_from(self.text.len() - account_start).ok()?;
+            self.text[length_at + 2..length_at + 4].copy_from_slice(&account_length.to_le_bytes());
+        }
+        if self.text.len() > MAX_ARENA_BYTES {
             return None;
         }
-        self.text.push_str(text);
-        Some(TextRef {
+        Some(TextBlock {
             start,
-            length,
-            chunk: self.chunk,
+            id_length,
+            chunk_and_payee,
         })
-    }
-
-    /// Appends `text` without its white space (account numbers, SPEC §5).
-    pub fn push_without_whitespace(&mut self, text: &str) -> Option<TextRef> {
-        if !text.contains(char::is_whitespace) {
-            return self.push(text);
-        }
-        let compact: String = text
-            .chars()
-            .filter(|character| !character.is_whitespace())
-            .collect();
-        self.push(&compact)
     }
 
     pub fn shrink_to_fit(&mut self) {
         self.text.shrink_to_fit();
     }
 
-    /// The text of a reference into this arena.
-    pub fn text_of(&self, text: TextRef) -> &str {
-        if text.length == 0 {
-            return "";
-        }
-        self.get(text)
+    pub fn len(&self) -> usize {
+        self.text.len()
     }
 
-    fn get(&self, text: TextRef) -> &str {
-        &self.text[text.start as usize..text.start as usize + usize::from(text.length)]
+    pub fn is_empty(&self) -> bool {
+        self.text.is_empty()
+    }
+
+    fn str_at(&self, start: usize, length: usize) -> &str {
+        std::str::from_utf8(&self.text[start..start + length])
+            .expect("the arena holds whole UTF-8 texts")
+    }
+
+    /// A record's id.
+    pub fn record_id(&self, block: TextBlock) -> &str {
+        self.str_at(block.start as usize, usize::from(block.id_length))
+    }
+
+    /// A payout's payee name and account (white space removed); empty
+    /// for the other stages.
+    pub fn payee(&self, block: TextBlock) -> (&str, &str) {
+        if block.chunk_and_payee & PAYEE_BIT == 0 {
+            return ("", "");
+        }
+        let at = block.start as usize + usize::from(block.id_length);
+        let length = |offset: usize| {
+            usize::from(u16::from_le_bytes([
+                self.text[at + offset],
+                self.text[at + offset + 1],
+            ]))
+        };
+        let (name_length, account_length) = (length(0), length(2));
+        (
+            self.str_at(at + 4, name_length),
+            self.str_at(at + 4 + name_length, account_length),
+        )
     }
 }
 
-/// One allocation, transfer or payout row that was read and came first.
+/// One allocation, transfer or payout row that was read and came first:
+/// 40 bytes (a county-year holds about ten million).
 #[derive(Clone, Copy, Debug)]
 pub struct StageRecord {
     pub person: PersonId,
     pub line: u32,
+    pub amount: Money,
+    pub periods: PeriodRange,
+    /// Its id and (payouts) payee name and account, in its chunk's arena.
+    pub texts: TextBlock,
+    /// `paid_on` / `transferred_on`: the day number, [`NO_DATE`] for none.
+    date_days: i32,
     pub program: Program,
     pub status: Status,
-    pub periods: PeriodRange,
-    pub amount: Money,
-    /// `paid_on` / `transferred_on`; allocations have none.
-    pub date: Option<Date>,
-    pub record_id: TextRef,
-    pub name: TextRef,
-    /// White space removed.
-    pub account: TextRef,
 }
 
+/// `date_days` of a record without a date (allocations have none).
+const NO_DATE: i32 = i32::MIN;
+
 impl StageRecord {
+    pub fn new(
+        program: Program,
+        status: Status,
+        periods: PeriodRange,
+        amount: Money,
+        date: Option<Date>,
+        line: u32,
+    ) -> StageRecord {
+        let date_days = date.map_or(NO_DATE, Date::days);
+        assert!(
+            date.is_none() || date_days != NO_DATE,
+            "a date's day number (years 1 to 9999) is never the no-date mark"
+        );
+        StageRecord {
+            person: PersonId(0),
+            line,
+            amount,
+            periods,
+            texts: TextBlock::default(),
+            date_days,
+            program,
+            status,
+        }
+    }
+
     pub fn is_paid(&self) -> bool {
         self.status == Status::Paid
     }
+
+    /// `paid_on` / `transferred_on`; allocations have none.
+    pub fn date(&self) -> Option<Date> {
+        (self.date_days != NO_DATE).then(|| Date::from_days(self.date_days))
+    }
+
+    pub fn set_date(&mut self, date: Option<Date>) {
+        self.date_days = date.map_or(NO_DATE, Date::days);
+    }
 }
+
+const _: () = assert!(std::mem::size_of::<StageRecord>() == 40);
 
 /// A stage file is read in chunks of at most this many lines, so a record's
 /// index is its chunk number and its place in the chunk, in 32 bits.
@@ -284,11 +364,23 @@ impl StageFile {
             [(index as usize) & (MAX_CHUNK_RECORDS - 1)]
     }
 
-    pub fn text(&self, text: TextRef) -> &str {
-        if text.length == 0 {
-            return "";
-        }
-        self.chunks[usize::from(text.chunk)].text.get(text)
+    fn arena(&self, block: TextBlock) -> &TextArena {
+        &self.chunks[usize::from(block.chunk_and_payee & !PAYEE_BIT)].text
+    }
+
+    /// A record's id.
+    pub fn record_id(&self, record: &StageRecord) -> &str {
+        self.arena(record.texts).record_id(record.texts)
+    }
+
+    /// A payout's payee name, as the bank has it ("" for other stages).
+    pub fn payee_name(&self, record: &StageRecord) -> &str {
+        self.arena(record.texts).payee(record.texts).0
+    }
+
+    /// A payout's account, white space removed ("" for other stages).
+    pub fn account(&self, record: &StageRecord) -> &str {
+        self.arena(record.texts).payee(record.texts).1
     }
 
     /// Every record with its index, in file order.

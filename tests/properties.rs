@@ -278,13 +278,13 @@ proptest! {
         };
         let paid: i64 = payouts.iter().filter(|record| inside(record) && STATUSES[record.status] == "paid").map(|record| record.fen).sum();
         let allocated: i64 = allocations.iter().filter(|record| inside(record)).map(|record| record.fen).sum();
-        let ledger_paid: i64 = reconciliation.lines.iter().map(|line| line.figures.paid.fen()).sum();
-        let ledger_allocated: i64 = reconciliation.lines.iter().map(|line| line.figures.allocated.unwrap_or_default().fen()).sum();
+        let ledger_paid: i64 = reconciliation.lines.iter().map(|line| line.figures().paid.fen()).sum();
+        let ledger_allocated: i64 = reconciliation.lines.iter().map(|line| line.figures().allocated.unwrap_or_default().fen()).sum();
         prop_assert_eq!(ledger_paid, paid);
         prop_assert_eq!(ledger_allocated, allocated);
         // Every ledger line has money or an entitlement to show.
         for line in reconciliation.lines.iter() {
-            let figures = line.figures;
+            let figures = line.figures();
             prop_assert!(figures.expected != Some(Money::ZERO) || !figures.paid.is_zero()
                 || !figures.allocated.unwrap_or_default().is_zero());
         }

@@ -19,7 +19,8 @@ FROM read_csv('{case}/roster.csv', header = true, all_varchar = true);
 CREATE TEMP TABLE standards AS
 SELECT CASE WHEN region = '*' THEN '' ELSE region END AS region, lower(program) AS program, lower(item) AS item,
        CAST(substr(effective_from, 1, 4) AS INTEGER) * 12 + CAST(substr(effective_from, 6, 2) AS INTEGER) - 1 AS from_m,
-       CAST(amount AS DECIMAL(18,2)) AS amount
+       -- v2 shares of a base ("130%", "1/6") are left out: TRY_CAST gives NULL.
+       TRY_CAST(amount AS DECIMAL(18,2)) AS amount
 FROM read_csv('{case}/standards.csv', header = true, all_varchar = true);
 
 CREATE TEMP MACRO month_of(p) AS CAST(substr(p, 1, 4) AS INTEGER) * 12 + CAST(substr(p, 6, 2) AS INTEGER) - 1;

@@ -259,6 +259,16 @@ impl fmt::Display for PeriodRange {
 pub struct Date(i32);
 
 impl Date {
+    /// The day number (days from the common era), for compact storage.
+    pub fn days(self) -> i32 {
+        self.0
+    }
+
+    /// The date of a day number [`Date::days`] gave.
+    pub fn from_days(days: i32) -> Date {
+        Date(days)
+    }
+
     /// Parses `YYYY-MM-DD`, `YYYYMMDD` or `YYYY/MM/DD`; the date must exist.
     pub fn parse(text: &str) -> Option<Date> {
         let bytes = text.as_bytes();

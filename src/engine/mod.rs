@@ -61,22 +61,90 @@ impl LineStatus {
 }
 
 /// One row of ledger.csv: a line with E, A, T or P not zero, or E unknown.
+/// Packed into 48 bytes (a county-year has millions): the four figures as
+/// fen with a mark for "none", the label as a kind and an index.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LedgerLine {
+    /// E, A, T, P in fen; [`NO_FIGURE`] for a figure that is not given.
+    figures_fen: [i64; 4],
     pub person: PersonId,
-    pub program: Program,
     pub period: Period,
-    pub figures: LineFigures,
+    label_index: u32,
+    label_kind: u8,
+    pub program: Program,
     pub status: LineStatus,
-    pub label: Label,
 }
 
+/// A figure not given (E unknown, no A or T file): no amount a line can
+/// hold, as lines sum amounts of at most [`crate::domain::money::MAX_CELL_FEN`]
+/// each over files whose totals the reader bounds.
+const NO_FIGURE: i64 = i64::MIN;
+
+const _: () = assert!(std::mem::size_of::<LedgerLine>() == 48);
+
 impl LedgerLine {
+    pub fn new(
+        person: PersonId,
+        program: Program,
+        period: Period,
+        figures: LineFigures,
+        status: LineStatus,
+        label: Label,
+    ) -> LedgerLine {
+        let pack = |figure: Option<Money>| {
+            let fen = figure.map_or(NO_FIGURE, Money::fen);
+            assert!(
+                figure.is_none() || fen != NO_FIGURE,
+                "a line's figure is never the no-figure mark"
+            );
+            fen
+        };
+        let (label_kind, label_index) = match label {
+            Label::None => (0, 0),
+            Label::Enrolment(index) => (1, index),
+            Label::Payout(index) => (2, index),
+        };
+        LedgerLine {
+            figures_fen: [
+                pack(figures.expected),
+                pack(figures.allocated),
+                pack(figures.transferred),
+                pack(Some(figures.paid)),
+            ],
+            person,
+            period,
+            label_index,
+            label_kind,
+            program,
+            status,
+        }
+    }
+
+    /// E, A, T and P.
+    pub fn figures(&self) -> LineFigures {
+        let unpack = |fen: i64| (fen != NO_FIGURE).then(|| Money::from_fen(fen));
+        LineFigures {
+            expected: unpack(self.figures_fen[0]),
+            allocated: unpack(self.figures_fen[1]),
+            transferred: unpack(self.figures_fen[2]),
+            paid: Money::from_fen(self.figures_fen[3]),
+        }
+    }
+
+    /// Where the line's name and region come from.
+    pub fn label(&self) -> Label {
+        match self.label_kind {
+            0 => Label::None,
+            1 => Label::Enrolment(self.label_index),
+            _ => Label::Payout(self.label_index),
+        }
+    }
+
     /// The outcome finding's amount (0 when none): what summary.csv adds up
     /// as shortfall, overpaid or improper — the same function that filled
     /// the finding's `amount` ([`outcome::outcome_amount`]).
     pub fn outcome_amount(&self) -> Money {
-        outcome::outcome_amount(self.status, self.figures)
+        outcome::outcome_amount(self.status, self.figures())
     }
 }
 
@@ -191,7 +259,7 @@ impl<'a> Context<'a> {
             }
             Label::Payout(index) => {
                 let payouts = &self.case.payouts;
-                (payouts.text(payouts.record(index).name), "")
+                (payouts.payee_name(payouts.record(index)), "")
             }
             Label::None => ("", ""),
         }
@@ -597,7 +665,7 @@ pub fn reconcile_with(
     let in_ledger = |pick: fn(&LineFigures) -> Money| -> i128 {
         lines
             .par_iter()
-            .map(|line| i128::from(pick(&line.figures).fen()))
+            .map(|line| i128::from(pick(&line.figures()).fen()))
             .sum()
     };
     let ledger_money = [
@@ -623,7 +691,7 @@ pub fn reconcile_with(
         )),
         SharedAccounts::Collect(candidates) => {
             shared_account_payouts.retain(|&index| {
-                let account = case.payouts.text(case.payouts.record(index).account);
+                let account = case.payouts.account(case.payouts.record(index));
                 candidates.contains(&account_hash(account))
             });
             account_uses = collect_account_uses(&context, &enrolments, &shared_account_payouts)
@@ -654,7 +722,7 @@ fn shared_account_findings(
 ) -> Vec<Finding> {
     let case = context.case;
     let payouts = &case.payouts;
-    let account_of = |index: u32| payouts.text(payouts.record(index).account);
+    let account_of = |index: u32| payouts.account(payouts.record(index));
     // Most accounts are paid to one person only: find the ones paid to
     // several with a hash pass (in parallel pieces, merged), and sort only
     // their payouts. Candidates come person by person, mostly one account
@@ -771,7 +839,7 @@ fn collect_account_uses(
     let mut uses: Vec<(Box<str>, AccountUse)> = Vec::new();
     for &index in candidates {
         let record = payouts.record(index);
-        let account = payouts.text(record.account);
+        let account = payouts.account(record);
         let slot = *position.entry((account, record.person)).or_insert_with(|| {
             uses.push((
                 account.into(),

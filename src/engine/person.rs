@@ -118,9 +118,9 @@ pub fn reconcile_person(context: &Context<'_>, bundle: &Bundle<'_>, output: &mut
         let in_ledger: Money = output.lines[first_line..]
             .iter()
             .map(|line| match stage {
-                Stage::Allocation => line.figures.allocated.unwrap_or_default(),
-                Stage::Transfer => line.figures.transferred.unwrap_or_default(),
-                Stage::Payout => line.figures.paid,
+                Stage::Allocation => line.figures().allocated.unwrap_or_default(),
+                Stage::Transfer => line.figures().transferred.unwrap_or_default(),
+                Stage::Payout => line.figures().paid,
             })
             .sum();
         assert_eq!(
@@ -398,9 +398,9 @@ impl<'a> Run<'a> {
         }
         // SPEC §4: by date (undated last), then record id as text.
         ranges.sort_by(|a, b| {
-            (a.date.is_none(), a.date)
-                .cmp(&(b.date.is_none(), b.date))
-                .then_with(|| file.text(a.record_id).cmp(file.text(b.record_id)))
+            (a.date().is_none(), a.date())
+                .cmp(&(b.date().is_none(), b.date()))
+                .then_with(|| file.record_id(a).cmp(file.record_id(b)))
         });
         for record in ranges {
             let months: Vec<Period> = record.periods.months().collect();
@@ -589,14 +589,14 @@ impl<'a> Run<'a> {
                     output.findings.push(finding);
                 }
             }
-            output.lines.push(LedgerLine {
-                person: self.person,
+            output.lines.push(LedgerLine::new(
+                self.person,
                 program,
                 period,
                 figures,
                 status,
-                label: self.label(program, period, Some(basis)),
-            });
+                self.label(program, period, Some(basis)),
+            ));
         }
     }
 
@@ -720,7 +720,7 @@ impl<'a> Run<'a> {
             finding.sources = sources_text(&mut sources);
             let ids: Vec<&str> = group
                 .iter()
-                .map(|record| self.context.case.payouts.text(record.record_id))
+                .map(|record| self.context.case.payouts.record_id(record))
                 .collect();
             finding.detail = format!("{} payouts of {amount}: {}", group.len(), listed(ids));
             output.findings.push(finding);
@@ -750,7 +750,7 @@ impl<'a> Run<'a> {
                 let mut finding = payout_finding(Code::LatePayment);
                 finding.amount = Some(record.amount);
                 finding.sources = source.to_string();
-                let paid_on = record.date.expect("a late payout has a date");
+                let paid_on = record.date().expect("a late payout has a date");
                 finding.detail = format!("paid on {paid_on}, deadline {deadline}");
                 output.findings.push(finding);
             }
@@ -777,7 +777,7 @@ impl<'a> Run<'a> {
                 finding.sources = sources_text(&mut sources);
             };
 
-            let account = payouts.text(record.account);
+            let account = payouts.account(record);
             if !account.is_empty() {
                 output.shared_account_payouts.push(index);
             }
@@ -795,7 +795,7 @@ impl<'a> Run<'a> {
                 output.findings.push(finding);
             }
 
-            let bank_name = payouts.text(record.name);
+            let bank_name = payouts.payee_name(record);
             let roster_names = || covering().map(|enrolment| enrolment.name.as_ref());
             if rules::name_mismatch(bank_name, roster_names()) {
                 let names = listed(roster_names());

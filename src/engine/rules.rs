@@ -104,7 +104,7 @@ pub fn late_payment(record: &StageRecord, payment_deadline_day: u32) -> Option<D
     if !record.periods.is_single() {
         return None;
     }
-    let paid_on = record.date?;
+    let paid_on = record.date()?;
     let deadline = Date::deadline(record.periods.first, payment_deadline_day);
     (paid_on > deadline).then_some(deadline)
 }
@@ -174,7 +174,7 @@ pub fn duplicate_payments<'s, 'r>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::case::{PersonId, TextRef};
+    use crate::case::PersonId;
     use crate::domain::{Money, Status};
 
     fn period(text: &str) -> Period {
@@ -222,18 +222,14 @@ mod tests {
     }
 
     fn payout(program: Program, month: &str, amount: i64, line: u32) -> StageRecord {
-        StageRecord {
-            person: PersonId(0),
-            line,
+        StageRecord::new(
             program,
-            status: Status::Paid,
-            periods: PeriodRange::single(period(month)),
-            amount: Money::from_yuan(amount),
-            date: None,
-            record_id: TextRef::default(),
-            name: TextRef::default(),
-            account: TextRef::default(),
-        }
+            Status::Paid,
+            PeriodRange::single(period(month)),
+            Money::from_yuan(amount),
+            None,
+            line,
+        )
     }
 
     #[test]
@@ -348,9 +344,9 @@ mod tests {
     fn late_is_after_the_deadline_day_and_single_periods_only() {
         let mut paid = payout(Program::Dibao, "2021-02", 100, 2);
         assert_eq!(late_payment(&paid, 31), None, "no paid_on, never late");
-        paid.date = Date::parse("2021-02-28");
+        paid.set_date(Date::parse("2021-02-28"));
         assert_eq!(late_payment(&paid, 31), None, "day 31 clamps to the 28th");
-        paid.date = Date::parse("2021-03-01");
+        paid.set_date(Date::parse("2021-03-01"));
         assert_eq!(late_payment(&paid, 31), Date::parse("2021-02-28"));
         paid.periods.last = period("2021-03");
         assert_eq!(late_payment(&paid, 31), None, "a range is never late");

@@ -253,6 +253,8 @@ pub struct Chunk {
     pub start: usize,
     pub end: usize,
     pub first_line: u64,
+    /// Records (rows) in it, as the split counted them.
+    pub records: usize,
 }
 
 /// Splits `text[start..]` into chunks of about `target` bytes and at most
@@ -291,6 +293,7 @@ pub fn split_records(
                 start: chunk_start,
                 end: span.next,
                 first_line: chunk_line,
+                records,
             };
             closed(&chunk);
             chunks.push(chunk);
@@ -304,6 +307,7 @@ pub fn split_records(
             start: chunk_start,
             end: text.len(),
             first_line: chunk_line,
+            records,
         });
     }
     Ok(chunks)
@@ -601,7 +605,8 @@ mod tests {
             [Chunk {
                 start: 2,
                 end: 2,
-                first_line: 2
+                first_line: 2,
+                records: 0
             }]
         );
         // CRLF is never cut between its CR and its LF.

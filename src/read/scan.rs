@@ -161,7 +161,7 @@ fn scan_stage_file(
                 let digests = chunk_records
                     .iter()
                     .map(|record| {
-                        let record_id = outcome.records.text.text_of(record.record_id);
+                        let record_id = outcome.records.text.record_id(record.texts);
                         let hash = xxhash_rust::xxh3::xxh3_128(record_id.as_bytes());
                         Digest {
                             hash: [
@@ -185,7 +185,7 @@ fn scan_stage_file(
                 if stage == Stage::Payout {
                     let mut previous: Option<(&str, u32)> = None;
                     for record in chunk_records.iter().filter(|record| record.is_paid()) {
-                        let account = outcome.records.text.text_of(record.account);
+                        let account = outcome.records.text.payee(record.texts).1;
                         if account.is_empty() || previous == Some((account, record.person.0)) {
                             continue;
                         }

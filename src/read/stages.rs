@@ -1,7 +1,5 @@
 //! payouts.csv, allocations.csv, transfers.csv → stage records (SPEC §2).
 
-use rustc_hash::FxHashMap;
-
 use super::table::{optional, required, BadRecord, Column, LoadedFile, Problems, Row};
 use super::FileOutcome;
 use crate::case::{
@@ -153,6 +151,7 @@ pub(crate) fn split(
                 start,
                 end,
                 first_line: u64::from(workbook.rows[start].line),
+                records: end - start,
             });
             start = end;
         }
@@ -223,14 +222,19 @@ pub(crate) fn read_chunk(
 ) -> Result<FileOutcome<StageChunk>, FatalError> {
     let kind = stage.file_kind();
     let mut outcome = FileOutcome::new(file);
-    // About 90 bytes a row: reserve once rather than grow in the hot loop —
-    // unless only one partition's rows are kept, a small share of them.
-    let mut records: Vec<StageRecord> = if options.partition.is_some() {
-        Vec::new()
+    // Sized once from what the split counted, so the hot loop never grows
+    // them: a record per row at most, and no more text than the chunk's
+    // bytes (the pages of the arena past its texts are never touched, so
+    // they cost address space, not memory) — unless only one partition's
+    // rows are kept, a small share of them.
+    let (mut records, mut text): (Vec<StageRecord>, TextArena) = if options.partition.is_some() {
+        (Vec::new(), TextArena::with_capacity(number, 0))
     } else {
-        Vec::with_capacity(((chunk.end - chunk.start) / 64).min(MAX_CHUNK_RECORDS))
+        (
+            Vec::with_capacity(chunk.records.min(MAX_CHUNK_RECORDS)),
+            TextArena::with_capacity(number, text_capacity_bytes(file, chunk)),
+        )
     };
-    let mut text = TextArena::new(number);
     let mut too_long: Option<u32> = None;
     let partition = options.partition.as_deref();
     let rows = super::table::for_each_row_in(
@@ -244,7 +248,7 @@ pub(crate) fn read_chunk(
             if outcome.reject_unreadable(row, Some(ID_NUMBER)) {
                 return;
             }
-            match parse(row, columns, &mut text) {
+            match parse(row, columns, stage == Stage::Payout, &mut text) {
                 Ok(Some(mut record)) => {
                     let (local, valid) = outcome
                         .people
@@ -261,7 +265,7 @@ pub(crate) fn read_chunk(
                             file: kind,
                             first_line,
                             repeat_line: row.line,
-                            record_id: text.text_of(record.record_id).into(),
+                            record_id: text.record_id(record.texts).into(),
                             person: record.person,
                             program: record.program,
                             periods: Some(record.periods),
@@ -290,46 +294,112 @@ pub(crate) fn read_chunk(
     outcome.report.rows = rows;
     outcome.note_header(file);
     outcome.finish_counts();
-    if options.partition.is_some() {
-        records.shrink_to_fit();
-        text.shrink_to_fit();
-    }
+    records.shrink_to_fit();
+    text.shrink_to_fit();
     Ok(outcome.with(StageChunk { records, text }))
 }
 
+/// What a chunk's texts take at most: its bytes (a workbook's chunk spans
+/// rows, not bytes: its cells' lengths).
+fn text_capacity_bytes(file: &LoadedFile, chunk: super::table::Chunk) -> usize {
+    match &file.workbook {
+        None => chunk.end - chunk.start,
+        Some(workbook) => workbook.rows[chunk.start..chunk.end]
+            .iter()
+            .flat_map(|row| {
+                let first = row.first as usize;
+                &workbook.cells[first..first + row.count as usize]
+            })
+            .map(|&(start, end)| (end - start) as usize + 4)
+            .sum(),
+    }
+}
+
 /// Keeps the first occurrence of each record id and returns the repeats
-/// (SPEC §5 DUPLICATE_RECORD: window or not; BAD rows claim no id).
+/// (SPEC §5 DUPLICATE_RECORD: window or not; BAD rows claim no id), in
+/// file order.
+///
+/// Sorts one `u64` per record — a 32-bit hash of its id above its index —
+/// rather than filling a hash map of the ids: 8 bytes a record instead of
+/// about 40, no rehashing as the map grows, and the sort runs on every
+/// thread. Records whose hashes are equal are compared by their text, so a
+/// collision of two different ids only costs a comparison.
 pub fn deduplicate(file: &mut StageFile, kind: FileKind) -> Vec<DuplicateRecord> {
-    let mut duplicates = Vec::new();
-    let mut repeats: Vec<u32> = Vec::new();
-    {
-        let mut first_line: FxHashMap<&str, u32> = FxHashMap::default();
-        first_line.reserve(file.len());
-        for (index, record) in file.iter() {
-            let record_id = file.text(record.record_id);
-            if let Some(&first) = first_line.get(record_id) {
-                repeats.push(index);
-                duplicates.push(DuplicateRecord {
-                    file: kind,
-                    first_line: first,
-                    repeat_line: record.line,
-                    record_id: record_id.into(),
-                    person: record.person,
-                    program: record.program,
-                    periods: Some(record.periods),
-                });
-            } else {
-                first_line.insert(record_id, record.line);
+    use rayon::prelude::*;
+    let mut keys: Vec<u64> = Vec::with_capacity(file.len());
+    keys.par_extend(
+        file.chunks()
+            .par_iter()
+            .enumerate()
+            .flat_map_iter(|(number, chunk)| {
+                let base = (number as u32) << CHUNK_INDEX_BITS;
+                chunk
+                    .records
+                    .iter()
+                    .enumerate()
+                    .map(move |(place, record)| {
+                        let hash = xxhash_rust::xxh3::xxh3_64(
+                            chunk.text.record_id(record.texts).as_bytes(),
+                        );
+                        (hash >> 32) << 32 | u64::from(base | place as u32)
+                    })
+            }),
+    );
+    assert_eq!(keys.len(), file.len(), "one key per record");
+    keys.par_sort_unstable();
+    // (repeat index, index of the first record with its id), in runs of
+    // equal hashes; within a run indices rise, so the first of each text
+    // is the earliest in the file.
+    let mut repeats: Vec<(u32, u32)> = Vec::new();
+    let mut run_start = 0;
+    while run_start < keys.len() {
+        let hash = keys[run_start] >> 32;
+        let run_end = run_start
+            + keys[run_start..]
+                .iter()
+                .take_while(|&&key| key >> 32 == hash)
+                .count();
+        if run_end - run_start > 1 {
+            let run = &keys[run_start..run_end];
+            for (position, &key) in run.iter().enumerate().skip(1) {
+                let index = key as u32;
+                let text = file.record_id(file.record(index));
+                let first = run[..position]
+                    .iter()
+                    .map(|&earlier| earlier as u32)
+                    .find(|&earlier| file.record_id(file.record(earlier)) == text);
+                if let Some(first) = first {
+                    repeats.push((index, first));
+                }
             }
         }
+        run_start = run_end;
     }
+    drop(keys);
+    repeats.sort_unstable();
+    let duplicates: Vec<DuplicateRecord> = repeats
+        .iter()
+        .map(|&(index, first)| {
+            let record = file.record(index);
+            DuplicateRecord {
+                file: kind,
+                first_line: file.record(first).line,
+                repeat_line: record.line,
+                record_id: file.record_id(record).into(),
+                person: record.person,
+                program: record.program,
+                periods: Some(record.periods),
+            }
+        })
+        .collect();
     // Indices rise in file order, so the repeats of each chunk are a run.
     for (number, chunk) in file.chunks_mut().iter_mut().enumerate() {
         let base = (number as u32) << CHUNK_INDEX_BITS;
         let mut place = 0u32;
         let mut pending = repeats
             .iter()
-            .filter(|&&index| index >> CHUNK_INDEX_BITS == number as u32)
+            .map(|&(index, _)| index)
+            .filter(|&index| index >> CHUNK_INDEX_BITS == number as u32)
             .peekable();
         if pending.peek().is_none() {
             continue;
@@ -337,7 +407,7 @@ pub fn deduplicate(file: &mut StageFile, kind: FileKind) -> Vec<DuplicateRecord>
         chunk.records.retain(|_| {
             let index = base | place;
             place += 1;
-            if pending.peek() == Some(&&index) {
+            if pending.peek() == Some(&index) {
                 pending.next();
                 false
             } else {
@@ -352,6 +422,7 @@ pub fn deduplicate(file: &mut StageFile, kind: FileKind) -> Vec<DuplicateRecord>
 fn parse(
     row: &Row<'_>,
     columns: &[Column; 9],
+    is_payout: bool,
     text: &mut TextArena,
 ) -> Result<Option<StageRecord>, String> {
     let mut problems = Problems::default();
@@ -429,27 +500,18 @@ fn parse(
     else {
         unreachable!("every missing value was recorded as a problem");
     };
-    let Some(record_id) = text.push(record_id) else {
+    let payee = is_payout.then(|| {
+        (
+            row.cell(NAME).unwrap_or_default(),
+            row.cell(ACCOUNT).unwrap_or_default(),
+        )
+    });
+    let Some(texts) = text.push(record_id, payee) else {
         return Ok(None);
     };
-    let Some(name) = text.push(row.cell(NAME).unwrap_or_default()) else {
-        return Ok(None);
-    };
-    let Some(account) = text.push_without_whitespace(row.cell(ACCOUNT).unwrap_or_default()) else {
-        return Ok(None);
-    };
-    Ok(Some(StageRecord {
-        person: PersonId(0),
-        line: row.line,
-        program,
-        status,
-        periods,
-        amount,
-        date,
-        record_id,
-        name,
-        account,
-    }))
+    let mut record = StageRecord::new(program, status, periods, amount, date, row.line);
+    record.texts = texts;
+    Ok(Some(record))
 }
 
 /// The amounts of the records of some chunks (repeats included, BAD rows

@@ -147,7 +147,7 @@ impl RunStats {
             amount.map_or(0, |amount| i128::from(amount.fen()))
         };
         for line in reconciliation.lines.iter() {
-            let figures = line.figures;
+            let figures = line.figures();
             self.money[0] += fen(figures.expected);
             self.money[1] += fen(figures.allocated);
             self.money[2] += fen(figures.transferred);

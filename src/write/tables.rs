@@ -106,8 +106,8 @@ pub fn write_ledger_rows(
         None,
         reconciliation.lines.parts().iter().map(Vec::as_slice),
         |out, line: &LedgerLine| {
-            let (name, region) = context.label_text(line.label);
-            let figures = line.figures;
+            let (name, region) = context.label_text(line.label());
+            let figures = line.figures();
             render::Cells::new(out)
                 .text(people.id_number(line.person))
                 .text(name)
@@ -141,7 +141,7 @@ pub struct Totals {
 impl Totals {
     fn add_line(&mut self, line: &LedgerLine) {
         let fen = |amount: Money| i128::from(amount.fen());
-        let figures = line.figures;
+        let figures = line.figures();
         self.lines += 1;
         if let Some(expected) = figures.expected {
             self.expected += fen(expected);
@@ -203,7 +203,7 @@ pub fn summary_groups<'c>(
         .map(|part| {
             let mut groups: FxHashMap<SummaryKey, Totals> = FxHashMap::default();
             for line in part {
-                let key = (context.region_rank(line.label), line.program, line.period);
+                let key = (context.region_rank(line.label()), line.program, line.period);
                 groups.entry(key).or_default().add_line(line);
             }
             groups

@@ -99,13 +99,13 @@ fn put_text(out: &mut Vec<u8>, text: &str) {
 }
 
 fn encode(out: &mut Vec<u8>, context: &Context<'_>, line: &LedgerLine) {
-    let (name, region) = context.label_text(line.label);
+    let (name, region) = context.label_text(line.label());
     put_text(out, region);
     put_text(out, context.case.people.id_number(line.person));
     put_text(out, name);
     out.push(line.program.index() as u8);
     out.extend_from_slice(&line.period.index().to_le_bytes());
-    let figures = line.figures;
+    let figures = line.figures();
     let known = [figures.expected, figures.allocated, figures.transferred];
     let mut flags = 0u8;
     for (bit, amount) in known.iter().enumerate() {
@@ -143,7 +143,7 @@ impl LedgerSpill {
         let mut lines: Vec<&LedgerLine> = reconciliation.lines.iter().collect();
         // Stable: the ledger's order stays within each region. Ranks
         // follow region text order, the empty region first.
-        lines.par_sort_by_key(|line| context.region_rank(line.label));
+        lines.par_sort_by_key(|line| context.region_rank(line.label()));
         let start = self.position;
         for batch in lines.chunks(LINES_PER_TASK * TASKS_PER_BATCH) {
             let encoded: Vec<Vec<u8>> = batch
