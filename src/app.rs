@@ -23,10 +23,12 @@ pub struct RunSummary {
 }
 
 /// Peak memory of an in-memory run per byte of input, measured on
-/// generated cases (1.5 GB for 700 MB of CSV), with a margin: a partition
-/// is sized to need about half the limit, leaving the rest for what every
-/// partition shares (mapped input in flight, findings, account uses).
-const MEMORY_PER_INPUT_BYTE: u64 = 6;
+/// generated cases (about 940 MB for 670 MB of CSV: 1.4), with a margin: a
+/// partition is sized to need about half the limit, leaving the rest for
+/// what every partition shares (mapped input in flight, findings, account
+/// uses). With a limit of a third of the in-memory peak the 670 MB case
+/// ran in 7 partitions and peaked at 223 MB.
+const MEMORY_PER_INPUT_BYTE: u64 = 3;
 
 /// Most partitions a run is cut into.
 const MAX_PARTITIONS: u64 = 4096;

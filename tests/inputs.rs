@@ -550,6 +550,70 @@ fn a_file_changed_during_a_partitioned_run_stops_it_naming_the_file() {
     }
 }
 
+/// Partitions but the last trust the scan's SHA-256 and compare size and
+/// time only; the last hashes again. So a change that keeps both is read
+/// by a middle partition but still stops the run before anything is
+/// placed.
+#[test]
+fn only_the_last_partition_hashes_and_it_catches_a_change_that_kept_size_and_time() {
+    use duizhang::read::{scan, CaseFolder, Partition, ReadOptions};
+    let case = shortfall_copy("changed-between-partitions");
+    let folder = CaseFolder::open(&case).expect("lists");
+    let options = ReadOptions {
+        release_input: true,
+        ..ReadOptions::default()
+    };
+    let scanned = scan::scan(&folder, &options).expect("scans");
+    let sample: Vec<Box<str>> = vec!["110101198001010010".into(), "999".into()];
+    let partitions = scan::partitions(&sample, 2, &scanned.repeats, &scanned.inputs);
+    assert_eq!(partitions.len(), 2);
+    assert_eq!(
+        partitions
+            .iter()
+            .map(|part| part.hash_inputs)
+            .collect::<Vec<_>>(),
+        [false, true]
+    );
+    let path = case.join("payouts.csv");
+    let before = std::fs::metadata(&path)
+        .expect("metadata")
+        .modified()
+        .expect("time");
+    let mut bytes = std::fs::read(&path).expect("read");
+    let at = bytes
+        .iter()
+        .rposition(|byte| (b'1'..=b'8').contains(byte))
+        .expect("a digit");
+    bytes[at] += 1;
+    std::fs::write(&path, bytes).expect("write");
+    std::fs::File::options()
+        .write(true)
+        .open(&path)
+        .expect("open")
+        .set_modified(before)
+        .expect("set the time back");
+    let read = |partition: Partition| {
+        duizhang::read::read_case_in(
+            &folder,
+            &ReadOptions {
+                partition: Some(std::sync::Arc::new(partition)),
+                ..options.clone()
+            },
+        )
+        .err()
+        .map(|error| error.to_string())
+    };
+    let mut partitions = partitions.into_iter();
+    assert_eq!(read(partitions.next().expect("first")), None);
+    let error = read(partitions.next().expect("last"));
+    assert!(
+        error
+            .as_deref()
+            .is_some_and(|error| error.contains("its contents are not the same")),
+        "{error:?}"
+    );
+}
+
 /// One line paid millions of times the largest cell would pass what exact
 /// 64-bit fen hold: the run stops naming the file (exit 2), in memory and
 /// in partitions alike, instead of panicking on the sum.

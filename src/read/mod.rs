@@ -433,10 +433,23 @@ fn read_one(
         options.check_unchanged(folder, kind, None)?;
         return Ok(Parsed::Absent);
     };
-    let (sha256, parsed) = rayon::join(
-        || file.sha256(options.release_input),
-        || parse_file(&file, kind, options),
-    );
+    // A partition but the last takes the file's SHA-256 from the scan and
+    // checks its size and time of change only: hashing every file again per
+    // partition cost a tenth of a partitioned run. The last partition hashes
+    // again, so a change that kept the size and the time is still caught
+    // before any output is placed.
+    let scanned = options
+        .partition
+        .as_ref()
+        .filter(|partition| !partition.hash_inputs)
+        .and_then(|partition| partition.scanned(kind));
+    let (sha256, parsed) = match scanned {
+        Some(seen) => (seen.sha256.clone(), parse_file(&file, kind, options)),
+        None => rayon::join(
+            || file.sha256(options.release_input),
+            || parse_file(&file, kind, options),
+        ),
+    };
     options.check_unchanged(folder, kind, Some((&file.fingerprint, &sha256)))?;
     still_as_opened(folder, kind, &file.fingerprint)?;
     let mut parsed = parsed?;
@@ -614,6 +627,9 @@ pub struct Partition {
     pub repeats: rustc_hash::FxHashMap<(FileKind, u32), u32>,
     /// Every input file as the scan read it: a partition reads the same.
     pub inputs: std::sync::Arc<Vec<(FileKind, SeenFile)>>,
+    /// Hash the files again (the last partition); the others compare size
+    /// and time of change with the scan's.
+    pub hash_inputs: bool,
 }
 
 /// What the first pass of a partitioned run saw of an input file.
@@ -638,6 +654,14 @@ impl Partition {
             && self.high.as_deref().is_none_or(|high| id.as_ref() < high)
     }
 
+    /// What the scan saw of `kind`'s file.
+    fn scanned(&self, kind: FileKind) -> Option<&SeenFile> {
+        self.inputs
+            .iter()
+            .find(|(seen_kind, _)| *seen_kind == kind)
+            .map(|(_, seen)| seen)
+    }
+
     pub fn first_line_of_repeat(&self, file: FileKind, line: u32) -> Option<u32> {
         self.repeats.get(&(file, line)).copied()
     }
@@ -651,12 +675,7 @@ impl Partition {
         kind: FileKind,
         now: Option<(&Fingerprint, &str)>,
     ) -> Result<(), FatalError> {
-        let before = self
-            .inputs
-            .iter()
-            .find(|(seen_kind, _)| *seen_kind == kind)
-            .map(|(_, seen)| seen);
-        let what = match (before, now) {
+        let what = match (self.scanned(kind), now) {
             (None, None) => return Ok(()),
             (Some(_), None) => "it was removed".to_string(),
             (None, Some(_)) => "it was added".to_string(),

@@ -258,6 +258,7 @@ pub fn partitions(
             high: Some(bound),
             repeats: repeats.clone(),
             inputs: inputs.clone(),
+            hash_inputs: false,
         });
     }
     partitions.push(Partition {
@@ -265,6 +266,7 @@ pub fn partitions(
         high: None,
         repeats: repeats.clone(),
         inputs,
+        hash_inputs: true,
     });
     partitions
 }
