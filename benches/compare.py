@@ -1,58 +1,117 @@
 """End-to-end benchmark: duizhang against the DuckDB baseline, alternating.
 
-usage: python3 benches/compare.py CASE_DIR [RUNS]
+usage: python3 benches/compare.py CASE_DIR [--pairs N] [--fresh] [--hog-gib G]
+                                  [--partitioned] [--engine PATH]
 
-Runs, RUNS times in alternation: duizhang on 2 threads, DuckDB on 2 threads
-(benches/duckdb/run.py), duizhang on 1 thread. Reports the median wall time
-and peak RSS of each, the paired ratios, and throughput. The machine is
-noisy: alternating runs and medians keep the comparison fair.
-Needs: a release build (cargo build --release) and `pip install duckdb`.
+The protocol (BENCHMARKS.md): N rounds (5 by default); in each, right
+after a process of G GiB (3 by default) has filled memory and exited — a
+machine in use, not a fresh one — it runs duizhang on 2 threads, DuckDB
+on 2 threads (benches/duckdb/run.py), duizhang on 1 thread and, with
+--partitioned, duizhang on 2 threads under --memory-limit set to a third
+of the in-memory peak. --fresh leaves the memory filler out.
+
+Prints per run and as a table: wall time, user and system time, peak RSS
+(median, min–max), the spread of the engine's runs, the paired ratios
+(engine / DuckDB per round, then their median; 1 thread / 2 threads), and
+checks that every engine run wrote the same bytes.
+Needs: a release build (cargo build --release), `pip install duckdb`, and
+GNU time at /usr/bin/time.
 """
+import argparse
+import filecmp
 import os
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 
-case = sys.argv[1]
-runs = int(sys.argv[2]) if len(sys.argv) > 2 else 5
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-engine = os.path.join(root, "target", "release", "duizhang")
+parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+parser.add_argument("case")
+parser.add_argument("--pairs", type=int, default=5)
+parser.add_argument("--fresh", action="store_true", help="no memory filler before each run")
+parser.add_argument("--hog-gib", type=float, default=3.0)
+parser.add_argument("--partitioned", action="store_true")
+parser.add_argument("--engine", default=os.path.join(root, "target", "release", "duizhang"))
+arguments = parser.parse_args()
+
+case = arguments.case
 duckdb_script = os.path.join(root, "benches", "duckdb", "run.py")
-out = tempfile.mkdtemp(prefix="duizhang-bench-")
+scratch = tempfile.mkdtemp(prefix="duizhang-bench-")
 input_bytes = sum(
     os.path.getsize(os.path.join(case, name))
     for name in os.listdir(case)
     if name.endswith(".csv") or name.endswith(".toml")
 )
+OUTPUTS = ("findings.csv", "ledger.csv", "summary.csv", "run.json")
+
+# Fills memory and exits: the pages it touched are free again, but no
+# longer fresh (the kernel must find and zero them), as on a machine that
+# has had a browser and a spreadsheet open.
+HOG = """
+import sys
+size = int(float(sys.argv[1]) * (1 << 30))
+block = bytearray(size)
+for offset in range(0, size, 4096):
+    block[offset] = 1
+"""
+
+
+def use_memory():
+    if not arguments.fresh:
+        subprocess.run([sys.executable, "-c", HOG, str(arguments.hog_gib)], check=True)
 
 
 def timed(command):
-    """(wall seconds, peak RSS in MB) of one run, via GNU time."""
+    """(wall s, user s, system s, peak RSS MB) of one run, via GNU time."""
+    use_memory()
     result = subprocess.run(
-        ["/usr/bin/time", "-f", "%e %M"] + command,
+        ["/usr/bin/time", "-f", "%e %U %S %M"] + command,
         capture_output=True,
         text=True,
-        check=True,
     )
-    wall, rss_kb = result.stderr.strip().splitlines()[-1].split()
-    return float(wall), int(rss_kb) / 1024
+    if result.returncode != 0:
+        sys.exit(f"failed: {' '.join(command)}\n{result.stderr}")
+    wall, user, system, rss_kb = result.stderr.strip().splitlines()[-1].split()
+    return float(wall), float(user), float(system), int(rss_kb) / 1024
 
 
-def engine_run(threads):
-    return timed([engine, "reconcile", case, "--out", os.path.join(out, "engine"), "--threads", str(threads), "--quiet"])
+reference = os.path.join(scratch, "engine-first")
+compared = []
+
+
+def engine_run(threads, *extra):
+    """Times one run; its outputs are compared with the first run's."""
+    out = reference if not os.path.exists(reference) else os.path.join(scratch, "engine")
+    figures = timed([arguments.engine, "reconcile", case, "--out", out, "--threads", str(threads), "--quiet", *extra])
+    if out != reference:
+        compared.append(all(filecmp.cmp(os.path.join(reference, name), os.path.join(out, name), shallow=False) for name in OUTPUTS))
+        shutil.rmtree(out)
+    return figures
 
 
 def duckdb_run():
-    return timed([sys.executable, duckdb_script, case, os.path.join(out, "duckdb"), "2"])
+    return timed([sys.executable, duckdb_script, case, os.path.join(scratch, "duckdb"), "2"])
 
 
 samples = {"engine-2": [], "duckdb-2": [], "engine-1": []}
-for run in range(runs):
+if arguments.partitioned:
+    samples["engine-2-partitioned"] = []
+limit = None
+for round_number in range(arguments.pairs):
     samples["engine-2"].append(engine_run(2))
     samples["duckdb-2"].append(duckdb_run())
     samples["engine-1"].append(engine_run(1))
-    print(f"run {run + 1}: " + ", ".join(f"{name} {values[-1][0]:.2f} s" for name, values in samples.items()), file=sys.stderr)
+    if arguments.partitioned:
+        if limit is None:
+            limit = f"{int(samples['engine-2'][0][3] / 3)}M"
+        samples["engine-2-partitioned"].append(engine_run(2, "--memory-limit", limit))
+    print(
+        f"round {round_number + 1}: "
+        + ", ".join(f"{name} {values[-1][0]:.2f} s {values[-1][3]:.0f} MB" for name, values in samples.items()),
+        file=sys.stderr,
+    )
 
 records = 0
 for name in ("allocations.csv", "transfers.csv", "payouts.csv"):
@@ -62,19 +121,38 @@ for name in ("allocations.csv", "transfers.csv", "payouts.csv"):
             records += sum(1 for _ in file) - 1
 
 
-def median(name, index):
-    return statistics.median(value[index] for value in samples[name])
+def column(name, index):
+    return [value[index] for value in samples[name]]
 
 
-paired_duckdb = statistics.median(e[0] / d[0] for e, d in zip(samples["engine-2"], samples["duckdb-2"]))
-paired_threads = statistics.median(one[0] / two[0] for one, two in zip(samples["engine-1"], samples["engine-2"]))
-print(f"case: {case}, {input_bytes / 1e6:.0f} MB, {records} stage records, {runs} alternating runs (medians)")
+def spread(values):
+    return max(values) / min(values) - 1
+
+
+print(f"case: {case}, {input_bytes / 1e6:.0f} MB, {records:,} stage records")
+condition = "fresh memory" if arguments.fresh else f"each run right after a {arguments.hog_gib:g} GiB process"
+print(f"{arguments.pairs} alternating rounds, {condition}; medians (min–max)")
 print()
-print("| run | wall s | peak RSS MB | MB/s | records/s |")
-print("|---|---|---|---|---|")
+print("| run | wall s | user s | sys s | peak RSS MB | records/s |")
+print("|---|---|---|---|---|---|")
 for name in samples:
-    wall = median(name, 0)
-    print(f"| {name} | {wall:.2f} | {median(name, 1):.0f} | {input_bytes / 1e6 / wall:.0f} | {records / wall:,.0f} |")
+    cells = []
+    for index, digits in ((0, 2), (1, 1), (2, 2), (3, 0)):
+        values = column(name, index)
+        cells.append(f"{statistics.median(values):.{digits}f} ({min(values):.{digits}f}–{max(values):.{digits}f})")
+    wall = statistics.median(column(name, 0))
+    print(f"| {name} | {' | '.join(cells)} | {records / wall:,.0f} |")
 print()
-print(f"engine-2 / duckdb-2 wall time (paired median): {paired_duckdb:.2f}")
-print(f"engine-1 / engine-2 wall time (speed-up from the second thread, paired median): {paired_threads:.2f}")
+ratios = [engine[0] / duck[0] for engine, duck in zip(samples["engine-2"], samples["duckdb-2"])]
+print(f"engine-2 / duckdb-2 wall, per round: {', '.join(f'{ratio:.2f}' for ratio in ratios)}; median {statistics.median(ratios):.2f}")
+speedups = [one[0] / two[0] for one, two in zip(samples["engine-1"], samples["engine-2"])]
+print(f"engine-1 / engine-2 wall (second thread), median {statistics.median(speedups):.2f}")
+print(f"engine-2 wall spread (max/min - 1): {spread(column('engine-2', 0)):.0%}")
+if arguments.partitioned:
+    partitioned = [part[0] / whole[0] for part, whole in zip(samples["engine-2-partitioned"], samples["engine-2"])]
+    print(f"partitioned (--memory-limit {limit}) / in-memory wall, median {statistics.median(partitioned):.2f}")
+same = all(compared)
+print(f"outputs of all {len(compared) + 1} engine runs (1 and 2 threads) byte-identical: {'yes' if same else 'NO'}")
+shutil.rmtree(scratch)
+if not same:
+    sys.exit(1)
