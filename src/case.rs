@@ -149,8 +149,8 @@ impl Enrolment {
 
 /// Where a stage record's texts lie in its chunk's arena: one block per
 /// record — its id, then (payouts) the lengths of the name and the account
-/// as two little-endian `u16`s and the two texts — so a record holds 8
-/// bytes of references instead of three 8-byte slices.
+/// and the two texts — so a record holds 8 bytes of references instead of
+/// three 8-byte slices.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct TextBlock {
     start: u32,
@@ -163,6 +163,23 @@ pub struct TextBlock {
 const PAYEE_BIT: u16 = 1 << 15;
 const _: () = assert!(MAX_CHUNKS <= PAYEE_BIT as usize);
 
+/// A length in a block: three ASCII bytes of 7 bits each (21 bits hold a
+/// `u16`), so the arena stays a valid `String` and every look-up is a
+/// plain, checked `&str` slice.
+const LENGTH_BYTES: usize = 3;
+
+fn push_length(text: &mut String, length: u16) {
+    for shift in [14, 7, 0] {
+        text.push(char::from((length >> shift) as u8 & 0x7f));
+    }
+}
+
+fn length_at(text: &str, at: usize) -> usize {
+    text.as_bytes()[at..at + LENGTH_BYTES]
+        .iter()
+        .fold(0, |length, &byte| length << 7 | usize::from(byte))
+}
+
 /// Longest text cell a block holds (ids, names and accounts are short; a
 /// longer cell is not what these columns hold), and the largest text arena
 /// of one chunk (`u32` offsets).
@@ -174,7 +191,7 @@ pub const MAX_ARENA_BYTES: usize = u32::MAX as usize;
 #[derive(Debug, Default)]
 pub struct TextArena {
     chunk: u16,
-    text: Vec<u8>,
+    text: String,
 }
 
 impl TextArena {
@@ -185,7 +202,7 @@ impl TextArena {
     pub fn with_capacity(chunk: u16, capacity_bytes: usize) -> TextArena {
         TextArena {
             chunk,
-            text: Vec::with_capacity(capacity_bytes),
+            text: String::with_capacity(capacity_bytes),
         }
     }
 
@@ -197,20 +214,29 @@ impl TextArena {
         let start = u32::try_from(self.text.len()).ok()?;
         let id_length = u16::try_from(record_id.len()).ok()?;
         let mut chunk_and_payee = self.chunk;
-        self.text.extend_from_slice(record_id.as_bytes());
+        self.text.push_str(record_id);
         if let Some((name, account)) = payee {
             chunk_and_payee |= PAYEE_BIT;
-            let name_length = u16::try_from(name.len()).ok()?;
-            let length_at = self.text.len();
-            self.text.extend_from_slice(&name_length.to_le_bytes());
-            self.text.extend_from_slice(&[0, 0]);
-            self.text.extend_from_slice(name.as_bytes());
-            let account_start = self.text.len();
-            for piece in account.split(char::is_whitespace) {
-                self.text.extend_from_slice(piece.as_bytes());
+            // Almost every account is ASCII digits: no white space to take
+            // out (white space outside ASCII has bytes of 0x80 and above).
+            let plain = !account
+                .bytes()
+                .any(|byte| byte == b' ' || (b'\t'..=b'\r').contains(&byte) || byte >= 0x80);
+            let account_length: usize = if plain {
+                account.len()
+            } else {
+                account.split(char::is_whitespace).map(str::len).sum()
+            };
+            push_length(&mut self.text, u16::try_from(name.len()).ok()?);
+            push_length(&mut self.text, u16::try_from(account_length).ok()?);
+            self.text.push_str(name);
+            if plain {
+                self.text.push_str(account);
+            } else {
+                for piece in account.split(char::is_whitespace) {
+                    self.text.push_str(piece);
+                }
             }
-            let account_length = u16::try_from(self.text.len() - account_start).ok()?;
-            self.text[length_at + 2..length_at + 4].copy_from_slice(&account_length.to_le_bytes());
         }
         if self.text.len() > MAX_ARENA_BYTES {
             return None;
@@ -234,14 +260,10 @@ impl TextArena {
         self.text.is_empty()
     }
 
-    fn str_at(&self, start: usize, length: usize) -> &str {
-        std::str::from_utf8(&self.text[start..start + length])
-            .expect("the arena holds whole UTF-8 texts")
-    }
-
     /// A record's id.
     pub fn record_id(&self, block: TextBlock) -> &str {
-        self.str_at(block.start as usize, usize::from(block.id_length))
+        let start = block.start as usize;
+        &self.text[start..start + usize::from(block.id_length)]
     }
 
     /// A payout's payee name and account (white space removed); empty
@@ -251,16 +273,13 @@ impl TextArena {
             return ("", "");
         }
         let at = block.start as usize + usize::from(block.id_length);
-        let length = |offset: usize| {
-            usize::from(u16::from_le_bytes([
-                self.text[at + offset],
-                self.text[at + offset + 1],
-            ]))
-        };
-        let (name_length, account_length) = (length(0), length(2));
+        let name_length = length_at(&self.text, at);
+        let account_length = length_at(&self.text, at + LENGTH_BYTES);
+        let name_start = at + 2 * LENGTH_BYTES;
+        let account_start = name_start + name_length;
         (
-            self.str_at(at + 4, name_length),
-            self.str_at(at + 4 + name_length, account_length),
+            &self.text[name_start..account_start],
+            &self.text[account_start..account_start + account_length],
         )
     }
 }
@@ -590,5 +609,47 @@ impl Case {
             crate::domain::Stage::Transfer => self.transfers.as_ref(),
             crate::domain::Stage::Payout => Some(&self.payouts),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_text_block_gives_back_the_id_name_and_account_it_was_given() {
+        let mut arena = TextArena::with_capacity(3, 0);
+        let long_name = "王".repeat(200); // 600 bytes: a length past one byte
+        let allocation = arena.push("A000000002", None).expect("fits");
+        let payout = arena
+            .push("P1", Some((&long_name, " 6217 7286\u{3000}7949 ")))
+            .expect("fits");
+        let empty = arena.push("P2", Some(("", ""))).expect("fits");
+        assert_eq!(arena.record_id(allocation), "A000000002");
+        assert_eq!(arena.payee(allocation), ("", ""));
+        assert_eq!(arena.record_id(payout), "P1");
+        // White space (an ideographic space too) is left out of accounts.
+        assert_eq!(arena.payee(payout), (long_name.as_str(), "621772867949"));
+        assert_eq!(arena.payee(empty), ("", ""));
+        assert_eq!(payout.chunk_and_payee & !PAYEE_BIT, 3);
+        assert!(arena.push(&"x".repeat(MAX_TEXT_BYTES + 1), None).is_none());
+    }
+
+    #[test]
+    fn a_stage_record_keeps_its_date_or_none_in_four_bytes() {
+        let periods = PeriodRange::single(Period::parse("2024-01").expect("a period"));
+        let date = Date::parse("2024-01-05");
+        let mut record = StageRecord::new(
+            Program::Dibao,
+            Status::Paid,
+            periods,
+            Money::from_fen(100),
+            date,
+            2,
+        );
+        assert_eq!(record.date(), date);
+        record.set_date(None);
+        assert_eq!(record.date(), None);
+        assert_eq!(std::mem::size_of::<StageRecord>(), 40);
     }
 }
