@@ -14,6 +14,10 @@ pub struct LocalPeople {
     valid: Vec<bool>,
     /// Rows whose ID number was an old 15-digit one, upgraded.
     pub upgraded: u64,
+    /// The cell last interned and its answer: a person's rows usually
+    /// follow one another (files are exported sorted by person or
+    /// account), so most rows skip normalising and the hash look-up.
+    last: Option<(String, u32, bool)>,
 }
 
 impl LocalPeople {
@@ -23,6 +27,20 @@ impl LocalPeople {
         if raw.len() == 15 && id_number::is_old_form(raw) {
             self.upgraded += 1;
         }
+        if let Some((last, local, valid)) = &self.last {
+            if last == raw {
+                return (*local, *valid);
+            }
+        }
+        let (local, valid) = self.intern_new(raw);
+        let last = self.last.get_or_insert_with(|| (String::new(), 0, false));
+        last.0.clear();
+        last.0.push_str(raw);
+        (last.1, last.2) = (local, valid);
+        (local, valid)
+    }
+
+    fn intern_new(&mut self, raw: &str) -> (u32, bool) {
         let normalised = id_number::normalise(raw);
         if let Some(&local) = self.index.get(normalised.as_ref()) {
             return (local, self.valid[local as usize]);
@@ -72,4 +90,23 @@ pub fn merge(files: Vec<LocalPeople>) -> (People, Vec<Vec<PersonId>>) {
     let id_numbers = all.iter().map(|id| Box::<str>::from(*id)).collect();
     drop(rank);
     (People { id_numbers }, maps)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_repeated_cell_gets_the_same_person_and_the_upgrade_is_counted_per_row() {
+        let mut people = LocalPeople::default();
+        let old_form = "110101800101001"; // 15 digits: upgraded to 18
+        let first = people.intern(old_form);
+        assert_eq!(people.intern(old_form), first);
+        let other = people.intern("220101199001010011");
+        assert_ne!(other.0, first.0);
+        assert_eq!(people.intern(old_form), first);
+        assert_eq!(people.upgraded, 3);
+        assert_eq!(people.id_numbers.len(), 2);
+        assert_eq!(people.id_number(first.0).len(), 18);
+    }
 }
