@@ -2,13 +2,16 @@
 
 usage: python3 benches/compare.py CASE_DIR [--pairs N] [--fresh] [--hog-gib G]
                                   [--partitioned] [--engine PATH]
+                                  [--baseline PATH]
 
 The protocol (BENCHMARKS.md): N rounds (5 by default); in each, right
 after a process of G GiB (3 by default) has filled memory and exited — a
 machine in use, not a fresh one — it runs duizhang on 2 threads, DuckDB
 on 2 threads (benches/duckdb/run.py), duizhang on 1 thread and, with
 --partitioned, duizhang on 2 threads under --memory-limit set to a third
-of the in-memory peak. --fresh leaves the memory filler out.
+of the in-memory peak. --fresh leaves the memory filler out. --baseline
+adds an earlier build, on 2 and 1 threads, in the same rounds (before and
+after, paired).
 
 Prints per run and as a table: wall time, user and system time, peak RSS
 (median, min–max), the spread of the engine's runs, the paired ratios
@@ -34,6 +37,7 @@ parser.add_argument("--fresh", action="store_true", help="no memory filler befor
 parser.add_argument("--hog-gib", type=float, default=3.0)
 parser.add_argument("--partitioned", action="store_true")
 parser.add_argument("--engine", default=os.path.join(root, "target", "release", "duizhang"))
+parser.add_argument("--baseline", help="an earlier build to time in the same rounds")
 arguments = parser.parse_args()
 
 case = arguments.case
@@ -81,10 +85,10 @@ reference = os.path.join(scratch, "engine-first")
 compared = []
 
 
-def engine_run(threads, *extra):
+def engine_run(threads, *extra, binary=None):
     """Times one run; its outputs are compared with the first run's."""
     out = reference if not os.path.exists(reference) else os.path.join(scratch, "engine")
-    figures = timed([arguments.engine, "reconcile", case, "--out", out, "--threads", str(threads), "--quiet", *extra])
+    figures = timed([binary or arguments.engine, "reconcile", case, "--out", out, "--threads", str(threads), "--quiet", *extra])
     if out != reference:
         compared.append(all(filecmp.cmp(os.path.join(reference, name), os.path.join(out, name), shallow=False) for name in OUTPUTS))
         shutil.rmtree(out)
@@ -96,6 +100,9 @@ def duckdb_run():
 
 
 samples = {"engine-2": [], "duckdb-2": [], "engine-1": []}
+if arguments.baseline:
+    samples["baseline-2"] = []
+    samples["baseline-1"] = []
 if arguments.partitioned:
     samples["engine-2-partitioned"] = []
 limit = None
@@ -103,6 +110,9 @@ for round_number in range(arguments.pairs):
     samples["engine-2"].append(engine_run(2))
     samples["duckdb-2"].append(duckdb_run())
     samples["engine-1"].append(engine_run(1))
+    if arguments.baseline:
+        samples["baseline-2"].append(engine_run(2, binary=arguments.baseline))
+        samples["baseline-1"].append(engine_run(1, binary=arguments.baseline))
     if arguments.partitioned:
         if limit is None:
             limit = f"{int(samples['engine-2'][0][3] / 3)}M"
@@ -148,11 +158,17 @@ print(f"engine-2 / duckdb-2 wall, per round: {', '.join(f'{ratio:.2f}' for ratio
 speedups = [one[0] / two[0] for one, two in zip(samples["engine-1"], samples["engine-2"])]
 print(f"engine-1 / engine-2 wall (second thread), median {statistics.median(speedups):.2f}")
 print(f"engine-2 wall spread (max/min - 1): {spread(column('engine-2', 0)):.0%}")
+if arguments.baseline:
+    for threads in (2, 1):
+        after = [new[0] / old[0] for new, old in zip(samples[f"engine-{threads}"], samples[f"baseline-{threads}"])]
+        print(f"engine-{threads} / baseline-{threads} wall (after / before), median {statistics.median(after):.2f}")
+    old_ratios = [old[0] / duck[0] for old, duck in zip(samples["baseline-2"], samples["duckdb-2"])]
+    print(f"baseline-2 / duckdb-2 wall, median {statistics.median(old_ratios):.2f}")
 if arguments.partitioned:
     partitioned = [part[0] / whole[0] for part, whole in zip(samples["engine-2-partitioned"], samples["engine-2"])]
     print(f"partitioned (--memory-limit {limit}) / in-memory wall, median {statistics.median(partitioned):.2f}")
 same = all(compared)
-print(f"outputs of all {len(compared) + 1} engine runs (1 and 2 threads) byte-identical: {'yes' if same else 'NO'}")
+print(f"outputs of all {len(compared) + 1} engine runs (every build, 1 and 2 threads) byte-identical: {'yes' if same else 'NO'}")
 shutil.rmtree(scratch)
 if not same:
     sys.exit(1)
