@@ -35,8 +35,8 @@ from typing import Iterator, Optional
 
 import pyarrow as pa
 
-from . import _native
-from ._native import DuizhangError
+from duizhang import _native
+from duizhang._native import DuizhangError
 
 #: The person rows between the two passes (kind -1: a file's facts).
 ROWS = pa.schema(
