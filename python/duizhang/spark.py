@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from typing import Iterator, Optional
 
 import pyarrow as pa
@@ -149,6 +150,7 @@ def reconcile(
     period_from: Optional[str] = None,
     period_to: Optional[str] = None,
     rows_per_part: int = ROWS_PER_PART,
+    timings: bool = False,
 ) -> str:
     """Reconciles CASE_DIR into OUT_DIR on Spark; returns the summary line.
 
@@ -159,11 +161,18 @@ def reconcile(
     """
     from pyspark import StorageLevel
 
+    started = time.monotonic()
+
+    def phase(name: str) -> None:
+        if timings:
+            print(f"duizhang: {name}: {time.monotonic() - started:.1f} s", file=sys.stderr)
+
     case_dir = os.path.abspath(case_dir)
     driver = _native.Driver(case_dir, os.path.abspath(out_dir), period_from, period_to)
     for warning in driver.warnings:
         print(f"duizhang: warning: {warning}", file=sys.stderr)
     spark = spark or session(master)
+    phase("spark session ready")
     kinds = list(_native.file_tasks())
     # One task per file: the crate's reader numbers the lines.
     files = spark.range(0, len(kinds), 1, numPartitions=len(kinds))
@@ -174,6 +183,7 @@ def reconcile(
         facts = rows.where(f"kind = {FACTS}").select("payload").collect()
         for row in facts:
             driver.add_facts(bytes(row.payload))
+        phase("files read (one task per file)")
         plan = spark.sparkContext.broadcast(bytes(driver.plan()))
         count = partitions or max(spark.sparkContext.defaultParallelism, 1)
         people = (
@@ -181,14 +191,26 @@ def reconcile(
             .repartitionByRange(count, "key")
             .sortWithinPartitions("key", "kind", "line")
         )
-        parts = people.mapInArrow(_reconcile_parts(case_dir, plan, rows_per_part), PARTS_DDL)
-        # Partitions come in range order, each part in its task's order:
-        # the ledger streams out in id_number order.
-        for row in parts.toLocalIterator():
-            driver.add_part(bytes(row.part))
+        parts = people.mapInArrow(
+            _reconcile_parts(case_dir, plan, rows_per_part), PARTS_DDL
+        ).persist(StorageLevel.MEMORY_AND_DISK)
+        try:
+            # Every partition reconciled at once (toLocalIterator alone
+            # would compute them one after the other) ...
+            parts.count()
+            rows.unpersist()
+            phase("persons reconciled (shuffled by id_number)")
+            # ... then taken in range order, each part in its task's order:
+            # the ledger streams out in id_number order.
+            for row in parts.toLocalIterator():
+                driver.add_part(bytes(row.part))
+        finally:
+            parts.unpersist()
     finally:
         rows.unpersist()
-    return driver.finish()
+    summary = driver.finish()
+    phase("outputs written")
+    return summary
 
 
 def main(argv: Optional[list[str]] = None) -> int:
@@ -204,6 +226,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     run.add_argument("--to", dest="period_to", metavar="YYYY-MM")
     run.add_argument("--master", metavar="URL", help="Spark master (default: spark-submit's, else local[*])")
     run.add_argument("--partitions", type=int, metavar="N", help="partitions of persons (default: Spark's parallelism)")
+    run.add_argument("--timings", action="store_true", help="print each phase's time to stderr")
     args = parser.parse_args(argv)
     if args.partitions is not None and args.partitions < 1:
         parser.error("--partitions must be at least 1")
@@ -215,6 +238,7 @@ def main(argv: Optional[list[str]] = None) -> int:
             partitions=args.partitions,
             period_from=args.period_from,
             period_to=args.period_to,
+            timings=args.timings,
         )
     except DuizhangError as error:
         print(f"duizhang: error: {error}", file=sys.stderr)
