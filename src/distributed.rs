@@ -62,6 +62,9 @@ pub const FILE_TASKS: [FileKind; 7] = [
 /// Takes one person row: (id_number, row kind, line, payload).
 pub type Emit<'e> = dyn FnMut(&str, u8, u32, &[u8]) + 'e;
 
+/// The files every task of the per-person pass reads again.
+const REREAD: [FileKind; 2] = [FileKind::Policy, FileKind::Standards];
+
 /// A file kind by its number ([`FileKind::ALL`]'s order).
 pub fn file_kind(number: u8) -> Option<FileKind> {
     FileKind::ALL.get(usize::from(number)).copied()
@@ -781,6 +784,16 @@ impl Driver {
         let window = engine::window_from_bounds(self.bounds, self.from, self.to)?;
         let given = |kind: FileKind| self.reports.iter().any(|(file, _)| *file == kind);
         let given = [given(FileKind::Allocations), given(FileKind::Transfers)];
+        // Every worker reads these two again: it checks they are the same.
+        let seen: Vec<Option<String>> = REREAD
+            .iter()
+            .map(|kind| {
+                self.reports
+                    .iter()
+                    .find(|(file, _)| file == kind)
+                    .map(|(_, report)| report.sha256.clone())
+            })
+            .collect();
         let header = Case {
             policy: self.policy.clone(),
             files: std::mem::take(&mut self.reports),
@@ -801,6 +814,9 @@ impl Driver {
         enc.range(window);
         enc.bool(given[0]);
         enc.bool(given[1]);
+        for sha256 in &seen {
+            enc.opt(sha256.as_deref(), Enc::str);
+        }
         let mut candidates: Vec<u128> = self.candidates.iter().copied().collect();
         candidates.sort_unstable();
         enc.u64(candidates.len() as u64);
@@ -933,15 +949,33 @@ impl Worker {
     /// them) and takes the driver's plan ([`Driver::plan`]).
     pub fn new(case_dir: &Path, plan: &[u8]) -> Result<Worker, String> {
         let folder = CaseFolder::open(case_dir).map_err(|error| error.to_string())?;
-        let case = crate::read::read_files_in(
-            &folder,
-            &[FileKind::Policy, FileKind::Standards],
-            &ReadOptions::default(),
-        )
-        .map_err(|error| error.to_string())?;
+        let case = crate::read::read_files_in(&folder, &REREAD, &ReadOptions::default())
+            .map_err(|error| error.to_string())?;
         let mut dec = Dec(plan);
         let window = dec.range()?;
         let given = [dec.bool()?, dec.bool()?];
+        for kind in REREAD {
+            let seen = dec.opt(Dec::str)?;
+            let now = case
+                .files
+                .iter()
+                .find(|(file, _)| *file == kind)
+                .map(|(_, report)| report.sha256.as_str());
+            let what = match (seen, now) {
+                (Some(seen), Some(now)) if seen != now => "its contents are not the same",
+                (Some(_), None) => "it was removed",
+                (None, Some(_)) => "it was added",
+                _ => continue,
+            };
+            let path = folder
+                .path(kind)
+                .map_or_else(|| folder.dir().join(kind.file_name()), Path::to_path_buf);
+            return Err(FatalError::InputChanged {
+                location: crate::error::Location::path(&path),
+                what: what.to_string(),
+            }
+            .to_string());
+        }
         let candidates = (0..dec.u64()?)
             .map(|_| dec.i128().map(|account| account as u128))
             .collect::<Got<FxHashSet<u128>>>()?;
