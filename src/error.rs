@@ -166,6 +166,11 @@ pub enum FatalError {
     #[error("{0}")]
     BadArgument(String),
 
+    /// A run spread over several processes (the Spark runner): the error
+    /// one of its tasks met, as that task's message says it.
+    #[error("{0}")]
+    Distributed(String),
+
     /// SPEC §3: the run window cannot be made (too long when taken from
     /// the records, empty, or unknown); says which records set it.
     #[error("{0}")]
@@ -204,7 +209,7 @@ impl FatalError {
             | FatalError::AmbiguousStandards { location, .. }
             | FatalError::Policy { location, .. }
             | FatalError::Output { location, .. } => Some(location),
-            FatalError::BadArgument(_) | FatalError::Window(_) => None,
+            FatalError::BadArgument(_) | FatalError::Distributed(_) | FatalError::Window(_) => None,
         }
     }
 }

@@ -7,6 +7,7 @@
 pub mod app;
 pub mod case;
 pub mod cli;
+pub mod distributed;
 pub mod domain;
 pub mod engine;
 pub mod error;

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 /// Module → the modules it may name (`crate::X`). `app` and the binary
 /// wire everything and are not listed.
-const ALLOWED: [(&str, &[&str]); 10] = [
+const ALLOWED: [(&str, &[&str]); 11] = [
     ("domain", &[]),
     ("memory", &[]),
     ("case", &["domain"]),
@@ -22,6 +22,10 @@ const ALLOWED: [(&str, &[&str]); 10] = [
     ("generate", &["case", "domain", "error"]),
     ("progress", &["domain", "read"]),
     ("cli", &["domain", "error", "generate", "write"]),
+    (
+        "distributed",
+        &["case", "domain", "engine", "error", "read", "write"],
+    ),
 ];
 
 fn source_files(folder: &Path, files: &mut Vec<PathBuf>) {

@@ -757,8 +757,21 @@ pub fn read_case_with(folder: &Path, options: &ReadOptions) -> Result<Case, Fata
 
 /// As [`read_case_with`], the folder already listed.
 pub fn read_case_in(folder: &CaseFolder, options: &ReadOptions) -> Result<Case, FatalError> {
+    read_files_in(folder, &FileKind::ALL, options)
+}
+
+/// As [`read_case_in`], reading only the files of `kinds`: a case holding
+/// those files alone, read exactly as a whole run reads them (the Spark
+/// runner reads each file in a task of its own). Give
+/// [`FileKind::Policy`] with the roster: its coverage depends on it.
+pub fn read_files_in(
+    folder: &CaseFolder,
+    kinds: &[FileKind],
+    options: &ReadOptions,
+) -> Result<Case, FatalError> {
     let results: Vec<Result<Parsed, FatalError>> = FileKind::ALL
         .par_iter()
+        .filter(|kind| kinds.contains(kind))
         .map(|&kind| read_one(folder, kind, options))
         .collect();
     let mut parsed = Vec::with_capacity(results.len());

@@ -2,6 +2,7 @@
 //! and with `--report` report.xlsx, placed in OUT_DIR all or none
 //! ([`publish`]); and the public notice of `duizhang notice` ([`workbook`]).
 
+mod part;
 mod publish;
 mod render;
 mod report;
@@ -14,6 +15,7 @@ use crate::case::Case;
 use crate::engine::{Context, Reconciliation};
 use crate::error::FatalError;
 
+pub use part::RenderedPart;
 pub use publish::OutDir;
 pub use tables::{
     findings_csv, ledger_csv, summary_csv, write_findings, write_ledger, write_summary,

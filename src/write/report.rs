@@ -160,6 +160,24 @@ impl RunStats {
         self.ledger_lines
     }
 
+    /// Adds the counts of a part rendered elsewhere ([`super::RenderedPart`]).
+    pub(super) fn add_counts(
+        &mut self,
+        outside_window: [u64; 3],
+        inside_window: [u64; 3],
+        money: [i128; 4],
+        ledger_lines: usize,
+    ) {
+        for stage in 0..3 {
+            self.outside_window[stage] += outside_window[stage];
+            self.inside_window[stage] += inside_window[stage];
+        }
+        for (sum, part) in self.money.iter_mut().zip(money) {
+            *sum += part;
+        }
+        self.ledger_lines += ledger_lines;
+    }
+
     pub fn render(&self, findings: &[crate::domain::Finding]) -> Vec<u8> {
         let stage_of = |kind: FileKind| match kind {
             FileKind::Allocations => Some(Stage::Allocation),

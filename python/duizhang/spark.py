@@ -1,0 +1,252 @@
+"""duizhang on Apache Spark: the whole SPEC, byte-identical to the CLI.
+
+    python -m duizhang.spark reconcile CASE_DIR --out OUT_DIR
+        [--master URL] [--partitions N] [--from YYYY-MM] [--to YYYY-MM]
+
+How a run goes (every step that decides an output is the crate's Rust):
+
+1. The driver locks OUT_DIR and lists the case folder, as the CLI does.
+2. One Spark task per input file reads it with the crate's own reader
+   (source lines stay exact, encodings and workbooks as the CLI reads
+   them) and yields its records as Arrow batches of person rows
+   (key = id_number, kind, line, payload), then the file's facts: its
+   run.json report, the window bounds it sets, its BAD_RECORD and
+   DUPLICATE_RECORD findings, and for payouts the accounts paid to two or
+   more persons (SHARED_ACCOUNT's candidates). Rows without an id_number
+   are BAD_RECORDs and never enter the shuffle.
+3. The driver makes the window (SPEC §3) from the facts.
+4. The person rows are shuffled by range of id_number and sorted; each
+   partition goes to Rust whole batch by whole batch (``mapInArrow``), which
+   cuts them at person boundaries, rebuilds a case of those persons and
+   reconciles it as one partition of the CLI's partitioned run, rendering
+   its ledger rows, summary totals and findings, and collecting the
+   account uses of the candidate accounts.
+5. The driver streams the parts in id_number order into the crate's
+   OutputSink, judges SHARED_ACCOUNT from the account uses with the
+   CLI's function, and places the four files all or none.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from typing import Iterator, Optional
+
+import pyarrow as pa
+
+from duizhang import _native
+from duizhang._native import DuizhangError
+
+#: The person rows between the two passes (kind -1: a file's facts).
+ROWS = pa.schema(
+    [
+        pa.field("key", pa.string(), nullable=False),
+        pa.field("kind", pa.int8(), nullable=False),
+        pa.field("line", pa.int32(), nullable=False),
+        pa.field("payload", pa.binary(), nullable=False),
+    ]
+)
+ROWS_DDL = "key string, kind tinyint, line int, payload binary"
+PARTS = pa.schema(
+    [
+        pa.field("task", pa.int32(), nullable=False),
+        pa.field("seq", pa.int32(), nullable=False),
+        pa.field("part", pa.binary(), nullable=False),
+    ]
+)
+PARTS_DDL = "task int, seq int, part binary"
+FACTS = -1
+
+#: Rows a task reconciles at once (whole persons, so a little more).
+ROWS_PER_PART = 200_000
+
+
+def _canonical(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
+    """The batch in `schema`'s types (Spark may hand large strings)."""
+    if batch.schema.equals(schema, check_metadata=False):
+        return batch
+    arrays = [batch.column(index).cast(field.type) for index, field in enumerate(schema)]
+    return pa.RecordBatch.from_arrays(arrays, schema=schema)
+
+
+def _read_files(case_dir: str, kinds: list[int]):
+    """mapInArrow function of the first pass: each input row is one file."""
+
+    def read(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            for index in batch.column(0).to_pylist():
+                kind = kinds[index]
+                reader = _native.FileReader(case_dir, kind)
+                for rows in reader:
+                    yield rows
+                yield pa.RecordBatch.from_arrays(
+                    [
+                        pa.array([""], pa.string()),
+                        pa.array([FACTS], pa.int8()),
+                        pa.array([kind], pa.int32()),
+                        pa.array([reader.facts], pa.binary()),
+                    ],
+                    schema=ROWS,
+                )
+
+    return read
+
+
+def _reconcile_parts(case_dir: str, plan, rows_per_part: int):
+    """mapInArrow function of the per-person pass."""
+
+    def reconcile(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        from pyspark import TaskContext
+
+        context = TaskContext.get()
+        task = context.partitionId() if context is not None else 0
+        reconciler = _native.Reconciler(case_dir, plan.value, rows_per_part)
+        seq = 0
+
+        def emit(parts):
+            nonlocal seq
+            for part in parts:
+                yield pa.RecordBatch.from_arrays(
+                    [
+                        pa.array([task], pa.int32()),
+                        pa.array([seq], pa.int32()),
+                        pa.array([part], pa.binary()),
+                    ],
+                    schema=PARTS,
+                )
+                seq += 1
+
+        for batch in batches:
+            yield from emit(reconciler.push(_canonical(batch, ROWS)))
+        yield from emit(reconciler.finish())
+
+    return reconcile
+
+
+def session(master: Optional[str] = None, app_name: str = "duizhang"):
+    """A SparkSession: `master` if given, else spark-submit's, else local."""
+    from pyspark import SparkConf
+    from pyspark.sql import SparkSession
+
+    # Local workers run this interpreter, where duizhang is installed.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    builder = SparkSession.builder.appName(app_name)
+    if master:
+        builder = builder.master(master)
+    elif not SparkConf().contains("spark.master"):
+        builder = builder.master("local[*]")
+    return builder.getOrCreate()
+
+
+def reconcile(
+    case_dir: str,
+    out_dir: str,
+    *,
+    spark=None,
+    master: Optional[str] = None,
+    partitions: Optional[int] = None,
+    period_from: Optional[str] = None,
+    period_to: Optional[str] = None,
+    rows_per_part: int = ROWS_PER_PART,
+    timings: bool = False,
+) -> str:
+    """Reconciles CASE_DIR into OUT_DIR on Spark; returns the summary line.
+
+    Raises DuizhangError with the CLI's message when the run cannot be
+    done (the CLI's exit 2). CASE_DIR must be readable by every executor
+    at the same path (a shared file system on a cluster); OUT_DIR is
+    written by the driver.
+    """
+    from pyspark import StorageLevel
+
+    started = time.monotonic()
+
+    def phase(name: str) -> None:
+        if timings:
+            print(f"duizhang: {name}: {time.monotonic() - started:.1f} s", file=sys.stderr)
+
+    case_dir = os.path.abspath(case_dir)
+    driver = _native.Driver(case_dir, os.path.abspath(out_dir), period_from, period_to)
+    for warning in driver.warnings:
+        print(f"duizhang: warning: {warning}", file=sys.stderr)
+    spark = spark or session(master)
+    phase("spark session ready")
+    kinds = list(_native.file_tasks())
+    # One task per file: the crate's reader numbers the lines.
+    files = spark.range(0, len(kinds), 1, numPartitions=len(kinds))
+    rows = files.mapInArrow(_read_files(case_dir, kinds), ROWS_DDL).persist(
+        StorageLevel.MEMORY_AND_DISK
+    )
+    try:
+        facts = rows.where(f"kind = {FACTS}").select("payload").collect()
+        for row in facts:
+            driver.add_facts(bytes(row.payload))
+        phase("files read (one task per file)")
+        plan = spark.sparkContext.broadcast(bytes(driver.plan()))
+        count = partitions or max(spark.sparkContext.defaultParallelism, 1)
+        people = (
+            rows.where(f"kind <> {FACTS}")
+            .repartitionByRange(count, "key")
+            .sortWithinPartitions("key", "kind", "line")
+        )
+        parts = people.mapInArrow(
+            _reconcile_parts(case_dir, plan, rows_per_part), PARTS_DDL
+        ).persist(StorageLevel.MEMORY_AND_DISK)
+        try:
+            # Every partition reconciled at once (toLocalIterator alone
+            # would compute them one after the other) ...
+            parts.count()
+            rows.unpersist()
+            phase("persons reconciled (shuffled by id_number)")
+            # ... then taken in range order, each part in its task's order:
+            # the ledger streams out in id_number order.
+            for row in parts.toLocalIterator():
+                driver.add_part(bytes(row.part))
+        finally:
+            parts.unpersist()
+    finally:
+        rows.unpersist()
+    summary = driver.finish()
+    phase("outputs written")
+    return summary
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m duizhang.spark",
+        description="duizhang (对账) on Apache Spark: the same four files as `duizhang reconcile`",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("reconcile", help="reconcile a case folder on Spark")
+    run.add_argument("case_dir", metavar="CASE_DIR")
+    run.add_argument("--out", required=True, metavar="OUT_DIR")
+    run.add_argument("--from", dest="period_from", metavar="YYYY-MM")
+    run.add_argument("--to", dest="period_to", metavar="YYYY-MM")
+    run.add_argument("--master", metavar="URL", help="Spark master (default: spark-submit's, else local[*])")
+    run.add_argument("--partitions", type=int, metavar="N", help="partitions of persons (default: Spark's parallelism)")
+    run.add_argument("--timings", action="store_true", help="print each phase's time to stderr")
+    args = parser.parse_args(argv)
+    if args.partitions is not None and args.partitions < 1:
+        parser.error("--partitions must be at least 1")
+    try:
+        summary = reconcile(
+            args.case_dir,
+            args.out,
+            master=args.master,
+            partitions=args.partitions,
+            period_from=args.period_from,
+            period_to=args.period_to,
+            timings=args.timings,
+        )
+    except DuizhangError as error:
+        print(f"duizhang: error: {error}", file=sys.stderr)
+        return 2
+    print(summary)
+    print(f"wrote findings.csv, ledger.csv, summary.csv, run.json to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

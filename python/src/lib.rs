@@ -1,0 +1,358 @@
+//! duizhang's engine for Python: the crate's reader, core and renderers
+//! (`duizhang::distributed`) behind Arrow record batches, for the Spark
+//! runner in `duizhang/spark.py`. No Python is called per person: a task
+//! hands whole batches in, Rust finds where one person ends and the next
+//! begins.
+
+use std::path::PathBuf;
+use std::sync::mpsc::{sync_channel, Receiver};
+use std::sync::Arc;
+
+use arrow_array::builder::{BinaryBuilder, Int32Builder, Int8Builder, StringBuilder};
+use arrow_array::{Array, ArrayRef, BinaryArray, Int32Array, Int8Array, RecordBatch, StringArray};
+use arrow_pyarrow::{FromPyArrow, ToPyArrow};
+use arrow_schema::{DataType, Field, Schema, SchemaRef};
+use duizhang::distributed;
+use pyo3::exceptions::PyException;
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+
+pyo3::create_exception!(_native, DuizhangError, PyException);
+
+/// Rows per Arrow batch a file task hands out.
+const BATCH_ROWS: usize = 1 << 16;
+
+fn schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        Field::new("key", DataType::Utf8, false),
+        Field::new("kind", DataType::Int8, false),
+        Field::new("line", DataType::Int32, false),
+        Field::new("payload", DataType::Binary, false),
+    ]))
+}
+
+fn error(message: impl std::fmt::Display) -> PyErr {
+    DuizhangError::new_err(message.to_string())
+}
+
+struct Builders {
+    key: StringBuilder,
+    kind: Int8Builder,
+    line: Int32Builder,
+    payload: BinaryBuilder,
+    rows: usize,
+}
+
+impl Builders {
+    fn new() -> Builders {
+        Builders {
+            key: StringBuilder::new(),
+            kind: Int8Builder::new(),
+            line: Int32Builder::new(),
+            payload: BinaryBuilder::new(),
+            rows: 0,
+        }
+    }
+
+    fn finish(&mut self) -> RecordBatch {
+        self.rows = 0;
+        let columns: Vec<ArrayRef> = vec![
+            Arc::new(self.key.finish()),
+            Arc::new(self.kind.finish()),
+            Arc::new(self.line.finish()),
+            Arc::new(self.payload.finish()),
+        ];
+        RecordBatch::try_new(schema(), columns).expect("the columns match the schema")
+    }
+}
+
+enum Message {
+    Batch(RecordBatch),
+    Facts(Vec<u8>),
+}
+
+/// The file kinds read by a task each, by number.
+#[pyfunction]
+fn file_tasks() -> Vec<u8> {
+    distributed::FILE_TASKS
+        .iter()
+        .map(|kind| *kind as u8)
+        .collect()
+}
+
+/// The name of file kind `number` as SPEC.md spells it.
+#[pyfunction]
+fn file_name(number: u8) -> PyResult<&'static str> {
+    distributed::file_kind(number)
+        .map(|kind| kind.file_name())
+        .ok_or_else(|| error(format!("no file kind {number}")))
+}
+
+/// Reads one file of a case with the crate's reader, in a thread of its
+/// own: iterating gives its person rows as Arrow record batches (key,
+/// kind, line, payload); then `facts` holds what the driver needs.
+#[pyclass(unsendable)]
+struct FileReader {
+    receiver: Option<Receiver<Message>>,
+    facts: Option<Vec<u8>>,
+}
+
+#[pymethods]
+impl FileReader {
+    #[new]
+    fn new(case_dir: PathBuf, kind: u8) -> PyResult<FileReader> {
+        let kind =
+            distributed::file_kind(kind).ok_or_else(|| error(format!("no file kind {kind}")))?;
+        let (sender, receiver) = sync_channel(2);
+        std::thread::spawn(move || {
+            let mut builders = Builders::new();
+            let mut open = true;
+            let facts = distributed::read_file(&case_dir, kind, &mut |key, row, line, payload| {
+                builders.key.append_value(key);
+                builders.kind.append_value(row as i8);
+                builders.line.append_value(line as i32);
+                builders.payload.append_value(payload);
+                builders.rows += 1;
+                if builders.rows >= BATCH_ROWS && open {
+                    open = sender.send(Message::Batch(builders.finish())).is_ok();
+                }
+            });
+            if builders.rows > 0 && open {
+                let _ = sender.send(Message::Batch(builders.finish()));
+            }
+            let _ = sender.send(Message::Facts(facts));
+        });
+        Ok(FileReader {
+            receiver: Some(receiver),
+            facts: None,
+        })
+    }
+
+    fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    fn __next__(&mut self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
+        let Some(receiver) = self.receiver.take() else {
+            return Ok(None);
+        };
+        let (message, receiver) = py.detach(move || (receiver.recv(), receiver));
+        self.receiver = Some(receiver);
+        match message {
+            Ok(Message::Batch(batch)) => Ok(Some(batch.to_pyarrow(py)?.unbind())),
+            Ok(Message::Facts(facts)) => {
+                self.facts = Some(facts);
+                self.receiver = None;
+                Ok(None)
+            }
+            Err(_) => Err(error("the file reader stopped without its facts")),
+        }
+    }
+
+    /// The file's facts, once every batch has been taken.
+    #[getter]
+    fn facts<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        match &self.facts {
+            Some(facts) => Ok(PyBytes::new(py, facts)),
+            None => Err(error("take every batch before the facts")),
+        }
+    }
+}
+
+/// The run at the driver (see `duizhang::distributed::Driver`).
+#[pyclass(unsendable)]
+struct Driver {
+    inner: Option<distributed::Driver>,
+    #[pyo3(get)]
+    warnings: Vec<String>,
+}
+
+impl Driver {
+    fn inner(&mut self) -> PyResult<&mut distributed::Driver> {
+        self.inner
+            .as_mut()
+            .ok_or_else(|| error("the run has finished"))
+    }
+}
+
+#[pymethods]
+impl Driver {
+    #[new]
+    #[pyo3(signature = (case_dir, out_dir, period_from=None, period_to=None))]
+    fn new(
+        case_dir: PathBuf,
+        out_dir: PathBuf,
+        period_from: Option<String>,
+        period_to: Option<String>,
+    ) -> PyResult<Driver> {
+        let (inner, warnings) = distributed::Driver::open(
+            &case_dir,
+            &out_dir,
+            period_from.as_deref(),
+            period_to.as_deref(),
+        )
+        .map_err(error)?;
+        Ok(Driver {
+            inner: Some(inner),
+            warnings,
+        })
+    }
+
+    fn add_facts(&mut self, facts: &[u8]) -> PyResult<()> {
+        self.inner()?.add_facts(facts).map_err(error)
+    }
+
+    fn plan<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let plan = self.inner()?.plan().map_err(error)?;
+        Ok(PyBytes::new(py, &plan))
+    }
+
+    fn add_part(&mut self, py: Python<'_>, part: &[u8]) -> PyResult<()> {
+        let inner = self.inner()?;
+        py.detach(|| inner.add_part(part)).map_err(error)
+    }
+
+    /// Places the four files; returns the one-line summary.
+    fn finish(&mut self, py: Python<'_>) -> PyResult<String> {
+        let inner = self
+            .inner
+            .take()
+            .ok_or_else(|| error("the run has finished"))?;
+        let finished = py.detach(|| inner.finish()).map_err(error)?;
+        Ok(finished.describe())
+    }
+}
+
+/// A task's per-person pass: batches of person rows in, sorted by key;
+/// parts out, each of whole persons and at least `rows_per_part` rows
+/// (the last one of a task: what is left).
+#[pyclass]
+struct Reconciler {
+    worker: Arc<distributed::Worker>,
+    pending: Vec<RecordBatch>,
+    pending_rows: usize,
+    rows_per_part: usize,
+}
+
+fn column<T: 'static>(batch: &RecordBatch, index: usize) -> PyResult<&T> {
+    batch
+        .column(index)
+        .as_any()
+        .downcast_ref::<T>()
+        .ok_or_else(|| error(format!("column {index} of the rows has an unexpected type")))
+}
+
+fn reconcile(worker: &distributed::Worker, batches: &[RecordBatch]) -> PyResult<Vec<u8>> {
+    let mut arrays = Vec::with_capacity(batches.len());
+    for batch in batches {
+        arrays.push((
+            column::<StringArray>(batch, 0)?,
+            column::<Int8Array>(batch, 1)?,
+            column::<Int32Array>(batch, 2)?,
+            column::<BinaryArray>(batch, 3)?,
+        ));
+    }
+    let mut rows = Vec::with_capacity(batches.iter().map(RecordBatch::num_rows).sum());
+    for (keys, kinds, lines, payloads) in arrays {
+        for index in 0..keys.len() {
+            rows.push(distributed::Row {
+                id_number: keys.value(index),
+                kind: kinds.value(index) as u8,
+                line: lines.value(index) as u32,
+                payload: payloads.value(index),
+            });
+        }
+    }
+    worker.reconcile(&rows).map_err(error)
+}
+
+impl Reconciler {
+    /// Reconciles every pending row up to `cut` rows into the last batch.
+    fn flush(&mut self, py: Python<'_>, cut: usize) -> PyResult<Vec<u8>> {
+        let last = self.pending.pop().expect("a pending batch");
+        let mut batches = std::mem::take(&mut self.pending);
+        batches.push(last.slice(0, cut));
+        let rest = last.slice(cut, last.num_rows() - cut);
+        self.pending_rows = rest.num_rows();
+        if rest.num_rows() > 0 {
+            self.pending.push(rest);
+        }
+        let worker = self.worker.clone();
+        py.detach(|| reconcile(&worker, &batches))
+    }
+}
+
+#[pymethods]
+impl Reconciler {
+    #[new]
+    #[pyo3(signature = (case_dir, plan, rows_per_part=200_000))]
+    fn new(
+        py: Python<'_>,
+        case_dir: PathBuf,
+        plan: &[u8],
+        rows_per_part: usize,
+    ) -> PyResult<Reconciler> {
+        let worker = py
+            .detach(|| distributed::Worker::new(&case_dir, plan))
+            .map_err(error)?;
+        Ok(Reconciler {
+            worker: Arc::new(worker),
+            pending: Vec::new(),
+            pending_rows: 0,
+            rows_per_part: rows_per_part.max(1),
+        })
+    }
+
+    /// Takes the next batch (rows sorted by key, continuing the last one);
+    /// returns the parts now complete.
+    fn push<'py>(
+        &mut self,
+        py: Python<'py>,
+        batch: &Bound<'py, PyAny>,
+    ) -> PyResult<Vec<Bound<'py, PyBytes>>> {
+        let batch = RecordBatch::from_pyarrow_bound(batch)?;
+        if batch.num_rows() == 0 {
+            return Ok(Vec::new());
+        }
+        self.pending_rows += batch.num_rows();
+        self.pending.push(batch);
+        if self.pending_rows < self.rows_per_part {
+            return Ok(Vec::new());
+        }
+        // Cut before the last person of the last batch: every person
+        // before it is whole (rows come sorted by key).
+        let last = self.pending.last().expect("just pushed");
+        let keys = column::<StringArray>(last, 0)?;
+        let final_key = keys.value(keys.len() - 1);
+        let mut cut = keys.len() - 1;
+        while cut > 0 && keys.value(cut - 1) == final_key {
+            cut -= 1;
+        }
+        if cut == 0 {
+            return Ok(Vec::new());
+        }
+        let part = self.flush(py, cut)?;
+        Ok(vec![PyBytes::new(py, &part)])
+    }
+
+    /// The last part: every row still pending.
+    fn finish<'py>(&mut self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyBytes>>> {
+        if self.pending.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = self.pending.last().expect("pending").num_rows();
+        let part = self.flush(py, rows)?;
+        Ok(vec![PyBytes::new(py, &part)])
+    }
+}
+
+#[pymodule]
+fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    module.add("DuizhangError", module.py().get_type::<DuizhangError>())?;
+    module.add_function(wrap_pyfunction!(file_tasks, module)?)?;
+    module.add_function(wrap_pyfunction!(file_name, module)?)?;
+    module.add_class::<FileReader>()?;
+    module.add_class::<Driver>()?;
+    module.add_class::<Reconciler>()?;
+    Ok(())
+}

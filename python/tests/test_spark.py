@@ -1,0 +1,131 @@
+"""Every fixture through Spark (local[2]), compared byte for byte with the
+CLI's outputs; error fixtures exit 2 with the CLI's message; plus a
+generated case with every finding code, and runs cut into many small
+parts and partitions.
+
+DUIZHANG_BIN names the CLI binary (default: target/debug/duizhang, which
+`cargo test` builds).
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = ROOT / "fixtures"
+OUTPUTS = ["findings.csv", "ledger.csv", "summary.csv", "run.json"]
+BIN = Path(os.environ.get("DUIZHANG_BIN", ROOT / "target" / "debug" / "duizhang"))
+#: Flags the Spark runner does not take (the CLI's own process settings).
+CLI_ONLY_FLAGS = ("--threads",)
+
+
+def cases() -> list[Path]:
+    found = [FIXTURES / "demo", FIXTURES / "demo-office"]
+    for group in sorted(FIXTURES.iterdir()):
+        if group.name in ("demo", "demo-office") or not group.is_dir():
+            continue
+        found.extend(sorted(case for case in group.iterdir() if case.is_dir()))
+    return found
+
+
+def case_args(case: Path) -> list[str]:
+    args = case / "args.txt"
+    return shlex.split(args.read_text()) if args.exists() else []
+
+
+def spark_args(args: list[str]) -> dict:
+    options = {}
+    for flag, value in zip(args[::2], args[1::2]):
+        options[{"--from": "period_from", "--to": "period_to"}[flag]] = value
+    return options
+
+
+def run_cli(case: Path, out: Path, args: list[str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(BIN), "reconcile", str(case), "--out", str(out), "--quiet", *args],
+        capture_output=True,
+        text=True,
+    )
+
+
+@pytest.fixture(scope="session")
+def spark():
+    from duizhang.spark import session
+
+    spark = session("local[2]", "duizhang-tests")
+    spark.sparkContext.setLogLevel("ERROR")
+    yield spark
+    spark.stop()
+
+
+def assert_same_outputs(cli: Path, other: Path, label: str) -> None:
+    for name in OUTPUTS:
+        expected = (cli / name).read_bytes()
+        actual = (other / name).read_bytes()
+        assert actual == expected, f"{label}: {name} differs from the CLI's"
+
+
+def run_spark(spark, case: Path, out: Path, **options):
+    from duizhang import DuizhangError
+    from duizhang.spark import reconcile
+
+    try:
+        return 0, reconcile(str(case), str(out), spark=spark, **options)
+    except DuizhangError as error:
+        return 2, str(error)
+
+
+@pytest.mark.parametrize("case", cases(), ids=lambda case: f"{case.parent.name}/{case.name}")
+def test_fixture_is_byte_identical_to_the_cli(spark, case: Path, tmp_path: Path):
+    args = case_args(case)
+    if any(flag in args for flag in CLI_ONLY_FLAGS):
+        pytest.skip("a flag of the CLI's process only")
+    cli = run_cli(case, tmp_path / "cli", args)
+    code, message = run_spark(spark, case, tmp_path / "spark", **spark_args(args))
+    if cli.returncode == 2:
+        errors = [
+            line.removeprefix("duizhang: error: ")
+            for line in cli.stderr.splitlines()
+            if line.startswith("duizhang: error: ")
+        ]
+        assert code == 2, f"the CLI stopped ({cli.stderr.strip()}), Spark did not"
+        assert [message] == errors
+        assert not (tmp_path / "spark" / "findings.csv").exists()
+        return
+    assert cli.returncode in (0, 1), cli.stderr
+    assert code == 0, message
+    assert_same_outputs(tmp_path / "cli", tmp_path / "spark", case.name)
+
+
+def test_many_small_parts_and_partitions(spark, tmp_path: Path):
+    """Cuts at person boundaries inside tasks and across partitions."""
+    case = FIXTURES / "demo"
+    assert run_cli(case, tmp_path / "cli", []).returncode == 0
+    code, message = run_spark(spark, case, tmp_path / "spark", partitions=7, rows_per_part=37)
+    assert code == 0, message
+    assert_same_outputs(tmp_path / "cli", tmp_path / "spark", "demo in small parts")
+
+
+def test_generated_case_with_every_finding_code(spark, tmp_path: Path):
+    case = tmp_path / "case"
+    generated = subprocess.run(
+        [str(BIN), "generate", str(case), "--households", "300", "--seed", "2024", "--anomaly", "0.1"],
+        capture_output=True,
+        text=True,
+    )
+    assert generated.returncode == 0, generated.stderr
+    assert run_cli(case, tmp_path / "cli", []).returncode == 0
+    code, message = run_spark(spark, case, tmp_path / "spark", partitions=3)
+    assert code == 0, message
+    assert_same_outputs(tmp_path / "cli", tmp_path / "spark", "generated")
+    import json
+
+    by_code = json.loads((tmp_path / "spark" / "run.json").read_text())["findings_by_code"]
+    missing = [code for code, count in by_code.items() if count == 0]
+    assert not missing, f"codes without a finding: {missing}"

@@ -1,0 +1,149 @@
+//! The distributed run's Rust side without Spark: every fixture read file
+//! by file into person rows, sorted by id_number as Spark sorts them, cut
+//! into small parts at person boundaries, reconciled by workers and
+//! written by the driver — byte for byte the CLI's outputs. (The Spark
+//! runner itself is tested in python/tests/, by `./test`.)
+
+mod common;
+
+use std::path::Path;
+
+use common::{case_arguments, cases, out_dir, reconcile};
+use duizhang::distributed::{self, Driver, Row, Worker};
+
+/// One person row as `read_file` hands it out.
+type OwnedRow = (String, u8, u32, Vec<u8>);
+
+/// Runs `case` the distributed way into `out`, persons cut into parts of
+/// at least `rows_per_part` rows; `Err` with the message a run stops with.
+fn run_distributed(case: &Path, out: &Path, rows_per_part: usize) -> Result<(), String> {
+    let args = case_arguments(case);
+    let flag = |name: &str| {
+        args.iter()
+            .position(|arg| arg == name)
+            .map(|at| args[at + 1].as_str())
+    };
+    let (mut driver, _warnings) =
+        Driver::open(case, out, flag("--from"), flag("--to")).map_err(|error| error.to_string())?;
+    let mut rows: Vec<OwnedRow> = Vec::new();
+    for kind in distributed::FILE_TASKS {
+        let facts = distributed::read_file(case, kind, &mut |key, row, line, payload| {
+            rows.push((key.to_string(), row, line, payload.to_vec()));
+        });
+        driver.add_facts(&facts)?;
+    }
+    let plan = driver.plan().map_err(|error| error.to_string())?;
+    let worker = Worker::new(case, &plan)?;
+    // As Spark sorts them: by key, then row kind and line.
+    rows.sort_by(|a, b| (&a.0, a.1, a.2).cmp(&(&b.0, b.1, b.2)));
+    let mut start = 0;
+    while start < rows.len() {
+        let mut end = (start + rows_per_part).min(rows.len());
+        while end < rows.len() && rows[end].0 == rows[end - 1].0 {
+            end += 1;
+        }
+        let part: Vec<Row<'_>> = rows[start..end]
+            .iter()
+            .map(|(key, kind, line, payload)| Row {
+                id_number: key,
+                kind: *kind,
+                line: *line,
+                payload,
+            })
+            .collect();
+        driver
+            .add_part(&worker.reconcile(&part)?)
+            .map_err(|error| error.to_string())?;
+        start = end;
+    }
+    driver.finish().map_err(|error| error.to_string())?;
+    Ok(())
+}
+
+fn check(case: &Path, rows_per_part: usize) {
+    let name = format!(
+        "distributed-{}-{}-{rows_per_part}",
+        case.parent()
+            .unwrap()
+            .file_name()
+            .unwrap()
+            .to_string_lossy(),
+        case.file_name().unwrap().to_string_lossy()
+    );
+    let cli_out = out_dir(&format!("{name}-cli"));
+    let out = out_dir(&name);
+    let cli = reconcile(case, &cli_out, &[]);
+    if case_arguments(case).iter().any(|arg| arg == "--threads") {
+        return;
+    }
+    let result = run_distributed(case, &out, rows_per_part);
+    if cli.code == 2 {
+        let message = result.expect_err("the CLI stopped; the distributed run must too");
+        let errors: Vec<&str> = cli
+            .stderr
+            .lines()
+            .filter_map(|line| line.strip_prefix("duizhang: error: "))
+            .collect();
+        assert_eq!(errors, [message.as_str()], "{}", case.display());
+        return;
+    }
+    result.unwrap_or_else(|error| panic!("{}: {error}", case.display()));
+    for file in ["findings.csv", "ledger.csv", "summary.csv", "run.json"] {
+        assert!(
+            std::fs::read(cli_out.join(file)).unwrap() == std::fs::read(out.join(file)).unwrap(),
+            "{}: {file} differs from the CLI's",
+            case.display()
+        );
+    }
+}
+
+#[test]
+fn every_fixture_is_byte_identical_to_the_cli() {
+    for group in ["spec-examples", "codes", "rules", "office", "errors"] {
+        for case in cases(group) {
+            check(&case, 1);
+        }
+    }
+}
+
+#[test]
+fn the_demo_in_parts_of_any_size() {
+    let demo = common::repository().join("fixtures").join("demo");
+    for rows_per_part in [1, 97, 1_000_000] {
+        check(&demo, rows_per_part);
+    }
+    check(
+        &common::repository().join("fixtures").join("demo-office"),
+        500,
+    );
+}
+
+#[test]
+fn a_standards_file_changed_after_the_first_pass_stops_the_run() {
+    let case = out_dir("distributed-changed-case");
+    std::fs::create_dir_all(&case).unwrap();
+    let source = common::repository().join("fixtures/codes/SHORTFALL");
+    for entry in std::fs::read_dir(&source).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, case.join(path.file_name().unwrap())).unwrap();
+    }
+    let out = out_dir("distributed-changed-out");
+    let (mut driver, _) = Driver::open(&case, &out, None, None).unwrap();
+    for kind in distributed::FILE_TASKS {
+        let facts = distributed::read_file(&case, kind, &mut |_, _, _, _| {});
+        driver.add_facts(&facts).unwrap();
+    }
+    let plan = driver.plan().unwrap();
+    assert!(Worker::new(&case, &plan).is_ok());
+    let standards = case.join("standards.csv");
+    let mut text = std::fs::read_to_string(&standards).unwrap();
+    text.push_str("*,temp,standard,2030-01,1.00\n");
+    std::fs::write(&standards, text).unwrap();
+    let error = Worker::new(&case, &plan).err().expect("the change is seen");
+    assert!(
+        error.ends_with(
+            "standards.csv: the input changed during the run: its contents are not the same"
+        ) || error.contains("its contents are not the same"),
+        "{error}"
+    );
+}
