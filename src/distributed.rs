@@ -896,6 +896,14 @@ impl Driver {
 }
 
 impl Finished {
+    /// The most severe finding's severity (`--fail-on`); `None`: no finding.
+    pub fn highest_severity(&self) -> Option<crate::domain::Severity> {
+        self.findings
+            .iter()
+            .map(|finding| finding.code.severity())
+            .max()
+    }
+
     /// One line for the terminal: window, lines, findings by severity.
     pub fn describe(&self) -> String {
         use crate::domain::Severity;

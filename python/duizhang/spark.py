@@ -2,6 +2,7 @@
 
     python -m duizhang.spark reconcile CASE_DIR --out OUT_DIR
         [--master URL] [--partitions N] [--from YYYY-MM] [--to YYYY-MM]
+        [--fail-on low|medium|high] [--timings]
 
 How a run goes (every step that decides an output is the crate's Rust):
 
@@ -140,6 +141,25 @@ def session(master: Optional[str] = None, app_name: str = "duizhang"):
     return builder.getOrCreate()
 
 
+SEVERITIES = ("low", "medium", "high")
+
+
+class Result(str):
+    """The summary line of a finished run; `highest` is the most severe
+    finding's severity (`low`, `medium`, `high`), None when none."""
+
+    def __new__(cls, summary: str, highest: Optional[str]):
+        result = super().__new__(cls, summary)
+        result.highest = highest
+        return result
+
+    def fails(self, threshold: Optional[str]) -> bool:
+        """As the CLI's --fail-on: a finding this severe or more was found."""
+        if threshold is None or self.highest is None:
+            return False
+        return SEVERITIES.index(self.highest) >= SEVERITIES.index(threshold)
+
+
 def reconcile(
     case_dir: str,
     out_dir: str,
@@ -151,8 +171,9 @@ def reconcile(
     period_to: Optional[str] = None,
     rows_per_part: int = ROWS_PER_PART,
     timings: bool = False,
-) -> str:
-    """Reconciles CASE_DIR into OUT_DIR on Spark; returns the summary line.
+) -> "Result":
+    """Reconciles CASE_DIR into OUT_DIR on Spark; returns the summary line
+    (a str, with the most severe finding's severity as `.highest`).
 
     Raises DuizhangError with the CLI's message when the run cannot be
     done (the CLI's exit 2). CASE_DIR must be readable by every executor
@@ -208,9 +229,9 @@ def reconcile(
             parts.unpersist()
     finally:
         rows.unpersist()
-    summary = driver.finish()
+    summary, highest = driver.finish()
     phase("outputs written")
-    return summary
+    return Result(summary, highest)
 
 
 def main(argv: Optional[list[str]] = None) -> int:
@@ -227,6 +248,11 @@ def main(argv: Optional[list[str]] = None) -> int:
     run.add_argument("--master", metavar="URL", help="Spark master (default: spark-submit's, else local[*])")
     run.add_argument("--partitions", type=int, metavar="N", help="partitions of persons (default: Spark's parallelism)")
     run.add_argument("--timings", action="store_true", help="print each phase's time to stderr")
+    run.add_argument(
+        "--fail-on",
+        choices=SEVERITIES,
+        help="exit 1 when a finding of this severity or higher is found (as the CLI)",
+    )
     args = parser.parse_args(argv)
     if args.partitions is not None and args.partitions < 1:
         parser.error("--partitions must be at least 1")
@@ -245,7 +271,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         return 2
     print(summary)
     print(f"wrote findings.csv, ledger.csv, summary.csv, run.json to {args.out}")
-    return 0
+    return 1 if summary.fails(args.fail_on) else 0
 
 
 if __name__ == "__main__":

@@ -212,14 +212,18 @@ impl Driver {
         py.detach(|| inner.add_part(part)).map_err(error)
     }
 
-    /// Places the four files; returns the one-line summary.
-    fn finish(&mut self, py: Python<'_>) -> PyResult<String> {
+    /// Places the four files; returns the one-line summary and the most
+    /// severe finding's severity (`low`, `medium`, `high`; `None`: none).
+    fn finish(&mut self, py: Python<'_>) -> PyResult<(String, Option<&'static str>)> {
         let inner = self
             .inner
             .take()
             .ok_or_else(|| error("the run has finished"))?;
         let finished = py.detach(|| inner.finish()).map_err(error)?;
-        Ok(finished.describe())
+        Ok((
+            finished.describe(),
+            finished.highest_severity().map(|severity| severity.name()),
+        ))
     }
 }
 

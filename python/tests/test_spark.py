@@ -110,6 +110,8 @@ def test_many_small_parts_and_partitions(spark, tmp_path: Path):
     code, message = run_spark(spark, case, tmp_path / "spark", partitions=7, rows_per_part=37)
     assert code == 0, message
     assert_same_outputs(tmp_path / "cli", tmp_path / "spark", "demo in small parts")
+    # --fail-on as the CLI's: the demo has high findings.
+    assert message.highest == "high" and message.fails("high") and not message.fails(None)
 
 
 def test_generated_case_with_every_finding_code(spark, tmp_path: Path):
