@@ -160,6 +160,24 @@ class Result(str):
         return SEVERITIES.index(self.highest) >= SEVERITIES.index(threshold)
 
 
+# Input bytes per partition of persons when --partitions is not given. A
+# partition's rendered part comes back to the driver as one task result,
+# which Spark caps (spark.driver.maxResultSize, 1 GiB by default); parts
+# came to about 0.4 bytes per input byte (2,000,000 households, 7 GB of
+# CSV, in 2 partitions: 1.46 GB each, refused), so 256 MiB of input keeps
+# them near 100 MB.
+PARTITION_INPUT_BYTES = 256 << 20
+
+
+def default_partitions(spark, case_dir: str) -> int:
+    """Spark's parallelism, or more for a large case: one partition per
+    PARTITION_INPUT_BYTES of the case folder's files."""
+    total = sum(
+        entry.stat().st_size for entry in os.scandir(case_dir) if entry.is_file(follow_symlinks=False)
+    )
+    return max(spark.sparkContext.defaultParallelism, -(-total // PARTITION_INPUT_BYTES), 1)
+
+
 def reconcile(
     case_dir: str,
     out_dir: str,
@@ -206,7 +224,7 @@ def reconcile(
             driver.add_facts(bytes(row.payload))
         phase("files read (one task per file)")
         plan = spark.sparkContext.broadcast(bytes(driver.plan()))
-        count = partitions or max(spark.sparkContext.defaultParallelism, 1)
+        count = partitions or default_partitions(spark, case_dir)
         people = (
             rows.where(f"kind <> {FACTS}")
             .repartitionByRange(count, "key")
@@ -246,7 +264,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     run.add_argument("--from", dest="period_from", metavar="YYYY-MM")
     run.add_argument("--to", dest="period_to", metavar="YYYY-MM")
     run.add_argument("--master", metavar="URL", help="Spark master (default: spark-submit's, else local[*])")
-    run.add_argument("--partitions", type=int, metavar="N", help="partitions of persons (default: Spark's parallelism)")
+    run.add_argument("--partitions", type=int, metavar="N", help="partitions of persons (default: Spark's parallelism, or one per 256 MiB of input if more)")
     run.add_argument("--timings", action="store_true", help="print each phase's time to stderr")
     run.add_argument(
         "--fail-on",
