@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use crate::cli::RunConfig;
-use crate::domain::{Code, Severity};
+use crate::domain::Code;
 use crate::engine;
 use crate::error::FatalError;
 
@@ -186,13 +186,6 @@ fn run_partitioned(
 
 /// One paragraph for the terminal: window, lines, findings by severity.
 pub fn describe(config: &RunConfig, summary: &RunSummary) -> String {
-    let count = |severity: Severity| {
-        summary
-            .findings
-            .iter()
-            .filter(|finding| finding.code.severity() == severity)
-            .count()
-    };
     let mut by_code: Vec<(Code, usize)> = Code::ALL
         .iter()
         .map(|&code| {
@@ -213,20 +206,21 @@ pub fn describe(config: &RunConfig, summary: &RunSummary) -> String {
         .map(|(code, count)| format!("{} {count}", code.name()))
         .collect();
     format!(
-        "window {}..{}: {} ledger lines, {} findings (high {}, medium {}, low {}){}{}\nwrote findings.csv, ledger.csv, summary.csv, run.json{} to {}{}",
-        summary.window.first,
-        summary.window.last,
-        summary.ledger_lines,
-        summary.findings.len(),
-        count(Severity::High),
-        count(Severity::Medium),
-        count(Severity::Low),
+        "{}{}{}\nwrote findings.csv, ledger.csv, summary.csv, run.json{} to {}{}",
+        crate::domain::run_headline(summary.window, summary.ledger_lines, &summary.findings),
         if codes.is_empty() { "" } else { "\n  " },
         codes.join(", "),
-        if config.report.is_some() { ", report.xlsx" } else { "" },
+        if config.report.is_some() {
+            ", report.xlsx"
+        } else {
+            ""
+        },
         config.out_dir.display(),
         if summary.partitions > 1 {
-            format!(" ({} partitions of persons, to stay under --memory-limit)", summary.partitions)
+            format!(
+                " ({} partitions of persons, to stay under --memory-limit)",
+                summary.partitions
+            )
         } else {
             String::new()
         }

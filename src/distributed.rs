@@ -906,23 +906,7 @@ impl Finished {
 
     /// One line for the terminal: window, lines, findings by severity.
     pub fn describe(&self) -> String {
-        use crate::domain::Severity;
-        let count = |severity: Severity| {
-            self.findings
-                .iter()
-                .filter(|finding| finding.code.severity() == severity)
-                .count()
-        };
-        format!(
-            "window {}..{}: {} ledger lines, {} findings (high {}, medium {}, low {})",
-            self.window.first,
-            self.window.last,
-            self.ledger_lines,
-            self.findings.len(),
-            count(Severity::High),
-            count(Severity::Medium),
-            count(Severity::Low),
-        )
+        crate::domain::run_headline(self.window, self.ledger_lines, &self.findings)
     }
 }
 

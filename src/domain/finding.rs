@@ -220,6 +220,31 @@ impl Finding {
     }
 }
 
+/// The first line a run prints: its window, ledger lines and findings by
+/// severity (the CLI and the Spark runner alike).
+pub fn run_headline(
+    window: super::PeriodRange,
+    ledger_lines: usize,
+    findings: &[Finding],
+) -> String {
+    let count = |severity: Severity| {
+        findings
+            .iter()
+            .filter(|finding| finding.code.severity() == severity)
+            .count()
+    };
+    format!(
+        "window {}..{}: {} ledger lines, {} findings (high {}, medium {}, low {})",
+        window.first,
+        window.last,
+        ledger_lines,
+        findings.len(),
+        count(Severity::High),
+        count(Severity::Medium),
+        count(Severity::Low),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,7 +12,7 @@ pub mod source;
 pub mod text;
 pub mod window;
 
-pub use finding::{Cause, Code, Finding, LineFigures, Severity};
+pub use finding::{run_headline, Cause, Code, Finding, LineFigures, Severity};
 pub use money::{Money, Rounding, Unit};
 pub use period::{Date, Period, PeriodRange};
 pub use program::{CareLevel, Item, Program, Stage, Status};
