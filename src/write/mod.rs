@@ -173,11 +173,11 @@ impl OutputSink {
             report,
         } = self;
         let ledger_path = out.path().join(LEDGER);
-        let ledger = ledger
+        let mut ledger = ledger
             .into_inner()
             .map_err(|error| output_error(&ledger_path)(error.into_error()))?;
-        out.complete(&ledger)?;
-        type Render<'r> = Box<dyn Fn(&mut dyn Write) -> std::io::Result<()> + 'r>;
+        out.complete(&mut ledger)?;
+        type Render<'r> = Box<dyn Fn(&mut (dyn Write + Send)) -> std::io::Result<()> + 'r>;
         let summary_groups = summary;
         let summary = tables::render_summary(&summary_groups, given);
         let run = stats.render(&findings);
@@ -195,10 +195,10 @@ impl OutputSink {
             let file = out.create(name)?;
             let mut writer = std::io::BufWriter::with_capacity(WRITE_BUFFER_BYTES, file);
             render(&mut writer).map_err(output_error(&path))?;
-            let file = writer
+            let mut file = writer
                 .into_inner()
                 .map_err(|error| output_error(&path)(error.into_error()))?;
-            out.complete(&file)?;
+            out.complete(&mut file)?;
             files.push(file);
         }
         drop(outputs);
@@ -215,10 +215,10 @@ impl OutputSink {
             report
                 .finish(&mut writer, &inputs)
                 .map_err(output_error(&path))?;
-            let file = writer
+            let mut file = writer
                 .into_inner()
                 .map_err(|error| output_error(&path)(error.into_error()))?;
-            out.complete(&file)?;
+            out.complete(&mut file)?;
             files.push(file);
         }
         out.publish(files)?;

@@ -76,15 +76,103 @@ const ASIDE_SUFFIX: &str = ".old";
 pub struct OutputFile {
     name: &'static str,
     file: File,
+    /// Bytes written so far, and up to where the background flush has
+    /// been asked to take them (see [`FLUSH_BEHIND_BYTES`]).
+    written_bytes: u64,
+    flush_requested_bytes: u64,
+    flusher: Option<Flusher>,
+}
+
+/// Every this many bytes written, an output is flushed to disk on a thread
+/// of its own while the run goes on. On a virtual disk the flush before
+/// placing costs time in proportion to the bytes not yet flushed (0.4 s
+/// for a 264 MB ledger here, even with the kernel's write-back started
+/// early): flushed behind the writing, it finds only the last piece left.
+const FLUSH_BEHIND_BYTES: u64 = 32 << 20;
+
+/// The thread that flushes an output behind its writing. Requests that
+/// come while it flushes are folded into its next flush.
+struct Flusher {
+    requests: std::sync::mpsc::SyncSender<()>,
+    thread: std::thread::JoinHandle<io::Result<()>>,
+}
+
+impl Flusher {
+    fn start(file: &File) -> io::Result<Flusher> {
+        // The same open file: a flush covers what any handle wrote.
+        let file = file.try_clone()?;
+        let (requests, received) = std::sync::mpsc::sync_channel::<()>(1);
+        let thread = std::thread::Builder::new()
+            .name("flush-behind".into())
+            .spawn(move || {
+                while received.recv().is_ok() {
+                    file.sync_data()?;
+                }
+                Ok(())
+            })?;
+        Ok(Flusher { requests, thread })
+    }
+
+    /// Ends the thread and returns the first error of its flushes. It must
+    /// be heard: the kernel reports a failed write-back to one flush of an
+    /// open file only, so the final flush might not see it again.
+    fn finish(self) -> io::Result<()> {
+        drop(self.requests);
+        self.thread
+            .join()
+            .unwrap_or_else(|_| Err(io::Error::other("the flush-behind thread panicked")))
+    }
+}
+
+impl OutputFile {
+    fn new(name: &'static str, file: File) -> OutputFile {
+        OutputFile {
+            name,
+            file,
+            written_bytes: 0,
+            flush_requested_bytes: 0,
+            flusher: None,
+        }
+    }
+
+    fn wrote(&mut self, bytes: usize) -> io::Result<()> {
+        self.written_bytes += bytes as u64;
+        if self.written_bytes - self.flush_requested_bytes < FLUSH_BEHIND_BYTES {
+            return Ok(());
+        }
+        self.flush_requested_bytes = self.written_bytes;
+        if self.flusher.is_none() {
+            self.flusher = Some(Flusher::start(&self.file)?);
+        }
+        let flusher = self.flusher.as_ref().expect("started above");
+        match flusher.requests.try_send(()) {
+            // Full: a flush is already asked for, and will cover these bytes.
+            Ok(()) | Err(std::sync::mpsc::TrySendError::Full(())) => Ok(()),
+            // Gone: the thread stopped on an error, which `finish` returns.
+            Err(std::sync::mpsc::TrySendError::Disconnected(())) => self.finish_flushing_behind(),
+        }
+    }
+
+    /// Stops flushing behind the writing; the first error a background
+    /// flush met, if any.
+    fn finish_flushing_behind(&mut self) -> io::Result<()> {
+        match self.flusher.take() {
+            Some(flusher) => flusher.finish(),
+            None => Ok(()),
+        }
+    }
 }
 
 impl io::Write for OutputFile {
     fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        self.file.write(bytes)
+        let written = self.file.write(bytes)?;
+        self.wrote(written)?;
+        Ok(written)
     }
 
     fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
-        self.file.write_all(bytes)
+        self.file.write_all(bytes)?;
+        self.wrote(bytes.len())
     }
 
     fn flush(&mut self) -> io::Result<()> {
@@ -219,7 +307,7 @@ impl OutDir {
                 .open(staging.join(name))
         };
         let file = file.map_err(|error| nothing_replaced(&target, error))?;
-        Ok(OutputFile { name, file })
+        Ok(OutputFile::new(name, file))
     }
 
     /// Where an output's scratch files go (the workbook's ledger spill and
@@ -236,10 +324,10 @@ impl OutDir {
     }
 
     /// Flushes a finished output to disk.
-    pub fn complete(&mut self, file: &OutputFile) -> Result<(), FatalError> {
+    pub fn complete(&mut self, file: &mut OutputFile) -> Result<(), FatalError> {
         let target = self.path.join(file.name);
-        self.faults
-            .step("flush")
+        file.finish_flushing_behind()
+            .and_then(|()| self.faults.step("flush"))
             .and_then(|()| file.file.sync_all())
             .map_err(|error| nothing_replaced(&target, error))
     }
@@ -1016,6 +1104,59 @@ mod tests {
         assert!(!is_legacy_temporary_name(".notes.csv.1234.tmp"));
         assert!(!is_legacy_temporary_name("findings.csv.1234.tmp"));
         assert!(!is_legacy_temporary_name(".findings.csv.12a.tmp"));
+    }
+
+    /// A large output is flushed behind its writing; what it wrote is
+    /// what the file holds once complete.
+    #[test]
+    fn a_large_output_is_flushed_behind_its_writing() {
+        let folder = tempfile::tempdir().expect("a temporary folder");
+        let mut out = OutDir::prepare(folder.path()).expect("OUT_DIR");
+        let mut output = out.create("ledger.csv").expect("an output");
+        let piece: Vec<u8> = (0..1u32 << 20).map(|at| (at % 251) as u8).collect();
+        let pieces = (FLUSH_BEHIND_BYTES >> 20) as usize + 3;
+        for _ in 0..pieces {
+            io::Write::write_all(&mut output, &piece).expect("written");
+        }
+        assert!(
+            output.flusher.is_some(),
+            "flushing behind from the first 32 MiB"
+        );
+        out.complete(&mut output).expect("flushed");
+        assert!(output.flusher.is_none());
+        let mut file = output.file.try_clone().expect("a handle");
+        io::Seek::seek(&mut file, io::SeekFrom::Start(0)).expect("seek");
+        let mut written = Vec::new();
+        io::Read::read_to_end(&mut file, &mut written).expect("read back");
+        assert_eq!(written.len(), pieces << 20);
+        assert!(written
+            .chunks(1 << 20)
+            .all(|chunk| chunk == piece.as_slice()));
+    }
+
+    /// The kernel reports a failed write-back to one flush only: an error
+    /// of a background flush must stop the run, not be lost.
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn an_error_of_a_background_flush_is_returned() {
+        // Flushing /dev/null fails (EINVAL), as a flush of a failing disk would.
+        let file = File::options()
+            .write(true)
+            .open("/dev/null")
+            .expect("/dev/null");
+        let mut output = OutputFile::new("ledger.csv", file);
+        let piece = vec![b'x'; 1 << 20];
+        let mut result = Ok(());
+        for _ in 0..4 * (FLUSH_BEHIND_BYTES >> 20) {
+            result = io::Write::write_all(&mut output, &piece);
+            if result.is_err() {
+                break;
+            }
+        }
+        let error = result
+            .and_then(|()| output.finish_flushing_behind())
+            .expect_err("the failed flush is reported");
+        assert_eq!(error.raw_os_error(), Some(libc::EINVAL));
     }
 
     #[test]

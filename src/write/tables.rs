@@ -15,9 +15,10 @@ const ROWS_PER_TASK: usize = 8192;
 const TASKS_PER_BATCH: usize = 32;
 
 /// Renders the rows of `parts` (in order) in parallel batches, writing
-/// each batch in order.
+/// each batch in order — while the next one is rendered, so the threads
+/// never wait on the write.
 fn stream<'r, T: Sync + 'r>(
-    out: &mut dyn Write,
+    out: &mut (dyn Write + Send),
     header: Option<&str>,
     parts: impl IntoIterator<Item = &'r [T]>,
     render_row: impl Fn(&mut Vec<u8>, &T) + Sync,
@@ -30,8 +31,8 @@ fn stream<'r, T: Sync + 'r>(
         .into_iter()
         .flat_map(|part| part.chunks(ROWS_PER_TASK))
         .collect();
-    for batch in pieces.chunks(TASKS_PER_BATCH) {
-        let rendered: Vec<Vec<u8>> = batch
+    let render = |batch: &[&[T]]| -> Vec<Vec<u8>> {
+        batch
             .par_iter()
             .map(|piece| {
                 let mut buffer = Vec::with_capacity(piece.len() * 112);
@@ -41,10 +42,29 @@ fn stream<'r, T: Sync + 'r>(
                 }
                 buffer
             })
-            .collect();
+            .collect()
+    };
+    let write = |out: &mut (dyn Write + Send), rendered: Vec<Vec<u8>>| -> std::io::Result<()> {
         for buffer in rendered {
             out.write_all(&buffer)?;
         }
+        Ok(())
+    };
+    let mut pending: Option<Vec<Vec<u8>>> = None;
+    for batch in pieces.chunks(TASKS_PER_BATCH) {
+        let rendered = match pending.take() {
+            None => render(batch),
+            Some(previous) => {
+                let (written, rendered) =
+                    rayon::join(|| write(&mut *out, previous), || render(batch));
+                written?;
+                rendered
+            }
+        };
+        pending = Some(rendered);
+    }
+    if let Some(previous) = pending {
+        write(out, previous)?;
     }
     Ok(())
 }
@@ -73,7 +93,7 @@ fn finding_row(out: &mut Vec<u8>, finding: &Finding) {
         .text(&finding.sources);
 }
 
-pub fn write_findings(out: &mut dyn Write, findings: &[Finding]) -> std::io::Result<()> {
+pub fn write_findings(out: &mut (dyn Write + Send), findings: &[Finding]) -> std::io::Result<()> {
     stream(out, Some(FINDINGS_HEADER), [findings], finding_row)
 }
 
@@ -86,7 +106,7 @@ pub fn write_ledger_header(out: &mut dyn Write) -> std::io::Result<()> {
 }
 
 pub fn write_ledger(
-    out: &mut dyn Write,
+    out: &mut (dyn Write + Send),
     context: &Context<'_>,
     reconciliation: &Reconciliation,
 ) -> std::io::Result<()> {
@@ -96,7 +116,7 @@ pub fn write_ledger(
 
 /// The ledger rows of one part, without the header.
 pub fn write_ledger_rows(
-    out: &mut dyn Write,
+    out: &mut (dyn Write + Send),
     context: &Context<'_>,
     reconciliation: &Reconciliation,
 ) -> std::io::Result<()> {
@@ -283,7 +303,7 @@ pub fn write_summary(
     out.write_all(&render_summary(&groups, reconciliation.given))
 }
 
-fn in_memory(write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Vec<u8> {
+fn in_memory(write: impl FnOnce(&mut (dyn Write + Send)) -> std::io::Result<()>) -> Vec<u8> {
     let mut bytes = Vec::new();
     write(&mut bytes).expect("writing to memory cannot fail");
     bytes
@@ -314,5 +334,57 @@ mod tests {
         assert_eq!(rate(1, 80_000), "0.0000");
         assert_eq!(rate(1, 20_000), "0.0001");
         assert_eq!(rate(0, 0), "");
+    }
+
+    /// Rows of many batches, in parts of uneven sizes, come out in order:
+    /// each batch is written while the next is rendered.
+    #[test]
+    fn streamed_rows_keep_their_order_across_batches_and_parts() {
+        let rows_per_batch = super::ROWS_PER_TASK * super::TASKS_PER_BATCH;
+        let rows: Vec<u32> = (0..u32::try_from(rows_per_batch * 3 + 5).unwrap()).collect();
+        let parts: Vec<&[u32]> = vec![
+            &rows[..1],
+            &rows[1..rows_per_batch + 7],
+            &rows[rows_per_batch + 7..],
+        ];
+        let mut written = Vec::new();
+        super::stream(&mut written, Some("n"), parts, |out, row| {
+            out.extend_from_slice(row.to_string().as_bytes());
+        })
+        .expect("writing to memory");
+        let mut expected = String::from("n\n");
+        for row in &rows {
+            expected.push_str(&format!("{row}\n"));
+        }
+        assert!(written == expected.as_bytes(), "rows out of order");
+    }
+
+    /// A writer that fails on its second write.
+    struct FailsLater(usize);
+
+    impl std::io::Write for FailsLater {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0 += 1;
+            if self.0 >= 2 {
+                return Err(std::io::Error::other("disk full"));
+            }
+            Ok(bytes.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_failed_write_of_a_batch_ends_the_stream_with_its_error() {
+        let rows: Vec<u32> = (0..u32::try_from(super::ROWS_PER_TASK * super::TASKS_PER_BATCH * 3)
+            .unwrap())
+            .collect();
+        let error = super::stream(&mut FailsLater(0), None, [rows.as_slice()], |out, row| {
+            out.extend_from_slice(row.to_string().as_bytes());
+        })
+        .expect_err("the second write fails");
+        assert_eq!(error.to_string(), "disk full");
     }
 }
