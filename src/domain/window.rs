@@ -53,6 +53,31 @@ impl Bounds {
         debug_assert!(self.periods.first <= self.periods.last);
     }
 
+    /// The bounds of two sets of records together: the same, whatever
+    /// the order the sets were read in (the one first in file order names
+    /// a tied extreme), so pieces read in parallel may be merged in any
+    /// order.
+    pub fn merge(mut self, other: Bounds) -> Bounds {
+        let before =
+            |candidate: Source, current: Source| file_order(candidate) < file_order(current);
+        if other.periods.first < self.periods.first
+            || other.periods.first == self.periods.first
+                && before(other.first_set_by, self.first_set_by)
+        {
+            self.periods.first = other.periods.first;
+            self.first_set_by = other.first_set_by;
+        }
+        if other.periods.last > self.periods.last
+            || other.periods.last == self.periods.last
+                && before(other.last_set_by, self.last_set_by)
+        {
+            self.periods.last = other.periods.last;
+            self.last_set_by = other.last_set_by;
+        }
+        debug_assert!(self.periods.first <= self.periods.last);
+        self
+    }
+
     /// Adds one record to optional bounds.
     pub fn including(bounds: Option<Bounds>, periods: PeriodRange, source: Source) -> Bounds {
         match bounds {

@@ -341,20 +341,23 @@ pub fn window(
     from: Option<Period>,
     to: Option<Period>,
 ) -> Result<PeriodRange, WindowError> {
-    let mut bounds: Option<Bounds> = None;
-    for stage in Stage::ALL {
-        let Some(file) = case.stage(stage) else {
-            continue;
-        };
-        let kind = stage.file_kind();
-        for (_, record) in file.iter() {
-            bounds = Some(Bounds::including(
-                bounds,
-                record.periods,
-                case.formats.source(kind, record.line),
-            ));
-        }
-    }
+    // Chunk by chunk in parallel: merged bounds name the same records
+    // whatever the order (`Bounds::merge`).
+    let bounds = Stage::ALL
+        .par_iter()
+        .filter_map(|&stage| case.stage(stage).map(|file| (stage.file_kind(), file)))
+        .flat_map(|(kind, file)| {
+            file.chunks().par_iter().filter_map(move |chunk| {
+                chunk.records.iter().fold(None, |bounds, record| {
+                    Some(Bounds::including(
+                        bounds,
+                        record.periods,
+                        case.formats.source(kind, record.line),
+                    ))
+                })
+            })
+        })
+        .reduce_with(Bounds::merge);
     window_from_bounds(bounds, from, to)
 }
 
@@ -471,6 +474,78 @@ mod window_tests {
             assert_eq!(bounds.first_set_by, Source::new(FileKind::Allocations, 8));
             assert_eq!(bounds.last_set_by, payout(3));
         }
+        // Read in pieces (chunks, in parallel) and merged in any grouping:
+        // the same bounds.
+        for split in 1..records.len() {
+            let piece = |records: &[(PeriodRange, Source)]| {
+                records.iter().fold(None, |bounds, (periods, source)| {
+                    Some(Bounds::including(bounds, *periods, *source))
+                })
+            };
+            let (left, right) = (piece(&records[..split]), piece(&records[split..]));
+            let (left, right) = (left.expect("a record"), right.expect("a record"));
+            for merged in [left.merge(right), right.merge(left)] {
+                assert_eq!(merged.periods, periods("2020-03..2031-05"));
+                assert_eq!(merged.first_set_by, Source::new(FileKind::Allocations, 8));
+                assert_eq!(merged.last_set_by, payout(3));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod shared_account_tests {
+    use super::*;
+    use person::AccountKey;
+
+    fn key(hash: u64, person: u32, payout: u32) -> AccountKey {
+        AccountKey {
+            hash,
+            person: PersonId(person),
+            payout,
+        }
+    }
+
+    /// SHARED_ACCOUNT's first step compares hashes; where several persons
+    /// share one, the texts decide — two accounts with one hash are not
+    /// one account.
+    #[test]
+    fn accounts_paid_to_several_persons_are_found_by_text_behind_the_hash() {
+        // Payout index → account text.
+        let accounts = [
+            "6222000011112222", // 0: persons 0 and 2
+            "6222000033334444", // 1: person 1 only, same hash as 0 and 3
+            "6222000011112222", // 2
+            "6222000055556666", // 3: person 3 only, hash shared with 0
+            "6222000077778888", // 4: person 4 only
+            "6222000099990000", // 5: persons 5 and 6
+            "6222000099990000", // 6
+        ];
+        let mut keys = vec![
+            key(7, 3, 3),
+            key(7, 2, 2),
+            key(7, 1, 1),
+            key(7, 0, 0),
+            key(9, 4, 4),
+            key(11, 5, 5),
+            key(11, 6, 6),
+        ];
+        let (shared, involved) =
+            accounts_paid_to_several(&mut keys, 8, |payout| accounts[payout as usize]);
+        let mut shared: Vec<&str> = shared.into_iter().collect();
+        shared.sort_unstable();
+        assert_eq!(shared, ["6222000011112222", "6222000099990000"]);
+        assert_eq!(
+            involved,
+            [true, false, true, false, false, true, true, false]
+        );
+        // A hash of one person only is never looked up.
+        let mut keys = vec![key(1, 0, 0), key(2, 1, 1), key(3, 1, 2)];
+        let (shared, involved) = accounts_paid_to_several(&mut keys, 2, |_| -> &str {
+            panic!("no text is read when no hash is shared")
+        });
+        assert!(shared.is_empty());
+        assert_eq!(involved, [false, false]);
     }
 }
 
@@ -583,22 +658,34 @@ pub fn reconcile_with(
 ) -> Reconciliation {
     let context = Context::new(case, window);
     let people = case.people.len();
-    let (enrolments, exclusions) = roster_groupings(case);
-    let relatives = Grouping::dense(
-        people,
-        case.relatives.iter().map(|relative| relative.person),
-    );
+    // Each grouping is one sequential counting sort: the five run side by
+    // side.
     let empty = crate::case::StageFile::default();
-    let stage_groupings: Vec<Grouping> = Stage::ALL
-        .iter()
-        .map(|&stage| {
-            let file = case.stage(stage).unwrap_or(&empty);
-            Grouping::new(
-                people,
-                file.iter().map(|(index, record)| (index, record.person)),
+    let (stage_groupings, ((enrolments, exclusions), relatives)) = rayon::join(
+        || {
+            Stage::ALL
+                .par_iter()
+                .map(|&stage| {
+                    let file = case.stage(stage).unwrap_or(&empty);
+                    Grouping::new(
+                        people,
+                        file.iter().map(|(index, record)| (index, record.person)),
+                    )
+                })
+                .collect::<Vec<Grouping>>()
+        },
+        || {
+            rayon::join(
+                || roster_groupings(case),
+                || {
+                    Grouping::dense(
+                        people,
+                        case.relatives.iter().map(|relative| relative.person),
+                    )
+                },
             )
-        })
-        .collect();
+        },
+    );
 
     // Persons in runs of PERSONS_PER_TASK: one output per run keeps the
     // allocations few and the collected order the person order.
@@ -622,11 +709,13 @@ pub fn reconcile_with(
     };
     let mut findings = Vec::new();
     let mut shared_account_payouts = Vec::new();
+    let mut account_representatives = Vec::new();
     let mut money_in = [0i128; 3];
     for output in outputs {
         lines.parts.push(output.lines);
         findings.extend(output.findings);
         shared_account_payouts.extend(output.shared_account_payouts);
+        account_representatives.extend(output.account_representatives);
         for stage in Stage::ALL {
             money_in[stage.index()] += output.money_in[stage.index()];
         }
@@ -687,6 +776,7 @@ pub fn reconcile_with(
         SharedAccounts::Decide => findings.extend(shared_account_findings(
             &context,
             &enrolments,
+            account_representatives,
             shared_account_payouts,
         )),
         SharedAccounts::Collect(candidates) => {
@@ -718,59 +808,29 @@ pub fn reconcile_with(
 fn shared_account_findings(
     context: &Context<'_>,
     enrolments: &Grouping,
-    mut candidates: Vec<u32>,
+    mut representatives: Vec<person::AccountKey>,
+    candidates: Vec<u32>,
 ) -> Vec<Finding> {
     let case = context.case;
     let payouts = &case.payouts;
     let account_of = |index: u32| payouts.account(payouts.record(index));
-    // Most accounts are paid to one person only: find the ones paid to
-    // several with a hash pass (in parallel pieces, merged), and sort only
-    // their payouts. Candidates come person by person, mostly one account
-    // each: a candidate like the one before it is skipped, so the maps see
-    // few entries.
-    type Payees<'t> = rustc_hash::FxHashMap<&'t str, (PersonId, bool)>;
-    let first_payee: Payees<'_> = candidates
-        .par_chunks(1 << 16)
-        .map(|piece| {
-            let mut payees = Payees::default();
-            let mut previous: Option<(&str, PersonId)> = None;
-            for &index in piece {
-                let person = payouts.record(index).person;
-                let account = account_of(index);
-                if previous == Some((account, person)) {
-                    continue;
-                }
-                previous = Some((account, person));
-                let entry = payees.entry(account).or_insert((person, false));
-                entry.1 |= entry.0 != person;
-            }
-            payees
-        })
-        .reduce(Payees::default, |left, right| {
-            if left.len() < right.len() {
-                merge_payees(right, left)
-            } else {
-                merge_payees(left, right)
-            }
-        });
-    if !first_payee.values().any(|(_, shared)| *shared) {
+    // Most accounts are paid to one person only. Each person's distinct
+    // accounts, sorted by their hash, show the few hashes that several
+    // persons share; only those accounts' texts are read and compared
+    // (two accounts may share a hash), and only their payouts gathered.
+    let (shared, involved) =
+        accounts_paid_to_several(&mut representatives, case.people.len(), account_of);
+    if shared.is_empty() {
         return Vec::new();
     }
-    let first_payee = &first_payee;
-    candidates = candidates
+    // Every person paid into a shared account has a representative payout
+    // into it: only their payouts need their account looked up.
+    let (shared, involved) = (&shared, &involved);
+    let candidates: Vec<u32> = candidates
         .par_chunks(1 << 16)
         .flat_map_iter(|piece| {
-            let mut previous: Option<(&str, bool)> = None;
             piece.iter().copied().filter(move |&index| {
-                let account = account_of(index);
-                match previous {
-                    Some((same, shared)) if same == account => shared,
-                    _ => {
-                        let shared = first_payee[account].1;
-                        previous = Some((account, shared));
-                        shared
-                    }
-                }
+                involved[payouts.record(index).person.index()] && shared.contains(account_of(index))
             })
         })
         .collect();
@@ -779,6 +839,42 @@ fn shared_account_findings(
         enrolments,
         &candidates,
     )))
+}
+
+/// The accounts paid to two or more persons, and who those persons are
+/// (by `PersonId`, of `people`), from each person's distinct accounts
+/// (`keys`, sorted here by hash and person). `account_of` gives a payout's
+/// account: it is asked only for hashes that several persons share.
+fn accounts_paid_to_several<'t>(
+    keys: &mut [person::AccountKey],
+    people: usize,
+    account_of: impl Fn(u32) -> &'t str,
+) -> (rustc_hash::FxHashSet<&'t str>, Vec<bool>) {
+    keys.par_sort_unstable_by_key(|key| (key.hash, key.person));
+    let mut shared: rustc_hash::FxHashSet<&str> = rustc_hash::FxHashSet::default();
+    let mut involved = vec![false; people];
+    for run in keys.chunk_by(|a, b| a.hash == b.hash) {
+        // Sorted by person within the run: one person only, or several.
+        if run[0].person == run[run.len() - 1].person {
+            continue;
+        }
+        // Two accounts may share a hash: compare their texts.
+        let mut uses: Vec<(&str, PersonId)> = run
+            .iter()
+            .map(|key| (account_of(key.payout), key.person))
+            .collect();
+        uses.sort_unstable();
+        uses.dedup();
+        for account in uses.chunk_by(|a, b| a.0 == b.0) {
+            if account.len() >= 2 {
+                shared.insert(account[0].0);
+                for &(_, person) in account {
+                    involved[person.index()] = true;
+                }
+            }
+        }
+    }
+    (shared, involved)
 }
 
 /// Gathers account uses (of one run, or of every partition) by account.
@@ -906,18 +1002,6 @@ pub fn shared_account_findings_from_uses(
         findings.push(finding);
     }
     findings
-}
-
-/// Merges `small` into `large` (SHARED_ACCOUNT's account → first payee map).
-fn merge_payees<'t>(
-    mut large: rustc_hash::FxHashMap<&'t str, (PersonId, bool)>,
-    small: rustc_hash::FxHashMap<&'t str, (PersonId, bool)>,
-) -> rustc_hash::FxHashMap<&'t str, (PersonId, bool)> {
-    for (account, (person, shared)) in small {
-        let entry = large.entry(account).or_insert((person, shared));
-        entry.1 |= shared || entry.0 != person;
-    }
-    large
 }
 
 /// BAD_RECORD, DUPLICATE_RECORD and INVALID_ID_NUMBER, found while reading.

@@ -37,9 +37,27 @@ pub struct PersonOutput {
     pub findings: Vec<Finding>,
     /// Payout indices that take part in the SHARED_ACCOUNT check.
     pub shared_account_payouts: Vec<u32>,
+    /// Of those, the first of each of the person's distinct accounts: what
+    /// the check compares to find accounts paid to several persons (a
+    /// person is paid into one account month after month, so these are
+    /// far fewer).
+    pub account_representatives: Vec<AccountKey>,
     /// Per stage, the in-window amounts read (payouts: `paid` only) in fen,
     /// to check that the ledger holds exactly this money.
     pub money_in: [i128; 3],
+}
+
+/// A person's account, as the SHARED_ACCOUNT check first compares it:
+/// by a hash taken here, where the account's text is at hand, so that
+/// finding the accounts paid to several persons reads no text (looking
+/// up records and texts in a large case costs more than hashing them).
+#[derive(Clone, Copy, Debug)]
+pub struct AccountKey {
+    /// xxh3 of the account's text.
+    pub hash: u64,
+    pub person: PersonId,
+    /// The person's first payout into the account.
+    pub payout: u32,
 }
 
 /// What a line's entitlement rests on.
@@ -732,6 +750,7 @@ impl<'a> Run<'a> {
     fn check_payouts(&self, records: &[u32], output: &mut PersonOutput) {
         let case = self.context.case;
         let payouts = &case.payouts;
+        let first_representative = output.account_representatives.len();
         for (index, record) in self.in_window_paid(records) {
             let source = self
                 .context
@@ -780,6 +799,19 @@ impl<'a> Run<'a> {
             let account = payouts.account(record);
             if !account.is_empty() {
                 output.shared_account_payouts.push(index);
+                let hash = xxhash_rust::xxh3::xxh3_64(account.as_bytes());
+                let known = output.account_representatives[first_representative..]
+                    .iter()
+                    .any(|key| {
+                        key.hash == hash && payouts.account(payouts.record(key.payout)) == account
+                    });
+                if !known {
+                    output.account_representatives.push(AccountKey {
+                        hash,
+                        person: self.person,
+                        payout: index,
+                    });
+                }
             }
             let registered = || covering().map(|enrolment| enrolment.account.as_ref());
             if rules::account_mismatch(account, registered()) {
