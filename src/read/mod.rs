@@ -769,13 +769,29 @@ pub fn read_files_in(
     kinds: &[FileKind],
     options: &ReadOptions,
 ) -> Result<Case, FatalError> {
-    let results: Vec<Result<Parsed, FatalError>> = FileKind::ALL
-        .par_iter()
+    // The largest files first, so that the small ones fill the threads at
+    // the end instead of one large file's last chunks running alone.
+    let mut wanted: Vec<(u64, FileKind)> = FileKind::ALL
+        .iter()
         .filter(|kind| kinds.contains(kind))
-        .map(|&kind| read_one(folder, kind, options))
+        .map(|&kind| {
+            let size_bytes = folder
+                .path(kind)
+                .and_then(|path| std::fs::metadata(path).ok())
+                .map_or(0, |metadata| metadata.len());
+            (size_bytes, kind)
+        })
         .collect();
+    wanted.sort_by_key(|&(size_bytes, kind)| (std::cmp::Reverse(size_bytes), kind));
+    let mut results: Vec<(FileKind, Result<Parsed, FatalError>)> = wanted
+        .par_iter()
+        .map(|&(_, kind)| (kind, read_one(folder, kind, options)))
+        .collect();
+    // Back in FileKind::ALL order: the first error named is the same
+    // whatever the sizes, and so is everything built below.
+    results.sort_by_key(|&(kind, _)| kind);
     let mut parsed = Vec::with_capacity(results.len());
-    for result in results {
+    for (_, result) in results {
         parsed.push(result?);
     }
 

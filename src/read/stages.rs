@@ -106,23 +106,27 @@ pub fn read(
     let columns = columns(stage);
     let body = super::table::read_header(file, &columns)?;
     let chunks = split(file, &body, options)?;
-    let mut outcomes = Vec::with_capacity(chunks.len());
-    for_batches(file, &chunks, options, |first, batch| {
-        let parsed: Vec<FileOutcome<StageChunk>> = batch
-            .par_iter()
-            .enumerate()
-            .map(|(offset, chunk)| {
-                let number =
-                    u16::try_from(first + offset).expect("checked against MAX_CHUNKS above");
-                let outcome =
-                    read_chunk(file, stage, &columns, &body.header, *chunk, number, options)?;
-                options.report(chunk.end - chunk.start, outcome.report.rows);
-                Ok(outcome)
-            })
-            .collect::<Result<_, FatalError>>()?;
-        outcomes.extend(parsed);
-        Ok(())
-    })?;
+    // Each chunk gives its pages of the mapped file back once parsed (a
+    // page shared with the next chunk faults back in from the page cache),
+    // so only the chunks in flight are resident, and no thread waits for
+    // a batch to end before taking the next chunk.
+    let results: Vec<Result<FileOutcome<StageChunk>, FatalError>> = chunks
+        .par_iter()
+        .enumerate()
+        .map(|(number, chunk)| {
+            let number = u16::try_from(number).expect("checked against MAX_CHUNKS above");
+            let outcome = read_chunk(file, stage, &columns, &body.header, *chunk, number, options)?;
+            options.report(chunk.end - chunk.start, outcome.report.rows);
+            if options.release_input {
+                file.release(chunk.start, chunk.end);
+            }
+            Ok(outcome)
+        })
+        .collect();
+    // The first error in file order, whichever thread met it first.
+    let outcomes = results
+        .into_iter()
+        .collect::<Result<Vec<FileOutcome<StageChunk>>, FatalError>>()?;
     super::check_money_total(
         stage.file_kind(),
         money_total_fen(outcomes.iter().map(|outcome| &outcome.records)),
