@@ -7,8 +7,9 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use super::render;
+use crate::case::PersonId;
 use crate::domain::{Finding, Money, Period, PeriodRange, Program, Stage};
-use crate::engine::{Context, LedgerLine, LineStatus, Reconciliation};
+use crate::engine::{Context, Label, LedgerLine, LineStatus, Reconciliation};
 
 /// Rows rendered per parallel task, and per batch written.
 const ROWS_PER_TASK: usize = 8192;
@@ -23,6 +24,22 @@ fn stream<'r, T: Sync + 'r>(
     parts: impl IntoIterator<Item = &'r [T]>,
     render_row: impl Fn(&mut Vec<u8>, &T) + Sync,
 ) -> std::io::Result<()> {
+    stream_pieces(out, header, parts, |buffer, piece| {
+        for row in piece {
+            render_row(buffer, row);
+            buffer.push(b'\n');
+        }
+    })
+}
+
+/// As [`stream`], rendering a piece of up to [`ROWS_PER_TASK`] rows at a
+/// time (each row ending with a line end), so rows can share work.
+fn stream_pieces<'r, T: Sync + 'r>(
+    out: &mut (dyn Write + Send),
+    header: Option<&str>,
+    parts: impl IntoIterator<Item = &'r [T]>,
+    render_piece: impl Fn(&mut Vec<u8>, &[T]) + Sync,
+) -> std::io::Result<()> {
     if let Some(header) = header {
         out.write_all(header.as_bytes())?;
         out.write_all(b"\n")?;
@@ -36,10 +53,7 @@ fn stream<'r, T: Sync + 'r>(
             .par_iter()
             .map(|piece| {
                 let mut buffer = Vec::with_capacity(piece.len() * 112);
-                for row in *piece {
-                    render_row(&mut buffer, row);
-                    buffer.push(b'\n');
-                }
+                render_piece(&mut buffer, piece);
                 buffer
             })
             .collect()
@@ -121,24 +135,40 @@ pub fn write_ledger_rows(
     reconciliation: &Reconciliation,
 ) -> std::io::Result<()> {
     let people = &context.case.people;
-    stream(
+    stream_pieces(
         out,
         None,
         reconciliation.lines.parts().iter().map(Vec::as_slice),
-        |out, line: &LedgerLine| {
-            let (name, region) = context.label_text(line.label());
-            let figures = line.figures();
-            render::Cells::new(out)
-                .text(people.id_number(line.person))
-                .text(name)
-                .text(region)
-                .word(line.program.name())
-                .periods(Some(PeriodRange::single(line.period)))
-                .money(figures.expected)
-                .money(figures.allocated)
-                .money(figures.transferred)
-                .money(Some(figures.paid))
-                .word(line.status.name());
+        |out, lines: &[LedgerLine]| {
+            // A person's lines of one label (a dozen months, mostly) share
+            // their first three cells: rendered once, then copied.
+            let mut shared: Option<((PersonId, Label), std::ops::Range<usize>)> = None;
+            for line in lines {
+                let key = (line.person, line.label());
+                match &shared {
+                    Some((same, cells)) if *same == key => out.extend_from_within(cells.clone()),
+                    _ => {
+                        let start = out.len();
+                        let (name, region) = context.label_text(line.label());
+                        render::Cells::new(out)
+                            .text(people.id_number(line.person))
+                            .text(name)
+                            .text(region);
+                        out.push(b',');
+                        shared = Some((key, start..out.len()));
+                    }
+                }
+                let figures = line.figures();
+                render::Cells::new(out)
+                    .word(line.program.name())
+                    .periods(Some(PeriodRange::single(line.period)))
+                    .money(figures.expected)
+                    .money(figures.allocated)
+                    .money(figures.transferred)
+                    .money(Some(figures.paid))
+                    .word(line.status.name());
+                out.push(b'\n');
+            }
         },
     )
 }
