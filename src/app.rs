@@ -22,20 +22,22 @@ pub struct RunSummary {
     pub exit_code: u8,
 }
 
-/// Peak memory of an in-memory run per byte of input, measured on
-/// generated cases (about 940 MB for 670 MB of CSV: 1.4), with a margin: a
-/// partition is sized to need about half the limit, leaving the rest for
-/// what every partition shares (mapped input in flight, findings, account
-/// uses). With a limit of a third of the in-memory peak the 670 MB case
-/// ran in 7 partitions and peaked at 223 MB.
-const MEMORY_PER_INPUT_BYTE: u64 = 3;
+/// Peak memory of an in-memory run per byte of input, as a fraction
+/// (numerator, denominator): measured on generated cases at about 1.3
+/// (922 MB for 702 MB of CSV), with a margin: a partition is sized to need
+/// about half the limit, leaving the rest for what every partition shares
+/// (mapped input in flight, findings, account uses). With a limit of a
+/// third of the in-memory peak (308 MB) the 702 MB case runs in 6
+/// partitions.
+const MEMORY_PER_INPUT_BYTE: (u64, u64) = (5, 2);
 
 /// Most partitions a run is cut into.
 const MAX_PARTITIONS: u64 = 4096;
 
 /// How many partitions of persons keep a run's memory under the limit.
 pub fn partitions_for(input_bytes: u64, memory_limit_bytes: u64) -> usize {
-    let need = input_bytes.saturating_mul(MEMORY_PER_INPUT_BYTE);
+    let (numerator, denominator) = MEMORY_PER_INPUT_BYTE;
+    let need = input_bytes.saturating_mul(numerator) / denominator;
     need.div_ceil(memory_limit_bytes.max(1))
         .clamp(1, MAX_PARTITIONS) as usize
 }

@@ -124,7 +124,7 @@ fn a_partitioned_run_of_the_office_demo_gives_the_same_bytes() {
     let office = repository().join("fixtures/demo-office");
     let (whole, parts) = (out_dir("office-whole"), out_dir("office-parts"));
     assert_eq!(reconcile(&office, &whole, &[]).code, 0);
-    let run = reconcile(&office, &parts, &["--memory-limit", "2M"]);
+    let run = reconcile(&office, &parts, &["--memory-limit", "1M"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
         run.stdout.contains("partitions of persons"),

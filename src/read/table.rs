@@ -900,6 +900,13 @@ pub fn for_each_row_in(
             undecodable,
             fault: None,
         };
+        // Another partition's row is passed over before its faults are
+        // looked for: whose it is depends on its id cell alone.
+        if let Some((partition, id_column)) = owner {
+            if !partition.owns(row.cell(id_column)) {
+                continue;
+            }
+        }
         let fault = row.text_fault(&span, raw);
         if fault.is_none() && row.is_blank() {
             continue;
@@ -920,11 +927,6 @@ pub fn for_each_row_in(
                 )),
             }
         };
-        if let Some((partition, id_column)) = owner {
-            if !partition.owns(row.cell(id_column)) {
-                continue;
-            }
-        }
         rows += 1;
         visit(&row);
     }
