@@ -303,7 +303,9 @@ pub struct ReconcileArgs {
     /// Memory the run may use, e.g. 4G or 512M (default: three quarters of
     /// this machine's memory). A case that needs more is reconciled in
     /// partitions of persons, reading the files again for each; the
-    /// outputs are the same byte for byte.
+    /// outputs are the same byte for byte. Reading needs some memory
+    /// whatever the limit (about 200 MB for a 700 MB case): a lower limit
+    /// is exceeded.
     #[arg(long, value_name = "SIZE")]
     pub memory_limit: Option<String>,
 
