@@ -374,3 +374,59 @@ fn a_too_long_default_window_is_refused_alike_in_memory_and_in_partitions() {
         given.stdout
     );
 }
+
+/// SHARED_ACCOUNT when one person is paid into many accounts (as under a
+/// placeholder ID number): the account another person shares is found
+/// among them, and only that one; each person's accounts past the first
+/// few are looked up by hash, not compared one by one.
+#[test]
+fn a_person_paid_into_many_accounts_shares_only_the_account_another_uses() {
+    let case = out_dir("many-accounts-case");
+    std::fs::create_dir_all(&case).expect("a case folder");
+    let (many, other) = ("110101198001010010", "110101198001010029");
+    std::fs::write(
+        case.join("roster.csv"),
+        format!(
+            "enrolment_id,id_number,name,household_id,region,program,household_size,per_capita_income,start_period,account\n\
+             D1,{many},张一,H1,110101,dibao,1,0,2020-01,62220000\n\
+             D2,{other},张二,H2,110101,dibao,1,0,2020-01,62229999\n"
+        ),
+    )
+    .expect("roster");
+    std::fs::write(
+        case.join("standards.csv"),
+        "region,program,item,effective_from,amount\n*,dibao,standard,2020-01,500.00\n",
+    )
+    .expect("standards");
+    let mut payouts = String::from("payout_id,id_number,program,period,amount,account\n");
+    for account in 0..40 {
+        payouts.push_str(&format!(
+            "P{account},{many},dibao,2020-01,1.00,6222{account:04}\n"
+        ));
+    }
+    // The other person's one payout, into the 31st of those accounts.
+    payouts.push_str(&format!("Q1,{other},dibao,2020-01,500.00,62220030\n"));
+    std::fs::write(case.join("payouts.csv"), payouts).expect("payouts");
+
+    for (name, extra) in [
+        ("many-accounts", &[][..]),
+        ("many-accounts-parts", &["--memory-limit", "1K"][..]),
+    ] {
+        let out = out_dir(name);
+        let run = reconcile(&case, &out, extra);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let (header, rows) = csv_rows(&read(&out.join("findings.csv")));
+        let column = |name: &str| header.iter().position(|cell| cell == name).expect(name);
+        let shared: Vec<&Vec<String>> = rows
+            .iter()
+            .filter(|row| row[column("code")] == "SHARED_ACCOUNT")
+            .collect();
+        assert_eq!(shared.len(), 1, "{shared:?}");
+        assert_eq!(shared[0][column("account")], "62220030", "{shared:?}");
+        assert_eq!(
+            shared[0][column("sources")],
+            "payouts.csv:32;payouts.csv:42",
+            "{shared:?}"
+        );
+    }
+}

@@ -47,6 +47,10 @@ pub struct PersonOutput {
     pub money_in: [i128; 3],
 }
 
+/// Distinct accounts of one person compared one by one; past this many
+/// they are looked up by hash instead.
+const LINEAR_ACCOUNT_LOOK_UPS: usize = 16;
+
 /// A person's account, as the SHARED_ACCOUNT check first compares it:
 /// by a hash taken here, where the account's text is at hand, so that
 /// finding the accounts paid to several persons reads no text (looking
@@ -751,6 +755,10 @@ impl<'a> Run<'a> {
         let case = self.context.case;
         let payouts = &case.payouts;
         let first_representative = output.account_representatives.len();
+        // The person's distinct accounts so far, by hash: made only once
+        // they are many (a placeholder id can carry thousands of payouts
+        // into as many accounts), so the usual person compares a handful.
+        let mut accounts_by_hash: Option<rustc_hash::FxHashMap<u64, Vec<u32>>> = None;
         for (index, record) in self.in_window_paid(records) {
             let source = self
                 .context
@@ -800,17 +808,35 @@ impl<'a> Run<'a> {
             if !account.is_empty() {
                 output.shared_account_payouts.push(index);
                 let hash = xxhash_rust::xxh3::xxh3_64(account.as_bytes());
-                let known = output.account_representatives[first_representative..]
-                    .iter()
-                    .any(|key| {
-                        key.hash == hash && payouts.account(payouts.record(key.payout)) == account
-                    });
+                let same_account = |payout: u32| payouts.account(payouts.record(payout)) == account;
+                let representatives = &output.account_representatives[first_representative..];
+                let known = match &accounts_by_hash {
+                    Some(by_hash) => by_hash
+                        .get(&hash)
+                        .is_some_and(|earlier| earlier.iter().any(|&payout| same_account(payout))),
+                    None => representatives
+                        .iter()
+                        .any(|key| key.hash == hash && same_account(key.payout)),
+                };
                 if !known {
                     output.account_representatives.push(AccountKey {
                         hash,
                         person: self.person,
                         payout: index,
                     });
+                    let representatives = &output.account_representatives[first_representative..];
+                    match &mut accounts_by_hash {
+                        Some(by_hash) => by_hash.entry(hash).or_default().push(index),
+                        None if representatives.len() > LINEAR_ACCOUNT_LOOK_UPS => {
+                            let mut by_hash: rustc_hash::FxHashMap<u64, Vec<u32>> =
+                                rustc_hash::FxHashMap::default();
+                            for key in representatives {
+                                by_hash.entry(key.hash).or_default().push(key.payout);
+                            }
+                            accounts_by_hash = Some(by_hash);
+                        }
+                        None => {}
+                    }
                 }
             }
             let registered = || covering().map(|enrolment| enrolment.account.as_ref());
