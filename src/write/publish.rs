@@ -81,6 +81,14 @@ pub struct OutputFile {
     written_bytes: u64,
     flush_requested_bytes: u64,
     flusher: Option<Flusher>,
+    /// The first error of a background flush, returned by
+    /// [`OutDir::complete`] (a write that succeeded must not report it:
+    /// a writer would write the same bytes again).
+    flush_error: Option<io::Error>,
+    /// No more flushing behind: it could not start (no thread or handle to
+    /// spare) or it failed; the final flush writes the rest, as it would
+    /// without flushing behind.
+    flush_behind_off: bool,
 }
 
 /// Every this many bytes written, an output is flushed to disk on a thread
@@ -132,47 +140,72 @@ impl OutputFile {
             written_bytes: 0,
             flush_requested_bytes: 0,
             flusher: None,
+            flush_error: None,
+            flush_behind_off: false,
         }
     }
 
-    fn wrote(&mut self, bytes: usize) -> io::Result<()> {
+    /// Counts bytes written and asks for a flush behind them every
+    /// [`FLUSH_BEHIND_BYTES`]. Never fails: flushing behind only saves
+    /// time, and its errors wait for [`OutDir::complete`].
+    fn wrote(&mut self, bytes: usize) {
         self.written_bytes += bytes as u64;
-        if self.written_bytes - self.flush_requested_bytes < FLUSH_BEHIND_BYTES {
-            return Ok(());
+        if self.flush_behind_off
+            || self.written_bytes - self.flush_requested_bytes < FLUSH_BEHIND_BYTES
+        {
+            return;
         }
         self.flush_requested_bytes = self.written_bytes;
-        if self.flusher.is_none() {
-            self.flusher = Some(Flusher::start(&self.file)?);
-        }
-        let flusher = self.flusher.as_ref().expect("started above");
-        match flusher.requests.try_send(()) {
-            // Full: a flush is already asked for, and will cover these bytes.
-            Ok(()) | Err(std::sync::mpsc::TrySendError::Full(())) => Ok(()),
-            // Gone: the thread stopped on an error, which `finish` returns.
-            Err(std::sync::mpsc::TrySendError::Disconnected(())) => self.finish_flushing_behind(),
+        let flusher = match &self.flusher {
+            Some(flusher) => flusher,
+            None => match Flusher::start(&self.file) {
+                Ok(flusher) => self.flusher.insert(flusher),
+                Err(_) => {
+                    self.flush_behind_off = true;
+                    return;
+                }
+            },
+        };
+        // Full: a flush is already asked for, and will cover these bytes.
+        // Gone: the thread stopped on an error, kept for `complete`.
+        if let Err(std::sync::mpsc::TrySendError::Disconnected(())) = flusher.requests.try_send(())
+        {
+            let joined = self.flusher.take().map_or(Ok(()), Flusher::finish);
+            self.flush_error = self.flush_error.take().or(joined.err());
+            self.flush_behind_off = true;
         }
     }
 
     /// Stops flushing behind the writing; the first error a background
     /// flush met, if any.
     fn finish_flushing_behind(&mut self) -> io::Result<()> {
-        match self.flusher.take() {
-            Some(flusher) => flusher.finish(),
-            None => Ok(()),
+        let joined = self.flusher.take().map_or(Ok(()), Flusher::finish);
+        match self.flush_error.take() {
+            Some(error) => Err(error),
+            None => joined,
         }
+    }
+}
+
+impl Drop for OutputFile {
+    /// An output given up (the run failed) waits for its flush in flight,
+    /// so no thread holds the file after it is gone.
+    fn drop(&mut self) {
+        let _ = self.finish_flushing_behind();
     }
 }
 
 impl io::Write for OutputFile {
     fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
         let written = self.file.write(bytes)?;
-        self.wrote(written)?;
+        self.wrote(written);
         Ok(written)
     }
 
     fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
         self.file.write_all(bytes)?;
-        self.wrote(bytes.len())
+        self.wrote(bytes.len());
+        Ok(())
     }
 
     fn flush(&mut self) -> io::Result<()> {
@@ -1146,17 +1179,16 @@ mod tests {
             .expect("/dev/null");
         let mut output = OutputFile::new("ledger.csv", file);
         let piece = vec![b'x'; 1 << 20];
-        let mut result = Ok(());
+        // Writes succeed (a writer would repeat a write that failed after
+        // its bytes were taken); the error waits for the output's end.
         for _ in 0..4 * (FLUSH_BEHIND_BYTES >> 20) {
-            result = io::Write::write_all(&mut output, &piece);
-            if result.is_err() {
-                break;
-            }
+            io::Write::write_all(&mut output, &piece).expect("the write itself succeeds");
         }
-        let error = result
-            .and_then(|()| output.finish_flushing_behind())
+        let error = output
+            .finish_flushing_behind()
             .expect_err("the failed flush is reported");
         assert_eq!(error.raw_os_error(), Some(libc::EINVAL));
+        assert!(output.finish_flushing_behind().is_ok(), "reported once");
     }
 
     #[test]
