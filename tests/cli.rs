@@ -377,8 +377,8 @@ fn a_too_long_default_window_is_refused_alike_in_memory_and_in_partitions() {
 
 /// SHARED_ACCOUNT when one person is paid into many accounts (as under a
 /// placeholder ID number): the account another person shares is found
-/// among them, and only that one; each person's accounts past the first
-/// few are looked up by hash, not compared one by one.
+/// among them, and only that one, also when an account comes back after
+/// others.
 #[test]
 fn a_person_paid_into_many_accounts_shares_only_the_account_another_uses() {
     let case = out_dir("many-accounts-case");
@@ -406,6 +406,8 @@ fn a_person_paid_into_many_accounts_shares_only_the_account_another_uses() {
     }
     // The other person's one payout, into the 31st of those accounts.
     payouts.push_str(&format!("Q1,{other},dibao,2020-01,500.00,62220030\n"));
+    // And the first person's sixth account once more, after the others.
+    payouts.push_str(&format!("P40,{many},dibao,2020-01,1.00,62220005\n"));
     std::fs::write(case.join("payouts.csv"), payouts).expect("payouts");
 
     for (name, extra) in [

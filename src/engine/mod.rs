@@ -530,6 +530,8 @@ mod shared_account_tests {
             key(7, 2, 2),
             key(7, 1, 1),
             key(7, 0, 0),
+            // Person 1's account met again (after a change of account).
+            key(7, 1, 1),
             key(9, 4, 4),
             key(11, 5, 5),
             key(11, 6, 6),
@@ -543,8 +545,8 @@ mod shared_account_tests {
             involved,
             [true, false, true, false, false, true, true, false]
         );
-        // A hash of one person only is never looked up.
-        let mut keys = vec![key(1, 0, 0), key(2, 1, 1), key(3, 1, 2)];
+        // A hash of one person only, however often, is never looked up.
+        let mut keys = vec![key(1, 0, 0), key(2, 1, 1), key(3, 1, 2), key(2, 1, 1)];
         let (shared, involved) = accounts_paid_to_several(&mut keys, 2, |_| -> &str {
             panic!("no text is read when no hash is shared")
         });
@@ -850,8 +852,8 @@ fn shared_account_findings(
     let case = context.case;
     let payouts = &case.payouts;
     let account_of = |index: u32| payouts.account(payouts.record(index));
-    // Most accounts are paid to one person only. Each person's distinct
-    // accounts, sorted by their hash, show the few hashes that several
+    // Most accounts are paid to one person only. The persons' accounts
+    // (each where it changes), sorted by hash, show the few hashes that several
     // persons share; only those accounts' texts are read and compared
     // (two accounts may share a hash), and only their payouts gathered.
     let (shared, involved) =
@@ -878,8 +880,8 @@ fn shared_account_findings(
 }
 
 /// The accounts paid to two or more persons, and who those persons are
-/// (by `PersonId`, of `people`), from each person's distinct accounts
-/// (`keys`, sorted here by hash and person). `account_of` gives a payout's
+/// (by `PersonId`, of `people`), from the persons' accounts (`keys`, a
+/// person's account once or more; sorted here by hash and person). `account_of` gives a payout's
 /// account: it is asked only for hashes that several persons share.
 fn accounts_paid_to_several<'t>(
     keys: &mut [person::AccountKey],

@@ -37,19 +37,16 @@ pub struct PersonOutput {
     pub findings: Vec<Finding>,
     /// Payout indices that take part in the SHARED_ACCOUNT check.
     pub shared_account_payouts: Vec<u32>,
-    /// Of those, the first of each of the person's distinct accounts: what
-    /// the check compares to find accounts paid to several persons (a
-    /// person is paid into one account month after month, so these are
-    /// far fewer).
+    /// Of those, each where the person's account changes (the first, and
+    /// each into another account than the payout before): what the check
+    /// compares to find accounts paid to several persons. A person is paid
+    /// into one account month after month, so these are far fewer; a
+    /// person's account met again is folded when they are sorted.
     pub account_representatives: Vec<AccountKey>,
     /// Per stage, the in-window amounts read (payouts: `paid` only) in fen,
     /// to check that the ledger holds exactly this money.
     pub money_in: [i128; 3],
 }
-
-/// Distinct accounts of one person compared one by one; past this many
-/// they are looked up by hash instead.
-const LINEAR_ACCOUNT_LOOK_UPS: usize = 16;
 
 /// A person's account, as the SHARED_ACCOUNT check first compares it:
 /// by a hash taken here, where the account's text is at hand, so that
@@ -60,7 +57,7 @@ pub struct AccountKey {
     /// xxh3 of the account's text.
     pub hash: u64,
     pub person: PersonId,
-    /// The person's first payout into the account.
+    /// A payout of the person into the account.
     pub payout: u32,
 }
 
@@ -754,11 +751,9 @@ impl<'a> Run<'a> {
     fn check_payouts(&self, records: &[u32], output: &mut PersonOutput) {
         let case = self.context.case;
         let payouts = &case.payouts;
-        let first_representative = output.account_representatives.len();
-        // The person's distinct accounts so far, by hash: made only once
-        // they are many (a placeholder id can carry thousands of payouts
-        // into as many accounts), so the usual person compares a handful.
-        let mut accounts_by_hash: Option<rustc_hash::FxHashMap<u64, Vec<u32>>> = None;
+        // The account of the person's previous payout: a person is paid
+        // into one account month after month, so only a change is kept.
+        let mut previous_account: Option<&str> = None;
         for (index, record) in self.in_window_paid(records) {
             let source = self
                 .context
@@ -807,36 +802,13 @@ impl<'a> Run<'a> {
             let account = payouts.account(record);
             if !account.is_empty() {
                 output.shared_account_payouts.push(index);
-                let hash = xxhash_rust::xxh3::xxh3_64(account.as_bytes());
-                let same_account = |payout: u32| payouts.account(payouts.record(payout)) == account;
-                let representatives = &output.account_representatives[first_representative..];
-                let known = match &accounts_by_hash {
-                    Some(by_hash) => by_hash
-                        .get(&hash)
-                        .is_some_and(|earlier| earlier.iter().any(|&payout| same_account(payout))),
-                    None => representatives
-                        .iter()
-                        .any(|key| key.hash == hash && same_account(key.payout)),
-                };
-                if !known {
+                if previous_account != Some(account) {
+                    previous_account = Some(account);
                     output.account_representatives.push(AccountKey {
-                        hash,
+                        hash: xxhash_rust::xxh3::xxh3_64(account.as_bytes()),
                         person: self.person,
                         payout: index,
                     });
-                    let representatives = &output.account_representatives[first_representative..];
-                    match &mut accounts_by_hash {
-                        Some(by_hash) => by_hash.entry(hash).or_default().push(index),
-                        None if representatives.len() > LINEAR_ACCOUNT_LOOK_UPS => {
-                            let mut by_hash: rustc_hash::FxHashMap<u64, Vec<u32>> =
-                                rustc_hash::FxHashMap::default();
-                            for key in representatives {
-                                by_hash.entry(key.hash).or_default().push(key.payout);
-                            }
-                            accounts_by_hash = Some(by_hash);
-                        }
-                        None => {}
-                    }
                 }
             }
             let registered = || covering().map(|enrolment| enrolment.account.as_ref());
