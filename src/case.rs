@@ -356,6 +356,16 @@ pub const MAX_CHUNKS: usize = 1 << (32 - CHUNK_INDEX_BITS);
 pub struct StageChunk {
     pub records: Vec<StageRecord>,
     pub text: TextArena,
+    /// While the file is read: each record's [`record_id_hash`], taken
+    /// where its id was just parsed, for the search for repeated ids;
+    /// emptied by it. Empty where records come from elsewhere (the search
+    /// then hashes the ids itself).
+    pub id_hashes: Vec<u32>,
+}
+
+/// The 32-bit hash of a record id that repeated ids are looked for by.
+pub fn record_id_hash(record_id: &str) -> u32 {
+    (xxhash_rust::xxh3::xxh3_64(record_id.as_bytes()) >> 32) as u32
 }
 
 /// A stage file's records (first occurrences, BAD rows left out), kept in

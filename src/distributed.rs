@@ -434,6 +434,7 @@ impl StageBuilder {
             self.chunks.push(StageChunk {
                 records: Vec::new(),
                 text: TextArena::with_capacity(number, 0),
+                id_hashes: Vec::new(),
             });
         }
         let chunk = self.chunks.last_mut().expect("a chunk was made");

@@ -429,7 +429,7 @@ fn read_one(
     if kind == FileKind::Policy {
         return read_policy(folder, options);
     }
-    let Some(file) = text::load(folder, kind, options.release_input)? else {
+    let Some(file) = text::load(folder, kind, options.release_input, options.chunk_bytes)? else {
         options.check_unchanged(folder, kind, None)?;
         return Ok(Parsed::Absent);
     };
@@ -698,7 +698,9 @@ pub type ReadProgress = std::sync::Arc<dyn Fn(u64, u64) + Send + Sync>;
 /// How a case is read; the defaults suit every case.
 #[derive(Clone)]
 pub struct ReadOptions {
-    /// Stage files are parsed in chunks of about this many bytes, in parallel.
+    /// Stage files are parsed in chunks of about this many bytes, in
+    /// parallel; text files are checked in pieces of at most this many
+    /// (and at most 4 MiB), whose ends the chunks are cut at.
     pub chunk_bytes: usize,
     pub progress: Option<ReadProgress>,
     /// Read only this partition's persons (a run larger than memory).

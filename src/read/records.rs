@@ -69,6 +69,10 @@ pub struct Scanner<'t> {
     line: u64,
     delimiter: u8,
     limit: usize,
+    /// A search for a record's end, a closing quote or a line end's second
+    /// byte reached `end` while the text goes on: read whole, the text may
+    /// hold other records there (see [`Scanner::ran_into_end`]).
+    ran_into_end: bool,
 }
 
 enum Quote {
@@ -107,7 +111,33 @@ impl<'t> Scanner<'t> {
             line: first_line,
             delimiter,
             limit,
+            ran_into_end: false,
         }
+    }
+
+    /// Did reading `text[start..end]` look at where `end` cut the text
+    /// short? When it did not, the records it gave are the ones a scanner
+    /// of the whole text gives there, provided `start` begins a record in
+    /// the whole text too; and the next record of the whole text begins
+    /// at `end`. That is how chunks cut at guessed record boundaries are
+    /// checked (`read::stages`).
+    pub fn ran_into_end(&self) -> bool {
+        self.ran_into_end
+    }
+
+    /// Notes a search that stopped at `end`, where the text goes on.
+    fn stopped_at_end(&mut self) {
+        self.ran_into_end |= self.end < self.text.len();
+    }
+
+    /// Offset after the line end at `at`, as [`after_line_end`]; notes a
+    /// `\r` at `end` whose `\n` lies past it.
+    fn after_line_end(&mut self, at: usize) -> usize {
+        let next = after_line_end(self.text, at, self.end);
+        if next == self.end && self.text[at] == b'\r' && self.text.get(next) == Some(&b'\n') {
+            self.stopped_at_end();
+        }
+        next
     }
 
     /// The next record; `Ok(None)` at the end of the text.
@@ -115,7 +145,7 @@ impl<'t> Scanner<'t> {
         let (text, end) = (self.text, self.end);
         // Empty lines are not records.
         while self.position < end && matches!(text[self.position], b'\n' | b'\r') {
-            self.position = after_line_end(text, self.position, end);
+            self.position = self.after_line_end(self.position);
             self.line += 1;
         }
         if self.position >= end {
@@ -133,13 +163,14 @@ impl<'t> Scanner<'t> {
                 if hard < end {
                     return Err(too_long);
                 }
+                self.stopped_at_end();
                 return Ok(Some(
                     self.finish(start, end, end, first_line, line, quoted, None),
                 ));
             };
             let at = from + found;
             if text[at] != b'"' {
-                let next = after_line_end(text, at, end);
+                let next = self.after_line_end(at);
                 return Ok(Some(self.finish(
                     start,
                     at,
@@ -169,7 +200,7 @@ impl<'t> Scanner<'t> {
                     return Ok(Some(match memchr::memchr2(b'\n', b'\r', &text[at..hard]) {
                         Some(offset) => {
                             let line_end = at + offset;
-                            let next = after_line_end(text, line_end, end);
+                            let next = self.after_line_end(line_end);
                             self.finish(
                                 start,
                                 line_end,
@@ -181,7 +212,10 @@ impl<'t> Scanner<'t> {
                             )
                         }
                         None if hard < end => return Err(too_long),
-                        None => self.finish(start, end, end, first_line, line, true, Some(line)),
+                        None => {
+                            self.stopped_at_end();
+                            self.finish(start, end, end, first_line, line, true, Some(line))
+                        }
                     }));
                 }
             }
@@ -214,7 +248,7 @@ impl<'t> Scanner<'t> {
 
     /// Finds the quote closing the one at `open`, on line `line`; `None`
     /// when the record reaches `hard` first and `hard` is the record limit.
-    fn quoted_field(&self, open: usize, hard: usize, mut line: u64) -> Option<Quote> {
+    fn quoted_field(&mut self, open: usize, hard: usize, mut line: u64) -> Option<Quote> {
         let text = self.text;
         let cell_end = open + 1 + MAX_CELL_BYTES;
         let window = hard.min(cell_end);
@@ -229,13 +263,23 @@ impl<'t> Scanner<'t> {
                 // Not closed within a cell's length, or before the end of
                 // the text: never closed. Cut short by the record limit:
                 // the record is too long.
+                if window == self.end && window != cell_end {
+                    self.stopped_at_end();
+                }
                 return (window == cell_end || window == self.end).then_some(Quote::Unclosed);
             };
             let at = from + found;
             if text[at] != b'"' {
                 line += 1;
-                from = after_line_end(text, at, self.end);
-            } else if at + 1 < self.end && text[at + 1] == b'"' {
+                from = self.after_line_end(at);
+            } else if at + 1 == self.end {
+                // Closed here, or doubled by a quote past the end.
+                self.stopped_at_end();
+                return Some(Quote::Closed {
+                    after: at + 1,
+                    line,
+                });
+            } else if text[at + 1] == b'"' {
                 from = at + 2;
             } else {
                 return Some(Quote::Closed {

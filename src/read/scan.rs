@@ -60,11 +60,11 @@ pub fn scan(folder: &CaseFolder, options: &ReadOptions) -> Result<Scan, FatalErr
         FileKind::Exclusions,
         FileKind::Relatives,
     ] {
-        if let Some(file) = table::load(folder, kind, true)? {
+        if let Some(file) = table::load(folder, kind, true, options.chunk_bytes)? {
             result.inputs.push((kind, seen(&file, file.sha256(true))));
         }
     }
-    if let Some(file) = table::load(folder, FileKind::Roster, true)? {
+    if let Some(file) = table::load(folder, FileKind::Roster, true, options.chunk_bytes)? {
         result
             .inputs
             .push((FileKind::Roster, seen(&file, file.sha256(true))));
@@ -85,7 +85,7 @@ pub fn scan(folder: &CaseFolder, options: &ReadOptions) -> Result<Scan, FatalErr
     }
     for stage in Stage::ALL {
         let kind = stage.file_kind();
-        let Some(file) = table::load(folder, kind, true)? else {
+        let Some(file) = table::load(folder, kind, true, options.chunk_bytes)? else {
             continue;
         };
         let (sha256, scanned) = rayon::join(
@@ -154,7 +154,8 @@ fn scan_stage_file(
         let parsed: Vec<ChunkScan> = batch
             .par_iter()
             .map(|chunk| {
-                let outcome =
+                // Cut by `split`: a chunk never runs into its end.
+                let (outcome, _) =
                     stages::read_chunk(file, stage, &columns, &body.header, *chunk, 0, options)?;
                 let chunk_money = stages::money_total_fen(std::iter::once(&outcome.records));
                 let chunk_records = &outcome.records.records;

@@ -3,8 +3,8 @@
 use super::table::{optional, required, BadRecord, Column, LoadedFile, Problems, Row};
 use super::FileOutcome;
 use crate::case::{
-    DuplicateRecord, PersonId, StageChunk, StageFile, StageRecord, TextArena, CHUNK_INDEX_BITS,
-    MAX_CHUNKS, MAX_CHUNK_RECORDS,
+    record_id_hash, DuplicateRecord, PersonId, StageChunk, StageFile, StageRecord, TextArena,
+    CHUNK_INDEX_BITS, MAX_CHUNKS, MAX_CHUNK_RECORDS,
 };
 use crate::domain::{FileKind, Program, Stage, Status};
 use crate::error::{FatalError, Location};
@@ -102,36 +102,174 @@ pub fn read(
     stage: Stage,
     options: &super::ReadOptions,
 ) -> Result<Vec<FileOutcome<StageChunk>>, FatalError> {
-    use rayon::prelude::*;
     let columns = columns(stage);
     let body = super::table::read_header(file, &columns)?;
-    let chunks = split(file, &body, options)?;
-    // Each chunk gives its pages of the mapped file back once parsed (a
-    // page shared with the next chunk faults back in from the page cache),
-    // so only the chunks in flight are resident, and no thread waits for
-    // a batch to end before taking the next chunk.
-    let results: Vec<Result<FileOutcome<StageChunk>, FatalError>> = chunks
-        .par_iter()
-        .enumerate()
-        .map(|(number, chunk)| {
-            let number = u16::try_from(number).expect("checked against MAX_CHUNKS above");
-            let outcome = read_chunk(file, stage, &columns, &body.header, *chunk, number, options)?;
-            options.report(chunk.end - chunk.start, outcome.report.rows);
-            if options.release_input {
-                file.release(chunk.start, chunk.end);
-            }
-            Ok(outcome)
-        })
-        .collect();
-    // The first error in file order, whichever thread met it first.
-    let outcomes = results
-        .into_iter()
-        .collect::<Result<Vec<FileOutcome<StageChunk>>, FatalError>>()?;
+    // First at the cuts the text check counted lines for, all chunks at
+    // once; only when a record crossed a cut (a quoted line break) or the
+    // file stops the run, again at cuts found by reading every record.
+    let reading = StageReading {
+        file,
+        stage,
+        columns: &columns,
+        header: &body.header,
+        options,
+    };
+    let guessed_chunks = chunks_at_pieces(file, &body, options);
+    let guessed = guessed_chunks
+        .as_ref()
+        .and_then(|chunks| reading.at_guessed_cuts(chunks));
+    let outcomes = match guessed {
+        Some(outcomes) => outcomes,
+        None => {
+            let chunks = split(file, &body, options)?;
+            // Progress was told of these bytes already when chunks were guessed.
+            let report = guessed_chunks.is_none();
+            reading
+                .chunks(&chunks, report)
+                .into_iter()
+                .map(|read| read.map(|(outcome, _)| outcome))
+                // The first error in file order, whichever thread met it first.
+                .collect::<Result<Vec<FileOutcome<StageChunk>>, FatalError>>()?
+        }
+    };
     super::check_money_total(
         stage.file_kind(),
         money_total_fen(outcomes.iter().map(|outcome| &outcome.records)),
     )?;
     Ok(outcomes)
+}
+
+/// What reading the chunks of one stage file needs.
+struct StageReading<'a> {
+    file: &'a LoadedFile,
+    stage: Stage,
+    columns: &'a [Column; 9],
+    header: &'a super::table::Header,
+    options: &'a super::ReadOptions,
+}
+
+impl StageReading<'_> {
+    /// Reads `chunks` cut by [`chunks_at_pieces`]; `None` when one of them
+    /// ran into its end (the cut after it is not a record boundary) or
+    /// stops the run (the error is left to the reading of exact chunks,
+    /// which gives it as a run that never guessed would).
+    fn at_guessed_cuts(
+        &self,
+        chunks: &[super::table::Chunk],
+    ) -> Option<Vec<FileOutcome<StageChunk>>> {
+        self.chunks(chunks, true)
+            .into_iter()
+            .map(|read| match read {
+                Ok((outcome, false)) => Some(outcome),
+                Ok((_, true)) | Err(_) => None,
+            })
+            .collect()
+    }
+
+    /// Reads `chunks` in parallel: each chunk's outcome, and whether it ran
+    /// into its end (see [`super::records::Scanner::ran_into_end`]).
+    fn chunks(
+        &self,
+        chunks: &[super::table::Chunk],
+        report: bool,
+    ) -> Vec<Result<(FileOutcome<StageChunk>, bool), FatalError>> {
+        use rayon::prelude::*;
+        let Self {
+            file,
+            stage,
+            columns,
+            header,
+            options,
+        } = *self;
+        // Each chunk gives its pages of the mapped file back once parsed (a
+        // page shared with the next chunk faults back in from the page
+        // cache), so only the chunks in flight are resident, and no thread
+        // waits for a batch to end before taking the next chunk.
+        chunks
+            .par_iter()
+            .enumerate()
+            .map(|(number, chunk)| {
+                let number = u16::try_from(number).expect("checked against MAX_CHUNKS");
+                let read = read_chunk(file, stage, columns, header, *chunk, number, options)?;
+                if report {
+                    options.report(chunk.end - chunk.start, read.0.report.rows);
+                }
+                if options.release_input {
+                    file.release(chunk.start, chunk.end);
+                }
+                Ok(read)
+            })
+            .collect()
+    }
+}
+
+/// Chunks of about `options.chunk_bytes` cut where the pieces the text
+/// was checked in end ([`LoadedFile::line_ends`]), without reading a
+/// record: each cut's line is counted, and its count of line ends bounds
+/// its records. A cut is a record boundary unless a quoted field holds a
+/// line break there, which the chunk before it finds
+/// ([`super::table::RowsRead::ran_into_end`]). `None` when the text was not
+/// counted (a workbook, a decoded text) or a piece holds too many lines for
+/// one chunk.
+fn chunks_at_pieces(
+    file: &LoadedFile,
+    body: &super::table::Body,
+    options: &super::ReadOptions,
+) -> Option<Vec<super::table::Chunk>> {
+    use super::table::Chunk;
+    let length = file.bytes().len();
+    if file.workbook.is_some() || file.line_ends.is_empty() || body.end != length {
+        return None;
+    }
+    let target = options.chunk_bytes.clamp(1, 1 << 31);
+    // A last line without a line end is a record too.
+    let max_lines = (MAX_CHUNK_RECORDS - 2) as u64;
+    let mut chunks = Vec::new();
+    let mut start = body.start;
+    let mut first_line = body.first_line;
+    // Line ends in the pieces taken since `start` (the first chunk's
+    // include the header's: a bound is all that is needed).
+    let mut lines = 0u64;
+    let mut end_before = 0;
+    let mut line_before = 1u64;
+    for &(end, piece_lines) in &file.line_ends {
+        let line_after = line_before + piece_lines;
+        if end > start {
+            if lines > 0 && lines + piece_lines > max_lines {
+                chunks.push(Chunk {
+                    start,
+                    end: end_before,
+                    first_line,
+                    records: lines as usize,
+                });
+                (start, first_line, lines) = (end_before, line_before, 0);
+            }
+            lines += piece_lines;
+            if lines > max_lines {
+                return None;
+            }
+            if end - start >= target && end < length {
+                chunks.push(Chunk {
+                    start,
+                    end,
+                    first_line,
+                    records: lines as usize,
+                });
+                (start, first_line, lines) = (end, line_after, 0);
+            }
+        }
+        (end_before, line_before) = (end, line_after);
+    }
+    debug_assert_eq!(end_before, length, "the pieces cover the text");
+    if start < length || chunks.is_empty() {
+        chunks.push(Chunk {
+            start,
+            end: length,
+            first_line,
+            records: lines as usize + 1,
+        });
+    }
+    (chunks.len() <= MAX_CHUNKS).then_some(chunks)
 }
 
 /// Cuts the rows of a stage file into chunks of about
@@ -223,7 +361,7 @@ pub(crate) fn read_chunk(
     chunk: super::table::Chunk,
     number: u16,
     options: &super::ReadOptions,
-) -> Result<FileOutcome<StageChunk>, FatalError> {
+) -> Result<(FileOutcome<StageChunk>, bool), FatalError> {
     let kind = stage.file_kind();
     let mut outcome = FileOutcome::new(file);
     // Sized once from what the split counted, so the hot loop never grows
@@ -239,9 +377,10 @@ pub(crate) fn read_chunk(
             TextArena::with_capacity(number, text_capacity_bytes(file, chunk)),
         )
     };
+    let mut id_hashes: Vec<u32> = Vec::with_capacity(records.capacity());
     let mut too_long: Option<u32> = None;
     let partition = options.partition.as_deref();
-    let rows = super::table::for_each_row_in(
+    let read = super::table::for_each_row_in(
         file,
         partition.map(|partition| (partition, ID_NUMBER)),
         header,
@@ -274,7 +413,11 @@ pub(crate) fn read_chunk(
                             program: record.program,
                             periods: Some(record.periods),
                         }),
-                        None => records.push(record),
+                        None => {
+                            // Hashed while the id is in cache, for `deduplicate`.
+                            id_hashes.push(record_id_hash(text.record_id(record.texts)));
+                            records.push(record);
+                        }
                     }
                 }
                 Ok(None) => {
@@ -295,12 +438,22 @@ pub(crate) fn read_chunk(
             limit: super::records::MAX_ROW_BYTES,
         });
     }
-    outcome.report.rows = rows;
+    outcome.report.rows = read.rows;
     outcome.note_header(file);
     outcome.finish_counts();
     records.shrink_to_fit();
-    text.shrink_to_fit();
-    Ok(outcome.with(StageChunk { records, text }))
+    if options.partition.is_some() {
+        // A partition's arena grew as it went: give back what it did not use.
+        // A whole file's arena was sized once; shrinking it would copy every
+        // text, and the pages past its texts were never made resident.
+        text.shrink_to_fit();
+    }
+    let chunk = StageChunk {
+        records,
+        text,
+        id_hashes,
+    };
+    Ok((outcome.with(chunk), read.ran_into_end))
 }
 
 /// What a chunk's texts take at most: its bytes (a workbook's chunk spans
@@ -325,32 +478,26 @@ fn text_capacity_bytes(file: &LoadedFile, chunk: super::table::Chunk) -> usize {
 ///
 /// Sorts one `u64` per record — a 32-bit hash of its id above its index —
 /// rather than filling a hash map of the ids: 8 bytes a record instead of
-/// about 40, no rehashing as the map grows, and the sort runs on every
-/// thread. Records whose hashes are equal are compared by their text, so a
-/// collision of two different ids only costs a comparison.
+/// about 40, and no rehashing as the map grows. Records whose hashes are
+/// equal are compared by their text, so a collision of two different ids
+/// only costs a comparison.
 pub fn deduplicate(file: &mut StageFile, kind: FileKind) -> Vec<DuplicateRecord> {
     use rayon::prelude::*;
-    let mut keys: Vec<u64> = Vec::with_capacity(file.len());
-    keys.par_extend(
-        file.chunks()
-            .par_iter()
-            .enumerate()
-            .flat_map_iter(|(number, chunk)| {
-                let base = (number as u32) << CHUNK_INDEX_BITS;
-                chunk
-                    .records
-                    .iter()
-                    .enumerate()
-                    .map(move |(place, record)| {
-                        let hash = xxhash_rust::xxh3::xxh3_64(
-                            chunk.text.record_id(record.texts).as_bytes(),
-                        );
-                        (hash >> 32) << 32 | u64::from(base | place as u32)
-                    })
-            }),
-    );
+    file.chunks_mut().par_iter_mut().for_each(|chunk| {
+        if chunk.id_hashes.len() != chunk.records.len() {
+            let text = &chunk.text;
+            chunk.id_hashes = chunk
+                .records
+                .iter()
+                .map(|record| record_id_hash(text.record_id(record.texts)))
+                .collect();
+        }
+    });
+    let keys = sorted_id_keys(file.chunks());
     assert_eq!(keys.len(), file.len(), "one key per record");
-    keys.par_sort_unstable();
+    for chunk in file.chunks_mut() {
+        chunk.id_hashes = Vec::new();
+    }
     // (repeat index, index of the first record with its id), in runs of
     // equal hashes; within a run indices rise, so the first of each text
     // is the earliest in the file.
@@ -420,6 +567,55 @@ pub fn deduplicate(file: &mut StageFile, kind: FileKind) -> Vec<DuplicateRecord>
         });
     }
     duplicates
+}
+
+/// Buckets the sort of [`sorted_id_keys`] starts with: by the top bits of
+/// the hash, so a bucket holds a few dozen keys of a file of millions.
+const KEY_BUCKET_BITS: u32 = 16;
+
+/// Every record's key — its id's hash (`id_hashes`) above its index —
+/// sorted. A counting sort on the hash's top bits (the hashes are uniform,
+/// so the buckets are even), then each small bucket sorted on its own in
+/// parallel: cheaper than a comparison sort of the whole, whose every pass
+/// goes through memory.
+fn sorted_id_keys(chunks: &[StageChunk]) -> Vec<u64> {
+    use rayon::prelude::*;
+    let buckets = 1usize << KEY_BUCKET_BITS;
+    let bucket_of = |hash: u32| (hash >> (32 - KEY_BUCKET_BITS)) as usize;
+    let mut starts = vec![0usize; buckets + 1];
+    for chunk in chunks {
+        for &hash in &chunk.id_hashes {
+            starts[bucket_of(hash) + 1] += 1;
+        }
+    }
+    for bucket in 0..buckets {
+        starts[bucket + 1] += starts[bucket];
+    }
+    let total = starts[buckets];
+    let mut keys = vec![0u64; total];
+    let mut next = starts.clone();
+    for (number, chunk) in chunks.iter().enumerate() {
+        let base = (number as u32) << CHUNK_INDEX_BITS;
+        for (place, &hash) in chunk.id_hashes.iter().enumerate() {
+            let slot = &mut next[bucket_of(hash)];
+            keys[*slot] = u64::from(hash) << 32 | u64::from(base | place as u32);
+            *slot += 1;
+        }
+    }
+    let mut pieces: Vec<&mut [u64]> = Vec::with_capacity(buckets);
+    let mut rest: &mut [u64] = &mut keys;
+    for bucket in 0..buckets {
+        let (piece, after) = rest.split_at_mut(starts[bucket + 1] - starts[bucket]);
+        pieces.push(piece);
+        rest = after;
+    }
+    debug_assert!(rest.is_empty());
+    pieces
+        .par_iter_mut()
+        .with_min_len(1 << 10)
+        .for_each(|piece| piece.sort_unstable());
+    debug_assert!(keys.is_sorted());
+    keys
 }
 
 /// `Ok(None)` only when the text arena is full.
@@ -525,4 +721,153 @@ pub(crate) fn money_total_fen<'c>(chunks: impl Iterator<Item = &'c StageChunk>) 
         .flat_map(|chunk| chunk.records.iter())
         .map(|record| i128::from(record.amount.fen()))
         .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::read::{text, CaseFolder, ReadOptions};
+
+    /// `payouts.csv` holding `bytes`, checked in pieces of about `piece_bytes`.
+    fn payouts(bytes: &[u8], piece_bytes: usize) -> (tempfile::TempDir, LoadedFile) {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        std::fs::write(dir.path().join("payouts.csv"), bytes).expect("written");
+        let folder = CaseFolder::open(dir.path()).expect("listed");
+        let file = text::load(&folder, FileKind::Payouts, false, piece_bytes)
+            .expect("loaded")
+            .expect("present");
+        (dir, file)
+    }
+
+    /// What the outcomes say, independent of how the rows were chunked.
+    fn said(outcomes: &[FileOutcome<StageChunk>]) -> Vec<String> {
+        let mut said = Vec::new();
+        let mut rows = 0;
+        for outcome in outcomes {
+            let chunk = &outcome.records;
+            for record in &chunk.records {
+                said.push(format!(
+                    "{} {} {:?} {} {:?} {:?} {:?}",
+                    record.line,
+                    chunk.text.record_id(record.texts),
+                    chunk.text.payee(record.texts),
+                    outcome.people.id_number(record.person.0),
+                    record.amount,
+                    record.periods,
+                    record.date(),
+                ));
+            }
+            for bad in &outcome.bad {
+                said.push(format!("{} {} {}", bad.source, bad.id_number, bad.detail));
+            }
+            rows += outcome.report.rows;
+        }
+        said.push(format!("rows {rows}"));
+        said
+    }
+
+    const HEADER: &str = "payout_id,id_number,program,period,amount,name,account\n";
+
+    /// Rows with quoted line breaks (LF, CRLF, CR), doubled quotes, empty
+    /// lines, a quote never closed and a row of too many fields.
+    fn awkward_rows() -> String {
+        let mut text = String::from(HEADER);
+        for row in 0..40 {
+            let id = format!("11010119800101{:04}", 1000 + row);
+            let line = match row % 8 {
+                0 => format!("P{row},{id},dibao,2024-01,100,\"王\n芳\",6222\n"),
+                1 => format!("P{row},{id},dibao,2024-01,100,\"a\r\nb\"\"c\",6222\r\n"),
+                2 => format!("P{row},{id},dibao,2024-01,100,\"x\ry\",6222\r"),
+                3 => format!("\nP{row},{id},dibao,2024-01,100,李四,6222\n\r\n"),
+                4 => format!("P{row},{id},dibao,2024-01,100,\"never closed,6222\n"),
+                5 => format!("P{row},{id},dibao,2024-01,100,赵六,6222,extra\n"),
+                _ => format!("P{row},{id},dibao,2024-01,{row}.5,钱七,6222\n"),
+            };
+            text.push_str(&line);
+        }
+        text
+    }
+
+    #[test]
+    fn rows_cut_at_piece_ends_read_as_rows_cut_by_reading_every_record() {
+        let plain: String =
+            std::iter::once(HEADER.to_string())
+                .chain((0..60).map(|row| {
+                    format!("P{row},1101011980010{:05},tekun,2024-02,7,王芳,62\r\n", row)
+                }))
+                .collect();
+        let awkward = awkward_rows();
+        let mut guessed_plain = 0;
+        let mut fell_back_awkward = 0;
+        for (name, text) in [("plain", &plain), ("awkward", &awkward)] {
+            for chunk_bytes in [1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144, 233, 377, 1 << 20] {
+                let (_dir, file) = payouts(text.as_bytes(), chunk_bytes);
+                let options = ReadOptions {
+                    chunk_bytes,
+                    ..ReadOptions::default()
+                };
+                let columns = columns(Stage::Payout);
+                let body = super::super::table::read_header(&file, &columns).expect("a header");
+                let reading = StageReading {
+                    file: &file,
+                    stage: Stage::Payout,
+                    columns: &columns,
+                    header: &body.header,
+                    options: &options,
+                };
+                let exact_chunks = split(&file, &body, &options).expect("split");
+                let exact: Vec<FileOutcome<StageChunk>> = reading
+                    .chunks(&exact_chunks, false)
+                    .into_iter()
+                    // (An exact chunk may still say it ran into its end: a quote
+                    // never closed looks for its close up to the chunk's end.)
+                    .map(|read| read.expect("read").0)
+                    .collect();
+                let guessed_chunks =
+                    chunks_at_pieces(&file, &body, &options).expect("the text was counted");
+                // Each cut's line: one more than the line ends before it.
+                for chunk in &guessed_chunks[1..] {
+                    let before = &text.as_bytes()[..chunk.start];
+                    let line_ends = before
+                        .iter()
+                        .enumerate()
+                        .filter(|&(at, &byte)| {
+                            byte == b'\n' || byte == b'\r' && text.as_bytes()[at + 1] != b'\n'
+                        })
+                        .count() as u64;
+                    assert_eq!(chunk.first_line, line_ends + 1, "{name} {chunk_bytes}");
+                }
+                match reading.at_guessed_cuts(&guessed_chunks) {
+                    Some(guessed) => {
+                        assert_eq!(said(&guessed), said(&exact), "{name} in {chunk_bytes}");
+                        if name == "plain" && guessed_chunks.len() > 1 {
+                            guessed_plain += 1;
+                        }
+                    }
+                    None => {
+                        assert_eq!(name, "awkward", "plain rows never cross a cut");
+                        fell_back_awkward += 1;
+                    }
+                }
+                let read = read(&file, Stage::Payout, &options).expect("read");
+                assert_eq!(said(&read), said(&exact), "{name} in {chunk_bytes}");
+            }
+        }
+        assert!(guessed_plain >= 10, "{guessed_plain}");
+        assert!(fell_back_awkward >= 5, "{fell_back_awkward}");
+    }
+
+    #[test]
+    fn a_cut_between_a_carriage_return_and_its_line_feed_is_never_made() {
+        let text = format!("{HEADER}P1,110101198001010010,dibao,2024-01,1,a,1\r\nP2,110101198001010029,dibao,2024-01,1,b,2\r\n");
+        for piece_bytes in 1..text.len() {
+            let (_dir, file) = payouts(text.as_bytes(), piece_bytes);
+            for &(end, _) in &file.line_ends {
+                assert!(
+                    end == text.len() || text.as_bytes()[end - 1] == b'\n',
+                    "a piece ends at {end}"
+                );
+            }
+        }
+    }
 }

@@ -806,7 +806,7 @@ pub fn for_each_row(
     visit: impl FnMut(&Row<'_>),
 ) -> Result<u64, FatalError> {
     let body = read_header(file, columns)?;
-    for_each_row_in(
+    let read = for_each_row_in(
         file,
         owner,
         &body.header,
@@ -814,7 +814,20 @@ pub fn for_each_row(
         body.end,
         body.first_line,
         visit,
-    )
+    )?;
+    debug_assert!(!read.ran_into_end, "the rows end where the text ends");
+    Ok(read.rows)
+}
+
+/// What [`for_each_row_in`] read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RowsRead {
+    /// Data rows visited.
+    pub rows: u64,
+    /// The rows were cut from a longer text, and reading them looked past
+    /// their end ([`super::records::Scanner::ran_into_end`]): they may not
+    /// be the rows the whole text holds there.
+    pub ran_into_end: bool,
 }
 
 /// In a partitioned run, the partition reading and the wanted-column index
@@ -823,7 +836,7 @@ pub type Owner<'p> = Option<(&'p super::Partition, usize)>;
 
 /// Visits the rows in `file.bytes()[start..end]`, whose first physical line
 /// is `first_line` (a workbook: its rows `start..end`). Returns the number
-/// of data rows visited.
+/// of data rows visited, and whether `end` cut a record short.
 pub fn for_each_row_in(
     file: &LoadedFile,
     owner: Owner<'_>,
@@ -832,7 +845,7 @@ pub fn for_each_row_in(
     end: usize,
     first_line: u64,
     mut visit: impl FnMut(&Row<'_>),
-) -> Result<u64, FatalError> {
+) -> Result<RowsRead, FatalError> {
     if let Some(workbook) = &file.workbook {
         let mut rows: u64 = 0;
         for &sheet_row in &workbook.rows[start..end] {
@@ -861,7 +874,10 @@ pub fn for_each_row_in(
             rows += 1;
             visit(&row);
         }
-        return Ok(rows);
+        return Ok(RowsRead {
+            rows,
+            ran_into_end: false,
+        });
     }
     let name = file.name();
     let text = file.bytes();
@@ -930,7 +946,10 @@ pub fn for_each_row_in(
         rows += 1;
         visit(&row);
     }
-    Ok(rows)
+    Ok(RowsRead {
+        rows,
+        ran_into_end: scanner.ran_into_end(),
+    })
 }
 
 /// The problems of one row, gathered so a BAD_RECORD names all of them.
@@ -1029,9 +1048,14 @@ mod tests {
         let dir = tempfile::tempdir().expect("a temporary folder");
         std::fs::write(dir.path().join("payouts.csv"), bytes).expect("write");
         let folder = super::super::folder::CaseFolder::open(dir.path()).expect("lists");
-        let file = load(&folder, FileKind::Payouts, false)
-            .expect("loads")
-            .expect("present");
+        let file = load(
+            &folder,
+            FileKind::Payouts,
+            false,
+            super::super::text::MAX_PIECE_BYTES,
+        )
+        .expect("loads")
+        .expect("present");
         (dir, file)
     }
 

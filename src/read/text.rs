@@ -34,6 +34,11 @@ pub struct LoadedFile {
     pub settings: std::sync::Arc<super::columns::ColumnsConfig>,
     /// The header found: its sheet, row and columns (set when it is read).
     pub header_found: std::sync::OnceLock<HeaderFound>,
+    /// `bytes()` in pieces of a few MiB, each ending after a line end: each
+    /// piece's end and how many line ends it holds (`\r\n` is one), counted
+    /// when the text was checked — so a reader can cut the text at piece
+    /// ends and know each cut's line. Empty when the text was decoded.
+    pub line_ends: Vec<(usize, u64)>,
 }
 
 /// Where a file's header was found and what it named.
@@ -146,16 +151,26 @@ impl LoadedFile {
     }
 }
 
-/// `bytes` in pieces of about 4 MiB split after line ends (LF or CR),
-/// which never occur inside a UTF-8 or GB18030 character.
-fn pieces(bytes: &[u8]) -> Vec<&[u8]> {
-    const PIECE_BYTES: usize = 4 << 20;
+/// Largest piece a text is checked in (see [`pieces`]).
+pub const MAX_PIECE_BYTES: usize = 4 << 20;
+
+/// `bytes` in pieces of about `piece_bytes` split after line ends (LF, CR or
+/// CRLF, never between the two), which never occur inside a UTF-8 or
+/// GB18030 character.
+fn pieces(bytes: &[u8], piece_bytes: usize) -> Vec<&[u8]> {
     let mut pieces = Vec::new();
     let mut start = 0;
     while start < bytes.len() {
-        let target = (start + PIECE_BYTES).min(bytes.len());
+        let target = (start + piece_bytes.max(1)).min(bytes.len());
         let end = match memchr::memchr2(b'\n', b'\r', &bytes[target..]) {
-            Some(offset) => target + offset + 1,
+            Some(offset) => {
+                let at = target + offset;
+                if bytes[at] == b'\r' && bytes.get(at + 1) == Some(&b'\n') {
+                    at + 2
+                } else {
+                    at + 1
+                }
+            }
             None => bytes.len(),
         };
         pieces.push(&bytes[start..end]);
@@ -164,40 +179,47 @@ fn pieces(bytes: &[u8]) -> Vec<&[u8]> {
     pieces
 }
 
-/// Runs `check` over the pieces of `file.bytes()` in parallel and folds the
-/// results with `add`. With `release`, a few pieces at a time, each group's
-/// pages given back once checked.
-fn over_pieces<T: Send + Sync + Copy>(
+/// Runs `check` over the pieces of `file.bytes()` in parallel; returns
+/// each piece's end and result, in order. With `release`, a few pieces at
+/// a time, each group's pages given back once checked.
+fn over_pieces<T: Send>(
     file: &LoadedFile,
     release: bool,
-    zero: T,
+    piece_bytes: usize,
     check: impl Fn(&[u8]) -> T + Sync,
-    add: impl Fn(T, T) -> T + Sync + Send,
-) -> T {
+) -> Vec<(usize, T)> {
     use rayon::prelude::*;
     let bytes = file.bytes();
-    let pieces = pieces(bytes);
+    let base = bytes.as_ptr() as usize;
+    let end_of = |piece: &[u8]| piece.as_ptr() as usize - base + piece.len();
+    let pieces = pieces(bytes, piece_bytes);
     if !release {
         return pieces
             .par_iter()
-            .map(|piece| check(piece))
-            .reduce(|| zero, &add);
+            .map(|piece| (end_of(piece), check(piece)))
+            .collect();
     }
-    let base = bytes.as_ptr() as usize;
-    let mut total = zero;
+    let mut results = Vec::with_capacity(pieces.len());
     for group in pieces.chunks(2 * rayon::current_num_threads()) {
-        let part = group
-            .par_iter()
-            .map(|piece| check(piece))
-            .reduce(|| zero, &add);
-        total = add(total, part);
+        results.par_extend(group.par_iter().map(|piece| (end_of(piece), check(piece))));
         if let (Some(first), Some(last)) = (group.first(), group.last()) {
-            let start = first.as_ptr() as usize - base;
-            let end = last.as_ptr() as usize - base + last.len();
-            file.release(start, end);
+            file.release(first.as_ptr() as usize - base, end_of(last));
         }
     }
-    total
+    results
+}
+
+/// Line ends in `piece` (LF, CR, or CRLF as one), which does not end
+/// between a CR and its LF.
+fn line_ends(piece: &[u8]) -> u64 {
+    // memchr counts a byte with vector instructions.
+    let feeds = memchr::memchr_iter(b'\n', piece).count();
+    if memchr::memchr(b'\r', piece).is_none() {
+        return feeds as u64;
+    }
+    let returns = memchr::memchr_iter(b'\r', piece).count();
+    let pairs = memchr::memmem::find_iter(piece, b"\r\n").count();
+    (feeds + returns - pairs) as u64
 }
 
 /// Lines (ended by LF, CR or CRLF) that hold a byte above 0x7F: how many
@@ -254,12 +276,16 @@ fn delimiter_of(text: &[u8]) -> u8 {
 
 /// Reads `kind` from `folder`; `Ok(None)` for an optional file that is
 /// absent. With `release`, the pages checked are given back to the kernel
-/// (a run larger than memory).
+/// (a run larger than memory). The text is checked in pieces of about
+/// `piece_bytes` (at most [`MAX_PIECE_BYTES`]), whose ends a reader may
+/// cut it at ([`LoadedFile::line_ends`]).
 pub fn load(
     folder: &CaseFolder,
     kind: FileKind,
     release: bool,
+    piece_bytes: usize,
 ) -> Result<Option<LoadedFile>, FatalError> {
+    let piece_bytes = piece_bytes.clamp(1, MAX_PIECE_BYTES);
     let Some(opened) = folder.open_file(kind)? else {
         return Ok(None);
     };
@@ -297,6 +323,7 @@ pub fn load(
         workbook: None,
         settings: folder.columns().clone(),
         header_found: std::sync::OnceLock::new(),
+        line_ends: Vec::new(),
     };
     let original = loaded.original();
     let utf16 = if original.starts_with(b"\xFF\xFE") {
@@ -323,17 +350,21 @@ pub fn load(
                 Text::Decoded { .. } => unreachable!("nothing is decoded yet"),
             }
         }
-        let valid = over_pieces(
-            &loaded,
-            release,
-            true,
-            |piece| std::str::from_utf8(piece).is_ok(),
-            |a, b| a && b,
-        );
+        // One pass: each piece checked and its line ends counted.
+        let checked = over_pieces(&loaded, release, piece_bytes, |piece| {
+            (std::str::from_utf8(piece).is_ok(), line_ends(piece))
+        });
+        let valid = checked.iter().all(|(_, (valid, _))| *valid);
+        loaded.line_ends = checked
+            .into_iter()
+            .map(|(end, (_, lines))| (end, lines))
+            .collect();
         if !valid {
-            let (utf8, other) = over_pieces(&loaded, release, (0, 0), count_lines, |a, b| {
-                (a.0 + b.0, a.1 + b.1)
-            });
+            let (utf8, other) = over_pieces(&loaded, release, piece_bytes, count_lines)
+                .into_iter()
+                .fold((0, 0), |total, (_, (utf8, other))| {
+                    (total.0 + utf8, total.1 + other)
+                });
             // A byte-order mark says UTF-8 whatever the lines say.
             if bom || decide(utf8, other) == Reading::Utf8WithBadRows {
                 loaded.check_rows = true;
@@ -346,6 +377,7 @@ pub fn load(
                     original: into_original(loaded.text),
                 };
                 loaded.encoding = "gb18030";
+                loaded.line_ends = Vec::new();
             }
         }
     }
@@ -401,6 +433,7 @@ fn load_workbook(
         workbook: Some(Box::new(workbook)),
         settings: folder.columns().clone(),
         header_found: std::sync::OnceLock::new(),
+        line_ends: Vec::new(),
     })
 }
 
@@ -439,7 +472,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("a temporary folder");
         std::fs::write(dir.path().join("payouts.csv"), bytes).expect("write");
         let folder = CaseFolder::open(dir.path()).expect("lists");
-        load(&folder, FileKind::Payouts, false)
+        load(&folder, FileKind::Payouts, false, MAX_PIECE_BYTES)
             .expect("loads")
             .expect("present")
     }
