@@ -154,7 +154,8 @@ fn scan_stage_file(
         let parsed: Vec<ChunkScan> = batch
             .par_iter()
             .map(|chunk| {
-                // Cut by `split`: a chunk never runs into its end.
+                // Cut by `split` at record boundaries: whether a chunk looked
+                // past its end (a quote never closed near it) changes nothing.
                 let (outcome, _) =
                     stages::read_chunk(file, stage, &columns, &body.header, *chunk, 0, options)?;
                 let chunk_money = stages::money_total_fen(std::iter::once(&outcome.records));
