@@ -105,8 +105,9 @@ pub fn read(
     let columns = columns(stage);
     let body = super::table::read_header(file, &columns)?;
     // First at the cuts the text check counted lines for, all chunks at
-    // once; only when a record crossed a cut (a quoted line break) or the
-    // file stops the run, again at cuts found by reading every record.
+    // once; from the first chunk that ran into its end (a quoted line
+    // break across the cut after it) or stops the run, again at cuts found
+    // by reading every record.
     let reading = StageReading {
         file,
         stage,
@@ -115,23 +116,31 @@ pub fn read(
         options,
     };
     let guessed_chunks = chunks_at_pieces(file, &body, options);
-    let guessed = guessed_chunks
-        .as_ref()
-        .and_then(|chunks| reading.at_guessed_cuts(chunks));
-    let outcomes = match guessed {
-        Some(outcomes) => outcomes,
-        None => {
-            let chunks = split(file, &body, options)?;
-            // Progress was told of these bytes already when chunks were guessed.
-            let report = guessed_chunks.is_none();
-            reading
-                .chunks(&chunks, report)
-                .into_iter()
-                .map(|read| read.map(|(outcome, _)| outcome))
-                // The first error in file order, whichever thread met it first.
-                .collect::<Result<Vec<FileOutcome<StageChunk>>, FatalError>>()?
+    let (mut outcomes, exact_from) = match &guessed_chunks {
+        None => (Vec::new(), Some((body.start, body.first_line))),
+        Some(chunks) => {
+            let (kept, first_wrong) = reading.at_guessed_cuts(chunks);
+            let from = first_wrong.map(|wrong| (chunks[wrong].start, chunks[wrong].first_line));
+            (kept, from)
         }
     };
+    if let Some((start, first_line)) = exact_from {
+        let mut chunks = exact_cuts(file, start, first_line, body.end, options)?;
+        if outcomes.len() + chunks.len() > MAX_CHUNKS {
+            // As the old way would: the whole file, cut exactly, is too long.
+            outcomes.clear();
+            chunks = split(file, &body, options)?;
+        }
+        // Progress was told of these bytes already when chunks were guessed.
+        let report = guessed_chunks.is_none();
+        let rest = reading
+            .chunks(&chunks, outcomes.len(), report)
+            .into_iter()
+            .map(|read| read.map(|(outcome, _)| outcome))
+            // The first error in file order, whichever thread met it first.
+            .collect::<Result<Vec<FileOutcome<StageChunk>>, FatalError>>()?;
+        outcomes.extend(rest);
+    }
     super::check_money_total(
         stage.file_kind(),
         money_total_fen(outcomes.iter().map(|outcome| &outcome.records)),
@@ -149,28 +158,32 @@ struct StageReading<'a> {
 }
 
 impl StageReading<'_> {
-    /// Reads `chunks` cut by [`chunks_at_pieces`]; `None` when one of them
-    /// ran into its end (the cut after it is not a record boundary) or
-    /// stops the run (the error is left to the reading of exact chunks,
-    /// which gives it as a run that never guessed would).
+    /// Reads `chunks` cut by [`chunks_at_pieces`]: the outcomes of the
+    /// chunks before the first that ran into its end (the cut after it is
+    /// not a record boundary) or stops the run, and that chunk's index.
+    /// From there the file is read again at exact cuts (an error is left to
+    /// that reading, which gives it as a run that never guessed would).
     fn at_guessed_cuts(
         &self,
         chunks: &[super::table::Chunk],
-    ) -> Option<Vec<FileOutcome<StageChunk>>> {
-        self.chunks(chunks, true)
-            .into_iter()
-            .map(|read| match read {
-                Ok((outcome, false)) => Some(outcome),
-                Ok((_, true)) | Err(_) => None,
-            })
-            .collect()
+    ) -> (Vec<FileOutcome<StageChunk>>, Option<usize>) {
+        let mut kept = Vec::with_capacity(chunks.len());
+        for (index, read) in self.chunks(chunks, 0, true).into_iter().enumerate() {
+            match read {
+                Ok((outcome, false)) => kept.push(outcome),
+                Ok((_, true)) | Err(_) => return (kept, Some(index)),
+            }
+        }
+        (kept, None)
     }
 
-    /// Reads `chunks` in parallel: each chunk's outcome, and whether it ran
-    /// into its end (see [`super::records::Scanner::ran_into_end`]).
+    /// Reads `chunks` in parallel, numbered from `first_number`: each
+    /// chunk's outcome, and whether it ran into its end (see
+    /// [`super::records::Scanner::ran_into_end`]).
     fn chunks(
         &self,
         chunks: &[super::table::Chunk],
+        first_number: usize,
         report: bool,
     ) -> Vec<Result<(FileOutcome<StageChunk>, bool), FatalError>> {
         use rayon::prelude::*;
@@ -189,7 +202,8 @@ impl StageReading<'_> {
             .par_iter()
             .enumerate()
             .map(|(number, chunk)| {
-                let number = u16::try_from(number).expect("checked against MAX_CHUNKS");
+                let number =
+                    u16::try_from(first_number + number).expect("checked against MAX_CHUNKS");
                 let read = read_chunk(file, stage, columns, header, *chunk, number, options)?;
                 if report {
                     options.report(chunk.end - chunk.start, read.0.report.rows);
@@ -281,28 +295,47 @@ pub(crate) fn split(
     body: &super::table::Body,
     options: &super::ReadOptions,
 ) -> Result<Vec<super::table::Chunk>, FatalError> {
-    let name = file.name();
+    let chunks = exact_cuts(file, body.start, body.first_line, body.end, options)?;
+    if let Some(first_too_many) = chunks.get(MAX_CHUNKS) {
+        return Err(FatalError::TooManyLines {
+            location: Location::line(file.name(), first_too_many.first_line),
+            limit: (MAX_CHUNKS * (MAX_CHUNK_RECORDS - 1)) as u64,
+        });
+    }
+    Ok(chunks)
+}
+
+/// As [`split`], the rows from `start` (on line `first_line`) to `end`,
+/// however many chunks they make.
+fn exact_cuts(
+    file: &LoadedFile,
+    start: usize,
+    first_line: u64,
+    end: usize,
+    options: &super::ReadOptions,
+) -> Result<Vec<super::table::Chunk>, FatalError> {
     if let Some(workbook) = &file.workbook {
         // A workbook's rows: chunks of whole rows, by count.
         let per_chunk = (MAX_CHUNK_RECORDS - 1).min(1 << 16);
         let mut chunks = Vec::new();
-        let mut start = body.start;
-        while start < body.end {
-            let end = (start + per_chunk).min(body.end);
+        let mut start = start;
+        while start < end {
+            let chunk_end = (start + per_chunk).min(end);
             chunks.push(super::table::Chunk {
                 start,
-                end,
+                end: chunk_end,
                 first_line: u64::from(workbook.rows[start].line),
-                records: end - start,
+                records: chunk_end - start,
             });
-            start = end;
+            start = chunk_end;
         }
         return Ok(chunks);
     }
-    let chunks = super::table::split_records(
+    debug_assert_eq!(end, file.bytes().len(), "a text's rows run to its end");
+    super::table::split_records(
         file.bytes(),
-        body.start,
-        body.first_line,
+        start,
+        first_line,
         file.delimiter,
         // A chunk's text arena holds at most 4 GiB (u32 offsets).
         options.chunk_bytes.min(1 << 31),
@@ -314,16 +347,9 @@ pub(crate) fn split(
         },
     )
     .map_err(|too_long| FatalError::RowTooLong {
-        location: Location::line(name, too_long.line),
+        location: Location::line(file.name(), too_long.line),
         limit: super::records::MAX_ROW_BYTES,
-    })?;
-    if let Some(first_too_many) = chunks.get(MAX_CHUNKS) {
-        return Err(FatalError::TooManyLines {
-            location: Location::line(name, first_too_many.first_line),
-            limit: (MAX_CHUNKS * (MAX_CHUNK_RECORDS - 1)) as u64,
-        });
-    }
-    Ok(chunks)
+    })
 }
 
 /// Chunks parsed at once (per worker thread) when the input is released as
@@ -784,7 +810,7 @@ mod tests {
         };
         let chunks = split(file, &body, options).map_err(|error| error.to_string())?;
         let outcomes = reading
-            .chunks(&chunks, false)
+            .chunks(&chunks, 0, false)
             .into_iter()
             .map(|read| read.map(|(outcome, _)| outcome))
             .collect::<Result<Vec<_>, FatalError>>()
@@ -945,7 +971,7 @@ mod tests {
                 };
                 let exact_chunks = split(&file, &body, &options).expect("split");
                 let exact: Vec<FileOutcome<StageChunk>> = reading
-                    .chunks(&exact_chunks, false)
+                    .chunks(&exact_chunks, 0, false)
                     .into_iter()
                     // (An exact chunk may still say it ran into its end: a quote
                     // never closed looks for its close up to the chunk's end.)
@@ -966,14 +992,19 @@ mod tests {
                     assert_eq!(chunk.first_line, line_ends + 1, "{name} {chunk_bytes}");
                 }
                 match reading.at_guessed_cuts(&guessed_chunks) {
-                    Some(guessed) => {
+                    (guessed, None) => {
                         assert_eq!(said(&guessed), said(&exact), "{name} in {chunk_bytes}");
                         if name == "plain" && guessed_chunks.len() > 1 {
                             guessed_plain += 1;
                         }
                     }
-                    None => {
+                    (kept, Some(wrong)) => {
                         assert_eq!(name, "awkward", "plain rows never cross a cut");
+                        assert_eq!(
+                            kept.len(),
+                            wrong,
+                            "the chunks before the first wrong one kept"
+                        );
                         fell_back_awkward += 1;
                     }
                 }
