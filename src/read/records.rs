@@ -357,6 +357,32 @@ pub fn split_records(
     Ok(chunks)
 }
 
+/// Hands `visit` each sixteen bytes of `bytes` and their offset, the last
+/// ones padded with `pad` to sixteen; the first answer it gives.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn first_in_blocks<T>(
+    bytes: &[u8],
+    pad: u8,
+    mut visit: impl FnMut(&[u8; 16], usize) -> Option<T>,
+) -> Option<T> {
+    let mut blocks = bytes.chunks_exact(16);
+    let mut base = 0;
+    for block in &mut blocks {
+        if let Some(answer) = visit(block.try_into().expect("sixteen bytes"), base) {
+            return Some(answer);
+        }
+        base += 16;
+    }
+    let rest = blocks.remainder();
+    if rest.is_empty() {
+        return None;
+    }
+    let mut last = [pad; 16];
+    last[..rest.len()].copy_from_slice(rest);
+    visit(&last, base)
+}
+
 /// The first quote or line end in `bytes`, as `memchr3` finds it, but
 /// sixteen bytes at a time without its start-up cost: a row ends within a
 /// hundred bytes or so.
@@ -368,8 +394,8 @@ fn quote_or_line_end(bytes: &[u8]) -> Option<usize> {
             __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128,
             _mm_set1_epi8,
         };
-        // SAFETY: SSE2 is part of every x86_64 processor. Each load reads 16
-        // bytes inside `bytes` (whole blocks) or inside the local `last`.
+        // SAFETY: SSE2 is part of every x86_64 processor. Each load reads
+        // the sixteen bytes of the array it is given.
         let first = |block: &[u8; 16]| unsafe {
             let block = _mm_loadu_si128(block.as_ptr().cast::<__m128i>());
             let found = _mm_or_si128(
@@ -382,22 +408,10 @@ fn quote_or_line_end(bytes: &[u8]) -> Option<usize> {
             let mask = _mm_movemask_epi8(found) as u32;
             (mask != 0).then(|| mask.trailing_zeros() as usize)
         };
-        let mut blocks = bytes.chunks_exact(16);
-        let mut base = 0;
-        for block in &mut blocks {
-            if let Some(offset) = first(block.try_into().expect("sixteen bytes")) {
-                return Some(base + offset);
-            }
-            base += 16;
-        }
-        let rest = blocks.remainder();
-        if rest.is_empty() {
-            return None;
-        }
         // Padded with spaces, which are neither.
-        let mut last = [b' '; 16];
-        last[..rest.len()].copy_from_slice(rest);
-        first(&last).map(|offset| base + offset)
+        first_in_blocks(bytes, b' ', |block, base| {
+            first(block).map(|offset| base + offset)
+        })
     }
     #[cfg(not(target_arch = "x86_64"))]
     memchr::memchr3(b'"', b'\n', b'\r', bytes)
@@ -414,8 +428,8 @@ fn each_delimiter(raw: &[u8], delimiter: u8, mut found: impl FnMut(usize)) {
         use std::arch::x86_64::{
             __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8,
         };
-        // SAFETY: SSE2 is part of every x86_64 processor. Each load reads 16
-        // bytes inside `raw` (whole blocks) or inside the local `last`.
+        // SAFETY: SSE2 is part of every x86_64 processor. Each load reads
+        // the sixteen bytes of the array it is given.
         let matches = |block: &[u8; 16]| unsafe {
             let bytes = _mm_loadu_si128(block.as_ptr().cast::<__m128i>());
             _mm_movemask_epi8(_mm_cmpeq_epi8(bytes, _mm_set1_epi8(delimiter as i8))) as u32
@@ -426,19 +440,11 @@ fn each_delimiter(raw: &[u8], delimiter: u8, mut found: impl FnMut(usize)) {
                 mask &= mask - 1;
             }
         };
-        let mut blocks = raw.chunks_exact(16);
-        let mut base = 0;
-        for block in &mut blocks {
-            walk(matches(block.try_into().expect("sixteen bytes")), base);
-            base += 16;
-        }
-        let rest = blocks.remainder();
-        if !rest.is_empty() {
-            // Padded with a byte that is not the delimiter.
-            let mut last = [delimiter ^ 1; 16];
-            last[..rest.len()].copy_from_slice(rest);
-            walk(matches(&last), base);
-        }
+        // Padded with a byte that is not the delimiter.
+        first_in_blocks(raw, delimiter ^ 1, |block, base| {
+            walk(matches(block), base);
+            None::<()>
+        });
     }
     #[cfg(not(target_arch = "x86_64"))]
     for at in memchr::memchr_iter(delimiter, raw) {
