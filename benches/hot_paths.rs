@@ -59,7 +59,7 @@ fn reconciling(c: &mut Criterion) {
 
 fn standard_row(item: Item, name: &str, amount: Amount) -> duizhang::case::StandardRow {
     duizhang::case::StandardRow {
-        line: 2,
+        source: duizhang::domain::Source::new(duizhang::domain::FileKind::Standards, 2),
         region: "".into(),
         program: duizhang::domain::Program::Dibao,
         item,
@@ -71,7 +71,7 @@ fn standard_row(item: Item, name: &str, amount: Amount) -> duizhang::case::Stand
 
 fn arithmetic(c: &mut Criterion) {
     let mut enrolment = duizhang::case::Enrolment {
-        line: 2,
+        source: duizhang::domain::Source::new(duizhang::domain::FileKind::Roster, 2),
         person: duizhang::case::PersonId(0),
         enrolment_id: "D1".into(),
         name: "冯一".into(),

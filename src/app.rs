@@ -134,7 +134,8 @@ fn run_partitioned(
         ..crate::read::ReadOptions::default()
     };
     let scan = crate::read::scan::scan(folder, &base)?;
-    let window = engine::window_from_bounds(scan.bounds, config.from, config.to)?;
+    let window =
+        engine::window_from_bounds(scan.bounds, config.from, config.to, &folder.input_files())?;
     let parts =
         crate::read::scan::partitions(&scan.sample, partitions, &scan.repeats, &scan.inputs);
     let candidates = scan.shared_account_candidates;
@@ -143,6 +144,9 @@ fn run_partitioned(
     let mut sink: Option<crate::write::OutputSink> = None;
     let mut findings = Vec::new();
     let mut uses = Vec::new();
+    // The files as evidence names them: a partition's (they hold the sheet
+    // names of the workbooks read, the same in every partition).
+    let mut inputs = folder.input_files();
     let count = parts.len();
     for partition in parts {
         let options = crate::read::ReadOptions {
@@ -165,11 +169,13 @@ fn run_partitioned(
         sink.add(&case, &reconciliation)?;
         findings.extend(reconciliation.findings);
         uses.extend(reconciliation.account_uses);
+        inputs = case.inputs.clone();
         drop(case);
         crate::memory::give_back_freed_memory();
     }
     findings.extend(engine::shared_account_findings_from_uses(
         engine::group_account_uses(uses),
+        &inputs,
     ));
     progress.phase("partitions", "writing");
     let sink = sink.expect("a run has at least one partition");
@@ -276,27 +282,27 @@ pub fn check(config: &crate::cli::CheckConfig) -> Result<String, FatalError> {
     }
     let case = crate::read::read_case_in(&folder, &crate::read::ReadOptions::default())?;
     let window = engine::window(&case, config.from, config.to)?;
-    for (kind, report) in &case.files {
-        let name = kind.name_in(case.formats.get(*kind));
-        let on_disk = report
-            .name_on_disk
-            .as_deref()
-            .map_or(String::new(), |on_disk| format!(" ({on_disk})"));
+    for (id, report) in &case.files {
+        let input = case.inputs.get(*id);
+        let name = &input.name;
         let mut how = report.encoding.to_string();
         if let Some(delimiter) = report.delimiter {
             how.push_str(&format!(", {delimiter}-separated"));
         }
-        if let (Some(sheet), Some(row)) = (&report.sheet, report.header_row) {
-            how.push_str(&format!(", sheet {sheet:?}, header in row {row}"));
+        if let [sheet] = report.sheets.as_slice() {
+            how.push_str(&format!(
+                ", sheet {:?}, header in row {}",
+                sheet.name, sheet.header_row
+            ));
         }
-        if *kind == crate::domain::FileKind::Policy {
-            line(&mut text, format_args!("{name}{on_disk}: read"));
+        if input.kind == crate::domain::FileKind::Policy {
+            line(&mut text, format_args!("{name}: read"));
             continue;
         }
         line(
             &mut text,
             format_args!(
-                "{name}{on_disk}: {how}; {} rows, {} bad, {} repeated record ids{}",
+                "{name}: {how}; {} rows, {} bad, {} repeated record ids{}",
                 report.rows,
                 report.bad,
                 report.duplicate,
@@ -321,16 +327,27 @@ pub fn check(config: &crate::cli::CheckConfig) -> Result<String, FatalError> {
                 }
             })
             .collect();
+        if report.sheets.len() > 1 {
+            for sheet in &report.sheets {
+                line(
+                    &mut text,
+                    format_args!(
+                        "  sheet {:?}: header in row {}, {} rows",
+                        sheet.name, sheet.header_row, sheet.rows
+                    ),
+                );
+            }
+        }
         line(&mut text, format_args!("  columns: {}", columns.join(", ")));
         let bad: Vec<&crate::case::BadRecord> = case
             .bad_records
             .iter()
-            .filter(|bad| bad.source.file == *kind)
+            .filter(|bad| bad.source.file == *id)
             .collect();
         for bad in bad.iter().take(3) {
             line(
                 &mut text,
-                format_args!("  bad {}: {}", bad.source, bad.detail),
+                format_args!("  bad {}: {}", case.inputs.cite(bad.source), bad.detail),
             );
         }
         if bad.len() > 3 {
@@ -372,7 +389,7 @@ pub fn check(config: &crate::cli::CheckConfig) -> Result<String, FatalError> {
                 months.join(", "),
                 gap.enrolments,
                 if gap.enrolments == 1 { "" } else { "s" },
-                case.formats.source(crate::domain::FileKind::Roster, gap.first_line)
+                case.inputs.cite(gap.first_row)
             ),
         );
     }

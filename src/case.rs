@@ -2,8 +2,8 @@
 //! engine consumes. Plain data; every record remembers its line.
 
 use crate::domain::{
-    Amount, CareLevel, Date, FileKind, Item, Money, Period, PeriodRange, Program, Rounding, Source,
-    Status,
+    Amount, CareLevel, Date, FileId, FileKind, InputFiles, Item, Money, Period, PeriodRange,
+    Program, Rounding, Source, Status,
 };
 
 /// A person, interned: the rank of its id_number among all distinct
@@ -41,7 +41,8 @@ impl People {
 /// One roster row that was read and whose enrolment_id came first.
 #[derive(Clone, Debug)]
 pub struct Enrolment {
-    pub line: u32,
+    /// The roster row.
+    pub source: Source,
     pub person: PersonId,
     pub enrolment_id: Box<str>,
     pub name: Box<str>,
@@ -134,11 +135,6 @@ impl Enrolment {
         };
     }
 
-    /// The roster row, named as the roster file was given.
-    pub fn source(&self, formats: &crate::domain::Formats) -> Source {
-        formats.source(FileKind::Roster, self.line)
-    }
-
     /// Primary-enrolment order (SPEC §4): earliest start, then smallest id.
     pub fn primary_order(&self, other: &Enrolment) -> std::cmp::Ordering {
         self.start
@@ -161,6 +157,23 @@ pub struct TextBlock {
 }
 
 const PAYEE_BIT: u16 = 1 << 15;
+
+impl TextBlock {
+    /// The number of the chunk whose arena holds the texts.
+    pub fn chunk(self) -> usize {
+        usize::from(self.chunk_and_payee & !PAYEE_BIT)
+    }
+
+    /// The same texts, in an arena renumbered to `chunk` (the chunks of
+    /// several files of one kind are numbered on after each other).
+    fn in_chunk(self, chunk: u16) -> TextBlock {
+        debug_assert!(usize::from(chunk) < MAX_CHUNKS);
+        TextBlock {
+            chunk_and_payee: (self.chunk_and_payee & PAYEE_BIT) | chunk,
+            ..self
+        }
+    }
+}
 const _: () = assert!(MAX_CHUNKS <= PAYEE_BIT as usize);
 
 /// A length in a block: three ASCII bytes of 7 bits each (21 bits hold a
@@ -250,6 +263,11 @@ impl TextArena {
 
     pub fn shrink_to_fit(&mut self) {
         self.text.shrink_to_fit();
+    }
+
+    /// The arena's chunk number.
+    pub fn chunk(&self) -> u16 {
+        self.chunk
     }
 
     pub fn len(&self) -> usize {
@@ -354,6 +372,9 @@ pub const MAX_CHUNKS: usize = 1 << (32 - CHUNK_INDEX_BITS);
 /// The records of one chunk of a stage file and the text they refer to.
 #[derive(Debug, Default)]
 pub struct StageChunk {
+    /// The file and sheet its rows are from (a chunk never spans two).
+    pub file: FileId,
+    pub sheet: u16,
     pub records: Vec<StageRecord>,
     pub text: TextArena,
     /// While the file is read: each record's [`record_id_hash`], taken
@@ -368,13 +389,38 @@ pub fn record_id_hash(record_id: &str) -> u32 {
     (xxhash_rust::xxh3::xxh3_64(record_id.as_bytes()) >> 32) as u32
 }
 
-/// A stage file's records (first occurrences, BAD rows left out), kept in
-/// the chunks they were parsed in: joining them would copy every record.
-/// A record's index (`u32`) is `chunk << CHUNK_INDEX_BITS | place`; indices
-/// rise in file order but are not dense.
-#[derive(Debug, Default)]
+/// The records of a stage's files (first occurrences, BAD rows left out),
+/// kept in the chunks they were parsed in: joining them would copy every
+/// record. A record's index (`u32`) is `chunk << CHUNK_INDEX_BITS | place`;
+/// indices rise in file order (the files of the kind in name order, SPEC
+/// v3) but are not dense.
+#[derive(Debug)]
 pub struct StageFile {
+    kind: FileKind,
     chunks: Vec<StageChunk>,
+}
+
+impl Default for StageFile {
+    fn default() -> StageFile {
+        StageFile {
+            kind: FileKind::Payouts,
+            chunks: Vec::new(),
+        }
+    }
+}
+
+impl StageChunk {
+    /// Renumbers the chunk (its arena and every record's texts) to
+    /// `number`: the chunks of a kind's files are numbered on across them.
+    pub fn renumber(&mut self, number: u16) {
+        if self.text.chunk == number {
+            return;
+        }
+        self.text.chunk = number;
+        for record in &mut self.records {
+            record.texts = record.texts.in_chunk(number);
+        }
+    }
 }
 
 /// Asks the CPU to start loading the cache line of `value` and returns at
@@ -403,12 +449,26 @@ pub fn prefetch<T>(value: &T) {
 impl StageFile {
     /// `None` when there are more chunks, or a chunk holds more records,
     /// than an index can name.
-    pub fn from_chunks(chunks: Vec<StageChunk>) -> Option<StageFile> {
+    pub fn from_chunks(kind: FileKind, chunks: Vec<StageChunk>) -> Option<StageFile> {
         let fits = chunks.len() <= MAX_CHUNKS
             && chunks.iter().enumerate().all(|(number, chunk)| {
                 chunk.records.len() <= MAX_CHUNK_RECORDS && usize::from(chunk.text.chunk) == number
-            });
-        fits.then_some(StageFile { chunks })
+            })
+            && chunks
+                .windows(2)
+                .all(|pair| (pair[0].file, pair[0].sheet) <= (pair[1].file, pair[1].sheet));
+        fits.then_some(StageFile { kind, chunks })
+    }
+
+    /// The kind of file the records are from.
+    pub fn kind(&self) -> FileKind {
+        self.kind
+    }
+
+    /// The row `record` was read from.
+    pub fn source(&self, record: &StageRecord) -> Source {
+        let chunk = &self.chunks[record.texts.chunk()];
+        Source::in_file(self.kind, chunk.file, chunk.sheet, record.line)
     }
 
     pub fn record(&self, index: u32) -> &StageRecord {
@@ -442,7 +502,7 @@ impl StageFile {
     }
 
     fn arena(&self, block: TextBlock) -> &TextArena {
-        &self.chunks[usize::from(block.chunk_and_payee & !PAYEE_BIT)].text
+        &self.chunks[block.chunk()].text
     }
 
     /// A record's id.
@@ -492,7 +552,7 @@ impl StageFile {
 #[derive(Clone, Debug)]
 pub struct Exclusion {
     pub person: PersonId,
-    pub line: u32,
+    pub source: Source,
     pub reason: Box<str>,
     pub from: Period,
 }
@@ -500,7 +560,7 @@ pub struct Exclusion {
 #[derive(Clone, Debug)]
 pub struct Relative {
     pub person: PersonId,
-    pub line: u32,
+    pub source: Source,
     pub staff_name: Box<str>,
     pub relation: Box<str>,
     pub filed: bool,
@@ -509,7 +569,7 @@ pub struct Relative {
 /// One standards.csv row (unambiguous; exact repeats dropped).
 #[derive(Clone, Debug)]
 pub struct StandardRow {
-    pub line: u32,
+    pub source: Source,
     /// Code prefix; `*` is stored as the empty prefix.
     pub region: Box<str>,
     pub program: Program,
@@ -599,12 +659,13 @@ pub struct BadRecord {
     pub detail: String,
 }
 
-/// A record id seen again in its file (SPEC §5 DUPLICATE_RECORD).
+/// A record id seen again in its kind's files (SPEC §5 DUPLICATE_RECORD).
 #[derive(Clone, Debug)]
 pub struct DuplicateRecord {
-    pub file: FileKind,
-    pub first_line: u32,
-    pub repeat_line: u32,
+    pub kind: FileKind,
+    /// The first occurrence, which counts, and the repeat, which does not.
+    pub first: Source,
+    pub repeat: Source,
     pub record_id: Box<str>,
     pub person: PersonId,
     pub program: Program,
@@ -618,20 +679,35 @@ pub struct FileReport {
     pub rows: u64,
     pub bad: u64,
     pub duplicate: u64,
+    /// Summary and signature lines under a table, skipped (SPEC v3).
+    pub summary_rows: u64,
     pub sha256: String,
     pub encoding: &'static str,
     /// `tab` for a tab-separated file; `None`: comma.
     pub delimiter: Option<&'static str>,
-    /// The file's name in the folder when not spelled as SPEC.md names it.
-    pub name_on_disk: Option<Box<str>>,
-    /// A spreadsheet: the sheet read and the row of its header.
-    pub sheet: Option<Box<str>>,
-    pub header_row: Option<u32>,
+    /// A workbook: each sheet read, in workbook order.
+    pub sheets: Vec<SheetReport>,
     /// Rows whose 15-digit ID number was upgraded to 18 characters.
     pub id_numbers_upgraded: u64,
     /// Each column found: its SPEC name and the header text that named
-    /// it, or `= value` for a value columns.toml gives (`duizhang check`).
+    /// it, or `= value` for a value columns.toml gives (`duizhang check`);
+    /// a workbook's first sheet read.
     pub columns: Vec<(&'static str, Box<str>)>,
+}
+
+/// One sheet of a workbook that was read.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SheetReport {
+    /// Its place among the workbook's sheets (0 for the first).
+    pub index: u16,
+    pub name: Box<str>,
+    pub header_row: u32,
+    pub rows: u64,
+    /// Each column found, as [`FileReport::columns`].
+    pub columns: Vec<(&'static str, Box<str>)>,
+    /// Merged cells that span data rows: (what was done, the range), for
+    /// run.json and `duizhang check`.
+    pub merges: Vec<Box<str>>,
 }
 
 /// Everything read from a case folder.
@@ -646,8 +722,8 @@ pub struct Case {
     pub exclusions: Vec<Exclusion>,
     pub relatives: Vec<Relative>,
     pub policy: Policy,
-    /// Per input file that was present (policy.toml included).
-    pub files: Vec<(FileKind, FileReport)>,
+    /// Per input file read (policy.toml included), in name order.
+    pub files: Vec<(FileId, FileReport)>,
     pub bad_records: Vec<BadRecord>,
     pub duplicate_records: Vec<DuplicateRecord>,
     /// Rows naming an id_number that fails the check (SPEC §5
@@ -655,9 +731,9 @@ pub struct Case {
     pub invalid_id_evidence: Vec<(PersonId, Source)>,
     /// Files in the case folder that are no case file, sorted by name.
     pub unused_files: Vec<String>,
-    /// The format each case file was given in: evidence names
-    /// `roster.xlsx:14` for a workbook.
-    pub formats: crate::domain::Formats,
+    /// The input files as evidence names them (`roster.xlsx:14`,
+    /// `payouts/2024-07.csv:5`).
+    pub inputs: InputFiles,
 }
 
 impl Case {

@@ -30,8 +30,8 @@ use crate::case::{
 };
 use crate::domain::window::Bounds;
 use crate::domain::{
-    CareLevel, Code, Date, FileKind, Finding, Format, Formats, Money, Period, PeriodRange, Program,
-    Source, Stage, Status,
+    CareLevel, Code, Date, FileId, FileKind, Finding, InputFiles, Money, Period, PeriodRange,
+    Program, Source, Stage, Status,
 };
 use crate::engine::{self, AccountUse, SharedAccounts};
 use crate::error::FatalError;
@@ -59,8 +59,25 @@ pub const FILE_TASKS: [FileKind; 7] = [
     FileKind::Transfers,
 ];
 
-/// Takes one person row: (id_number, row kind, line, payload).
-pub type Emit<'e> = dyn FnMut(&str, u8, u32, &[u8]) + 'e;
+/// Takes one person row: (id_number, row kind, position, payload). The
+/// position orders the rows of one kind as the files are read: the file's
+/// number, the sheet and the line ([`position_of`]).
+pub type Emit<'e> = dyn FnMut(&str, u8, u64, &[u8]) + 'e;
+
+/// A row's position: file number, sheet and line in one sortable number.
+pub fn position_of(source: Source) -> u64 {
+    u64::from(source.file.0) << 48 | u64::from(source.sheet) << 32 | u64::from(source.line)
+}
+
+/// The row of `kind` at `position` ([`position_of`]).
+fn source_at(kind: FileKind, position: u64) -> Source {
+    Source::in_file(
+        kind,
+        FileId((position >> 48) as u16),
+        (position >> 32) as u16,
+        position as u32,
+    )
+}
 
 /// The files every task of the per-person pass reads again.
 const REREAD: [FileKind; 2] = [FileKind::Policy, FileKind::Standards];
@@ -122,9 +139,8 @@ impl Enc {
         self.i64(money.fen());
     }
     fn source(&mut self, source: Source) {
-        self.u8(source.file as u8);
-        self.u8(format_number(source.format));
-        self.u32(source.line);
+        self.u8(source.kind as u8);
+        self.u64(position_of(source));
     }
 }
 
@@ -210,20 +226,9 @@ impl<'b> Dec<'b> {
         file_kind(self.u8()?).ok_or_else(malformed)
     }
     fn source(&mut self) -> Got<Source> {
-        let file = self.file_kind()?;
-        let format = Format::ALL
-            .get(usize::from(self.u8()?))
-            .copied()
-            .ok_or_else(malformed)?;
-        Ok(Source::in_format(file, format, self.u32()?))
+        let kind = self.file_kind()?;
+        Ok(source_at(kind, self.u64()?))
     }
-}
-
-fn format_number(format: Format) -> u8 {
-    Format::ALL
-        .iter()
-        .position(|known| *known == format)
-        .expect("every format is listed") as u8
 }
 
 const STATUSES: [Status; 3] = [Status::Paid, Status::Failed, Status::Returned];
@@ -323,9 +328,18 @@ fn put_report(enc: &mut Enc, report: &FileReport) {
     enc.str(&report.sha256);
     enc.str(report.encoding);
     enc.opt(report.delimiter, |enc, delimiter| enc.str(delimiter));
-    enc.opt(report.name_on_disk.as_deref(), |enc, name| enc.str(name));
-    enc.opt(report.sheet.as_deref(), |enc, sheet| enc.str(sheet));
-    enc.opt(report.header_row, Enc::u32);
+    enc.u64(report.summary_rows);
+    enc.u64(report.sheets.len() as u64);
+    for sheet in &report.sheets {
+        enc.u32(u32::from(sheet.index));
+        enc.str(&sheet.name);
+        enc.u32(sheet.header_row);
+        enc.u64(sheet.rows);
+        enc.u64(sheet.merges.len() as u64);
+        for merge in &sheet.merges {
+            enc.str(merge);
+        }
+    }
     enc.u64(report.id_numbers_upgraded);
 }
 
@@ -337,9 +351,21 @@ fn get_report(dec: &mut Dec<'_>) -> Got<FileReport> {
         sha256: dec.str()?.to_string(),
         encoding: static_name(dec.str()?),
         delimiter: dec.opt(|dec| Ok(static_name(dec.str()?)))?,
-        name_on_disk: dec.opt(Dec::boxed)?,
-        sheet: dec.opt(Dec::boxed)?,
-        header_row: dec.opt(Dec::u32)?,
+        summary_rows: dec.u64()?,
+        sheets: (0..dec.u64()?)
+            .map(|_| {
+                Ok(crate::case::SheetReport {
+                    index: u16::try_from(dec.u32()?).map_err(|_| malformed())?,
+                    name: dec.boxed()?,
+                    header_row: dec.u32()?,
+                    rows: dec.u64()?,
+                    columns: Vec::new(),
+                    merges: (0..dec.u64()?)
+                        .map(|_| dec.boxed())
+                        .collect::<Got<Vec<Box<str>>>>()?,
+                })
+            })
+            .collect::<Got<Vec<crate::case::SheetReport>>>()?,
         id_numbers_upgraded: dec.u64()?,
         columns: Vec::new(),
     })
@@ -376,9 +402,9 @@ fn put_enrolment(enc: &mut Enc, enrolment: &Enrolment) {
     });
 }
 
-fn get_enrolment(dec: &mut Dec<'_>, line: u32, person: PersonId) -> Got<Enrolment> {
+fn get_enrolment(dec: &mut Dec<'_>, source: Source, person: PersonId) -> Got<Enrolment> {
     Ok(Enrolment {
-        line,
+        source,
         person,
         enrolment_id: dec.boxed()?,
         name: dec.boxed()?,
@@ -417,21 +443,25 @@ fn put_stage_record(enc: &mut Enc, file: &StageFile, record: &StageRecord) {
     enc.str(file.account(record));
 }
 
-/// Builds a stage file's chunks as rows arrive, in order.
+/// Builds a stage's chunks as rows arrive, in order: a chunk per file and
+/// sheet, as reading makes them.
 #[derive(Default)]
 struct StageBuilder {
     chunks: Vec<StageChunk>,
 }
 
 impl StageBuilder {
-    fn push(&mut self, dec: &mut Dec<'_>, line: u32, person: PersonId) -> Got<()> {
-        let full = self
-            .chunks
-            .last()
-            .is_none_or(|chunk| chunk.records.len() >= crate::case::MAX_CHUNK_RECORDS);
+    fn push(&mut self, dec: &mut Dec<'_>, source: Source, person: PersonId) -> Got<()> {
+        let line = source.line;
+        let full = self.chunks.last().is_none_or(|chunk| {
+            chunk.records.len() >= crate::case::MAX_CHUNK_RECORDS
+                || (chunk.file, chunk.sheet) != (source.file, source.sheet)
+        });
         if full {
             let number = u16::try_from(self.chunks.len()).map_err(|_| malformed())?;
             self.chunks.push(StageChunk {
+                file: source.file,
+                sheet: source.sheet,
                 records: Vec::new(),
                 text: TextArena::with_capacity(number, 0),
                 id_hashes: Vec::new(),
@@ -456,8 +486,8 @@ impl StageBuilder {
         Ok(())
     }
 
-    fn finish(self) -> Got<StageFile> {
-        StageFile::from_chunks(self.chunks).ok_or_else(malformed)
+    fn finish(self, kind: FileKind) -> Got<StageFile> {
+        StageFile::from_chunks(kind, self.chunks).ok_or_else(malformed)
     }
 }
 
@@ -465,7 +495,8 @@ impl StageBuilder {
 
 /// What one file's task tells the driver (besides its person rows).
 struct FileFacts {
-    report: Option<FileReport>,
+    /// The report of each file of the kind.
+    reports: Vec<(FileId, FileReport)>,
     bounds: Option<Bounds>,
     findings: Vec<Finding>,
     candidates: Vec<u128>,
@@ -481,7 +512,11 @@ pub fn read_file(case_dir: &Path, kind: FileKind, emit: &mut Emit<'_>) -> Vec<u8
     match read_file_facts(case_dir, kind, emit) {
         Ok(facts) => {
             enc.u8(0);
-            enc.opt(facts.report.as_ref(), put_report);
+            enc.u64(facts.reports.len() as u64);
+            for (file, report) in &facts.reports {
+                enc.u32(u32::from(file.0));
+                put_report(&mut enc, report);
+            }
             enc.opt(facts.bounds, |enc, bounds| {
                 enc.range(bounds.periods);
                 enc.source(bounds.first_set_by);
@@ -521,7 +556,7 @@ fn read_file_facts(
         emit(
             id(enrolment.person),
             ROW_ENROLMENT,
-            enrolment.line,
+            position_of(enrolment.source),
             &payload.0,
         );
     }
@@ -535,18 +570,15 @@ fn read_file_facts(
         for (_, record) in file.iter() {
             payload.0.clear();
             put_stage_record(&mut payload, file, record);
+            let source = file.source(record);
             emit(
                 id(record.person),
                 ROW_STAGE[stage.index()],
-                record.line,
+                position_of(source),
                 &payload.0,
             );
             // SPEC §3's bounds, as `engine::window` takes them.
-            bounds = Some(Bounds::including(
-                bounds,
-                record.periods,
-                case.formats.source(kind, record.line),
-            ));
+            bounds = Some(Bounds::including(bounds, record.periods, source));
             // SHARED_ACCOUNT's candidates, as the scan of a partitioned run
             // finds them: accounts `paid` payouts of two persons went into.
             let account = file.account(record);
@@ -571,7 +603,7 @@ fn read_file_facts(
         emit(
             id(exclusion.person),
             ROW_EXCLUSION,
-            exclusion.line,
+            position_of(exclusion.source),
             &payload.0,
         );
     }
@@ -580,21 +612,32 @@ fn read_file_facts(
         payload.str(&relative.staff_name);
         payload.str(&relative.relation);
         payload.bool(relative.filed);
-        emit(id(relative.person), ROW_RELATIVE, relative.line, &payload.0);
+        emit(
+            id(relative.person),
+            ROW_RELATIVE,
+            position_of(relative.source),
+            &payload.0,
+        );
     }
     for (person, source) in &case.invalid_id_evidence {
         payload.0.clear();
         payload.source(*source);
-        emit(id(*person), ROW_INVALID_ID, source.line, &payload.0);
+        emit(
+            id(*person),
+            ROW_INVALID_ID,
+            position_of(*source),
+            &payload.0,
+        );
     }
-    let report = case
+    let reports: Vec<(FileId, FileReport)> = case
         .files
         .iter()
-        .find(|(file, _)| *file == kind)
-        .map(|(_, report)| report.clone());
+        .filter(|(file, _)| case.inputs.get(*file).kind == kind)
+        .cloned()
+        .collect();
     let findings = record_findings(&case);
     Ok(FileFacts {
-        report,
+        reports,
         bounds,
         findings,
         candidates,
@@ -630,7 +673,7 @@ fn record_findings(case: &Case) -> Vec<Finding> {
         },
         bad_records: case.bad_records.iter().map(BadRecord::clone).collect(),
         duplicate_records,
-        formats: case.formats,
+        inputs: case.inputs.clone(),
         ..Case::default()
     };
     let any = Period::from_year_month(2000, 1).expect("a period");
@@ -668,7 +711,7 @@ pub struct Driver {
     /// The error that stops the run: the first file's in [`FileKind::ALL`]
     /// order, as the CLI's reader reports it.
     error: Option<(FileKind, String)>,
-    reports: Vec<(FileKind, FileReport)>,
+    reports: Vec<(FileId, FileReport)>,
     bounds: Option<Bounds>,
     findings: Vec<Finding>,
     candidates: FxHashSet<u128>,
@@ -676,6 +719,8 @@ pub struct Driver {
     sink: Option<OutputSink>,
     window: Option<PeriodRange>,
     last_id: Option<Box<str>>,
+    /// The files as evidence names them, once planned.
+    inputs: InputFiles,
 }
 
 /// What a finished distributed run reports.
@@ -722,6 +767,7 @@ impl Driver {
             sink: None,
             window: None,
             last_id: None,
+            inputs: InputFiles::default(),
         };
         match crate::read::read_files_in(
             &driver.folder,
@@ -752,8 +798,9 @@ impl Driver {
             self.note_error(kind, message);
             return Ok(());
         }
-        if let Some(report) = dec.opt(get_report)? {
-            self.reports.push((kind, report));
+        for _ in 0..dec.u64()? {
+            let file = FileId(u16::try_from(dec.u32()?).map_err(|_| malformed())?);
+            self.reports.push((file, get_report(&mut dec)?));
         }
         if let Some((periods, first, last)) =
             dec.opt(|dec| Ok((dec.range()?, dec.source()?, dec.source()?)))?
@@ -777,24 +824,44 @@ impl Driver {
         if let Some((_, message)) = self.error.take() {
             return Err(FatalError::Distributed(message));
         }
-        let window = engine::window_from_bounds(self.bounds, self.from, self.to)?;
-        let given = |kind: FileKind| self.reports.iter().any(|(file, _)| *file == kind);
+        self.reports.sort_by_key(|(file, _)| *file);
+        // The files as evidence names them: the workbooks read from several
+        // sheets name the sheet.
+        let mut inputs = self.folder.input_files();
+        for (file, report) in &self.reports {
+            if report.sheets.len() > 1 {
+                let last = report
+                    .sheets
+                    .iter()
+                    .map(|sheet| usize::from(sheet.index))
+                    .max()
+                    .unwrap_or(0);
+                let mut names: Vec<Box<str>> = vec![Box::from(""); last + 1];
+                for sheet in &report.sheets {
+                    names[usize::from(sheet.index)] = sheet.name.clone();
+                }
+                inputs.set_sheet_names(*file, names);
+            }
+        }
+        let window = engine::window_from_bounds(self.bounds, self.from, self.to, &inputs)?;
+        let given = |kind: FileKind| self.folder.has(kind);
         let given = [given(FileKind::Allocations), given(FileKind::Transfers)];
         // Every worker reads these two again: it checks they are the same.
-        let seen: Vec<Option<String>> = REREAD
+        let seen: Vec<Vec<(FileId, String)>> = REREAD
             .iter()
             .map(|kind| {
                 self.reports
                     .iter()
-                    .find(|(file, _)| file == kind)
-                    .map(|(_, report)| report.sha256.clone())
+                    .filter(|(file, _)| inputs.get(*file).kind == *kind)
+                    .map(|(file, report)| (*file, report.sha256.clone()))
+                    .collect()
             })
             .collect();
         let header = Case {
             policy: self.policy.clone(),
             files: std::mem::take(&mut self.reports),
             unused_files: self.folder.unused_files().to_vec(),
-            formats: self.folder.formats(),
+            inputs: inputs.clone(),
             allocations: given[0].then(StageFile::default),
             transfers: given[1].then(StageFile::default),
             ..Case::default()
@@ -810,9 +877,27 @@ impl Driver {
         enc.range(window);
         enc.bool(given[0]);
         enc.bool(given[1]);
-        for sha256 in &seen {
-            enc.opt(sha256.as_deref(), Enc::str);
+        for files in &seen {
+            enc.u64(files.len() as u64);
+            for (file, sha256) in files {
+                enc.u32(u32::from(file.0));
+                enc.str(sha256);
+            }
         }
+        let named: Vec<(FileId, &[Box<str>])> = inputs
+            .iter()
+            .filter(|(_, file)| !file.sheet_names.is_empty())
+            .map(|(id, file)| (id, file.sheet_names.as_slice()))
+            .collect();
+        enc.u64(named.len() as u64);
+        for (file, names) in named {
+            enc.u32(u32::from(file.0));
+            enc.u64(names.len() as u64);
+            for name in names {
+                enc.str(name);
+            }
+        }
+        self.inputs = inputs;
         let mut candidates: Vec<u128> = self.candidates.iter().copied().collect();
         candidates.sort_unstable();
         enc.u64(candidates.len() as u64);
@@ -881,6 +966,7 @@ impl Driver {
         let mut findings = std::mem::take(&mut self.findings);
         findings.extend(engine::shared_account_findings_from_uses(
             engine::group_account_uses(std::mem::take(&mut self.uses)),
+            &self.inputs,
         ));
         let sink = self
             .sink
@@ -917,7 +1003,7 @@ impl Finished {
 pub struct Worker {
     standards: Vec<StandardRow>,
     policy: Policy,
-    formats: Formats,
+    inputs: InputFiles,
     window: PeriodRange,
     given: [bool; 2],
     candidates: FxHashSet<u128>,
@@ -928,7 +1014,8 @@ pub struct Worker {
 pub struct Row<'r> {
     pub id_number: &'r str,
     pub kind: u8,
-    pub line: u32,
+    /// The row's place in its kind's files ([`position_of`]).
+    pub position: u64,
     pub payload: &'r [u8],
 }
 
@@ -943,26 +1030,57 @@ impl Worker {
         let window = dec.range()?;
         let given = [dec.bool()?, dec.bool()?];
         for kind in REREAD {
-            let seen = dec.opt(Dec::str)?;
-            let now = case
+            let seen: Vec<(FileId, String)> = (0..dec.u64()?)
+                .map(|_| {
+                    let file = FileId(u16::try_from(dec.u32()?).map_err(|_| malformed())?);
+                    Ok((file, dec.str()?.to_string()))
+                })
+                .collect::<Got<_>>()?;
+            let now: Vec<(FileId, &str)> = case
                 .files
                 .iter()
-                .find(|(file, _)| *file == kind)
-                .map(|(_, report)| report.sha256.as_str());
-            let what = match (seen, now) {
-                (Some(seen), Some(now)) if seen != now => "its contents are not the same",
-                (Some(_), None) => "it was removed",
-                (None, Some(_)) => "it was added",
-                _ => continue,
+                .filter(|(file, _)| case.inputs.get(*file).kind == kind)
+                .map(|(file, report)| (*file, report.sha256.as_str()))
+                .collect();
+            let changed = seen.len() != now.len()
+                || seen
+                    .iter()
+                    .zip(&now)
+                    .any(|((a, sha_a), (b, sha_b))| a != b || sha_a != sha_b);
+            if !changed {
+                continue;
+            }
+            let what = if seen.len() < now.len() {
+                "it was added"
+            } else if seen.len() > now.len() {
+                "it was removed"
+            } else {
+                "its contents are not the same"
             };
-            let path = folder
-                .path(kind)
-                .map_or_else(|| folder.dir().join(kind.file_name()), Path::to_path_buf);
+            let location = seen
+                .iter()
+                .zip(&now)
+                .find(|((a, sha_a), (b, sha_b))| a != b || sha_a != sha_b)
+                .map(|((file, _), _)| folder.location(*file))
+                .unwrap_or_else(|| {
+                    crate::error::Location::path(&folder.dir().join(kind.file_name()))
+                });
             return Err(FatalError::InputChanged {
-                location: crate::error::Location::path(&path),
+                location,
                 what: what.to_string(),
             }
             .to_string());
+        }
+        let mut inputs = folder.input_files();
+        for _ in 0..dec.u64()? {
+            let file = FileId(u16::try_from(dec.u32()?).map_err(|_| malformed())?);
+            let names = (0..dec.u64()?)
+                .map(|_| dec.boxed())
+                .collect::<Got<Vec<Box<str>>>>()?;
+            if file.index() >= inputs.len() {
+                return Err(malformed());
+            }
+            inputs.set_sheet_names(file, names);
         }
         let candidates = (0..dec.u64()?)
             .map(|_| dec.i128().map(|account| account as u128))
@@ -970,7 +1088,7 @@ impl Worker {
         Ok(Worker {
             standards: case.standards,
             policy: case.policy,
-            formats: folder.formats(),
+            inputs,
             window,
             given,
             candidates,
@@ -983,7 +1101,7 @@ impl Worker {
         let mut order: Vec<u32> = (0..rows.len() as u32).collect();
         order.sort_unstable_by(|&a, &b| {
             let (a, b) = (&rows[a as usize], &rows[b as usize]);
-            (a.id_number, a.kind, a.line).cmp(&(b.id_number, b.kind, b.line))
+            (a.id_number, a.kind, a.position).cmp(&(b.id_number, b.kind, b.position))
         });
         let mut ids: Vec<Box<str>> = Vec::new();
         let mut enrolments = Vec::new();
@@ -999,17 +1117,28 @@ impl Worker {
             let person = PersonId(ids.len() as u32 - 1);
             let mut dec = Dec(row.payload);
             match row.kind {
-                ROW_ENROLMENT => enrolments.push(get_enrolment(&mut dec, row.line, person)?),
-                1..=3 => stages[usize::from(row.kind - 1)].push(&mut dec, row.line, person)?,
+                ROW_ENROLMENT => enrolments.push(get_enrolment(
+                    &mut dec,
+                    source_at(FileKind::Roster, row.position),
+                    person,
+                )?),
+                1..=3 => {
+                    let stage = Stage::ALL[usize::from(row.kind - 1)];
+                    stages[usize::from(row.kind - 1)].push(
+                        &mut dec,
+                        source_at(stage.file_kind(), row.position),
+                        person,
+                    )?
+                }
                 ROW_EXCLUSION => exclusions.push(Exclusion {
                     person,
-                    line: row.line,
+                    source: source_at(FileKind::Exclusions, row.position),
                     reason: dec.boxed()?,
                     from: dec.period()?,
                 }),
                 ROW_RELATIVE => relatives.push(Relative {
                     person,
-                    line: row.line,
+                    source: source_at(FileKind::Relatives, row.position),
                     staff_name: dec.boxed()?,
                     relation: dec.boxed()?,
                     filed: dec.bool()?,
@@ -1023,14 +1152,14 @@ impl Worker {
             people: People { id_numbers: ids },
             enrolments,
             standards: self.standards.clone(),
-            payouts: payouts.finish()?,
+            payouts: payouts.finish(FileKind::Payouts)?,
             allocations: if self.given[0] {
-                Some(allocations.finish()?)
+                Some(allocations.finish(FileKind::Allocations)?)
             } else {
                 None
             },
             transfers: if self.given[1] {
-                Some(transfers.finish()?)
+                Some(transfers.finish(FileKind::Transfers)?)
             } else {
                 None
             },
@@ -1038,7 +1167,7 @@ impl Worker {
             relatives,
             policy: self.policy.clone(),
             invalid_id_evidence,
-            formats: self.formats,
+            inputs: self.inputs.clone(),
             ..Case::default()
         };
         let reconciliation = engine::reconcile_with(

@@ -12,7 +12,7 @@ use common::{case_arguments, cases, out_dir, reconcile};
 use duizhang::distributed::{self, Driver, Row, Worker};
 
 /// One person row as `read_file` hands it out.
-type OwnedRow = (String, u8, u32, Vec<u8>);
+type OwnedRow = (String, u8, u64, Vec<u8>);
 
 /// Runs `case` the distributed way into `out`, persons cut into parts of
 /// at least `rows_per_part` rows; `Err` with the message a run stops with.
@@ -27,14 +27,14 @@ fn run_distributed(case: &Path, out: &Path, rows_per_part: usize) -> Result<(), 
         Driver::open(case, out, flag("--from"), flag("--to")).map_err(|error| error.to_string())?;
     let mut rows: Vec<OwnedRow> = Vec::new();
     for kind in distributed::FILE_TASKS {
-        let facts = distributed::read_file(case, kind, &mut |key, row, line, payload| {
-            rows.push((key.to_string(), row, line, payload.to_vec()));
+        let facts = distributed::read_file(case, kind, &mut |key, row, position, payload| {
+            rows.push((key.to_string(), row, position, payload.to_vec()));
         });
         driver.add_facts(&facts)?;
     }
     let plan = driver.plan().map_err(|error| error.to_string())?;
     let worker = Worker::new(case, &plan)?;
-    // As Spark sorts them: by key, then row kind and line.
+    // As Spark sorts them: by key, then row kind and position.
     rows.sort_by(|a, b| (&a.0, a.1, a.2).cmp(&(&b.0, b.1, b.2)));
     let mut start = 0;
     while start < rows.len() {
@@ -44,10 +44,10 @@ fn run_distributed(case: &Path, out: &Path, rows_per_part: usize) -> Result<(), 
         }
         let part: Vec<Row<'_>> = rows[start..end]
             .iter()
-            .map(|(key, kind, line, payload)| Row {
+            .map(|(key, kind, position, payload)| Row {
                 id_number: key,
                 kind: *kind,
-                line: *line,
+                position: *position,
                 payload,
             })
             .collect();

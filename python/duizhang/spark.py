@@ -45,11 +45,11 @@ ROWS = pa.schema(
     [
         pa.field("key", pa.string(), nullable=False),
         pa.field("kind", pa.int8(), nullable=False),
-        pa.field("line", pa.int32(), nullable=False),
+        pa.field("line", pa.int64(), nullable=False),
         pa.field("payload", pa.binary(), nullable=False),
     ]
 )
-ROWS_DDL = "key string, kind tinyint, line int, payload binary"
+ROWS_DDL = "key string, kind tinyint, line bigint, payload binary"
 PARTS = pa.schema(
     [
         pa.field("task", pa.int32(), nullable=False),

@@ -8,8 +8,8 @@ use std::path::PathBuf;
 use std::sync::mpsc::{sync_channel, Receiver};
 use std::sync::Arc;
 
-use arrow_array::builder::{BinaryBuilder, Int32Builder, Int8Builder, StringBuilder};
-use arrow_array::{Array, ArrayRef, BinaryArray, Int32Array, Int8Array, RecordBatch, StringArray};
+use arrow_array::builder::{BinaryBuilder, Int64Builder, Int8Builder, StringBuilder};
+use arrow_array::{Array, ArrayRef, BinaryArray, Int64Array, Int8Array, RecordBatch, StringArray};
 use arrow_pyarrow::{FromPyArrow, ToPyArrow};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use duizhang::distributed;
@@ -26,7 +26,7 @@ fn schema() -> SchemaRef {
     Arc::new(Schema::new(vec![
         Field::new("key", DataType::Utf8, false),
         Field::new("kind", DataType::Int8, false),
-        Field::new("line", DataType::Int32, false),
+        Field::new("line", DataType::Int64, false),
         Field::new("payload", DataType::Binary, false),
     ]))
 }
@@ -38,7 +38,7 @@ fn error(message: impl std::fmt::Display) -> PyErr {
 struct Builders {
     key: StringBuilder,
     kind: Int8Builder,
-    line: Int32Builder,
+    line: Int64Builder,
     payload: BinaryBuilder,
     rows: usize,
 }
@@ -48,7 +48,7 @@ impl Builders {
         Builders {
             key: StringBuilder::new(),
             kind: Int8Builder::new(),
-            line: Int32Builder::new(),
+            line: Int64Builder::new(),
             payload: BinaryBuilder::new(),
             rows: 0,
         }
@@ -107,10 +107,11 @@ impl FileReader {
         std::thread::spawn(move || {
             let mut builders = Builders::new();
             let mut open = true;
-            let facts = distributed::read_file(&case_dir, kind, &mut |key, row, line, payload| {
+            let facts = distributed::read_file(&case_dir, kind, &mut |key, row, position, payload| {
                 builders.key.append_value(key);
                 builders.kind.append_value(row as i8);
-                builders.line.append_value(line as i32);
+                // The file number sits in the top 16 bits: fits an i64.
+                builders.line.append_value(position as i64);
                 builders.payload.append_value(payload);
                 builders.rows += 1;
                 if builders.rows >= BATCH_ROWS && open {
@@ -252,7 +253,7 @@ fn reconcile(worker: &distributed::Worker, batches: &[RecordBatch]) -> PyResult<
         arrays.push((
             column::<StringArray>(batch, 0)?,
             column::<Int8Array>(batch, 1)?,
-            column::<Int32Array>(batch, 2)?,
+            column::<Int64Array>(batch, 2)?,
             column::<BinaryArray>(batch, 3)?,
         ));
     }
@@ -262,7 +263,7 @@ fn reconcile(worker: &distributed::Worker, batches: &[RecordBatch]) -> PyResult<
             rows.push(distributed::Row {
                 id_number: keys.value(index),
                 kind: kinds.value(index) as u8,
-                line: lines.value(index) as u32,
+                position: lines.value(index) as u64,
                 payload: payloads.value(index),
             });
         }

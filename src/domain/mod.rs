@@ -17,4 +17,4 @@ pub use money::{Money, Rounding, Unit};
 pub use period::{Date, Period, PeriodRange};
 pub use program::{CareLevel, Item, Program, Stage, Status};
 pub use share::{Amount, Share};
-pub use source::{FileKind, Format, Formats, Source};
+pub use source::{FileId, FileKind, Format, InputFile, InputFiles, Source};

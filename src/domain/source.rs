@@ -122,56 +122,185 @@ impl Format {
     }
 }
 
-/// The format of each case file read (CSV where none was given).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Formats([Format; FileKind::ALL.len()]);
+/// An input file of the case: its number in the case's list of files
+/// ([`InputFiles`]), which is sorted by the names evidence cites, so
+/// ordering file numbers orders file names.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FileId(pub u16);
 
-impl Formats {
-    pub fn get(&self, kind: FileKind) -> Format {
-        self.0[kind as usize]
-    }
-
-    pub fn set(&mut self, kind: FileKind, format: Format) {
-        self.0[kind as usize] = format;
-    }
-
-    /// `file:line` of `kind`'s file as it was given.
-    pub fn source(&self, kind: FileKind, line: u32) -> Source {
-        Source::in_format(kind, self.get(kind), line)
+impl FileId {
+    pub fn index(self) -> usize {
+        usize::from(self.0)
     }
 }
 
 /// One physical line of one input file (1-based, the header is line 1; a
 /// record spanning several lines is named by its first), or the row of a
-/// spreadsheet as the spreadsheet numbers it.
+/// spreadsheet as the spreadsheet numbers it, on its sheet.
+///
+/// Sources sort by file name, then sheet (workbook order), then line
+/// (SPEC §6): file numbers follow the names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Source {
-    pub file: FileKind,
-    /// Sorts after `file`: a case has one file per kind, so sources still
-    /// sort by file name then line.
-    pub format: Format,
+    pub file: FileId,
+    /// The sheet of a workbook, in workbook order; 0 for a text file.
+    pub sheet: u16,
     pub line: u32,
+    /// The kind of `file` (a function of it: never changes the order).
+    pub kind: FileKind,
 }
 
 impl Source {
-    /// A line of a CSV file.
-    pub fn new(file: FileKind, line: u32) -> Source {
-        Source::in_format(file, Format::Csv, line)
+    pub fn in_file(kind: FileKind, file: FileId, sheet: u16, line: u32) -> Source {
+        Source {
+            file,
+            sheet,
+            line,
+            kind,
+        }
     }
 
-    pub fn in_format(file: FileKind, format: Format, line: u32) -> Source {
-        Source { file, format, line }
-    }
-
-    /// The file's name as evidence cites it: `roster.csv`, `roster.xlsx`.
-    pub fn file_name(&self) -> &'static str {
-        self.file.name_in(self.format)
+    /// A line of `kind`'s file in the canonical list of files (one CSV file
+    /// a kind, named as SPEC v1 names them: [`InputFiles::canonical`]) —
+    /// for cases built in code and tests.
+    pub fn new(kind: FileKind, line: u32) -> Source {
+        Source::in_file(kind, FileKind::canonical_id(kind), 0, line)
     }
 }
 
-impl fmt::Display for Source {
+impl FileKind {
+    /// The file number of `kind`'s file in [`InputFiles::canonical`].
+    pub fn canonical_id(self) -> FileId {
+        FileId(self as u16)
+    }
+}
+
+/// What is known of one input file: its kind, the name evidence cites,
+/// its format, and — for a workbook read from several sheets — the names
+/// of its sheets.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InputFile {
+    pub kind: FileKind,
+    /// The path relative to the case folder, with `/`, exactly as found on
+    /// disk (`payouts/2024-07.csv`, `Transfers.csv`).
+    pub name: Box<str>,
+    pub format: Format,
+    /// A workbook read from more than one sheet: the name of every sheet in
+    /// workbook order, and evidence names `FILE:SHEET:ROW`; empty for a
+    /// text file or a workbook read from one sheet (`FILE:ROW`).
+    pub sheet_names: Vec<Box<str>>,
+}
+
+/// Most input files a case may have (a [`FileId`] is 16 bits; a year of
+/// daily bank files per kind is a few thousand).
+pub const MAX_INPUT_FILES: usize = u16::MAX as usize;
+
+/// The input files of a case, in the order of their names (code points).
+/// The default is [`InputFiles::canonical`]: what a case built in code
+/// (a test's) names its sources by.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InputFiles {
+    files: Vec<InputFile>,
+}
+
+impl Default for InputFiles {
+    fn default() -> InputFiles {
+        InputFiles::canonical()
+    }
+}
+
+impl InputFiles {
+    /// `files` must be sorted by name, at most [`MAX_INPUT_FILES`].
+    pub fn new(files: Vec<InputFile>) -> InputFiles {
+        assert!(files.len() <= MAX_INPUT_FILES, "checked when listed");
+        assert!(
+            files.windows(2).all(|pair| pair[0].name < pair[1].name),
+            "files are listed in the order of their names, each once"
+        );
+        InputFiles { files }
+    }
+
+    /// One CSV file a kind, named as SPEC v1 names them, numbered as
+    /// [`FileKind::canonical_id`] (the kinds' names are in alphabetical
+    /// order).
+    pub fn canonical() -> InputFiles {
+        InputFiles::new(
+            FileKind::ALL
+                .iter()
+                .map(|&kind| InputFile {
+                    kind,
+                    name: kind.file_name().into(),
+                    format: Format::Csv,
+                    sheet_names: Vec::new(),
+                })
+                .collect(),
+        )
+    }
+
+    pub fn get(&self, file: FileId) -> &InputFile {
+        &self.files[file.index()]
+    }
+
+    /// Sets the sheet names of a workbook read from several sheets.
+    pub fn set_sheet_names(&mut self, file: FileId, names: Vec<Box<str>>) {
+        self.files[file.index()].sheet_names = names;
+    }
+
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    /// Every file with its number, in name order.
+    pub fn iter(&self) -> impl Iterator<Item = (FileId, &InputFile)> {
+        self.files
+            .iter()
+            .enumerate()
+            .map(|(index, file)| (FileId(index as u16), file))
+    }
+
+    /// The files of `kind`, in name order: the order their rows are read in.
+    pub fn of_kind(&self, kind: FileKind) -> impl Iterator<Item = (FileId, &InputFile)> {
+        self.iter().filter(move |(_, file)| file.kind == kind)
+    }
+
+    /// The name of `source`'s file and sheet as evidence cites them:
+    /// `payouts/2024-07.csv`, `payouts.xlsx:2月`.
+    pub fn file_label(&self, source: Source) -> std::borrow::Cow<'_, str> {
+        let file = self.get(source.file);
+        match file.sheet_names.get(usize::from(source.sheet)) {
+            Some(sheet) => std::borrow::Cow::Owned(format!("{}:{sheet}", file.name)),
+            None => std::borrow::Cow::Borrowed(&file.name),
+        }
+    }
+
+    /// `source` as evidence cites it: `payouts/2024-07.csv:5`,
+    /// `payouts.xlsx:2月:14`.
+    pub fn cite(&self, source: Source) -> Cited<'_> {
+        Cited {
+            files: self,
+            source,
+        }
+    }
+}
+
+/// A source with the names to write it: see [`InputFiles::cite`].
+pub struct Cited<'a> {
+    files: &'a InputFiles,
+    source: Source,
+}
+
+impl fmt::Display for Cited<'_> {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(formatter, "{}:{}", self.file_name(), self.line)
+        let file = self.files.get(self.source.file);
+        formatter.write_str(&file.name)?;
+        if let Some(sheet) = file.sheet_names.get(usize::from(self.source.sheet)) {
+            write!(formatter, ":{sheet}")?;
+        }
+        write!(formatter, ":{}", self.source.line)
     }
 }
 
@@ -180,7 +309,7 @@ pub const MAX_LISTED_SOURCES: usize = 20;
 
 /// The `sources` cell: distinct entries sorted by file then line, joined by
 /// `;`, at most [`MAX_LISTED_SOURCES`] then `;…+N`.
-pub fn sources_text(sources: &mut Vec<Source>) -> String {
+pub fn sources_text(sources: &mut Vec<Source>, files: &InputFiles) -> String {
     sources.sort_unstable();
     sources.dedup();
     let mut text = String::with_capacity(sources.len().min(MAX_LISTED_SOURCES) * 16);
@@ -189,7 +318,7 @@ pub fn sources_text(sources: &mut Vec<Source>) -> String {
             text.push(';');
         }
         use fmt::Write;
-        write!(text, "{source}").expect("writing to a String cannot fail");
+        write!(text, "{}", files.cite(*source)).expect("writing to a String cannot fail");
     }
     if sources.len() > MAX_LISTED_SOURCES {
         use fmt::Write;
@@ -205,30 +334,73 @@ mod tests {
 
     #[test]
     fn sources_are_sorted_distinct_and_capped() {
+        let files = InputFiles::canonical();
         let mut sources = vec![
             Source::new(FileKind::Transfers, 9),
             Source::new(FileKind::Payouts, 17),
             Source::new(FileKind::Payouts, 17),
         ];
-        assert_eq!(sources_text(&mut sources), "payouts.csv:17;transfers.csv:9");
+        assert_eq!(
+            sources_text(&mut sources, &files),
+            "payouts.csv:17;transfers.csv:9"
+        );
         let mut many: Vec<Source> = (2..=25)
             .map(|line| Source::new(FileKind::Payouts, line))
             .collect();
-        let text = sources_text(&mut many);
+        let text = sources_text(&mut many, &files);
         assert!(text.ends_with("payouts.csv:21;…+4"), "{text}");
     }
 
+    fn file(kind: FileKind, name: &str, format: Format) -> InputFile {
+        InputFile {
+            kind,
+            name: name.into(),
+            format,
+            sheet_names: Vec::new(),
+        }
+    }
+
     #[test]
-    fn a_spreadsheet_source_names_the_workbook() {
-        let mut formats = Formats::default();
-        formats.set(FileKind::Roster, Format::Xlsx);
+    fn sources_name_files_as_found_and_sort_by_those_names() {
+        // `Transfers.csv` sorts before the lower-case names, and a kind's
+        // file before its sub-folder (`.` before `/`).
+        let mut files = InputFiles::new(vec![
+            file(FileKind::Transfers, "Transfers.csv", Format::Csv),
+            file(FileKind::Payouts, "payouts.csv", Format::Csv),
+            file(FileKind::Payouts, "payouts/2024-07.csv", Format::Csv),
+            file(FileKind::Payouts, "payouts/2024-08.xlsx", Format::Xlsx),
+            file(FileKind::Roster, "roster.xlsx", Format::Xlsx),
+        ]);
+        files.set_sheet_names(FileId(3), vec!["1月".into(), "2月".into()]);
         let mut sources = vec![
-            formats.source(FileKind::Roster, 14),
-            formats.source(FileKind::Payouts, 3),
+            Source::in_file(FileKind::Roster, FileId(4), 1, 14),
+            Source::in_file(FileKind::Payouts, FileId(3), 1, 3),
+            Source::in_file(FileKind::Payouts, FileId(3), 0, 9),
+            Source::in_file(FileKind::Payouts, FileId(2), 0, 5),
+            Source::in_file(FileKind::Payouts, FileId(1), 0, 7),
+            Source::in_file(FileKind::Transfers, FileId(0), 0, 7),
         ];
-        assert_eq!(sources_text(&mut sources), "payouts.csv:3;roster.xlsx:14");
+        assert_eq!(
+            sources_text(&mut sources, &files),
+            "Transfers.csv:7;payouts.csv:7;payouts/2024-07.csv:5;\
+             payouts/2024-08.xlsx:1月:9;payouts/2024-08.xlsx:2月:3;roster.xlsx:14"
+        );
+        assert_eq!(files.of_kind(FileKind::Payouts).count(), 3);
+        assert_eq!(
+            files.file_label(Source::in_file(FileKind::Payouts, FileId(3), 1, 3)),
+            "payouts/2024-08.xlsx:2月"
+        );
         assert_eq!(FileKind::Transfers.name_in(Format::Xls), "transfers.xls");
         assert_eq!(FileKind::Policy.name_in(Format::Xlsx), "policy.toml");
         assert_eq!(FileKind::Allocations.stem(), "allocations");
+    }
+
+    #[test]
+    fn the_canonical_files_are_one_csv_a_kind_in_name_order() {
+        let files = InputFiles::canonical();
+        for kind in FileKind::ALL {
+            assert_eq!(files.get(kind.canonical_id()).kind, kind);
+            assert_eq!(&*files.get(kind.canonical_id()).name, kind.file_name());
+        }
     }
 }

@@ -91,28 +91,29 @@ impl Bounds {
 }
 
 /// "File order" across the stage files is the money trail's order
-/// (allocations, transfers, payouts), then the line.
-fn file_order(source: Source) -> (u8, u32) {
-    let file = match source.file {
+/// (allocations, transfers, payouts), then the files of a kind in name
+/// order, then the sheet and the line.
+fn file_order(source: Source) -> (u8, Source) {
+    let file = match source.kind {
         FileKind::Allocations => 0,
         FileKind::Transfers => 1,
         FileKind::Payouts => 2,
         other => unreachable!("{} sets no window bound", other.file_name()),
     };
-    (file, source.line)
+    (file, source)
 }
 
 /// Why no window can be made (exit 2).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum WindowError {
     /// A window with a bound taken from the records is longer than
     /// [`MAX_DEFAULT_WINDOW_MONTHS`]; the records that set the bounds
-    /// taken from them.
+    /// taken from them, as evidence cites them (`payouts.csv:17`).
     TooLong {
         window: PeriodRange,
         months: u32,
-        first_set_by: Option<Source>,
-        last_set_by: Option<Source>,
+        first_set_by: Option<String>,
+        last_set_by: Option<String>,
     },
     /// `--from` after `--to`, one of them taken from the records.
     Empty { first: Period, last: Period },
@@ -122,13 +123,14 @@ pub enum WindowError {
 
 impl fmt::Display for WindowError {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match *self {
+        match self {
             WindowError::TooLong {
                 window,
                 months,
                 first_set_by,
                 last_set_by,
             } => {
+                let (window, months) = (*window, *months);
                 let mut set_by = Vec::with_capacity(2);
                 if let Some(source) = first_set_by {
                     set_by.push(format!("its first month {} was set by {source}", window.first));

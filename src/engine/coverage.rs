@@ -26,7 +26,7 @@ pub struct StandardGap {
     /// How many enrolments need it in those months.
     pub enrolments: usize,
     /// The first roster row (file order) that needs it.
-    pub first_line: u32,
+    pub first_row: crate::domain::Source,
 }
 
 /// Every (region, program, item) some enrolment needs in some month of
@@ -35,7 +35,7 @@ pub struct StandardGap {
 pub fn missing_standards(case: &Case, window: PeriodRange) -> Vec<StandardGap> {
     let context = Context::new(case, window);
     type Key = (Box<str>, Program, String);
-    let mut gaps: BTreeMap<Key, (Vec<Period>, Vec<u32>)> = BTreeMap::new();
+    let mut gaps: BTreeMap<Key, (Vec<Period>, Vec<crate::domain::Source>)> = BTreeMap::new();
     for (index, enrolment) in case.enrolments.iter().enumerate() {
         if !matches!(enrolment.program, Program::Dibao | Program::Tekun) {
             continue;
@@ -84,8 +84,8 @@ pub fn missing_standards(case: &Case, window: PeriodRange) -> Vec<StandardGap> {
                     .entry((enrolment.region.clone(), enrolment.program, item))
                     .or_default();
                 entry.0.push(period);
-                if entry.1.last() != Some(&enrolment.line) {
-                    entry.1.push(enrolment.line);
+                if entry.1.last() != Some(&enrolment.source) {
+                    entry.1.push(enrolment.source);
                 }
             }
         }
@@ -102,7 +102,7 @@ pub fn missing_standards(case: &Case, window: PeriodRange) -> Vec<StandardGap> {
                 item,
                 months: runs(&months),
                 enrolments: lines.len(),
-                first_line: lines[0],
+                first_row: lines[0],
             }
         })
         .collect()
@@ -132,7 +132,7 @@ mod tests {
 
     fn enrolment(line: u32, region: &str, program: Program) -> Enrolment {
         Enrolment {
-            line,
+            source: crate::domain::Source::new(crate::domain::FileKind::Roster, line),
             person: PersonId(0),
             enrolment_id: format!("E{line}").into(),
             name: "".into(),
@@ -156,7 +156,7 @@ mod tests {
 
     fn row(region: &str, program: Program, item: Item, from: &str) -> StandardRow {
         StandardRow {
-            line: 2,
+            source: crate::domain::Source::new(crate::domain::FileKind::Standards, 2),
             region: region.into(),
             program,
             item,
@@ -231,7 +231,7 @@ mod tests {
                 ),
             ]
         );
-        assert_eq!(gaps[0].first_line, 2);
+        assert_eq!(gaps[0].first_row.line, 2);
         assert_eq!(
             runs(&[period("2020-01"), period("2020-02"), period("2020-05")]),
             [

@@ -169,7 +169,7 @@ mod tests {
 
     fn household(size: u32, income: &str, deductions: &str) -> Enrolment {
         Enrolment {
-            line: 2,
+            source: crate::domain::Source::new(crate::domain::FileKind::Roster, 2),
             person: PersonId(0),
             enrolment_id: "D1".into(),
             name: "冯一".into(),

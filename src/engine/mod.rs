@@ -17,7 +17,7 @@ use crate::case::{Case, PersonId};
 use crate::domain::source::sources_text;
 use crate::domain::text::{excerpt, listed};
 use crate::domain::{
-    Code, FileKind, Finding, LineFigures, Money, Period, PeriodRange, Program, Source, Stage,
+    Code, Finding, InputFiles, LineFigures, Money, Period, PeriodRange, Program, Source, Stage,
 };
 use person::{reconcile_person, Bundle, PersonOutput};
 use standards::{InForce, RegionStandards, StandardsTable};
@@ -327,16 +327,23 @@ pub struct Reconciliation {
     pub lines: Ledger,
     /// Sorted in SPEC §6 order.
     pub findings: Vec<Finding>,
-    /// Per stage: records skipped as outside the window.
-    pub outside_window: [u64; 3],
-    /// Per stage: records counted (in the window; payouts: all statuses).
-    pub inside_window: [u64; 3],
+    /// Per stage file read, in file order: records counted in the window
+    /// (payouts: all statuses), and records skipped as outside it.
+    pub window_counts: Vec<WindowCount>,
     pub given: [bool; 3],
     /// With [`SharedAccounts::Collect`]: (account, use) per account and person.
     pub account_uses: Vec<(Box<str>, AccountUse)>,
 }
 
 pub use crate::domain::window::{Bounds, WindowError, MAX_DEFAULT_WINDOW_MONTHS};
+
+/// One stage file's records inside and outside the window.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WindowCount {
+    pub file: crate::domain::FileId,
+    pub inside: u64,
+    pub outside: u64,
+}
 
 /// SPEC §3: a bound not given is the smallest (largest) period of any
 /// stage record that was read, whatever its status, ranges expanded.
@@ -349,20 +356,20 @@ pub fn window(
     // whatever the order (`Bounds::merge`).
     let bounds = Stage::ALL
         .par_iter()
-        .filter_map(|&stage| case.stage(stage).map(|file| (stage.file_kind(), file)))
-        .flat_map(|(kind, file)| {
+        .filter_map(|&stage| case.stage(stage))
+        .flat_map(|file| {
             file.chunks().par_iter().filter_map(move |chunk| {
                 chunk.records.iter().fold(None, |bounds, record| {
                     Some(Bounds::including(
                         bounds,
                         record.periods,
-                        case.formats.source(kind, record.line),
+                        file.source(record),
                     ))
                 })
             })
         })
         .reduce_with(Bounds::merge);
-    window_from_bounds(bounds, from, to)
+    window_from_bounds(bounds, from, to, &case.inputs)
 }
 
 /// SPEC §3 from the records' bounds (`None`: no record) and the flags.
@@ -370,6 +377,7 @@ pub fn window_from_bounds(
     bounds: Option<Bounds>,
     from: Option<Period>,
     to: Option<Period>,
+    files: &InputFiles,
 ) -> Result<PeriodRange, WindowError> {
     let first = from.or(bounds.map(|bounds| bounds.periods.first));
     let last = to.or(bounds.map(|bounds| bounds.periods.last));
@@ -383,8 +391,12 @@ pub fn window_from_bounds(
                 return Err(WindowError::TooLong {
                     window,
                     months,
-                    first_set_by: from.is_none().then_some(bounds.first_set_by),
-                    last_set_by: to.is_none().then_some(bounds.last_set_by),
+                    first_set_by: from
+                        .is_none()
+                        .then(|| files.cite(bounds.first_set_by).to_string()),
+                    last_set_by: to
+                        .is_none()
+                        .then(|| files.cite(bounds.last_set_by).to_string()),
                 });
             }
             Ok(window)
@@ -397,6 +409,7 @@ pub fn window_from_bounds(
 #[cfg(test)]
 mod window_tests {
     use super::*;
+    use crate::domain::FileKind;
 
     fn periods(text: &str) -> PeriodRange {
         PeriodRange::parse(text).expect("a period or range")
@@ -412,7 +425,8 @@ mod window_tests {
     fn a_default_window_over_120_months_is_refused_naming_the_records_that_set_it() {
         let mut bounds = Bounds::of(periods("2020-01"), payout(2));
         bounds.include(periods("9999-12"), payout(4));
-        let error = window_from_bounds(Some(bounds), None, None).unwrap_err();
+        let error =
+            window_from_bounds(Some(bounds), None, None, &InputFiles::canonical()).unwrap_err();
         assert!(matches!(error, WindowError::TooLong { months: 95_760, .. }));
         let message = error.to_string();
         assert!(
@@ -424,19 +438,19 @@ mod window_tests {
         // Only a bound taken from the records is named, and either one
         // defaulted is enough to refuse.
         let from = Period::parse("2020-01");
-        let message = window_from_bounds(Some(bounds), from, None)
+        let message = window_from_bounds(Some(bounds), from, None, &InputFiles::canonical())
             .unwrap_err()
             .to_string();
         assert!(!message.contains("first month"), "{message}");
         assert!(message.contains("payouts.csv:4"), "{message}");
         let to = Period::parse("9999-12");
-        let message = window_from_bounds(Some(bounds), None, to)
+        let message = window_from_bounds(Some(bounds), None, to, &InputFiles::canonical())
             .unwrap_err()
             .to_string();
         assert!(message.contains("payouts.csv:2") && !message.contains("last month"));
         // Both given: any length runs.
         assert_eq!(
-            window_from_bounds(Some(bounds), from, to).unwrap(),
+            window_from_bounds(Some(bounds), from, to, &InputFiles::canonical()).unwrap(),
             periods("2020-01..9999-12")
         );
     }
@@ -446,12 +460,12 @@ mod window_tests {
         let bounds = Bounds::of(periods("2021-01..2030-12"), payout(2));
         assert_eq!(MAX_DEFAULT_WINDOW_MONTHS, 120);
         assert_eq!(
-            window_from_bounds(Some(bounds), None, None).unwrap(),
+            window_from_bounds(Some(bounds), None, None, &InputFiles::canonical()).unwrap(),
             periods("2021-01..2030-12")
         );
         let bounds = Bounds::of(periods("2021-01..2031-01"), payout(2));
         assert!(matches!(
-            window_from_bounds(Some(bounds), None, None),
+            window_from_bounds(Some(bounds), None, None, &InputFiles::canonical()),
             Err(WindowError::TooLong { months: 121, .. })
         ));
     }
@@ -760,34 +774,46 @@ pub fn reconcile_with(
     }
 
     // Count and sum every stage record read, independently of the persons.
-    let mut outside_window = [0u64; 3];
-    let mut inside_window = [0u64; 3];
+    let mut window_counts: Vec<WindowCount> = Vec::new();
     let mut money_read = [0i128; 3];
     for stage in Stage::ALL {
         let Some(file) = case.stage(stage) else {
             continue;
         };
-        let (inside, outside, money) = file
+        let per_chunk: Vec<(WindowCount, i128)> = file
             .chunks()
             .par_iter()
-            .flat_map_iter(|chunk| chunk.records.iter())
-            .fold(
-                || (0u64, 0u64, 0i128),
-                |(inside, outside, money), record| {
+            .map(|chunk| {
+                let mut count = WindowCount {
+                    file: chunk.file,
+                    ..WindowCount::default()
+                };
+                let mut money = 0i128;
+                for record in &chunk.records {
                     if !window.contains_range(record.periods) {
-                        (inside, outside + 1, money)
-                    } else if stage != Stage::Payout || record.is_paid() {
-                        (inside + 1, outside, money + i128::from(record.amount.fen()))
+                        count.outside += 1;
                     } else {
-                        (inside + 1, outside, money)
+                        count.inside += 1;
+                        if stage != Stage::Payout || record.is_paid() {
+                            money += i128::from(record.amount.fen());
+                        }
                     }
-                },
-            )
-            .reduce(|| (0, 0, 0), |a, b| (a.0 + b.0, a.1 + b.1, a.2 + b.2));
-        inside_window[stage.index()] = inside;
-        outside_window[stage.index()] = outside;
-        money_read[stage.index()] = money;
+                }
+                (count, money)
+            })
+            .collect();
+        for (count, money) in per_chunk {
+            money_read[stage.index()] += money;
+            match window_counts.last_mut() {
+                Some(last) if last.file == count.file => {
+                    last.inside += count.inside;
+                    last.outside += count.outside;
+                }
+                _ => window_counts.push(count),
+            }
+        }
     }
+    window_counts.sort_by_key(|count| count.file);
     // Nothing is lost: the ledger holds every in-window (paid) amount read.
     let in_ledger = |pick: fn(&LineFigures) -> Money| -> i128 {
         lines
@@ -832,8 +858,7 @@ pub fn reconcile_with(
         window,
         lines,
         findings,
-        outside_window,
-        inside_window,
+        window_counts,
         given: context.given,
         account_uses,
     }
@@ -872,11 +897,10 @@ fn shared_account_findings(
             })
         })
         .collect();
-    shared_account_findings_from_uses(group_account_uses(collect_account_uses(
-        context,
-        enrolments,
-        &candidates,
-    )))
+    shared_account_findings_from_uses(
+        group_account_uses(collect_account_uses(context, enrolments, &candidates)),
+        &context.case.inputs,
+    )
 }
 
 /// The accounts paid to two or more persons, and who those persons are
@@ -934,6 +958,7 @@ fn shared_account_finding(
     ids: &[&str],
     amount: Money,
     sources: &mut Vec<Source>,
+    files: &InputFiles,
 ) -> Finding {
     let mut finding = Finding::new(Code::SharedAccount, "");
     finding.account = account.into();
@@ -944,7 +969,7 @@ fn shared_account_finding(
         excerpt(account),
         listed(ids.iter().copied())
     );
-    finding.sources = sources_text(sources);
+    finding.sources = sources_text(sources, files);
     finding
 }
 
@@ -990,10 +1015,7 @@ fn collect_account_uses(
             uses.len() - 1
         });
         uses[slot].1.amount_fen += i128::from(record.amount.fen());
-        uses[slot]
-            .1
-            .lines
-            .push(case.formats.source(FileKind::Payouts, record.line));
+        uses[slot].1.lines.push(payouts.source(record));
     }
     uses
 }
@@ -1001,6 +1023,7 @@ fn collect_account_uses(
 /// SHARED_ACCOUNT from the uses of every partition, keyed by account.
 pub fn shared_account_findings_from_uses(
     uses: std::collections::BTreeMap<Box<str>, Vec<AccountUse>>,
+    files: &InputFiles,
 ) -> Vec<Finding> {
     let mut findings = Vec::new();
     for (account, mut uses) in uses {
@@ -1036,7 +1059,7 @@ pub fn shared_account_findings_from_uses(
             .iter()
             .flat_map(|account_use| account_use.lines.iter().copied())
             .collect();
-        let finding = shared_account_finding(&account, &ids, amount, &mut sources);
+        let finding = shared_account_finding(&account, &ids, amount, &mut sources, files);
         findings.push(finding);
     }
     findings
@@ -1048,7 +1071,7 @@ fn record_findings(case: &Case) -> Vec<Finding> {
     for bad in &case.bad_records {
         let mut finding = Finding::new(Code::BadRecord, &bad.id_number);
         finding.detail = bad.detail.clone();
-        finding.sources = bad.source.to_string();
+        finding.sources = case.inputs.cite(bad.source).to_string();
         findings.push(finding);
     }
     for duplicate in &case.duplicate_records {
@@ -1061,12 +1084,9 @@ fn record_findings(case: &Case) -> Vec<Finding> {
         finding.detail = format!(
             "record id {} repeats {}; the first occurrence counts",
             excerpt(&duplicate.record_id),
-            case.formats.source(duplicate.file, duplicate.first_line),
+            case.inputs.cite(duplicate.first),
         );
-        finding.sources = sources_text(&mut vec![
-            case.formats.source(duplicate.file, duplicate.first_line),
-            case.formats.source(duplicate.file, duplicate.repeat_line),
-        ]);
+        finding.sources = sources_text(&mut vec![duplicate.first, duplicate.repeat], &case.inputs);
         findings.push(finding);
     }
     let mut evidence = case.invalid_id_evidence.clone();
@@ -1079,7 +1099,7 @@ fn record_findings(case: &Case) -> Vec<Finding> {
             excerpt(id_number)
         );
         let mut sources: Vec<Source> = group.iter().map(|(_, source)| *source).collect();
-        finding.sources = sources_text(&mut sources);
+        finding.sources = sources_text(&mut sources, &case.inputs);
         findings.push(finding);
     }
     findings

@@ -17,7 +17,7 @@ use crate::case::{Enrolment, Exclusion, PersonId, Relative, StageRecord};
 use crate::domain::source::sources_text;
 use crate::domain::text::{excerpt, listed};
 use crate::domain::{
-    Code, FileKind, Finding, LineFigures, Money, Period, PeriodRange, Program, Source, Stage,
+    Code, Finding, LineFigures, Money, Period, PeriodRange, Program, Source, Stage,
 };
 
 /// Indices (into the case's vectors) of everything known about one person.
@@ -395,7 +395,6 @@ impl<'a> Run<'a> {
         let counted = |record: &&StageRecord| {
             window.contains_range(record.periods) && (stage != Stage::Payout || record.is_paid())
         };
-        let kind = stage.file_kind();
         let mut money_in = Money::ZERO;
         let mut ranges: Vec<&StageRecord> = Vec::new();
         for record in records
@@ -407,10 +406,8 @@ impl<'a> Run<'a> {
             if record.periods.is_single() {
                 let line = self.line(record.program, record.periods.first);
                 line.sums[stage.index()] += record.amount;
-                self.evidence.push((
-                    (record.program, record.periods.first),
-                    self.context.case.formats.source(kind, record.line),
-                ));
+                self.evidence
+                    .push(((record.program, record.periods.first), file.source(record)));
             } else {
                 ranges.push(record);
             }
@@ -434,10 +431,8 @@ impl<'a> Run<'a> {
             for (period, share) in months.into_iter().zip(shares) {
                 self.line(record.program, period).sums[stage.index()] += share;
                 if share.is_positive() {
-                    self.evidence.push((
-                        (record.program, period),
-                        self.context.case.formats.source(kind, record.line),
-                    ));
+                    self.evidence
+                        .push(((record.program, period), file.source(record)));
                 }
             }
         }
@@ -487,12 +482,12 @@ impl<'a> Run<'a> {
             .primary
             .iter()
             .flatten()
-            .map(|&index| self.enrolment(index).source(&self.context.case.formats))
+            .map(|&index| self.enrolment(index).source)
             .collect();
         if program == Program::Temp {
             sources.extend(
                 self.temps_starting(period)
-                    .map(|(_, enrolment)| enrolment.source(&self.context.case.formats)),
+                    .map(|(_, enrolment)| enrolment.source),
             );
         }
         sources
@@ -516,7 +511,7 @@ impl<'a> Run<'a> {
             .map(|(_, source)| *source)
             .collect();
         sources.extend(self.roster_sources(program, period, &state.basis));
-        finding.sources = sources_text(&mut sources);
+        finding.sources = sources_text(&mut sources, &self.context.case.inputs);
         finding
     }
 
@@ -729,14 +724,9 @@ impl<'a> Run<'a> {
             );
             let mut sources: Vec<Source> = group
                 .iter()
-                .map(|record| {
-                    self.context
-                        .case
-                        .formats
-                        .source(FileKind::Payouts, record.line)
-                })
+                .map(|record| self.context.case.payouts.source(record))
                 .collect();
-            finding.sources = sources_text(&mut sources);
+            finding.sources = sources_text(&mut sources, &self.context.case.inputs);
             let ids: Vec<&str> = group
                 .iter()
                 .map(|record| self.context.case.payouts.record_id(record))
@@ -755,11 +745,7 @@ impl<'a> Run<'a> {
         // into one account month after month, so only a change is kept.
         let mut previous_account: Option<&str> = None;
         for (index, record) in self.in_window_paid(records) {
-            let source = self
-                .context
-                .case
-                .formats
-                .source(FileKind::Payouts, record.line);
+            let source = payouts.source(record);
             let payout_finding = |code: Code| {
                 let label = self.label(record.program, record.periods.first, None);
                 let mut finding = self.labelled(code, label);
@@ -771,7 +757,7 @@ impl<'a> Run<'a> {
             if let Some(deadline) = rules::late_payment(record, case.policy.payment_deadline_day) {
                 let mut finding = payout_finding(Code::LatePayment);
                 finding.amount = Some(record.amount);
-                finding.sources = source.to_string();
+                finding.sources = self.context.case.inputs.cite(source).to_string();
                 let paid_on = record.date().expect("a late payout has a date");
                 finding.detail = format!("paid on {paid_on}, deadline {deadline}");
                 output.findings.push(finding);
@@ -792,11 +778,10 @@ impl<'a> Run<'a> {
                     })
             };
             let evidence = |finding: &mut Finding| {
-                let mut sources: Vec<Source> = covering()
-                    .map(|enrolment| enrolment.source(&self.context.case.formats))
-                    .collect();
+                let mut sources: Vec<Source> =
+                    covering().map(|enrolment| enrolment.source).collect();
                 sources.push(source);
-                finding.sources = sources_text(&mut sources);
+                finding.sources = sources_text(&mut sources, &self.context.case.inputs);
             };
 
             let account = payouts.account(record);
@@ -872,10 +857,10 @@ impl<'a> Run<'a> {
                     excerpt(&second.enrolment_id),
                     second.program.name(),
                 );
-                finding.sources = sources_text(&mut vec![
-                    first.source(&self.context.case.formats),
-                    second.source(&self.context.case.formats),
-                ]);
+                finding.sources = sources_text(
+                    &mut vec![first.source, second.source],
+                    &self.context.case.inputs,
+                );
                 output.findings.push(finding);
             }
         }
@@ -905,13 +890,10 @@ impl<'a> Run<'a> {
                     exclusion.from,
                     excerpt(&exclusion.reason)
                 );
-                finding.sources = sources_text(&mut vec![
-                    enrolment.source(&self.context.case.formats),
-                    self.context
-                        .case
-                        .formats
-                        .source(FileKind::Exclusions, exclusion.line),
-                ]);
+                finding.sources = sources_text(
+                    &mut vec![enrolment.source, exclusion.source],
+                    &self.context.case.inputs,
+                );
                 output.findings.push(finding);
             }
         }
@@ -940,7 +922,7 @@ impl<'a> Run<'a> {
                 excerpt(&enrolment.enrolment_id),
                 enrolment.per_capita_income
             );
-            finding.sources = enrolment.source(&self.context.case.formats).to_string();
+            finding.sources = self.context.case.inputs.cite(enrolment.source).to_string();
             output.findings.push(finding);
         }
     }
@@ -979,21 +961,9 @@ impl<'a> Run<'a> {
             "relative of {}, not filed for separate review",
             listed(staff.iter().map(String::as_str))
         );
-        let mut sources: Vec<Source> = unfiled
-            .iter()
-            .map(|relative| {
-                self.context
-                    .case
-                    .formats
-                    .source(FileKind::Relatives, relative.line)
-            })
-            .collect();
-        sources.extend(
-            enrolled
-                .iter()
-                .map(|(_, enrolment)| enrolment.source(&self.context.case.formats)),
-        );
-        finding.sources = sources_text(&mut sources);
+        let mut sources: Vec<Source> = unfiled.iter().map(|relative| relative.source).collect();
+        sources.extend(enrolled.iter().map(|(_, enrolment)| enrolment.source));
+        finding.sources = sources_text(&mut sources, &self.context.case.inputs);
         output.findings.push(finding);
     }
 }

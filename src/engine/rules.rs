@@ -190,7 +190,7 @@ mod tests {
 
     fn enrolment(program: Program, start: &str, end: Option<&str>, size: u32) -> Enrolment {
         Enrolment {
-            line: 2,
+            source: crate::domain::Source::new(crate::domain::FileKind::Roster, 2),
             person: PersonId(0),
             enrolment_id: "E1".into(),
             name: "冯一".into(),
@@ -215,7 +215,7 @@ mod tests {
     fn exclusion(reason: &str, from: &str) -> Exclusion {
         Exclusion {
             person: PersonId(0),
-            line: 2,
+            source: crate::domain::Source::new(crate::domain::FileKind::Exclusions, 2),
             reason: reason.into(),
             from: period(from),
         }

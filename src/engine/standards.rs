@@ -251,7 +251,7 @@ mod tests {
             _ => ("", amount),
         };
         StandardRow {
-            line: 0,
+            source: crate::domain::Source::new(crate::domain::FileKind::Standards, 1),
             region: if region == "*" {
                 "".into()
             } else {

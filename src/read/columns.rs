@@ -49,7 +49,12 @@ pub fn read(path: &Path) -> Result<ColumnsConfig, FatalError> {
         location: Location::path(path),
         source,
     })?;
-    let text = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes)).map_err(
+    parse_bytes(super::folder::COLUMNS_FILE, &bytes)
+}
+
+/// columns.toml's bytes (UTF-8, a byte-order mark allowed).
+pub fn parse_bytes(_name: &str, bytes: &[u8]) -> Result<ColumnsConfig, FatalError> {
+    let text = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)).map_err(
         |_| FatalError::Columns {
             location: Location::cell(super::folder::COLUMNS_FILE, 1, 1),
             message: "the file is not UTF-8 text; re-save it as UTF-8".into(),

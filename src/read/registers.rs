@@ -3,11 +3,10 @@
 use super::table::{for_each_row, required, BadRecord, Column, LoadedFile, Problems};
 use super::FileOutcome;
 use crate::case::{Exclusion, PersonId, Relative};
-use crate::domain::FileKind;
 use crate::error::FatalError;
 
 pub(crate) const EXCLUSION_COLUMNS: [Column; 3] = [
-    required("id_number", super::ID_NUMBER_ALIASES),
+    required("id_number", super::schema::ID_NUMBER_ALIASES),
     required("reason", &["原因", "比对结果", "问题类型", "疑点类型"]),
     required("from_period", &["起始月份", "起始年月", "发生年月"]),
 ];
@@ -18,7 +17,7 @@ pub fn read_exclusions(
 ) -> Result<FileOutcome<Vec<Exclusion>>, FatalError> {
     let mut outcome = FileOutcome::new(file);
     let mut exclusions = Vec::new();
-    let rows = for_each_row(
+    let counts = for_each_row(
         file,
         partition.map(|partition| (partition, 0)),
         &EXCLUSION_COLUMNS,
@@ -27,37 +26,34 @@ pub fn read_exclusions(
                 return;
             }
             let mut problems = Problems::default();
-            let id = super::id_cell(row, 0, &mut problems);
-            let reason = super::required_text(row, 1, "reason", &mut problems);
-            let from = super::required_period(row, 2, "from_period", &mut problems);
+            let id = super::values::id_cell(row, 0, &mut problems);
+            let reason = super::values::required_text(row, 1, "reason", &mut problems);
+            let from = super::values::required_period(row, 2, "from_period", &mut problems);
             match (id, reason, from) {
                 (Some(id), Some(reason), Some(from)) if problems.is_empty() => {
                     let (local, valid) = outcome.people.intern(id);
-                    outcome.note_id(local, valid, row.line);
+                    outcome.note_id(local, valid, row.source());
                     exclusions.push(Exclusion {
                         person: PersonId(local),
-                        line: row.line,
+                        source: row.source(),
                         reason: reason.into(),
                         from,
                     });
                 }
-                _ => outcome.bad.push(BadRecord::new(
-                    row,
-                    FileKind::Exclusions,
-                    Some(0),
-                    problems.into_detail(),
-                )),
+                _ => outcome
+                    .bad
+                    .push(BadRecord::new(row, Some(0), problems.into_detail())),
             }
         },
     )?;
-    outcome.report.rows = rows;
-    outcome.note_header(file);
+    outcome.report.rows = counts.rows;
+    outcome.note_header(file, &counts.by_sheet);
     outcome.finish_counts();
     Ok(outcome.with(exclusions))
 }
 
 pub(crate) const RELATIVE_COLUMNS: [Column; 4] = [
-    required("id_number", super::ID_NUMBER_ALIASES),
+    required("id_number", super::schema::ID_NUMBER_ALIASES),
     required("staff_name", &["工作人员", "工作人员姓名", "干部姓名"]),
     required("relation", &["关系", "亲属关系", "与工作人员关系"]),
     required("filed", &["是否备案", "备案"]),
@@ -69,7 +65,7 @@ pub fn read_relatives(
 ) -> Result<FileOutcome<Vec<Relative>>, FatalError> {
     let mut outcome = FileOutcome::new(file);
     let mut relatives = Vec::new();
-    let rows = for_each_row(
+    let counts = for_each_row(
         file,
         partition.map(|partition| (partition, 0)),
         &RELATIVE_COLUMNS,
@@ -78,7 +74,7 @@ pub fn read_relatives(
                 return;
             }
             let mut problems = Problems::default();
-            let id = super::id_cell(row, 0, &mut problems);
+            let id = super::values::id_cell(row, 0, &mut problems);
             let filed = match row.cell(3) {
                 None => {
                     problems.missing("filed");
@@ -95,26 +91,23 @@ pub fn read_relatives(
             match (id, filed) {
                 (Some(id), Some(filed)) if problems.is_empty() => {
                     let (local, valid) = outcome.people.intern(id);
-                    outcome.note_id(local, valid, row.line);
+                    outcome.note_id(local, valid, row.source());
                     relatives.push(Relative {
                         person: PersonId(local),
-                        line: row.line,
+                        source: row.source(),
                         staff_name: row.cell(1).unwrap_or_default().into(),
                         relation: row.cell(2).unwrap_or_default().into(),
                         filed,
                     });
                 }
-                _ => outcome.bad.push(BadRecord::new(
-                    row,
-                    FileKind::Relatives,
-                    Some(0),
-                    problems.into_detail(),
-                )),
+                _ => outcome
+                    .bad
+                    .push(BadRecord::new(row, Some(0), problems.into_detail())),
             }
         },
     )?;
-    outcome.report.rows = rows;
-    outcome.note_header(file);
+    outcome.report.rows = counts.rows;
+    outcome.note_header(file, &counts.by_sheet);
     outcome.finish_counts();
     Ok(outcome.with(relatives))
 }

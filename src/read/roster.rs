@@ -1,7 +1,5 @@
 //! roster.csv → enrolments (SPEC §2).
 
-use rustc_hash::FxHashMap;
-
 use super::table::{
     for_each_row, optional, required, BadRecord, Column, LoadedFile, Problems, Row,
 };
@@ -45,11 +43,11 @@ pub(crate) const COLUMNS: [Column; 18] = [
             "保障编号",
         ],
     ),
-    required("id_number", super::ID_NUMBER_ALIASES),
+    required("id_number", super::schema::ID_NUMBER_ALIASES),
     required("name", &["姓名", "保障对象姓名", "救助对象姓名"]),
     optional("household_id", &["户编号", "家庭编号", "户号"]),
-    required("region", super::REGION_ALIASES),
-    required("program", super::PROGRAM_ALIASES),
+    required("region", super::schema::REGION_ALIASES),
+    required("program", super::schema::PROGRAM_ALIASES),
     optional(
         "household_size",
         &["家庭人口", "保障人数", "保障人口", "家庭人数", "享受人数"],
@@ -88,7 +86,7 @@ pub(crate) const COLUMNS: [Column; 18] = [
             "停保年月",
         ],
     ),
-    optional("account", super::ACCOUNT_ALIASES),
+    optional("account", super::schema::ACCOUNT_ALIASES),
     optional("tier", &["分档", "档次", "保障档次"]),
     optional("categories", &["分类施保", "分类施保类别"]),
     optional("phase_out_from", &["渐退起始月份", "渐退起始年月"]),
@@ -103,7 +101,7 @@ pub fn read(
 ) -> Result<FileOutcome<Vec<Enrolment>>, FatalError> {
     let mut outcome = FileOutcome::new(file);
     let mut enrolments: Vec<Enrolment> = Vec::new();
-    let rows = for_each_row(
+    let counts = for_each_row(
         file,
         partition.map(|partition| (partition, ID_NUMBER)),
         &COLUMNS,
@@ -117,17 +115,15 @@ pub fn read(
                         .people
                         .intern(row.cell(ID_NUMBER).expect("checked by parse"));
                     enrolment.person = PersonId(local);
-                    outcome.note_id(local, valid, row.line);
+                    outcome.note_id(local, valid, row.source());
                     // In a partitioned run, a repeat found by the scan of the
-                    // whole file is set aside here: its first occurrence may
+                    // whole kind is set aside here: its first occurrence may
                     // belong to another partition.
-                    match partition.and_then(|partition| {
-                        partition.first_line_of_repeat(FileKind::Roster, row.line)
-                    }) {
-                        Some(first_line) => outcome.duplicates.push(DuplicateRecord {
-                            file: FileKind::Roster,
-                            first_line,
-                            repeat_line: row.line,
+                    match partition.and_then(|partition| partition.first_of_repeat(row.source())) {
+                        Some(first) => outcome.duplicates.push(DuplicateRecord {
+                            kind: FileKind::Roster,
+                            first,
+                            repeat: row.source(),
                             record_id: enrolment.enrolment_id.clone(),
                             person: enrolment.person,
                             program: enrolment.program,
@@ -136,46 +132,22 @@ pub fn read(
                         None => enrolments.push(enrolment),
                     }
                 }
-                Err(detail) => outcome.bad.push(BadRecord::new(
-                    row,
-                    FileKind::Roster,
-                    Some(ID_NUMBER),
-                    detail,
-                )),
+                Err(detail) => outcome
+                    .bad
+                    .push(BadRecord::new(row, Some(ID_NUMBER), detail)),
             }
         },
     )?;
-    outcome.report.rows = rows;
-
-    // First occurrence of an enrolment_id counts; repeats are findings.
-    let mut first_line: FxHashMap<&str, u32> = FxHashMap::default();
-    let mut keep = vec![true; enrolments.len()];
-    for (index, enrolment) in enrolments.iter().enumerate() {
-        if let Some(&first) = first_line.get(enrolment.enrolment_id.as_ref()) {
-            keep[index] = false;
-            outcome.duplicates.push(DuplicateRecord {
-                file: FileKind::Roster,
-                first_line: first,
-                repeat_line: enrolment.line,
-                record_id: enrolment.enrolment_id.clone(),
-                person: enrolment.person,
-                program: enrolment.program,
-                periods: None,
-            });
-        } else {
-            first_line.insert(&enrolment.enrolment_id, enrolment.line);
-        }
-    }
-    drop(first_line);
-    let mut keep = keep.into_iter();
-    enrolments.retain(|_| keep.next().expect("one flag per enrolment"));
-    outcome.note_header(file);
+    outcome.report.rows = counts.rows;
+    // Repeated enrolment_ids are found across all the roster's files, once
+    // they are read (super::repeats).
+    outcome.note_header(file, &counts.by_sheet);
     outcome.finish_counts();
     let approved: i128 = enrolments
         .iter()
         .map(|enrolment| i128::from(enrolment.approved_amount.fen()))
         .sum();
-    super::check_money_total(FileKind::Roster, approved)?;
+    super::values::check_money_total(file.name(), approved)?;
     Ok(outcome.with(enrolments))
 }
 
@@ -191,8 +163,8 @@ fn parse(row: &Row<'_>) -> Result<Enrolment, String> {
         }
     };
     let enrolment_id = text(ENROLMENT_ID, &mut problems);
-    super::code_cell(row, ENROLMENT_ID, "enrolment_id", &mut problems);
-    super::id_cell(row, ID_NUMBER, &mut problems);
+    super::values::code_cell(row, ENROLMENT_ID, "enrolment_id", &mut problems);
+    super::values::id_cell(row, ID_NUMBER, &mut problems);
     let name = text(NAME, &mut problems);
     let region = text(REGION, &mut problems);
     let program = match row.cell(PROGRAM) {
@@ -208,11 +180,11 @@ fn parse(row: &Row<'_>) -> Result<Enrolment, String> {
             }
         },
     };
-    let start = super::required_period(row, START_PERIOD, "start_period", &mut problems);
-    super::code_cell(row, ACCOUNT, "account", &mut problems);
+    let start = super::values::required_period(row, START_PERIOD, "start_period", &mut problems);
+    super::values::code_cell(row, ACCOUNT, "account", &mut problems);
 
     let mut enrolment = Enrolment {
-        line: row.line,
+        source: row.source(),
         person: PersonId(0),
         enrolment_id,
         name,
@@ -271,7 +243,7 @@ fn parse(row: &Row<'_>) -> Result<Enrolment, String> {
                     problems.add("per_capita_income", None, "a value is required for dibao");
                     Money::ZERO
                 }
-                Some(value) => super::money_at(
+                Some(value) => super::values::money_at(
                     row,
                     PER_CAPITA_INCOME,
                     "per_capita_income",
@@ -281,13 +253,19 @@ fn parse(row: &Row<'_>) -> Result<Enrolment, String> {
                 ),
             };
             if let Some(value) = row.cell(DEDUCTIONS) {
-                enrolment.deductions =
-                    super::money_at(row, DEDUCTIONS, "deductions", value, false, &mut problems);
+                enrolment.deductions = super::values::money_at(
+                    row,
+                    DEDUCTIONS,
+                    "deductions",
+                    value,
+                    false,
+                    &mut problems,
+                );
             }
             enrolment.local_rules =
                 local_rules(row, enrolment.household_size, &mut problems).map(Box::new);
             if let Some(value) = row.cell(PHASE_OUT_FROM) {
-                match super::period_value(row.kind(PHASE_OUT_FROM), value) {
+                match super::values::period_value(row.kind(PHASE_OUT_FROM), value) {
                     Err(expected) => problems.add("phase_out_from", Some(value), expected),
                     Ok(from) if start.is_some_and(|start| from < start) => problems.add(
                         "phase_out_from",
@@ -329,7 +307,7 @@ fn parse(row: &Row<'_>) -> Result<Enrolment, String> {
                     problems.add("approved_amount", None, "a value is required for temp");
                     Money::ZERO
                 }
-                Some(value) => super::money_at(
+                Some(value) => super::values::money_at(
                     row,
                     APPROVED_AMOUNT,
                     "approved_amount",
@@ -345,7 +323,7 @@ fn parse(row: &Row<'_>) -> Result<Enrolment, String> {
     // SPEC §2: for temp, end_period is not read at all.
     if program != Some(Program::Temp) {
         if let Some(value) = row.cell(END_PERIOD) {
-            match super::period_value(row.kind(END_PERIOD), value) {
+            match super::values::period_value(row.kind(END_PERIOD), value) {
                 Err(expected) => problems.add("end_period", Some(value), expected),
                 Ok(end) => {
                     if start.is_some_and(|start| end < start) {

@@ -3,10 +3,10 @@
 use super::table::{optional, required, BadRecord, Column, LoadedFile, Problems, Row};
 use super::FileOutcome;
 use crate::case::{
-    record_id_hash, DuplicateRecord, PersonId, StageChunk, StageFile, StageRecord, TextArena,
-    CHUNK_INDEX_BITS, MAX_CHUNKS, MAX_CHUNK_RECORDS,
+    record_id_hash, DuplicateRecord, PersonId, StageChunk, StageRecord, TextArena, MAX_CHUNKS,
+    MAX_CHUNK_RECORDS,
 };
-use crate::domain::{FileKind, Program, Stage, Status};
+use crate::domain::{Program, Stage, Status};
 use crate::error::{FatalError, Location};
 
 const RECORD_ID: usize = 0;
@@ -60,17 +60,17 @@ pub(crate) fn columns(stage: Stage) -> [Column; 9] {
     let is_payout = stage == Stage::Payout;
     [
         record_id,
-        required("id_number", super::ID_NUMBER_ALIASES),
-        required("program", super::PROGRAM_ALIASES),
-        required("period", super::PERIOD_ALIASES),
-        required("amount", super::AMOUNT_ALIASES).money(),
+        required("id_number", super::schema::ID_NUMBER_ALIASES),
+        required("program", super::schema::PROGRAM_ALIASES),
+        required("period", super::schema::PERIOD_ALIASES),
+        required("amount", super::schema::AMOUNT_ALIASES).money(),
         if is_payout {
-            optional("name", super::NAME_ALIASES)
+            optional("name", super::schema::NAME_ALIASES)
         } else {
             ABSENT
         },
         if is_payout {
-            optional("account", super::ACCOUNT_ALIASES)
+            optional("account", super::schema::ACCOUNT_ALIASES)
         } else {
             ABSENT
         },
@@ -103,46 +103,50 @@ pub fn read(
     options: &super::ReadOptions,
 ) -> Result<Vec<FileOutcome<StageChunk>>, FatalError> {
     let columns = columns(stage);
-    let body = super::table::read_header(file, &columns)?;
-    // First at the cuts the text check counted lines for, all chunks at
-    // once; from the first chunk that ran into its end (a quoted line
-    // break across the cut after it) or stops the run, again at cuts found
-    // by reading every record.
-    let reading = StageReading {
-        file,
-        stage,
-        columns: &columns,
-        header: &body.header,
-        options,
-    };
-    let guessed_chunks = chunks_at_pieces(file, &body, options);
-    let (mut outcomes, exact_from) = match &guessed_chunks {
-        None => (Vec::new(), Some((body.start, body.first_line))),
-        Some(chunks) => {
-            let (kept, first_wrong) = reading.at_guessed_cuts(chunks);
-            let from = first_wrong.map(|wrong| (chunks[wrong].start, chunks[wrong].first_line));
-            (kept, from)
+    let bodies = super::table::read_bodies(file, &columns)?;
+    let mut outcomes: Vec<FileOutcome<StageChunk>> = Vec::new();
+    for body in &bodies {
+        let reading = StageReading {
+            file,
+            stage,
+            columns: &columns,
+            body,
+            options,
+        };
+        if file.workbook.is_some() {
+            // A sheet's rows, cut by count; the chunks of all sheets are
+            // numbered on.
+            let chunks = exact_cuts(file, body.start, body.first_line, body.end, options)?;
+            if outcomes.len() + chunks.len() > MAX_CHUNKS {
+                return Err(FatalError::TooManyLines {
+                    location: Location::line(file.name(), body.first_line),
+                    limit: (MAX_CHUNKS * (MAX_CHUNK_RECORDS - 1)) as u64,
+                });
+            }
+            let read = reading
+                .chunks(&chunks, outcomes.len(), true)
+                .into_iter()
+                .map(|read| read.map(|(outcome, _)| outcome))
+                .collect::<Result<Vec<FileOutcome<StageChunk>>, FatalError>>()?;
+            outcomes.extend(read);
+            continue;
         }
-    };
-    if let Some((start, first_line)) = exact_from {
-        let mut chunks = exact_cuts(file, start, first_line, body.end, options)?;
-        if outcomes.len() + chunks.len() > MAX_CHUNKS {
-            // As the old way would: the whole file, cut exactly, is too long.
-            outcomes.clear();
-            chunks = split(file, &body, options)?;
-        }
-        // Progress was told of these bytes already when chunks were guessed.
-        let report = guessed_chunks.is_none();
-        let rest = reading
-            .chunks(&chunks, outcomes.len(), report)
-            .into_iter()
-            .map(|read| read.map(|(outcome, _)| outcome))
-            // The first error in file order, whichever thread met it first.
-            .collect::<Result<Vec<FileOutcome<StageChunk>>, FatalError>>()?;
-        outcomes.extend(rest);
+        outcomes = reading.text()?;
     }
-    super::check_money_total(
-        stage.file_kind(),
+    if outcomes.is_empty() {
+        // A header and no rows: the file is read (SPEC v3), and reported.
+        let body = bodies.first().expect("a file read has a header");
+        let empty = super::table::Chunk {
+            start: body.end,
+            end: body.end,
+            first_line: body.first_line,
+            records: 0,
+        };
+        let (outcome, _) = read_chunk(file, stage, &columns, body, empty, 0, options)?;
+        outcomes.push(outcome);
+    }
+    super::values::check_money_total(
+        file.name(),
         money_total_fen(outcomes.iter().map(|outcome| &outcome.records)),
     )?;
     Ok(outcomes)
@@ -153,11 +157,46 @@ struct StageReading<'a> {
     file: &'a LoadedFile,
     stage: Stage,
     columns: &'a [Column; 9],
-    header: &'a super::table::Header,
+    body: &'a super::table::Body,
     options: &'a super::ReadOptions,
 }
 
 impl StageReading<'_> {
+    /// Reads a text file's rows in chunks: first at the cuts the text
+    /// check counted lines for, all chunks at once; from the first chunk
+    /// that ran into its end (a quoted line break across the cut after it)
+    /// or stops the run, again at cuts found by reading every record.
+    fn text(&self) -> Result<Vec<FileOutcome<StageChunk>>, FatalError> {
+        let (file, body, options) = (self.file, self.body, self.options);
+        let guessed_chunks = chunks_at_pieces(file, body, options);
+        let (mut outcomes, exact_from) = match &guessed_chunks {
+            None => (Vec::new(), Some((body.start, body.first_line))),
+            Some(chunks) => {
+                let (kept, first_wrong) = self.at_guessed_cuts(chunks);
+                let from = first_wrong.map(|wrong| (chunks[wrong].start, chunks[wrong].first_line));
+                (kept, from)
+            }
+        };
+        if let Some((start, first_line)) = exact_from {
+            let mut chunks = exact_cuts(file, start, first_line, body.end, options)?;
+            if outcomes.len() + chunks.len() > MAX_CHUNKS {
+                // As the old way would: the whole file, cut exactly, is too long.
+                outcomes.clear();
+                chunks = split(file, body, options)?;
+            }
+            // Progress was told of these bytes already when chunks were guessed.
+            let report = guessed_chunks.is_none();
+            let rest = self
+                .chunks(&chunks, outcomes.len(), report)
+                .into_iter()
+                .map(|read| read.map(|(outcome, _)| outcome))
+                // The first error in file order, whichever thread met it first.
+                .collect::<Result<Vec<FileOutcome<StageChunk>>, FatalError>>()?;
+            outcomes.extend(rest);
+        }
+        Ok(outcomes)
+    }
+
     /// Reads `chunks` cut by [`chunks_at_pieces`]: the outcomes of the
     /// chunks before the first that ran into its end (the cut after it is
     /// not a record boundary) or stops the run, and that chunk's index.
@@ -191,7 +230,7 @@ impl StageReading<'_> {
             file,
             stage,
             columns,
-            header,
+            body,
             options,
         } = *self;
         // Each chunk gives its pages of the mapped file back once parsed (a
@@ -204,7 +243,7 @@ impl StageReading<'_> {
             .map(|(number, chunk)| {
                 let number =
                     u16::try_from(first_number + number).expect("checked against MAX_CHUNKS");
-                let read = read_chunk(file, stage, columns, header, *chunk, number, options)?;
+                let read = read_chunk(file, stage, columns, body, *chunk, number, options)?;
                 if report {
                     options.report(chunk.end - chunk.start, read.0.report.rows);
                 }
@@ -383,12 +422,13 @@ pub(crate) fn read_chunk(
     file: &LoadedFile,
     stage: Stage,
     columns: &[Column; 9],
-    header: &super::table::Header,
+    body: &super::table::Body,
     chunk: super::table::Chunk,
     number: u16,
     options: &super::ReadOptions,
 ) -> Result<(FileOutcome<StageChunk>, bool), FatalError> {
     let kind = stage.file_kind();
+    debug_assert_eq!(kind, file.kind);
     let mut outcome = FileOutcome::new(file);
     // Sized once from what the split counted, so the hot loop never grows
     // them: a record per row at most, and no more text than the chunk's
@@ -409,7 +449,7 @@ pub(crate) fn read_chunk(
     let read = super::table::for_each_row_in(
         file,
         partition.map(|partition| (partition, ID_NUMBER)),
-        header,
+        body,
         chunk.start,
         chunk.end,
         chunk.first_line,
@@ -423,17 +463,15 @@ pub(crate) fn read_chunk(
                         .people
                         .intern(row.cell(ID_NUMBER).expect("checked by parse"));
                     record.person = PersonId(local);
-                    outcome.note_id(local, valid, row.line);
+                    outcome.note_id(local, valid, row.source());
                     // A repeat found by the scan of the whole file (a
                     // partitioned run): its first occurrence may lie in
                     // another partition.
-                    match partition
-                        .and_then(|partition| partition.first_line_of_repeat(kind, row.line))
-                    {
-                        Some(first_line) => outcome.duplicates.push(DuplicateRecord {
-                            file: kind,
-                            first_line,
-                            repeat_line: row.line,
+                    match partition.and_then(|partition| partition.first_of_repeat(row.source())) {
+                        Some(first) => outcome.duplicates.push(DuplicateRecord {
+                            kind,
+                            first,
+                            repeat: row.source(),
                             record_id: text.record_id(record.texts).into(),
                             person: record.person,
                             program: record.program,
@@ -451,7 +489,7 @@ pub(crate) fn read_chunk(
                 }
                 Err(detail) => outcome
                     .bad
-                    .push(BadRecord::new(row, kind, Some(ID_NUMBER), detail)),
+                    .push(BadRecord::new(row, Some(ID_NUMBER), detail)),
             }
         },
     )?;
@@ -460,12 +498,12 @@ pub(crate) fn read_chunk(
         // reference holds, and `split` keeps a chunk's text under the
         // arena's 4 GiB.
         return Err(FatalError::RowTooLong {
-            location: Location::line(kind.file_name(), u64::from(line)),
+            location: Location::line(file.name(), u64::from(line)),
             limit: super::records::MAX_ROW_BYTES,
         });
     }
     outcome.report.rows = read.rows;
-    outcome.note_header(file);
+    outcome.note_header(file, &[(body.sheet, read.rows)]);
     outcome.finish_counts();
     records.shrink_to_fit();
     if options.partition.is_some() {
@@ -475,6 +513,8 @@ pub(crate) fn read_chunk(
         text.shrink_to_fit();
     }
     let chunk = StageChunk {
+        file: file.id,
+        sheet: body.sheet,
         records,
         text,
         id_hashes,
@@ -498,152 +538,6 @@ fn text_capacity_bytes(file: &LoadedFile, chunk: super::table::Chunk) -> usize {
     }
 }
 
-/// Keeps the first occurrence of each record id and returns the repeats
-/// (SPEC §5 DUPLICATE_RECORD: window or not; BAD rows claim no id), in
-/// file order.
-///
-/// Sorts one `u64` per record — a 32-bit hash of its id above its index —
-/// rather than filling a hash map of the ids: 8 bytes a record instead of
-/// about 40, and no rehashing as the map grows. Records whose hashes are
-/// equal are compared by their text, so a collision of two different ids
-/// only costs a comparison.
-pub fn deduplicate(file: &mut StageFile, kind: FileKind) -> Vec<DuplicateRecord> {
-    use rayon::prelude::*;
-    file.chunks_mut().par_iter_mut().for_each(|chunk| {
-        if chunk.id_hashes.len() != chunk.records.len() {
-            let text = &chunk.text;
-            chunk.id_hashes = chunk
-                .records
-                .iter()
-                .map(|record| record_id_hash(text.record_id(record.texts)))
-                .collect();
-        }
-    });
-    let keys = sorted_id_keys(file.chunks());
-    assert_eq!(keys.len(), file.len(), "one key per record");
-    for chunk in file.chunks_mut() {
-        chunk.id_hashes = Vec::new();
-    }
-    // (repeat index, index of the first record with its id), in runs of
-    // equal hashes; within a run indices rise, so the first of each text
-    // is the earliest in the file.
-    let mut repeats: Vec<(u32, u32)> = Vec::new();
-    let mut run_start = 0;
-    while run_start < keys.len() {
-        let hash = keys[run_start] >> 32;
-        let run_end = run_start
-            + keys[run_start..]
-                .iter()
-                .take_while(|&&key| key >> 32 == hash)
-                .count();
-        if run_end - run_start > 1 {
-            let run = &keys[run_start..run_end];
-            for (position, &key) in run.iter().enumerate().skip(1) {
-                let index = key as u32;
-                let text = file.record_id(file.record(index));
-                let first = run[..position]
-                    .iter()
-                    .map(|&earlier| earlier as u32)
-                    .find(|&earlier| file.record_id(file.record(earlier)) == text);
-                if let Some(first) = first {
-                    repeats.push((index, first));
-                }
-            }
-        }
-        run_start = run_end;
-    }
-    drop(keys);
-    repeats.sort_unstable();
-    let duplicates: Vec<DuplicateRecord> = repeats
-        .iter()
-        .map(|&(index, first)| {
-            let record = file.record(index);
-            DuplicateRecord {
-                file: kind,
-                first_line: file.record(first).line,
-                repeat_line: record.line,
-                record_id: file.record_id(record).into(),
-                person: record.person,
-                program: record.program,
-                periods: Some(record.periods),
-            }
-        })
-        .collect();
-    // Indices rise in file order, so the repeats of each chunk are a run.
-    for (number, chunk) in file.chunks_mut().iter_mut().enumerate() {
-        let base = (number as u32) << CHUNK_INDEX_BITS;
-        let mut place = 0u32;
-        let mut pending = repeats
-            .iter()
-            .map(|&(index, _)| index)
-            .filter(|&index| index >> CHUNK_INDEX_BITS == number as u32)
-            .peekable();
-        if pending.peek().is_none() {
-            continue;
-        }
-        chunk.records.retain(|_| {
-            let index = base | place;
-            place += 1;
-            if pending.peek() == Some(&index) {
-                pending.next();
-                false
-            } else {
-                true
-            }
-        });
-    }
-    duplicates
-}
-
-/// Buckets the sort of [`sorted_id_keys`] starts with: by the top bits of
-/// the hash, so a bucket holds a few dozen keys of a file of millions.
-const KEY_BUCKET_BITS: u32 = 16;
-
-/// Every record's key — its id's hash (`id_hashes`) above its index —
-/// sorted. A counting sort on the hash's top bits (the hashes are uniform,
-/// so the buckets are even), then each small bucket sorted on its own in
-/// parallel: cheaper than a comparison sort of the whole, whose every pass
-/// goes through memory.
-fn sorted_id_keys(chunks: &[StageChunk]) -> Vec<u64> {
-    use rayon::prelude::*;
-    let buckets = 1usize << KEY_BUCKET_BITS;
-    let bucket_of = |hash: u32| (hash >> (32 - KEY_BUCKET_BITS)) as usize;
-    let mut starts = vec![0usize; buckets + 1];
-    for chunk in chunks {
-        for &hash in &chunk.id_hashes {
-            starts[bucket_of(hash) + 1] += 1;
-        }
-    }
-    for bucket in 0..buckets {
-        starts[bucket + 1] += starts[bucket];
-    }
-    let total = starts[buckets];
-    let mut keys = vec![0u64; total];
-    let mut next = starts.clone();
-    for (number, chunk) in chunks.iter().enumerate() {
-        let base = (number as u32) << CHUNK_INDEX_BITS;
-        for (place, &hash) in chunk.id_hashes.iter().enumerate() {
-            let slot = &mut next[bucket_of(hash)];
-            keys[*slot] = u64::from(hash) << 32 | u64::from(base | place as u32);
-            *slot += 1;
-        }
-    }
-    let mut pieces: Vec<&mut [u64]> = Vec::with_capacity(buckets);
-    let mut rest: &mut [u64] = &mut keys;
-    for bucket in 0..buckets {
-        let (piece, after) = rest.split_at_mut(starts[bucket + 1] - starts[bucket]);
-        pieces.push(piece);
-        rest = after;
-    }
-    debug_assert!(rest.is_empty());
-    pieces
-        .par_iter_mut()
-        .with_min_len(1 << 10)
-        .for_each(|piece| piece.sort_unstable());
-    debug_assert!(keys.is_sorted());
-    keys
-}
-
 /// `Ok(None)` only when the text arena is full.
 fn parse(
     row: &Row<'_>,
@@ -652,9 +546,10 @@ fn parse(
     text: &mut TextArena,
 ) -> Result<Option<StageRecord>, String> {
     let mut problems = Problems::default();
-    let record_id = super::required_text(row, RECORD_ID, columns[RECORD_ID].name, &mut problems);
-    super::code_cell(row, RECORD_ID, columns[RECORD_ID].name, &mut problems);
-    super::id_cell(row, ID_NUMBER, &mut problems);
+    let record_id =
+        super::values::required_text(row, RECORD_ID, columns[RECORD_ID].name, &mut problems);
+    super::values::code_cell(row, RECORD_ID, columns[RECORD_ID].name, &mut problems);
+    super::values::id_cell(row, ID_NUMBER, &mut problems);
     let program = match row.cell(PROGRAM) {
         None => {
             problems.missing("program");
@@ -677,7 +572,7 @@ fn parse(
             problems.missing("period");
             None
         }
-        Some(value) => match super::range_value(row.kind(PERIOD), value) {
+        Some(value) => match super::values::range_value(row.kind(PERIOD), value) {
             Ok(periods) => Some(periods),
             Err(expected) => {
                 problems.add("period", Some(value), expected);
@@ -690,7 +585,7 @@ fn parse(
             problems.missing("amount");
             None
         }
-        Some(value) => Some(super::money_at(
+        Some(value) => Some(super::values::money_at(
             row,
             AMOUNT,
             "amount",
@@ -700,7 +595,7 @@ fn parse(
         )),
     };
     let date = row.cell(DATE).and_then(|value| {
-        let date = super::date_value(row.kind(DATE), value);
+        let date = super::values::date_value(row.kind(DATE), value);
         if date.is_none() {
             problems.add(
                 columns[DATE].name,
@@ -710,7 +605,7 @@ fn parse(
         }
         date
     });
-    super::code_cell(row, ACCOUNT, "account", &mut problems);
+    super::values::code_cell(row, ACCOUNT, "account", &mut problems);
     let status = match row.cell(STATUS) {
         None => Status::Paid,
         Some(value) => Status::parse(value).unwrap_or_else(|| {
@@ -759,9 +654,10 @@ mod tests {
         let dir = tempfile::tempdir().expect("a temporary folder");
         std::fs::write(dir.path().join("payouts.csv"), bytes).expect("written");
         let folder = CaseFolder::open(dir.path()).expect("listed");
-        let file = text::load(&folder, FileKind::Payouts, false, piece_bytes)
-            .expect("loaded")
+        let id = folder
+            .first_of(crate::domain::FileKind::Payouts)
             .expect("present");
+        let file = text::load(&folder, id, false, piece_bytes).expect("loaded");
         (dir, file)
     }
 
@@ -786,7 +682,7 @@ mod tests {
                 ));
             }
             for row in &outcome.bad {
-                bad.push(format!("{} {} {}", row.source, row.id_number, row.detail));
+                bad.push(format!("{:?} {} {}", row.source, row.id_number, row.detail));
             }
             rows += outcome.report.rows;
         }
@@ -805,7 +701,7 @@ mod tests {
             file,
             stage: Stage::Payout,
             columns: &columns,
-            header: &body.header,
+            body: &body,
             options,
         };
         let chunks = split(file, &body, options).map_err(|error| error.to_string())?;
@@ -815,8 +711,8 @@ mod tests {
             .map(|read| read.map(|(outcome, _)| outcome))
             .collect::<Result<Vec<_>, FatalError>>()
             .map_err(|error| error.to_string())?;
-        super::super::check_money_total(
-            FileKind::Payouts,
+        super::super::values::check_money_total(
+            file.name(),
             money_total_fen(outcomes.iter().map(|outcome| &outcome.records)),
         )
         .map_err(|error| error.to_string())?;
@@ -966,7 +862,7 @@ mod tests {
                     file: &file,
                     stage: Stage::Payout,
                     columns: &columns,
-                    header: &body.header,
+                    body: &body,
                     options: &options,
                 };
                 let exact_chunks = split(&file, &body, &options).expect("split");

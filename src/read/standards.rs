@@ -6,7 +6,7 @@ use super::table::{for_each_row, required, BadRecord, Column, LoadedFile, Proble
 use super::FileOutcome;
 use crate::case::StandardRow;
 use crate::domain::program::fold_rule_name;
-use crate::domain::{Amount, FileKind, Item, Period, Program, Share};
+use crate::domain::{Amount, Item, Period, Program, Share};
 use crate::error::{FatalError, Location};
 
 pub(crate) const COLUMNS: [Column; 5] = [
@@ -23,7 +23,7 @@ pub(crate) const COLUMNS: [Column; 5] = [
 pub fn read(file: &LoadedFile) -> Result<FileOutcome<Vec<StandardRow>>, FatalError> {
     let mut outcome = FileOutcome::new(file);
     let mut rows_read: Vec<StandardRow> = Vec::new();
-    let rows = for_each_row(file, None, &COLUMNS, |row| {
+    let counts = for_each_row(file, None, &COLUMNS, |row| {
         if outcome.reject_unreadable(row, None) {
             return;
         }
@@ -64,7 +64,8 @@ pub fn read(file: &LoadedFile) -> Result<FileOutcome<Vec<StandardRow>>, FatalErr
                 item.map(|(item, name)| (item, fold_rule_name(name)))
             }
         };
-        let effective_from = super::required_period(row, 3, "effective_from", &mut problems);
+        let effective_from =
+            super::values::required_period(row, 3, "effective_from", &mut problems);
         let amount = match row.cell(4) {
             None => {
                 problems.missing("amount");
@@ -87,7 +88,7 @@ pub fn read(file: &LoadedFile) -> Result<FileOutcome<Vec<StandardRow>>, FatalErr
                 Some(amount),
             ) if problems.is_empty() => {
                 rows_read.push(StandardRow {
-                    line: row.line,
+                    source: row.source(),
                     region: if region == "*" {
                         "".into()
                     } else {
@@ -100,15 +101,12 @@ pub fn read(file: &LoadedFile) -> Result<FileOutcome<Vec<StandardRow>>, FatalErr
                     amount,
                 });
             }
-            _ => outcome.bad.push(BadRecord::new(
-                row,
-                FileKind::Standards,
-                None,
-                problems.into_detail(),
-            )),
+            _ => outcome
+                .bad
+                .push(BadRecord::new(row, None, problems.into_detail())),
         }
     })?;
-    outcome.report.rows = rows;
+    outcome.report.rows = counts.rows;
 
     // Same (region, program, item, effective_from): equal amounts are one
     // row said twice; different amounts make the file ambiguous.
@@ -129,9 +127,9 @@ pub fn read(file: &LoadedFile) -> Result<FileOutcome<Vec<StandardRow>>, FatalErr
             Some(first) if first.amount.same_as(row.amount) => keep[index] = false,
             Some(first) => {
                 return Err(FatalError::AmbiguousStandards {
-                    location: Location::line(FileKind::Standards.file_name(), u64::from(row.line)),
+                    location: Location::line(file.name(), u64::from(row.source.line)),
                     message: format!(
-                        "ambiguous standards: region {}, program {}, item {}, effective_from {} has amount {} here but {} at standards.csv:{}; keep one row",
+                        "ambiguous standards: region {}, program {}, item {}, effective_from {} has amount {} here but {} at {}:{}; keep one row",
                         if row.region.is_empty() {
                             "*".into()
                         } else {
@@ -142,7 +140,8 @@ pub fn read(file: &LoadedFile) -> Result<FileOutcome<Vec<StandardRow>>, FatalErr
                         row.effective_from,
                         row.amount,
                         first.amount,
-                        first.line
+                        file.name(),
+                        first.source.line
                     ),
                 })
             }
@@ -151,7 +150,7 @@ pub fn read(file: &LoadedFile) -> Result<FileOutcome<Vec<StandardRow>>, FatalErr
     drop(seen);
     let mut keep = keep.into_iter();
     rows_read.retain(|_| keep.next().expect("one flag per row"));
-    outcome.note_header(file);
+    outcome.note_header(file, &counts.by_sheet);
     outcome.finish_counts();
     Ok(outcome.with(rows_read))
 }
@@ -166,7 +165,7 @@ fn amount_cell(
     problems: &mut Problems,
 ) -> Option<Amount> {
     match Share::parse(value) {
-        Ok(None) => Some(Amount::Money(super::money_cell_in(
+        Ok(None) => Some(Amount::Money(super::values::money_cell_in(
             "amount", value, unit, kind, false, problems,
         ))),
         Ok(Some(share)) => {

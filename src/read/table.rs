@@ -14,7 +14,7 @@ pub use super::records::{split_records, Chunk};
 use super::sheet::{CellKind, SheetRow, Workbook, HEADER_SEARCH_ROWS};
 pub use super::text::HeaderFound;
 pub use super::text::{load, sha256_hex, LoadedFile};
-use crate::domain::{id_number, FileKind, Format, Source, Unit};
+use crate::domain::{id_number, FileId, FileKind, Source, Unit};
 use crate::error::{excerpt, FatalError, Location};
 
 /// Column positions of the wanted names in a file's header.
@@ -331,9 +331,12 @@ fn resolve_header(
     ))
 }
 
-/// A file's header and where its data rows begin.
+/// A file's header and where its data rows begin: one for a text file,
+/// one per sheet read for a workbook.
 pub struct Body {
     pub header: Header,
+    /// The sheet (workbook order); 0 for a text file.
+    pub sheet: u16,
     /// Byte offset of the first data row (a workbook: its index in
     /// [`Workbook::rows`]).
     pub start: usize,
@@ -343,15 +346,22 @@ pub struct Body {
     pub end: usize,
 }
 
-/// Reads the header: the first row that is not empty (a workbook: see
-/// [`read_sheet_header`]). Stops the run when it cannot name the columns:
-/// empty, too long, too many columns, a control character or bytes that
-/// are not text in a cell, a quote never closed, a wanted column given
-/// twice or a required one missing.
-pub fn read_header(file: &LoadedFile, columns: &[Column]) -> Result<Body, FatalError> {
-    if let Some(workbook) = &file.workbook {
-        return read_sheet_header(file, workbook, columns);
+/// Reads the header of a file: a text file's (see [`read_header`]), or
+/// the header of each sheet of a workbook that is read (see
+/// [`read_sheet_headers`]), in workbook order.
+pub fn read_bodies(file: &LoadedFile, columns: &[Column]) -> Result<Vec<Body>, FatalError> {
+    match &file.workbook {
+        Some(workbook) => read_sheet_headers(file, workbook, columns),
+        None => Ok(vec![read_header(file, columns)?]),
     }
+}
+
+/// Reads a text file's header: the first row that is not empty. Stops the
+/// run when it cannot name the columns: empty, too long, too many columns,
+/// a control character or bytes that are not text in a cell, a quote
+/// never closed, a wanted column given twice or a required one missing.
+pub fn read_header(file: &LoadedFile, columns: &[Column]) -> Result<Body, FatalError> {
+    assert!(file.workbook.is_none(), "a workbook's headers: read_bodies");
     let name = file.name();
     let text = file.bytes();
     let mut scanner = Scanner::new(text, 0, text.len(), 1, file.delimiter, MAX_HEADER_BYTES);
@@ -399,13 +409,16 @@ pub fn read_header(file: &LoadedFile, columns: &[Column]) -> Result<Body, FatalE
         texts.push(cell_text.trim());
     }
     let (header, found) = resolve_header(name, span.line, &texts, columns, file.settings())?;
-    let _ = file.header_found.set(HeaderFound {
+    let _ = file.header_found.set(vec![HeaderFound {
         sheet: None,
+        sheet_index: 0,
         line: span.line,
+        merges: Vec::new(),
         columns: found,
-    });
+    }]);
     Ok(Body {
         header,
+        sheet: 0,
         start: span.next,
         first_line: span.next_line,
         end: text.len(),
@@ -440,14 +453,14 @@ fn header_cell_clean(
 /// workbook's order, with a row among its first [`HEADER_SEARCH_ROWS`]
 /// that holds every required column; that row is the header, and the rows
 /// above it are titles. None: the run stops naming the closest row.
-fn read_sheet_header(
+fn read_sheet_headers(
     file: &LoadedFile,
     workbook: &Workbook,
     columns: &[Column],
-) -> Result<Body, FatalError> {
+) -> Result<Vec<Body>, FatalError> {
     let settings = file.settings();
     let mut closest: Option<(usize, &str, u32, Vec<&'static str>)> = None;
-    for sheet in &workbook.sheets {
+    for (sheet_number, sheet) in workbook.sheets.iter().enumerate() {
         for index in sheet.rows.clone() {
             let row = workbook.rows[index];
             if row.line > HEADER_SEARCH_ROWS {
@@ -499,17 +512,21 @@ fn read_sheet_header(
             }
             let (header, found) =
                 resolve_header(&file_name, u64::from(row.line), &texts, columns, settings)?;
-            let _ = file.header_found.set(HeaderFound {
+            let sheet_index = u16::try_from(sheet_number).expect("a workbook's sheets are capped");
+            let _ = file.header_found.set(vec![HeaderFound {
                 sheet: Some(sheet.name.as_str().into()),
+                sheet_index,
                 line: u64::from(row.line),
+                merges: Vec::new(),
                 columns: found,
-            });
-            return Ok(Body {
+            }]);
+            return Ok(vec![Body {
                 header,
+                sheet: sheet_index,
                 start: index + 1,
                 first_line: u64::from(row.line) + 1,
                 end: sheet.rows.end,
-            });
+            }]);
         }
     }
     let needed: Vec<&str> = columns
@@ -557,8 +574,10 @@ pub struct Row<'r> {
     kinds: Option<&'r [CellKind]>,
     header: &'r Header,
     pub line: u32,
-    /// The file's format, for the row's evidence.
-    format: Format,
+    /// The file, sheet and kind, for the row's evidence.
+    file: FileId,
+    sheet: u16,
+    kind: FileKind,
     /// Every cell is UTF-8: the whole text was checked or decoded, or
     /// this row was.
     utf8: bool,
@@ -583,6 +602,11 @@ fn trim(text: &str) -> &str {
 const REPLACEMENT_CHARACTER: &[u8] = "\u{FFFD}".as_bytes();
 
 impl<'r> Row<'r> {
+    /// Where the row is: its file, sheet and line.
+    pub fn source(&self) -> Source {
+        Source::in_file(self.kind, self.file, self.sheet, self.line)
+    }
+
     fn raw(&self, position: usize) -> Option<&'r [u8]> {
         let &(start, end) = self.bounds.get(position)?;
         Some(&self.text[start as usize..end as usize])
@@ -797,26 +821,39 @@ impl<'r> Row<'r> {
     }
 }
 
-/// Calls `visit` for every non-blank data row of `file`, in file order.
-/// Returns the number of data rows visited.
+/// Calls `visit` for every non-blank data row of `file`, in file order
+/// (a workbook: every sheet read, in workbook order). Returns the number of
+/// data rows visited, and of each sheet.
 pub fn for_each_row(
     file: &LoadedFile,
     owner: Owner<'_>,
     columns: &[Column],
-    visit: impl FnMut(&Row<'_>),
-) -> Result<u64, FatalError> {
-    let body = read_header(file, columns)?;
-    let read = for_each_row_in(
-        file,
-        owner,
-        &body.header,
-        body.start,
-        body.end,
-        body.first_line,
-        visit,
-    )?;
-    debug_assert!(!read.ran_into_end, "the rows end where the text ends");
-    Ok(read.rows)
+    mut visit: impl FnMut(&Row<'_>),
+) -> Result<RowCounts, FatalError> {
+    let mut counts = RowCounts::default();
+    for body in read_bodies(file, columns)? {
+        let read = for_each_row_in(
+            file,
+            owner,
+            &body,
+            body.start,
+            body.end,
+            body.first_line,
+            &mut visit,
+        )?;
+        debug_assert!(!read.ran_into_end, "the rows end where the text ends");
+        counts.rows += read.rows;
+        counts.by_sheet.push((body.sheet, read.rows));
+    }
+    Ok(counts)
+}
+
+/// What [`for_each_row`] counted.
+#[derive(Clone, Debug, Default)]
+pub struct RowCounts {
+    pub rows: u64,
+    /// (sheet, data rows) of each sheet read.
+    pub by_sheet: Vec<(u16, u64)>,
 }
 
 /// What [`for_each_row_in`] read.
@@ -840,12 +877,13 @@ pub type Owner<'p> = Option<(&'p super::Partition, usize)>;
 pub fn for_each_row_in(
     file: &LoadedFile,
     owner: Owner<'_>,
-    header: &Header,
+    body: &Body,
     start: usize,
     end: usize,
     first_line: u64,
     mut visit: impl FnMut(&Row<'_>),
 ) -> Result<RowsRead, FatalError> {
+    let header = &body.header;
     if let Some(workbook) = &file.workbook {
         let mut rows: u64 = 0;
         for &sheet_row in &workbook.rows[start..end] {
@@ -856,7 +894,9 @@ pub fn for_each_row_in(
                 kinds: Some(&workbook.kinds[range]),
                 header,
                 line: sheet_row.line,
-                format: file.format,
+                file: file.id,
+                sheet: body.sheet,
+                kind: file.kind,
                 utf8: true,
                 undecodable: None,
                 fault: None,
@@ -911,7 +951,9 @@ pub fn for_each_row_in(
             kinds: None,
             header,
             line,
-            format: file.format,
+            file: file.id,
+            sheet: body.sheet,
+            kind: file.kind,
             utf8,
             undecodable,
             fault: None,
@@ -995,14 +1037,9 @@ pub use crate::case::BadRecord;
 
 /// A BAD_RECORD is made here, where its row is known; the case holds it.
 impl BadRecord {
-    pub fn new(
-        row: &Row<'_>,
-        file: FileKind,
-        id_column: Option<usize>,
-        detail: String,
-    ) -> BadRecord {
+    pub fn new(row: &Row<'_>, id_column: Option<usize>, detail: String) -> BadRecord {
         BadRecord {
-            source: Source::in_format(file, row.format, row.line),
+            source: row.source(),
             id_number: id_column
                 .and_then(|column| row.clean_cell(column))
                 .map(|id| id_number::normalise(id).into_owned().into_boxed_str())
@@ -1048,14 +1085,8 @@ mod tests {
         let dir = tempfile::tempdir().expect("a temporary folder");
         std::fs::write(dir.path().join("payouts.csv"), bytes).expect("write");
         let folder = super::super::folder::CaseFolder::open(dir.path()).expect("lists");
-        let file = load(
-            &folder,
-            FileKind::Payouts,
-            false,
-            super::super::text::MAX_PIECE_BYTES,
-        )
-        .expect("loads")
-        .expect("present");
+        let id = folder.first_of(FileKind::Payouts).expect("present");
+        let file = load(&folder, id, false, super::super::text::MAX_PIECE_BYTES).expect("loads");
         (dir, file)
     }
 
@@ -1334,7 +1365,7 @@ mod tests {
         let error = for_each_row_in(
             &file,
             None,
-            &body.header,
+            &body,
             body.start,
             file.bytes().len(),
             first_line,

@@ -4,13 +4,17 @@
 
 use sha2::{Digest, Sha256};
 
-use super::folder::{CaseFolder, Fingerprint};
-use crate::domain::{FileKind, Format};
+use super::folder::{CaseFolder, Content, Fingerprint};
+use crate::domain::{FileId, FileKind, Format};
 use crate::error::{FatalError, Location};
 
 /// A file's bytes as UTF-8, with what run.json reports about it.
 pub struct LoadedFile {
     pub kind: FileKind,
+    /// Its number among the case's files.
+    pub id: FileId,
+    /// The name evidence cites: its path in the case folder as found.
+    pub name: Box<str>,
     text: Text,
     /// `utf-8`, `gb18030` (bank exports in GBK are decoded as GB18030, its
     /// superset), `utf-16le` or `utf-16be`.
@@ -32,8 +36,9 @@ pub struct LoadedFile {
     pub workbook: Option<Box<super::sheet::Workbook>>,
     /// What columns.toml says of this kind's columns.
     pub settings: std::sync::Arc<super::columns::ColumnsConfig>,
-    /// The header found: its sheet, row and columns (set when it is read).
-    pub header_found: std::sync::OnceLock<HeaderFound>,
+    /// The headers found: each one's sheet, row and columns (set when
+    /// they are read; a workbook may have several sheets read).
+    pub header_found: std::sync::OnceLock<Vec<HeaderFound>>,
     /// `bytes()` in pieces of a few MiB, each ending after a line end: each
     /// piece's end and how many line ends it holds (`\r\n` is one), counted
     /// when the text was checked — so a reader can cut the text at piece
@@ -45,15 +50,19 @@ pub struct LoadedFile {
 #[derive(Clone, Debug, Default)]
 pub struct HeaderFound {
     pub sheet: Option<Box<str>>,
+    /// The sheet's place in the workbook (0 for a text file).
+    pub sheet_index: u16,
     pub line: u64,
+    /// Merged cells over the data rows and what was made of them.
+    pub merges: Vec<Box<str>>,
     /// (SPEC column, header text or `= value`).
     pub columns: Vec<(&'static str, Box<str>)>,
 }
 
 impl LoadedFile {
-    /// The name evidence gives the file: `roster.csv`, `roster.xlsx`.
-    pub fn name(&self) -> &'static str {
-        self.kind.name_in(self.format)
+    /// The name evidence gives the file: `roster.csv`, `payouts/2024-07.xlsx`.
+    pub fn name(&self) -> &str {
+        &self.name
     }
 
     /// What columns.toml says of this file's columns.
@@ -68,6 +77,11 @@ enum Text {
     Mapped { map: memmap2::Mmap, start: usize },
     /// A small file read into memory.
     Owned { bytes: Vec<u8>, start: usize },
+    /// A file of a case given as byte buffers.
+    Shared {
+        bytes: std::sync::Arc<[u8]>,
+        start: usize,
+    },
     /// A file decoded to UTF-8, and the bytes as they were.
     Decoded {
         text: Vec<u8>,
@@ -85,6 +99,7 @@ impl LoadedFile {
         match &self.text {
             Text::Mapped { map, start } => &map[*start..],
             Text::Owned { bytes, start } => &bytes[*start..],
+            Text::Shared { bytes, start } => &bytes[*start..],
             Text::Decoded { text, .. } => text,
         }
     }
@@ -94,6 +109,7 @@ impl LoadedFile {
         match &self.text {
             Text::Mapped { map, .. } => map,
             Text::Owned { bytes, .. } => bytes,
+            Text::Shared { bytes, .. } => bytes,
             Text::Decoded { original, .. } => (**original).as_ref(),
         }
     }
@@ -281,38 +297,43 @@ fn delimiter_of(text: &[u8]) -> u8 {
 /// cut it at ([`LoadedFile::line_ends`]).
 pub fn load(
     folder: &CaseFolder,
-    kind: FileKind,
+    id: FileId,
     release: bool,
     piece_bytes: usize,
-) -> Result<Option<LoadedFile>, FatalError> {
+) -> Result<LoadedFile, FatalError> {
     let piece_bytes = piece_bytes.clamp(1, MAX_PIECE_BYTES);
-    let Some(opened) = folder.open_file(kind)? else {
-        return Ok(None);
-    };
-    let format = folder.format(kind);
+    let opened = folder.open_file(id)?;
+    let listed = folder.file(id);
+    let (kind, format) = (listed.kind, listed.format);
     if format.is_spreadsheet() {
-        return load_workbook(folder, kind, format, opened).map(Some);
+        return load_workbook(folder, id, opened);
     }
     let unreadable = |source| FatalError::Unreadable {
         location: Location::path(&opened.path),
         source,
     };
     let length = opened.fingerprint.size;
-    let text = if length >= 1 << 16 {
-        // SAFETY: the map is read-only and lives as long as the parse. A case
-        // folder is an export that nothing writes to during a run; were a
-        // file truncated under us the process could fault, which is the
-        // trade every mmap-based reader (ripgrep among them) makes for not
-        // copying the file.
-        let map = unsafe { memmap2::Mmap::map(&opened.file) }.map_err(unreadable)?;
-        Text::Mapped { map, start: 0 }
-    } else {
-        let mut bytes = Vec::with_capacity(usize::try_from(length).unwrap_or(0));
-        std::io::Read::read_to_end(&mut { opened.file }, &mut bytes).map_err(unreadable)?;
-        Text::Owned { bytes, start: 0 }
+    let text = match opened.content {
+        Content::Memory(bytes) => Text::Shared { bytes, start: 0 },
+        Content::Disk(file) if length >= 1 << 16 => {
+            // SAFETY: the map is read-only and lives as long as the parse. A case
+            // folder is an export that nothing writes to during a run; were a
+            // file truncated under us the process could fault, which is the
+            // trade every mmap-based reader (ripgrep among them) makes for not
+            // copying the file.
+            let map = unsafe { memmap2::Mmap::map(&file) }.map_err(unreadable)?;
+            Text::Mapped { map, start: 0 }
+        }
+        Content::Disk(file) => {
+            let mut bytes = Vec::with_capacity(usize::try_from(length).unwrap_or(0));
+            std::io::Read::read_to_end(&mut { file }, &mut bytes).map_err(unreadable)?;
+            Text::Owned { bytes, start: 0 }
+        }
     };
     let mut loaded = LoadedFile {
         kind,
+        id,
+        name: listed.name.as_str().into(),
         text,
         encoding: "utf-8",
         check_rows: false,
@@ -346,7 +367,9 @@ pub fn load(
         let bom = original.starts_with(b"\xEF\xBB\xBF");
         if bom {
             match &mut loaded.text {
-                Text::Mapped { start, .. } | Text::Owned { start, .. } => *start = 3,
+                Text::Mapped { start, .. }
+                | Text::Owned { start, .. }
+                | Text::Shared { start, .. } => *start = 3,
                 Text::Decoded { .. } => unreachable!("nothing is decoded yet"),
             }
         }
@@ -382,17 +405,17 @@ pub fn load(
         }
     }
     loaded.delimiter = delimiter_of(loaded.bytes());
-    Ok(Some(loaded))
+    Ok(loaded)
 }
 
 /// Reads a workbook whole and takes its sheets apart.
 fn load_workbook(
     folder: &CaseFolder,
-    kind: FileKind,
-    format: Format,
+    id: FileId,
     opened: super::folder::OpenFile,
 ) -> Result<LoadedFile, FatalError> {
-    let name = kind.name_in(format);
+    let listed = folder.file(id);
+    let (kind, format, name) = (listed.kind, listed.format, listed.name.as_str());
     if opened.fingerprint.size > super::sheet::MAX_WORKBOOK_BYTES {
         return Err(FatalError::SheetTooLarge {
             location: Location::path(&opened.path),
@@ -423,6 +446,8 @@ fn load_workbook(
     })?;
     Ok(LoadedFile {
         kind,
+        id,
+        name: name.into(),
         text: Text::Owned { bytes, start: 0 },
         encoding: format.extension(),
         check_rows: false,
@@ -446,6 +471,7 @@ fn into_original(text: Text) -> Box<dyn AsRef<[u8]> + Send + Sync> {
     match text {
         Text::Mapped { map, .. } => Box::new(map),
         Text::Owned { bytes, .. } => Box::new(bytes),
+        Text::Shared { bytes, .. } => Box::new(bytes),
         Text::Decoded { original, .. } => original,
     }
 }
@@ -472,9 +498,8 @@ mod tests {
         let dir = tempfile::tempdir().expect("a temporary folder");
         std::fs::write(dir.path().join("payouts.csv"), bytes).expect("write");
         let folder = CaseFolder::open(dir.path()).expect("lists");
-        load(&folder, FileKind::Payouts, false, MAX_PIECE_BYTES)
-            .expect("loads")
-            .expect("present")
+        let id = folder.first_of(FileKind::Payouts).expect("present");
+        load(&folder, id, false, MAX_PIECE_BYTES).expect("loads")
     }
 
     fn gbk(text: &str) -> Vec<u8> {

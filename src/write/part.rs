@@ -17,8 +17,7 @@ pub struct RenderedPart {
     /// ledger.csv's rows of the part, without the header.
     pub ledger: Vec<u8>,
     summary: Vec<(tables::SummaryKeyText, Totals)>,
-    outside_window: [u64; 3],
-    inside_window: [u64; 3],
+    window_counts: Vec<crate::engine::WindowCount>,
     money: [i128; 4],
     ledger_lines: u64,
 }
@@ -41,8 +40,7 @@ impl RenderedPart {
         RenderedPart {
             ledger,
             summary,
-            outside_window: stats.outside_window,
-            inside_window: stats.inside_window,
+            window_counts: stats.window_counts(),
             money: stats.money,
             ledger_lines: stats.ledger_lines() as u64,
         }
@@ -72,8 +70,11 @@ impl RenderedPart {
                 out.extend_from_slice(&value.to_le_bytes());
             }
         }
-        for value in self.outside_window.iter().chain(&self.inside_window) {
-            put_u64(out, *value);
+        put_u64(out, self.window_counts.len() as u64);
+        for count in &self.window_counts {
+            put_u64(out, u64::from(count.file.0));
+            put_u64(out, count.inside);
+            put_u64(out, count.outside);
         }
         for value in self.money {
             out.extend_from_slice(&value.to_le_bytes());
@@ -116,9 +117,15 @@ impl RenderedPart {
                 },
             ));
         }
-        let mut counts = [0u64; 6];
-        for count in &mut counts {
-            *count = take_u64(&mut input)?;
+        let files = usize::try_from(take_u64(&mut input)?).ok()?;
+        let mut window_counts =
+            Vec::with_capacity(files.min(crate::domain::source::MAX_INPUT_FILES));
+        for _ in 0..files {
+            window_counts.push(crate::engine::WindowCount {
+                file: crate::domain::FileId(u16::try_from(take_u64(&mut input)?).ok()?),
+                inside: take_u64(&mut input)?,
+                outside: take_u64(&mut input)?,
+            });
         }
         let mut money = [0i128; 4];
         for value in &mut money {
@@ -128,8 +135,7 @@ impl RenderedPart {
         let part = RenderedPart {
             ledger,
             summary,
-            outside_window: [counts[0], counts[1], counts[2]],
-            inside_window: [counts[3], counts[4], counts[5]],
+            window_counts,
             money,
             ledger_lines,
         };
@@ -171,12 +177,8 @@ impl super::OutputSink {
                 })
                 .collect(),
         );
-        self.stats.add_counts(
-            part.outside_window,
-            part.inside_window,
-            part.money,
-            part.ledger_lines as usize,
-        );
+        self.stats
+            .add_counts(&part.window_counts, part.money, part.ledger_lines as usize);
         Ok(())
     }
 }

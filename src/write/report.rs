@@ -7,8 +7,8 @@ use serde::Serialize;
 
 use crate::case::Case;
 use crate::domain::money::format_fen_total;
-use crate::domain::{Code, FileKind, Stage};
-use crate::engine::Reconciliation;
+use crate::domain::{Code, FileId, FileKind, InputFiles};
+use crate::engine::{Reconciliation, WindowCount};
 
 #[derive(Serialize)]
 struct RunReport<'a> {
@@ -16,7 +16,7 @@ struct RunReport<'a> {
     version: &'static str,
     window: Window,
     policy: Policy,
-    files: BTreeMap<&'static str, FileEntry<'a>>,
+    files: BTreeMap<&'a str, FileEntry<'a>>,
     /// Files in the case folder that are no case file (left out when none).
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     unused_files: &'a [String],
@@ -47,22 +47,28 @@ struct Policy {
 
 #[derive(Serialize)]
 struct FileEntry<'a> {
-    /// The file's name in the folder, when not spelled as the key.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    file_name: Option<&'a str>,
     rows: u64,
     sha256: &'a str,
     encoding: &'a str,
     /// `tab` for a tab-separated file; left out for the comma.
     #[serde(skip_serializing_if = "Option::is_none")]
     delimiter: Option<&'a str>,
-    /// A workbook: the sheet read and the row of its header.
+    /// A workbook read from one sheet: the sheet and the row of its header.
     #[serde(skip_serializing_if = "Option::is_none")]
     sheet: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     header_row: Option<u32>,
+    /// A workbook read from several sheets: each one, in workbook order.
+    #[serde(skip_serializing_if = "<[SheetEntry<'_>]>::is_empty")]
+    sheets: Vec<SheetEntry<'a>>,
+    /// Merged cells over the data rows, and what was made of them.
+    #[serde(skip_serializing_if = "<[&str]>::is_empty")]
+    merged_cells: Vec<&'a str>,
     bad_records: u64,
     duplicate_records: u64,
+    /// Summary and signature lines under the table, skipped (SPEC v3).
+    #[serde(skip_serializing_if = "is_zero")]
+    summary_rows: u64,
     /// Rows whose 15-digit ID number was upgraded (left out when none).
     #[serde(skip_serializing_if = "is_zero")]
     id_numbers_upgraded: u64,
@@ -70,6 +76,13 @@ struct FileEntry<'a> {
     outside_window: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     inside_window: Option<u64>,
+}
+
+#[derive(Serialize)]
+struct SheetEntry<'a> {
+    sheet: &'a str,
+    header_row: u32,
+    rows: u64,
 }
 
 fn is_zero(count: &u64) -> bool {
@@ -92,12 +105,12 @@ pub struct RunStats {
     pub(super) window: crate::domain::PeriodRange,
     pub(super) policy: crate::case::Policy,
     pub(super) given: [bool; 3],
-    pub(super) files: BTreeMap<FileKind, crate::case::FileReport>,
+    pub(super) files: BTreeMap<FileId, crate::case::FileReport>,
     pub(super) unused_files: Vec<String>,
-    /// Each file's format: a workbook is listed by its own name.
-    pub(super) formats: crate::domain::Formats,
-    pub(super) outside_window: [u64; 3],
-    pub(super) inside_window: [u64; 3],
+    /// The files as evidence names them.
+    pub(super) inputs: InputFiles,
+    /// Per stage file: records inside and outside the window.
+    pub(super) window_counts: BTreeMap<FileId, (u64, u64)>,
     /// Σ E (known), Σ A, Σ T, Σ P in fen.
     pub(super) money: [i128; 4],
     ledger_lines: usize,
@@ -111,9 +124,8 @@ impl RunStats {
             given: reconciliation.given,
             files: BTreeMap::new(),
             unused_files: case.unused_files.clone(),
-            formats: case.formats,
-            outside_window: [0; 3],
-            inside_window: [0; 3],
+            inputs: case.inputs.clone(),
+            window_counts: BTreeMap::new(),
             money: [0; 4],
             ledger_lines: 0,
         }
@@ -121,28 +133,35 @@ impl RunStats {
 
     /// Adds one part: its files' counts and its ledger's totals.
     pub fn add(&mut self, case: &Case, reconciliation: &Reconciliation) {
-        for (kind, report) in &case.files {
+        // The sheets of a workbook are named once every part is read.
+        self.inputs = case.inputs.clone();
+        for (id, report) in &case.files {
             let entry = self
                 .files
-                .entry(*kind)
+                .entry(*id)
                 .or_insert_with(|| crate::case::FileReport {
                     sha256: report.sha256.clone(),
                     encoding: report.encoding,
                     delimiter: report.delimiter,
-                    name_on_disk: report.name_on_disk.clone(),
-                    sheet: report.sheet.clone(),
-                    header_row: report.header_row,
                     ..crate::case::FileReport::default()
                 });
             entry.rows += report.rows;
             entry.id_numbers_upgraded += report.id_numbers_upgraded;
             entry.bad += report.bad;
             entry.duplicate += report.duplicate;
+            entry.summary_rows += report.summary_rows;
+            for sheet in &report.sheets {
+                match entry
+                    .sheets
+                    .iter_mut()
+                    .find(|known| known.index == sheet.index)
+                {
+                    Some(known) => known.rows += sheet.rows,
+                    None => entry.sheets.push(sheet.clone()),
+                }
+            }
         }
-        for stage in Stage::ALL {
-            self.outside_window[stage.index()] += reconciliation.outside_window[stage.index()];
-            self.inside_window[stage.index()] += reconciliation.inside_window[stage.index()];
-        }
+        self.add_window_counts(&reconciliation.window_counts);
         let fen = |amount: Option<crate::domain::Money>| {
             amount.map_or(0, |amount| i128::from(amount.fen()))
         };
@@ -160,18 +179,34 @@ impl RunStats {
         self.ledger_lines
     }
 
+    fn add_window_counts(&mut self, counts: &[WindowCount]) {
+        for count in counts {
+            let entry = self.window_counts.entry(count.file).or_default();
+            entry.0 += count.inside;
+            entry.1 += count.outside;
+        }
+    }
+
+    /// The window counts gathered, per file.
+    pub(super) fn window_counts(&self) -> Vec<WindowCount> {
+        self.window_counts
+            .iter()
+            .map(|(&file, &(inside, outside))| WindowCount {
+                file,
+                inside,
+                outside,
+            })
+            .collect()
+    }
+
     /// Adds the counts of a part rendered elsewhere ([`super::RenderedPart`]).
     pub(super) fn add_counts(
         &mut self,
-        outside_window: [u64; 3],
-        inside_window: [u64; 3],
+        window_counts: &[WindowCount],
         money: [i128; 4],
         ledger_lines: usize,
     ) {
-        for stage in 0..3 {
-            self.outside_window[stage] += outside_window[stage];
-            self.inside_window[stage] += inside_window[stage];
-        }
+        self.add_window_counts(window_counts);
         for (sum, part) in self.money.iter_mut().zip(money) {
             *sum += part;
         }
@@ -179,44 +214,65 @@ impl RunStats {
     }
 
     pub fn render(&self, findings: &[crate::domain::Finding]) -> Vec<u8> {
-        let stage_of = |kind: FileKind| match kind {
-            FileKind::Allocations => Some(Stage::Allocation),
-            FileKind::Transfers => Some(Stage::Transfer),
-            FileKind::Payouts => Some(Stage::Payout),
-            _ => None,
+        let is_stage = |kind: FileKind| {
+            matches!(
+                kind,
+                FileKind::Allocations | FileKind::Transfers | FileKind::Payouts
+            )
         };
         let files = self
             .files
             .iter()
-            .map(|(kind, report)| {
-                let stage = stage_of(*kind);
+            .map(|(id, report)| {
+                let input = self.inputs.get(*id);
+                let counts = is_stage(input.kind)
+                    .then(|| self.window_counts.get(id).copied().unwrap_or_default());
+                let single = match report.sheets.as_slice() {
+                    [sheet] => Some(sheet),
+                    _ => None,
+                };
                 let entry = FileEntry {
-                    file_name: report.name_on_disk.as_deref(),
                     rows: report.rows,
                     sha256: &report.sha256,
                     encoding: report.encoding,
                     delimiter: report.delimiter,
-                    sheet: report.sheet.as_deref(),
-                    header_row: report.header_row,
+                    sheet: single.map(|sheet| sheet.name.as_ref()),
+                    header_row: single.map(|sheet| sheet.header_row),
+                    sheets: if report.sheets.len() > 1 {
+                        report
+                            .sheets
+                            .iter()
+                            .map(|sheet| SheetEntry {
+                                sheet: &sheet.name,
+                                header_row: sheet.header_row,
+                                rows: sheet.rows,
+                            })
+                            .collect()
+                    } else {
+                        Vec::new()
+                    },
+                    merged_cells: report
+                        .sheets
+                        .iter()
+                        .flat_map(|sheet| sheet.merges.iter().map(AsRef::as_ref))
+                        .collect(),
                     bad_records: report.bad,
                     duplicate_records: report.duplicate,
+                    summary_rows: report.summary_rows,
                     id_numbers_upgraded: report.id_numbers_upgraded,
-                    outside_window: stage.map(|stage| self.outside_window[stage.index()]),
-                    inside_window: stage.map(|stage| self.inside_window[stage.index()]),
+                    outside_window: counts.map(|(_, outside)| outside),
+                    inside_window: counts.map(|(inside, _)| inside),
                 };
                 // Every data row is accounted for: bad, repeated, or read.
-                if let Some(stage) = stage {
+                if let Some((inside, outside)) = counts {
                     assert_eq!(
                         report.rows,
-                        report.bad
-                            + report.duplicate
-                            + self.outside_window[stage.index()]
-                            + self.inside_window[stage.index()],
+                        report.bad + report.duplicate + outside + inside,
                         "{}: rows must equal bad + duplicate + outside + inside the window",
-                        kind.file_name()
+                        input.name
                     );
                 }
-                (kind.name_in(self.formats.get(*kind)), entry)
+                (input.name.as_ref(), entry)
             })
             .collect();
         let mut findings_by_code: BTreeMap<&'static str, usize> =
@@ -252,7 +308,11 @@ impl RunStats {
             },
             files,
             unused_files: &self.unused_files,
-            skipped_outside_window: self.outside_window.iter().sum(),
+            skipped_outside_window: self
+                .window_counts
+                .values()
+                .map(|(_, outside)| outside)
+                .sum(),
             totals: Totals {
                 ledger_lines: self.ledger_lines,
                 expected: format_fen_total(self.money[0]),

@@ -715,17 +715,32 @@ fn write_about(
         "SHA-256",
     ];
     about.put(&file_titles.map(Cell::Text), Some(&formats.header))?;
-    for (kind, report) in &stats.files {
-        let stage = match kind {
-            crate::domain::FileKind::Allocations => Some(0),
-            crate::domain::FileKind::Transfers => Some(1),
-            crate::domain::FileKind::Payouts => Some(2),
-            _ => None,
-        };
-        let outside = stage.map(|stage| stats.outside_window[stage]);
+    for (id, report) in &stats.files {
+        let input = stats.inputs.get(*id);
+        let outside = stats.window_counts.get(id).map(|&(_, outside)| outside);
+        let mut name = input.name.to_string();
+        match report.sheets.as_slice() {
+            [] => {}
+            [sheet] => name.push_str(&format!(
+                " ({} {}, {} {})",
+                lang.pick("工作表", "sheet"),
+                sheet.name,
+                lang.pick("表头在第", "header in row"),
+                sheet.header_row
+            )),
+            sheets => name.push_str(&format!(
+                " ({} {})",
+                lang.pick("工作表", "sheets"),
+                sheets
+                    .iter()
+                    .map(|sheet| sheet.name.as_ref())
+                    .collect::<Vec<_>>()
+                    .join(lang.pick("、", ", "))
+            )),
+        }
         about.put(
             &[
-                Cell::Text(kind.file_name()),
+                Cell::Text(&name),
                 Cell::Count(report.rows),
                 Cell::Text(report.encoding),
                 Cell::Count(report.bad),
