@@ -190,7 +190,7 @@ fn check_reports_each_file_and_the_missing_standards_and_writes_nothing() {
         "roster.xlsx: xlsx, sheet \"花名册\", header in row 4; 300 rows, 1 bad, 1 repeated record ids",
         "id_number ← 身份证号码",
         "start_period ← 起始保障年月",
-        "bad roster.xlsx:183: column per_capita_income: \"1,200.00\"",
+        "bad roster.xlsx:183: column per_capita_income: \"1200元\"",
         "payouts.xlsx: xlsx, sheet \"代发结果\", header in row 2",
         "amount ← 本次划拨(分) (in fen)",
         "allocations.csv: gb18030",

@@ -95,7 +95,7 @@ impl MoneyError {
     pub fn describe(self) -> &'static str {
         match self {
             MoneyError::Malformed => {
-                "expected money in yuan: digits, optionally a point and one or two digits (e.g. 980.00); no minus sign, thousands separator or currency sign"
+                "expected money in yuan: digits, optionally a point and one or two digits (e.g. 980.00 or 1,200.00); no minus sign or currency sign, and a thousands separator only between groups of three digits"
             }
             MoneyError::TooManyDecimals => "expected at most two decimals (fen)",
             MoneyError::TooLarge => "amount is larger than 10,000,000,000.00 yuan",
@@ -139,12 +139,20 @@ impl Money {
         }
     }
 
-    /// A whole number of fen; cold, out of the CSV hot loop.
+    /// A whole number of fen (thousands separators as in yuan); cold, out
+    /// of the CSV hot loop.
     #[cold]
     #[inline(never)]
     fn parse_fen(text: &str) -> Result<Money, MoneyError> {
         let digits = text.strip_prefix('+').unwrap_or(text);
-        if digits.is_empty() || !digits.bytes().all(|byte| byte.is_ascii_digit()) {
+        let ungrouped;
+        let digits = if digits.bytes().all(|byte| byte.is_ascii_digit()) {
+            digits
+        } else {
+            ungrouped = ungroup(digits.as_bytes()).ok_or(MoneyError::NotWholeFen)?;
+            std::str::from_utf8(&ungrouped).expect("ASCII digits")
+        };
+        if digits.is_empty() {
             return Err(MoneyError::NotWholeFen);
         }
         let significant = digits.trim_start_matches('0');
@@ -160,7 +168,9 @@ impl Money {
         Money::parse(&format!("{yuan}.{fen}"))
     }
 
-    /// Parses SPEC §1 money: `1234`, `1234.5`, `980.00`, `+12`.
+    /// Parses SPEC §1 money: `1234`, `1234.5`, `980.00`, `+12`, and (v3)
+    /// with thousands separators as a spreadsheet writes them: `1,200.00`,
+    /// `1，234，567.5`.
     pub fn parse(text: &str) -> Result<Money, MoneyError> {
         let bytes = text.as_bytes();
         let body = match bytes.first() {
@@ -171,7 +181,14 @@ impl Money {
             Some(point) => (&body[..point], Some(&body[point + 1..])),
             None => (body, None),
         };
-        if whole.is_empty() || !whole.iter().all(u8::is_ascii_digit) {
+        let grouped;
+        let whole = if whole.iter().all(u8::is_ascii_digit) {
+            whole
+        } else {
+            grouped = ungroup(whole).ok_or(MoneyError::Malformed)?;
+            &grouped[..]
+        };
+        if whole.is_empty() {
             return Err(MoneyError::Malformed);
         }
         let fraction = fraction.unwrap_or(b"00");
@@ -243,6 +260,43 @@ impl Money {
             other
         }
     }
+}
+
+/// The digits of a whole part written with thousands separators (SPEC v3):
+/// `,` or the full-width `，` between groups of exactly three digits after a
+/// first group of one to three (`1,200`, `12,345`, `1，234，567`). `None`
+/// for a separator anywhere else (`1,20`, `1200,`, `,100`) or any other
+/// character. Cold: the hot path reads plain digits.
+#[cold]
+#[inline(never)]
+fn ungroup(whole: &[u8]) -> Option<Vec<u8>> {
+    const FULL_WIDTH_COMMA: &[u8] = "，".as_bytes();
+    let mut groups: Vec<&[u8]> = Vec::new();
+    let mut rest = whole;
+    loop {
+        let comma = rest.iter().position(|&byte| byte == b',');
+        let wide = rest
+            .windows(FULL_WIDTH_COMMA.len())
+            .position(|window| window == FULL_WIDTH_COMMA);
+        let (end, width) = match (comma, wide) {
+            (Some(comma), Some(wide)) if wide < comma => (wide, FULL_WIDTH_COMMA.len()),
+            (Some(comma), _) => (comma, 1),
+            (None, Some(wide)) => (wide, FULL_WIDTH_COMMA.len()),
+            (None, None) => {
+                groups.push(rest);
+                break;
+            }
+        };
+        groups.push(&rest[..end]);
+        rest = &rest[end + width..];
+    }
+    let (first, later) = groups.split_first()?;
+    let digits = |group: &[u8]| group.iter().all(u8::is_ascii_digit);
+    let fits = !later.is_empty()
+        && (1..=3).contains(&first.len())
+        && digits(first)
+        && later.iter().all(|group| group.len() == 3 && digits(group));
+    fits.then(|| groups.concat())
 }
 
 impl std::ops::Add for Money {
@@ -336,7 +390,11 @@ mod tests {
             Money::parse_in("1000000000001", Unit::Fen),
             Err(MoneyError::TooLarge)
         );
-        for bad in ["1140.5", "1140.00", "-5", "", "1,140", "1e5"] {
+        assert_eq!(
+            Money::parse_in("114,000", Unit::Fen),
+            Ok(Money::from_fen(114000))
+        );
+        for bad in ["1140.5", "1140.00", "-5", "", "1,14", "1e5"] {
             assert_eq!(
                 Money::parse_in(bad, Unit::Fen),
                 Err(MoneyError::NotWholeFen),
@@ -359,10 +417,44 @@ mod tests {
         assert_eq!(Money::parse("007.05"), Ok(Money::from_fen(705)));
     }
 
+    /// SPEC v3: a spreadsheet's thousands separators, `,` or `，`, between
+    /// groups of exactly three digits after a first group of one to three;
+    /// anywhere else the cell is not money.
+    #[test]
+    fn thousands_separators_are_read_where_a_spreadsheet_puts_them() {
+        for (text, fen) in [
+            ("1,200.00", 120_000),
+            ("12,345", 1_234_500),
+            ("1，234，567.5", 123_456_750),
+            ("+2,500", 250_000),
+            ("1,000", 100_000),
+            ("123,456,789.01", 12_345_678_901),
+            ("1,234，567", 123_456_700),
+        ] {
+            assert_eq!(Money::parse(text), Ok(Money::from_fen(fen)), "{text:?}");
+        }
+        for text in [
+            "1,20.00",
+            "1200,",
+            ",100",
+            "1,2345",
+            "1234,567",
+            "1,,234",
+            "1, 234",
+            "1,234.5,6",
+            "1,234,56",
+            "，100",
+            "1，23",
+        ] {
+            assert!(Money::parse(text).is_err(), "{text:?}");
+        }
+        assert_eq!(Money::parse("1,234.567"), Err(MoneyError::TooManyDecimals));
+    }
+
     #[test]
     fn rejects_what_is_not_money() {
         for text in [
-            "", "-5", "1,000", "¥5", "1.", ".5", "1e3", "abc", "+", "1.2.3", " 5",
+            "", "-5", "1,00", "¥5", "1.", ".5", "1e3", "abc", "+", "1.2.3", " 5",
         ] {
             assert_eq!(Money::parse(text), Err(MoneyError::Malformed), "{text:?}");
         }

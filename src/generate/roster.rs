@@ -86,8 +86,9 @@ pub fn write_roster(
     }
     let income = household.assessment.per_capita_income.to_string();
     let typed_income = match household.anomaly {
-        // A typing slip: the income has a thousands separator.
-        Some(Anomaly::BadRecord) => "\"1,200.00\"".to_string(),
+        // Money with a unit written after it: not money in any reading
+        // (thousands separators are read since SPEC v3).
+        Some(Anomaly::BadRecord) => "1200元".to_string(),
         _ => income.clone(),
     };
     let person = format!(

@@ -83,6 +83,10 @@ pub(crate) fn assemble(
                     outcome.bad.clear();
                     outcome.report.rows = 0;
                     outcome.report.bad = 0;
+                    outcome.report.summary_rows = 0;
+                    for sheet in &mut outcome.report.sheets {
+                        sheet.rows = 0;
+                    }
                 }
                 case.standards.extend(collector.take(outcome).1);
             }

@@ -47,6 +47,7 @@ pub fn read_exclusions(
         },
     )?;
     outcome.report.rows = counts.rows;
+    outcome.report.summary_rows = counts.summary_rows;
     outcome.note_header(file, &counts.by_sheet);
     outcome.finish_counts();
     Ok(outcome.with(exclusions))
@@ -107,6 +108,7 @@ pub fn read_relatives(
         },
     )?;
     outcome.report.rows = counts.rows;
+    outcome.report.summary_rows = counts.summary_rows;
     outcome.note_header(file, &counts.by_sheet);
     outcome.finish_counts();
     Ok(outcome.with(relatives))

@@ -139,6 +139,7 @@ pub fn read(
         },
     )?;
     outcome.report.rows = counts.rows;
+    outcome.report.summary_rows = counts.summary_rows;
     // Repeated enrolment_ids are found across all the roster's files, once
     // they are read (super::repeats).
     outcome.note_header(file, &counts.by_sheet);

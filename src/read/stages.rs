@@ -503,6 +503,7 @@ pub(crate) fn read_chunk(
         });
     }
     outcome.report.rows = read.rows;
+    outcome.report.summary_rows = read.summary_rows;
     outcome.note_header(file, &[(body.sheet, read.rows)]);
     outcome.finish_counts();
     records.shrink_to_fit();

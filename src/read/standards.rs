@@ -107,6 +107,7 @@ pub fn read(file: &LoadedFile) -> Result<FileOutcome<Vec<StandardRow>>, FatalErr
         }
     })?;
     outcome.report.rows = counts.rows;
+    outcome.report.summary_rows = counts.summary_rows;
 
     // Same (region, program, item, effective_from): equal amounts are one
     // row said twice; different amounts make the file ambiguous.

@@ -29,7 +29,24 @@ pub struct Header {
     units: Vec<Unit>,
     /// A wanted column columns.toml gives one value for every row.
     fixed: Vec<Option<Box<str>>>,
+    /// The wanted column of the id_number, if the file has one.
+    id_column: Option<usize>,
 }
+
+/// SPEC v3: what a summary or signature line under a table begins with
+/// (totals and counts, and the names of who made and checked the table).
+pub const SUMMARY_WORDS: [&str; 10] = [
+    "合计",
+    "总计",
+    "小计",
+    "共计",
+    "笔数",
+    "制表",
+    "审核",
+    "复核",
+    "负责人",
+    "经办",
+];
 
 impl Header {
     fn label(&self, position: usize) -> std::borrow::Cow<'_, str> {
@@ -319,6 +336,7 @@ fn resolve_header(
             labels[*position] = column.name.into();
         }
     }
+    let id_column = columns.iter().position(|column| column.name == "id_number");
     Ok((
         Header {
             positions,
@@ -326,6 +344,7 @@ fn resolve_header(
             labels,
             units,
             fixed,
+            id_column,
         },
         found,
     ))
@@ -687,6 +706,33 @@ impl<'r> Row<'r> {
         self.fault.as_deref()
     }
 
+    /// A summary or signature line under a table (SPEC v3): its first
+    /// non-empty cell begins with one of [`SUMMARY_WORDS`] and its
+    /// id_number cell is empty (or the file has none). Such a line is
+    /// skipped and counted, never a BAD_RECORD. The first cell is looked
+    /// at first: a data row's is nearly always an ASCII id, one byte.
+    fn is_summary_line(&self) -> bool {
+        let first = (0..self.bounds.len()).find_map(|position| {
+            let raw = self.raw(position)?;
+            match self.text_of(raw) {
+                None => Some(None),
+                Some(text) => {
+                    let text = text.trim();
+                    (!text.is_empty()).then_some(Some(text))
+                }
+            }
+        });
+        let Some(Some(first)) = first else {
+            return false;
+        };
+        if first.as_bytes()[0] < 0x80 || !SUMMARY_WORDS.iter().any(|word| first.starts_with(word)) {
+            return false;
+        }
+        self.header
+            .id_column
+            .is_none_or(|column| self.cell(column).is_none())
+    }
+
     fn is_blank(&self) -> bool {
         (0..self.bounds.len()).all(|position| {
             self.raw(position)
@@ -843,6 +889,7 @@ pub fn for_each_row(
         )?;
         debug_assert!(!read.ran_into_end, "the rows end where the text ends");
         counts.rows += read.rows;
+        counts.summary_rows += read.summary_rows;
         counts.by_sheet.push((body.sheet, read.rows));
     }
     Ok(counts)
@@ -852,6 +899,8 @@ pub fn for_each_row(
 #[derive(Clone, Debug, Default)]
 pub struct RowCounts {
     pub rows: u64,
+    /// Summary and signature lines skipped (SPEC v3).
+    pub summary_rows: u64,
     /// (sheet, data rows) of each sheet read.
     pub by_sheet: Vec<(u16, u64)>,
 }
@@ -861,6 +910,8 @@ pub struct RowCounts {
 pub struct RowsRead {
     /// Data rows visited.
     pub rows: u64,
+    /// Summary and signature lines skipped (SPEC v3), not data rows.
+    pub summary_rows: u64,
     /// The rows were cut from a longer text, and reading them looked past
     /// their end ([`super::records::Scanner::ran_into_end`]): they may not
     /// be the rows the whole text holds there.
@@ -886,6 +937,7 @@ pub fn for_each_row_in(
     let header = &body.header;
     if let Some(workbook) = &file.workbook {
         let mut rows: u64 = 0;
+        let mut summary_rows: u64 = 0;
         for &sheet_row in &workbook.rows[start..end] {
             let range = sheet_row.first as usize..(sheet_row.first + sheet_row.count) as usize;
             let mut row = Row {
@@ -911,11 +963,16 @@ pub fn for_each_row_in(
                     continue;
                 }
             }
+            if row.is_summary_line() {
+                summary_rows += 1;
+                continue;
+            }
             rows += 1;
             visit(&row);
         }
         return Ok(RowsRead {
             rows,
+            summary_rows,
             ran_into_end: false,
         });
     }
@@ -924,6 +981,7 @@ pub fn for_each_row_in(
     let mut scanner = Scanner::new(text, start, end, first_line, file.delimiter, MAX_ROW_BYTES);
     let mut fields = Fields::default();
     let mut rows: u64 = 0;
+    let mut summary_rows: u64 = 0;
     loop {
         let span = match scanner.next_record() {
             Ok(Some(span)) => span,
@@ -969,6 +1027,10 @@ pub fn for_each_row_in(
         if fault.is_none() && row.is_blank() {
             continue;
         }
+        if span.unclosed.is_none() && row.is_summary_line() {
+            summary_rows += 1;
+            continue;
+        }
         row.fault = if row.bounds.len() == header.field_count {
             fault
         } else {
@@ -990,6 +1052,7 @@ pub fn for_each_row_in(
     }
     Ok(RowsRead {
         rows,
+        summary_rows,
         ran_into_end: scanner.ran_into_end(),
     })
 }
