@@ -566,6 +566,30 @@ pub struct Relative {
     pub filed: bool,
 }
 
+/// A members.csv row (SPEC v3): a member of a dibao household.
+#[derive(Clone, Debug)]
+pub struct Member {
+    pub person: PersonId,
+    pub source: Source,
+    pub household_id: Box<str>,
+    pub name: Box<str>,
+    pub relation: Box<str>,
+}
+
+/// A watchlist.csv row (SPEC v3): another department's lead on a person.
+#[derive(Clone, Debug)]
+pub struct Lead {
+    pub person: PersonId,
+    pub source: Source,
+    pub name: Box<str>,
+    pub region: Box<str>,
+    /// Which department or list (`残联`, `医保`), trimmed.
+    pub list: Box<str>,
+    pub reason: Box<str>,
+    /// The month the department's data are as of.
+    pub period: Period,
+}
+
 /// One standards.csv row (unambiguous; exact repeats dropped).
 #[derive(Clone, Debug)]
 pub struct StandardRow {
@@ -721,6 +745,10 @@ pub struct Case {
     pub transfers: Option<StageFile>,
     pub exclusions: Vec<Exclusion>,
     pub relatives: Vec<Relative>,
+    /// v3: members.csv rows, in file order.
+    pub members: Vec<Member>,
+    /// v3: watchlist.csv rows, in file order.
+    pub leads: Vec<Lead>,
     pub policy: Policy,
     /// Per input file read (policy.toml included), in name order.
     pub files: Vec<(FileId, FileReport)>,

@@ -8,36 +8,44 @@ use std::fmt;
 pub enum FileKind {
     Allocations,
     Exclusions,
+    /// v3: household members (家庭成员).
+    Members,
     Payouts,
     Policy,
     Relatives,
     Roster,
     Standards,
     Transfers,
+    /// v3: other departments' leads (比对线索).
+    Watchlist,
 }
 
 impl FileKind {
-    pub const ALL: [FileKind; 8] = [
+    pub const ALL: [FileKind; 10] = [
         FileKind::Allocations,
         FileKind::Exclusions,
+        FileKind::Members,
         FileKind::Payouts,
         FileKind::Policy,
         FileKind::Relatives,
         FileKind::Roster,
         FileKind::Standards,
         FileKind::Transfers,
+        FileKind::Watchlist,
     ];
 
     pub fn file_name(self) -> &'static str {
         match self {
             FileKind::Allocations => "allocations.csv",
             FileKind::Exclusions => "exclusions.csv",
+            FileKind::Members => "members.csv",
             FileKind::Payouts => "payouts.csv",
             FileKind::Policy => "policy.toml",
             FileKind::Relatives => "relatives.csv",
             FileKind::Roster => "roster.csv",
             FileKind::Standards => "standards.csv",
             FileKind::Transfers => "transfers.csv",
+            FileKind::Watchlist => "watchlist.csv",
         }
     }
 
@@ -69,11 +77,13 @@ impl FileKind {
         names!(
             Allocations "allocations",
             Exclusions "exclusions",
+            Members "members",
             Payouts "payouts",
             Relatives "relatives",
             Roster "roster",
             Standards "standards",
-            Transfers "transfers"
+            Transfers "transfers",
+            Watchlist "watchlist"
         )
     }
 

@@ -36,6 +36,8 @@ fn header(kind: FileKind) -> &'static str {
         }
         FileKind::Exclusions => "id_number,reason,from_period",
         FileKind::Relatives => "id_number,staff_name,relation,filed",
+        FileKind::Members => "household_id,id_number,name,relation",
+        FileKind::Watchlist => "id_number,name,region,source,reason,period",
         FileKind::Policy => unreachable!("policy.toml is not a CSV file"),
     }
 }

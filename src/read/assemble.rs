@@ -10,8 +10,8 @@ use super::people::{self, LocalPeople};
 use super::table::BadRecord;
 use super::{repeats, CaseFolder, FileOutcome, ReadOptions};
 use crate::case::{
-    Case, DuplicateRecord, Enrolment, Exclusion, FileReport, PersonId, Relative, StageChunk,
-    StageFile, MAX_CHUNKS,
+    Case, DuplicateRecord, Enrolment, Exclusion, FileReport, Lead, Member, PersonId, Relative,
+    StageChunk, StageFile, MAX_CHUNKS,
 };
 use crate::domain::{FileId, FileKind, Source, Stage};
 use crate::error::{FatalError, Location};
@@ -64,6 +64,8 @@ pub(crate) fn assemble(
     let mut roster: Vec<(usize, Vec<Enrolment>)> = Vec::new();
     let mut exclusions: Vec<(usize, Vec<Exclusion>)> = Vec::new();
     let mut relatives: Vec<(usize, Vec<Relative>)> = Vec::new();
+    let mut members: Vec<(usize, Vec<Member>)> = Vec::new();
+    let mut leads: Vec<(usize, Vec<Lead>)> = Vec::new();
     let mut stage_chunks: Vec<(Stage, Vec<(usize, StageChunk)>)> = Stage::ALL
         .iter()
         .map(|&stage| (stage, Vec::new()))
@@ -99,6 +101,8 @@ pub(crate) fn assemble(
             }
             Parsed::Exclusions(outcome) => exclusions.push(collector.take(outcome)),
             Parsed::Relatives(outcome) => relatives.push(collector.take(outcome)),
+            Parsed::Members(outcome) => members.push(collector.take(outcome)),
+            Parsed::Leads(outcome) => leads.push(collector.take(outcome)),
             Parsed::Policy(policy, report) => {
                 case.policy = policy;
                 policy_report = Some((id, report));
@@ -132,6 +136,18 @@ pub(crate) fn assemble(
         case.relatives.extend(rows.into_iter().map(|mut relative| {
             relative.person = remap(&maps[index], relative.person);
             relative
+        }));
+    }
+    for (index, rows) in members {
+        case.members.extend(rows.into_iter().map(|mut member| {
+            member.person = remap(&maps[index], member.person);
+            member
+        }));
+    }
+    for (index, rows) in leads {
+        case.leads.extend(rows.into_iter().map(|mut lead| {
+            lead.person = remap(&maps[index], lead.person);
+            lead
         }));
     }
     // Remap, renumber, join and deduplicate each stage's files, each stage

@@ -329,7 +329,7 @@ mod tests {
     fn unknown_keys_and_bad_values_are_named_with_their_line() {
         assert_eq!(
             error("[payout.columns]\namount = { header = \"x\" }\n"),
-            "columns.toml:1:2: unknown file kind \"payout\"; columns.toml names one of allocations, exclusions, payouts, relatives, roster, standards, transfers"
+            "columns.toml:1:2: unknown file kind \"payout\"; columns.toml names one of allocations, exclusions, members, payouts, relatives, roster, standards, transfers, watchlist"
         );
         assert_eq!(
             error("[payouts.columns]\n\namout = { header = \"x\" }\n"),

@@ -17,6 +17,8 @@ pub(crate) enum Parsed {
     Stage(Stage, Vec<FileOutcome<crate::case::StageChunk>>),
     Exclusions(FileOutcome<Vec<crate::case::Exclusion>>),
     Relatives(FileOutcome<Vec<crate::case::Relative>>),
+    Members(FileOutcome<Vec<crate::case::Member>>),
+    Leads(FileOutcome<Vec<crate::case::Lead>>),
     Policy(crate::case::Policy, FileReport),
 }
 
@@ -93,6 +95,8 @@ impl Parsed {
                 .collect(),
             Parsed::Exclusions(outcome) => vec![&mut outcome.report],
             Parsed::Relatives(outcome) => vec![&mut outcome.report],
+            Parsed::Members(outcome) => vec![&mut outcome.report],
+            Parsed::Leads(outcome) => vec![&mut outcome.report],
             Parsed::Policy(_, report) => vec![report],
         };
         for report in reports {
@@ -125,6 +129,14 @@ fn parse_file(file: &LoadedFile, options: &ReadOptions) -> Result<Parsed, FatalE
             options.partition.as_deref(),
         )?),
         FileKind::Relatives => Parsed::Relatives(registers::read_relatives(
+            file,
+            options.partition.as_deref(),
+        )?),
+        FileKind::Members => Parsed::Members(registers::read_members(
+            file,
+            options.partition.as_deref(),
+        )?),
+        FileKind::Watchlist => Parsed::Leads(registers::read_watchlist(
             file,
             options.partition.as_deref(),
         )?),

@@ -63,6 +63,8 @@ pub fn scan(folder: &CaseFolder, options: &ReadOptions) -> Result<Scan, FatalErr
         FileKind::Standards,
         FileKind::Exclusions,
         FileKind::Relatives,
+        FileKind::Members,
+        FileKind::Watchlist,
     ] {
         for (id, _) in folder.files_of(kind) {
             let file = table::load(folder, id, true, options.chunk_bytes)?;

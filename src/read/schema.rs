@@ -93,6 +93,8 @@ pub(crate) fn columns_of(kind: FileKind) -> Vec<(&'static str, bool)> {
         FileKind::Transfers => names(&stages::columns(Stage::Transfer)),
         FileKind::Exclusions => names(&registers::EXCLUSION_COLUMNS),
         FileKind::Relatives => names(&registers::RELATIVE_COLUMNS),
+        FileKind::Members => names(&registers::MEMBER_COLUMNS),
+        FileKind::Watchlist => names(&registers::LEAD_COLUMNS),
         FileKind::Policy => Vec::new(),
     }
 }
