@@ -163,6 +163,10 @@ pub enum FatalError {
     #[error("{location}: {message}")]
     Policy { location: Location, message: String },
 
+    /// An earlier rectification register that cannot be read (SPEC v3 §6.1).
+    #[error("{location}: {message}")]
+    Register { location: Location, message: String },
+
     #[error("{0}")]
     BadArgument(String),
 
@@ -208,6 +212,7 @@ impl FatalError {
             | FatalError::TooMuchMoney { location, .. }
             | FatalError::AmbiguousStandards { location, .. }
             | FatalError::Policy { location, .. }
+            | FatalError::Register { location, .. }
             | FatalError::Output { location, .. } => Some(location),
             FatalError::BadArgument(_) | FatalError::Distributed(_) | FatalError::Window(_) => None,
         }

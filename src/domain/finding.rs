@@ -179,6 +179,11 @@ pub struct Finding {
     pub detail: String,
     /// The formatted `sources` cell (see [`super::source::sources_text`]).
     pub sources: String,
+    /// What identifies the finding beyond its code, person, program and
+    /// period, as the rectification register keys it (SPEC v3 §6.1): the
+    /// payout id, the enrolment ids, the exclusion's reason and month, the
+    /// repeated record's id and row… Not written to findings.csv.
+    pub subject: Vec<Box<str>>,
 }
 
 impl Finding {
@@ -198,6 +203,7 @@ impl Finding {
             cause: None,
             detail: String::new(),
             sources: String::new(),
+            subject: Vec::new(),
         }
     }
 

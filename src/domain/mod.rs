@@ -7,6 +7,7 @@ pub mod id_number;
 pub mod money;
 pub mod period;
 pub mod program;
+pub mod register;
 pub mod share;
 pub mod source;
 pub mod text;

@@ -34,6 +34,12 @@ impl Period {
         Period(index)
     }
 
+    /// `months` later, at most 9999-12.
+    pub fn plus_months(self, months: u32) -> Period {
+        let last = Period::from_year_month(9999, 12).expect("9999-12 is a period");
+        Period::from_index(self.index().saturating_add(months).min(last.index()))
+    }
+
     pub fn next(self) -> Period {
         Period(self.0 + 1)
     }

@@ -37,6 +37,20 @@ pub fn listed<'i>(items: impl IntoIterator<Item = &'i str>) -> String {
     text
 }
 
+/// True when a spreadsheet program would read a cell starting like `text`
+/// as a formula (SPEC v2 §6, OWASP "CSV Injection"): `=`, `+`, `-`, `@`, a
+/// tab or a carriage return. The full-width forms `＝` `＋` `－` `＠` count
+/// too: Chinese and Japanese input methods type them, and Excel and WPS in
+/// those locales turn a cell that starts with one into a formula as if it
+/// were its ASCII twin. Leading white space needs no rule: cells are
+/// trimmed when read, and a spreadsheet takes ` =1` as text anyway.
+pub fn starts_like_formula(text: &str) -> bool {
+    matches!(
+        text.chars().next(),
+        Some('=' | '+' | '-' | '@' | '\t' | '\r' | '＝' | '＋' | '－' | '＠')
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,6 +7,7 @@ pub mod coverage;
 pub mod entitlement;
 pub mod outcome;
 pub mod person;
+pub mod register;
 pub mod rules;
 pub mod settle;
 pub mod standards;

@@ -132,10 +132,9 @@ fn parse_file(file: &LoadedFile, options: &ReadOptions) -> Result<Parsed, FatalE
             file,
             options.partition.as_deref(),
         )?),
-        FileKind::Members => Parsed::Members(registers::read_members(
-            file,
-            options.partition.as_deref(),
-        )?),
+        FileKind::Members => {
+            Parsed::Members(registers::read_members(file, options.partition.as_deref())?)
+        }
         FileKind::Watchlist => Parsed::Leads(registers::read_watchlist(
             file,
             options.partition.as_deref(),

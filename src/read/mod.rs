@@ -16,6 +16,7 @@ pub mod partition;
 pub mod people;
 pub mod policy;
 pub mod records;
+pub mod register;
 pub mod registers;
 pub mod repeats;
 pub mod roster;

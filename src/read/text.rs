@@ -330,7 +330,7 @@ pub fn load(
             Text::Owned { bytes, start: 0 }
         }
     };
-    let mut loaded = LoadedFile {
+    let loaded = LoadedFile {
         kind,
         id,
         name: listed.name.as_str().into(),
@@ -346,6 +346,12 @@ pub fn load(
         header_found: std::sync::OnceLock::new(),
         line_ends: Vec::new(),
     };
+    Ok(decode(loaded, release, piece_bytes))
+}
+
+/// Decides a text file's encoding and separator (and checks or decodes it
+/// to UTF-8, counting its lines).
+fn decode(mut loaded: LoadedFile, release: bool, piece_bytes: usize) -> LoadedFile {
     let original = loaded.original();
     let utf16 = if original.starts_with(b"\xFF\xFE") {
         Some((encoding_rs::UTF_16LE, "utf-16le"))
@@ -405,7 +411,56 @@ pub fn load(
         }
     }
     loaded.delimiter = delimiter_of(loaded.bytes());
-    Ok(loaded)
+    loaded
+}
+
+/// A file from outside the case folder (an earlier rectification register)
+/// read as a case file is read: a workbook taken apart, a text decoded
+/// (UTF-8 with or without a byte-order mark, GBK, UTF-16) whatever its
+/// line ends. `name` is what messages call it.
+pub fn load_bytes(name: &str, format: Format, bytes: Vec<u8>) -> Result<LoadedFile, FatalError> {
+    let fingerprint = Fingerprint {
+        size: bytes.len() as u64,
+        modified: None,
+    };
+    let mut loaded = LoadedFile {
+        kind: FileKind::Policy,
+        id: FileId(u16::MAX),
+        name: name.into(),
+        text: Text::Owned { bytes, start: 0 },
+        encoding: "utf-8",
+        check_rows: false,
+        undecodable: false,
+        delimiter: b',',
+        fingerprint,
+        format,
+        workbook: None,
+        settings: std::sync::Arc::default(),
+        header_found: std::sync::OnceLock::new(),
+        line_ends: Vec::new(),
+    };
+    if format.is_spreadsheet() {
+        let workbook =
+            super::sheet::read(loaded.original(), format).map_err(|error| match error {
+                super::sheet::WorkbookError::Unreadable(message) => FatalError::Workbook {
+                    location: Location::file(name),
+                    message,
+                },
+                super::sheet::WorkbookError::TooLarge {
+                    sheet,
+                    row,
+                    column,
+                    what,
+                } => FatalError::SheetTooLarge {
+                    location: Location::cell(sheet_location(name, &sheet), row, column),
+                    what,
+                },
+            })?;
+        loaded.encoding = format.extension();
+        loaded.workbook = Some(Box::new(workbook));
+        return Ok(loaded);
+    }
+    Ok(decode(loaded, false, MAX_PIECE_BYTES))
 }
 
 /// Reads a workbook whole and takes its sheets apart.

@@ -34,19 +34,7 @@ fn field(out: &mut Vec<u8>, prefix: &str, text: &str) {
 /// LibreOffice drop it from the cell and keep the rest as typed.
 const TEXT_MARKER: &str = "'";
 
-/// True when a spreadsheet program would read a cell starting like `text`
-/// as a formula (SPEC v2 §6, OWASP "CSV Injection"): `=`, `+`, `-`, `@`, a
-/// tab or a carriage return. The full-width forms `＝` `＋` `－` `＠` count
-/// too: Chinese and Japanese input methods type them, and Excel and WPS in
-/// those locales turn a cell that starts with one into a formula as if it
-/// were its ASCII twin. Leading white space needs no rule: cells are
-/// trimmed when read, and a spreadsheet takes ` =1` as text anyway.
-pub fn starts_like_formula(text: &str) -> bool {
-    matches!(
-        text.chars().next(),
-        Some('=' | '+' | '-' | '@' | '\t' | '\r' | '＝' | '＋' | '－' | '＠')
-    )
-}
+pub use crate::domain::text::starts_like_formula;
 
 /// Appends a text value read from the case (or made from one) as one CSV
 /// field: after [`TEXT_MARKER`] when it starts like a formula, so that a
