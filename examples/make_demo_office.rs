@@ -562,6 +562,8 @@ pub fn make_fixtures(root: &Path) {
         .save(root.join("fixtures/office/bad_cells/payouts.xlsx"))
         .expect("save");
 
+    sheet_fixtures(root);
+
     // fixtures/errors/sheet_no_header/roster.xlsx: the roster's header
     // lacks the ID column on every sheet.
     let mut workbook = new_workbook();
@@ -592,6 +594,199 @@ pub fn make_fixtures(root: &Path) {
     sheet.write_string(5, 1024, "x").expect("write");
     workbook
         .save(root.join("fixtures/errors/sheet_too_wide/payouts.xlsx"))
+        .expect("save");
+}
+
+/// Writes a header and rows of text cells (an empty text: no cell).
+fn write_rows(sheet: &mut Worksheet, first_row: u32, rows: &[&[&str]]) {
+    for (row, cells) in rows.iter().enumerate() {
+        for (column, text) in cells.iter().enumerate() {
+            write_text(sheet, first_row + row as u32, column as u16, text);
+        }
+    }
+}
+
+/// The sheets offices make that a reader must not read wrong
+/// (fixtures/office/merged, hidden_sheet, hidden_sheet_named,
+/// month_sheets): merged cells, a hidden sheet before the visible one, a
+/// bank workbook with a sheet per month.
+fn sheet_fixtures(root: &Path) {
+    let office = root.join("fixtures/office");
+    let merge = Format::new();
+    // merged/roster.xlsx: two enrolments share a merged 截止保障年月 (and a
+    // merged 属地): both end in 2020-03.
+    let mut workbook = new_workbook();
+    let sheet = workbook.add_worksheet();
+    sheet.set_name("花名册").expect("name");
+    write_rows(
+        sheet,
+        0,
+        &[
+            &[
+                "救助证编号",
+                "身份证号码",
+                "姓名",
+                "属地",
+                "救助类别",
+                "保障人数",
+                "人均收入",
+                "起始保障年月",
+                "截止保障年月",
+            ],
+            &[
+                "E1",
+                "110101198001010010",
+                "张一",
+                "",
+                "低保",
+                "1",
+                "0",
+                "2020-01",
+                "",
+            ],
+            &[
+                "E2",
+                "110101199002020020",
+                "李二",
+                "",
+                "低保",
+                "1",
+                "0",
+                "2020-01",
+                "",
+            ],
+        ],
+    );
+    sheet
+        .merge_range(1, 3, 2, 3, "110101", &merge)
+        .expect("merge");
+    sheet
+        .merge_range(1, 8, 2, 8, "2020-03", &merge)
+        .expect("merge");
+    workbook
+        .save(office.join("merged/roster.xlsx"))
+        .expect("save");
+    // merged/payouts.xlsx: an amount merged over two rows (both bad), and
+    // a program merged over four (given to each).
+    let mut workbook = new_workbook();
+    let sheet = workbook.add_worksheet();
+    sheet.set_name("代发").expect("name");
+    write_rows(
+        sheet,
+        0,
+        &[
+            &["代理编号", "证件号码", "救助类别", "所属年月", "交易金额"],
+            &["P1", "110101198001010010", "低保", "2020-01", "600"],
+            &["P2", "110101199002020020", "低保", "2020-01", "600"],
+            &["P3", "110101198001010010", "低保", "2020-02", ""],
+            &["P4", "110101199002020020", "低保", "2020-02", ""],
+            &["P5", "110101198001010010", "", "2020-03", "600"],
+            &["P6", "110101199002020020", "", "2020-03", "600"],
+            &["P7", "110101198001010010", "", "2020-04", "600"],
+            &["P8", "110101199002020020", "", "2020-04", "600"],
+        ],
+    );
+    sheet.merge_range(3, 4, 4, 4, "600", &merge).expect("merge");
+    sheet
+        .merge_range(5, 2, 8, 2, "低保", &merge)
+        .expect("merge");
+    workbook
+        .save(office.join("merged/payouts.xlsx"))
+        .expect("save");
+
+    // hidden_sheet(_named)/payouts.xlsx: a hidden sheet of old figures
+    // before the visible one the bank paid by.
+    for case in ["hidden_sheet", "hidden_sheet_named"] {
+        let mut workbook = new_workbook();
+        let header: &[&str] = &["代理编号", "证件号码", "救助类别", "所属年月", "交易金额"];
+        let old = workbook.add_worksheet();
+        old.set_name("旧表").expect("name");
+        write_rows(
+            old,
+            0,
+            &[
+                header,
+                &["P1", "110101198001010010", "低保", "2020-01", "300"],
+                &["P2", "110101198001010010", "低保", "2020-02", "300"],
+            ],
+        );
+        old.set_hidden(true);
+        let paid = workbook.add_worksheet();
+        paid.set_name("代发结果").expect("name");
+        write_rows(
+            paid,
+            0,
+            &[
+                &["2020年代发结果"],
+                header,
+                &["P1", "110101198001010010", "低保", "2020-01", "600"],
+                &["P2", "110101198001010010", "低保", "2020-02", "600"],
+            ],
+        );
+        paid.set_active(true);
+        workbook
+            .save(office.join(case).join("payouts.xlsx"))
+            .expect("save");
+    }
+
+    // month_sheets/payouts.xlsx: a sheet per month, a title row above each
+    // header, a payout id exported again in the second month, and a
+    // summary sheet that is no table of payouts.
+    let mut workbook = new_workbook();
+    let header: &[&str] = &["代理编号", "证件号码", "救助类别", "所属年月", "交易金额"];
+    let january = workbook.add_worksheet();
+    january.set_name("1月").expect("name");
+    write_rows(
+        january,
+        0,
+        &[
+            &["2020年1月代发"],
+            header,
+            &["P1", "110101198001010010", "低保", "2020-01", "600"],
+        ],
+    );
+    let february = workbook.add_worksheet();
+    february.set_name("2月").expect("name");
+    write_rows(
+        february,
+        0,
+        &[
+            &["2020年2月代发"],
+            header,
+            &["P2", "110101198001010010", "低保", "2020-02", "600"],
+            &["P1", "110101198001010010", "低保", "2020-02", "600"],
+        ],
+    );
+    let summary = workbook.add_worksheet();
+    summary.set_name("汇总").expect("name");
+    write_rows(
+        summary,
+        0,
+        &[&["月份", "笔数", "金额"], &["1月", "1", "600"]],
+    );
+    workbook
+        .save(office.join("month_sheets/payouts.xlsx"))
+        .expect("save");
+
+    // fixtures/errors/sheet_hidden_only/payouts.xlsx: the only sheet with
+    // the payouts is hidden, behind a visible cover sheet.
+    let mut workbook = new_workbook();
+    let cover = workbook.add_worksheet();
+    cover.set_name("说明").expect("name");
+    write_rows(cover, 0, &[&["本表由银行导出"]]);
+    let data = workbook.add_worksheet();
+    data.set_name("数据").expect("name");
+    write_rows(
+        data,
+        0,
+        &[
+            &["代理编号", "证件号码", "救助类别", "所属年月", "交易金额"],
+            &["P1", "110101198001010010", "低保", "2020-01", "600"],
+        ],
+    );
+    data.set_hidden(true);
+    workbook
+        .save(root.join("fixtures/errors/sheet_hidden_only/payouts.xlsx"))
         .expect("save");
 }
 

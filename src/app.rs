@@ -339,6 +339,18 @@ pub fn check(config: &crate::cli::CheckConfig) -> Result<String, FatalError> {
             }
         }
         line(&mut text, format_args!("  columns: {}", columns.join(", ")));
+        for note in report.sheets.iter().flat_map(|sheet| sheet.merges.iter()) {
+            line(&mut text, format_args!("  merged cells: {note}"));
+        }
+        for hidden in &report.hidden_not_read {
+            line(
+                &mut text,
+                format_args!(
+                    "  hidden sheet {hidden:?} holds the columns too and is not read (unhide it, or name it in columns.toml: [{}] sheet = {hidden:?})",
+                    input.kind.stem()
+                ),
+            );
+        }
         let bad: Vec<&crate::case::BadRecord> = case
             .bad_records
             .iter()

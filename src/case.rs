@@ -711,6 +711,9 @@ pub struct FileReport {
     pub delimiter: Option<&'static str>,
     /// A workbook: each sheet read, in workbook order.
     pub sheets: Vec<SheetReport>,
+    /// A workbook: its hidden sheets that hold the kind's columns and were
+    /// not read (columns.toml can name them).
+    pub hidden_not_read: Vec<Box<str>>,
     /// Rows whose 15-digit ID number was upgraded to 18 characters.
     pub id_numbers_upgraded: u64,
     /// Each column found: its SPEC name and the header text that named

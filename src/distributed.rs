@@ -340,6 +340,10 @@ fn put_report(enc: &mut Enc, report: &FileReport) {
             enc.str(merge);
         }
     }
+    enc.u64(report.hidden_not_read.len() as u64);
+    for name in &report.hidden_not_read {
+        enc.str(name);
+    }
     enc.u64(report.id_numbers_upgraded);
 }
 
@@ -366,6 +370,9 @@ fn get_report(dec: &mut Dec<'_>) -> Got<FileReport> {
                 })
             })
             .collect::<Got<Vec<crate::case::SheetReport>>>()?,
+        hidden_not_read: (0..dec.u64()?)
+            .map(|_| dec.boxed())
+            .collect::<Got<Vec<Box<str>>>>()?,
         id_numbers_upgraded: dec.u64()?,
         columns: Vec::new(),
     })

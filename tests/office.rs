@@ -163,6 +163,21 @@ fn office_cases_reproduce_their_hand_checked_findings() {
                 failures.push(format!("{name} {output}:\n{difference}"));
             }
         }
+        // The same bytes in partitions of persons (sheets, merges and all).
+        let parts = out_dir(&format!("office-{name}-parts"));
+        let run = reconcile(&case, &parts, &["--memory-limit", "1K"]);
+        if run.code != 0 {
+            failures.push(format!(
+                "{name} in partitions: exit {}: {}",
+                run.code, run.stderr
+            ));
+            continue;
+        }
+        for output in ["findings.csv", "ledger.csv", "summary.csv", "run.json"] {
+            if read(&out.join(output)) != read(&parts.join(output)) {
+                failures.push(format!("{name}: {output} differs in partitions"));
+            }
+        }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }

@@ -214,6 +214,7 @@ pub(crate) fn assemble(
             encoding: book.report.encoding,
             delimiter: book.report.delimiter,
             columns: book.report.columns.clone(),
+            hidden_not_read: book.report.hidden_not_read.clone(),
             ..FileReport::default()
         });
         report.rows += book.report.rows;

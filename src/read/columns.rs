@@ -4,6 +4,8 @@
 //! ```toml
 //! [transfers.columns]
 //! amount = { header = "划拨金额(分)", unit = "fen" }
+//! [payouts]
+//! sheet = ["1月", "2月"]      # the workbook's sheets to read (hidden ones too)
 //! [payouts.columns]
 //! program = { value = "dibao" }
 //! ```
@@ -32,9 +34,20 @@ pub struct Setting {
 #[derive(Clone, Debug, Default)]
 pub struct ColumnsConfig {
     kinds: Vec<(FileKind, Vec<Setting>)>,
+    /// The sheets to read of each kind's workbooks, when columns.toml
+    /// names them (`sheet = "…"` or a list).
+    sheets: Vec<(FileKind, Vec<Box<str>>)>,
 }
 
 impl ColumnsConfig {
+    /// The sheets columns.toml names for `kind`'s workbooks, if any.
+    pub fn sheets_of(&self, kind: FileKind) -> Option<&[Box<str>]> {
+        self.sheets
+            .iter()
+            .find(|(other, _)| *other == kind)
+            .map(|(_, sheets)| sheets.as_slice())
+    }
+
     /// The settings for `kind`'s columns (none when not mentioned).
     pub fn of(&self, kind: FileKind) -> &[Setting] {
         self.kinds
@@ -146,11 +159,39 @@ pub fn parse(text: &str) -> Result<ColumnsConfig, FatalError> {
         let mut settings = Vec::new();
         for (table_key, columns) in tables {
             let table_at = find_key(text, table_key, kind_at);
+            if table_key == "sheet" {
+                let names: Option<Vec<Box<str>>> = match columns {
+                    toml::Value::String(name) => Some(vec![name.trim().into()]),
+                    toml::Value::Array(names) => names
+                        .iter()
+                        .map(|name| name.as_str().map(|name| Box::from(name.trim())))
+                        .collect(),
+                    _ => None,
+                };
+                match names {
+                    Some(names)
+                        if !names.is_empty() && names.iter().all(|name| !name.is_empty()) =>
+                    {
+                        config.sheets.push((kind, names));
+                    }
+                    _ => {
+                        return Err(at(
+                            table_at,
+                            format!(
+                                "{}.sheet = {}: expected a sheet's name in quotes, or a list of them (sheet = [\"1月\", \"2月\"])",
+                                kind.stem(),
+                                crate::error::excerpt(&columns.to_string())
+                            ),
+                        ))
+                    }
+                }
+                continue;
+            }
             if table_key != "columns" {
                 return Err(at(
                     table_at,
                     format!(
-                        "unknown key {:?} under [{}]; the only one is [{}.columns]",
+                        "unknown key {:?} under [{}]; the keys are sheet and [{}.columns]",
                         crate::error::excerpt(table_key),
                         kind.stem(),
                         kind.stem()

@@ -55,6 +55,30 @@ pub struct Sheet {
     pub name: String,
     /// Its rows in [`Workbook::rows`].
     pub rows: std::ops::Range<usize>,
+    pub visibility: Visibility,
+    /// Its merged cells.
+    pub merges: Vec<Merge>,
+}
+
+/// Whether a sheet shows in the spreadsheet program.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Visibility {
+    #[default]
+    Visible,
+    /// Hidden (the user can unhide it).
+    Hidden,
+    /// Hidden so that only a macro can show it.
+    VeryHidden,
+}
+
+/// A range of merged cells: rows as the spreadsheet numbers them (1-based,
+/// as [`SheetRow::line`]), columns from 0 (A), both ends included.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Merge {
+    pub first_row: u32,
+    pub last_row: u32,
+    pub first_column: u32,
+    pub last_column: u32,
 }
 
 /// Every sheet of a workbook, rows that hold a value only.
@@ -93,6 +117,8 @@ impl Builder {
         &mut self,
         name: &str,
         mut cells: Vec<(u32, u32, String, CellKind)>,
+        visibility: Visibility,
+        merges: Vec<Merge>,
     ) -> Result<(), WorkbookError> {
         cells.sort_unstable_by_key(|&(row, column, ..)| (row, column));
         let first_row = self.workbook.rows.len();
@@ -129,6 +155,8 @@ impl Builder {
         self.workbook.sheets.push(Sheet {
             name: name.to_string(),
             rows: first_row..self.workbook.rows.len(),
+            visibility,
+            merges,
         });
         Ok(())
     }
@@ -324,7 +352,11 @@ fn read_unguarded(bytes: &[u8], format: Format) -> Result<Workbook, WorkbookErro
     match format {
         Format::Xls => {
             let mut workbook = calamine::Xls::new(Cursor::new(bytes)).map_err(unreadable)?;
+            let metadata = workbook.sheets_metadata().to_vec();
             for name in workbook.sheet_names() {
+                let visibility = visibility_of(&metadata, &name);
+                #[allow(deprecated)]
+                let merges = merges_of(workbook.worksheet_merge_cells(&name).unwrap_or_default());
                 let range = workbook.worksheet_range(&name).map_err(unreadable)?;
                 let (top, left) = range.start().unwrap_or((0, 0));
                 let mut cells = Vec::new();
@@ -335,12 +367,20 @@ fn read_unguarded(bytes: &[u8], format: Format) -> Result<Workbook, WorkbookErro
                         cells.push((row, column, text, kind));
                     }
                 }
-                builder.sheet(&name, cells)?;
+                builder.sheet(&name, cells, visibility, merges)?;
             }
         }
         _ => {
             let mut workbook = calamine::Xlsx::new(Cursor::new(bytes)).map_err(unreadable)?;
+            let metadata = workbook.sheets_metadata().to_vec();
             for name in workbook.sheet_names() {
+                let visibility = visibility_of(&metadata, &name);
+                #[allow(deprecated)]
+                let merges = match workbook.worksheet_merge_cells(&name) {
+                    Some(Ok(merges)) => merges_of(merges),
+                    Some(Err(error)) => return Err(unreadable(error)),
+                    None => Vec::new(),
+                };
                 let mut reader = match workbook.worksheet_cells_reader(&name) {
                     Ok(reader) => reader,
                     // A chart sheet or a dialog sheet holds no cells.
@@ -356,11 +396,36 @@ fn read_unguarded(bytes: &[u8], format: Format) -> Result<Workbook, WorkbookErro
                     }
                 }
                 drop(reader);
-                builder.sheet(&name, cells)?;
+                builder.sheet(&name, cells, visibility, merges)?;
             }
         }
     }
     Ok(builder.workbook)
+}
+
+fn visibility_of(metadata: &[calamine::Sheet], name: &str) -> Visibility {
+    match metadata
+        .iter()
+        .find(|sheet| sheet.name == name)
+        .map(|sheet| sheet.visible)
+    {
+        Some(calamine::SheetVisible::Hidden) => Visibility::Hidden,
+        Some(calamine::SheetVisible::VeryHidden) => Visibility::VeryHidden,
+        _ => Visibility::Visible,
+    }
+}
+
+fn merges_of(dimensions: Vec<calamine::Dimensions>) -> Vec<Merge> {
+    dimensions
+        .into_iter()
+        .filter(|merge| merge.start.0 <= merge.end.0 && merge.start.1 <= merge.end.1)
+        .map(|merge| Merge {
+            first_row: merge.start.0 + 1,
+            last_row: merge.end.0 + 1,
+            first_column: merge.start.1,
+            last_column: merge.end.1,
+        })
+        .collect()
 }
 
 #[cfg(test)]

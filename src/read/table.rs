@@ -11,7 +11,7 @@ use super::records::{
     MAX_COLUMNS, MAX_HEADER_BYTES, MAX_ROW_BYTES,
 };
 pub use super::records::{split_records, Chunk};
-use super::sheet::{CellKind, SheetRow, Workbook, HEADER_SEARCH_ROWS};
+use super::sheet::{CellKind, SheetRow, Visibility, Workbook, HEADER_SEARCH_ROWS};
 pub use super::text::HeaderFound;
 pub use super::text::{load, sha256_hex, LoadedFile};
 use crate::domain::{id_number, FileId, FileKind, Source, Unit};
@@ -363,6 +363,9 @@ pub struct Body {
     pub first_line: u64,
     /// Where the data rows end: the text's length, or the sheet's last row.
     pub end: usize,
+    /// A sheet's merged cells over its data rows: per row (sorted), what
+    /// the merge does to it.
+    pub merges: Vec<(u32, MergeAction)>,
 }
 
 /// Reads the header of a file: a text file's (see [`read_header`]), or
@@ -433,11 +436,13 @@ pub fn read_header(file: &LoadedFile, columns: &[Column]) -> Result<Body, FatalE
         sheet_index: 0,
         line: span.line,
         merges: Vec::new(),
+        hidden_not_read: Vec::new(),
         columns: found,
     }]);
     Ok(Body {
         header,
         sheet: 0,
+        merges: Vec::new(),
         start: span.next,
         first_line: span.next_line,
         end: text.len(),
@@ -468,116 +473,359 @@ fn header_cell_clean(
     Ok(())
 }
 
-/// A workbook's header (docs/spec-readings.md): the first sheet, in the
-/// workbook's order, with a row among its first [`HEADER_SEARCH_ROWS`]
-/// that holds every required column; that row is the header, and the rows
-/// above it are titles. None: the run stops naming the closest row.
+/// The headers of a workbook (docs/spec-readings.md). The sheets that may
+/// be read are the visible worksheets — or exactly the ones columns.toml
+/// names (`sheet = …`), hidden or not. Of those, every sheet with a row
+/// among its first [`HEADER_SEARCH_ROWS`] that holds every required column
+/// is read, in workbook order, as one file (a bank's sheet per month):
+/// that row is its header, and the rows above it are titles. None: the run
+/// stops naming the closest row, and a hidden sheet that would have done.
 fn read_sheet_headers(
     file: &LoadedFile,
     workbook: &Workbook,
     columns: &[Column],
 ) -> Result<Vec<Body>, FatalError> {
     let settings = file.settings();
-    let mut closest: Option<(usize, &str, u32, Vec<&'static str>)> = None;
-    for (sheet_number, sheet) in workbook.sheets.iter().enumerate() {
-        for index in sheet.rows.clone() {
-            let row = workbook.rows[index];
-            if row.line > HEADER_SEARCH_ROWS {
-                break;
-            }
-            let cells = sheet_cells(workbook, row);
-            let texts: Vec<&str> = cells
+    let named = file.settings.sheets_of(file.kind);
+    if let Some(named) = named {
+        for name in named {
+            if !workbook
+                .sheets
                 .iter()
-                .map(|&(start, end)| {
-                    std::str::from_utf8(&workbook.text[start as usize..end as usize])
-                        .expect("a workbook's text is UTF-8")
-                        .trim()
-                })
-                .collect();
-            let (found, wanted) = required_found(&texts, columns, settings);
-            if found < wanted {
-                if closest.as_ref().is_none_or(|(best, ..)| found > *best) {
-                    let keys: Vec<Key> = texts.iter().map(|text| Key::of(text)).collect();
-                    let missing = columns
-                        .iter()
-                        .filter(|column| column.required)
-                        .filter(|column| {
-                            let setting = setting_of(settings, column);
-                            setting.is_none_or(|setting| setting.value.is_none())
-                                && !keys.iter().any(|key| names_column(column, setting, key))
-                        })
-                        .map(|column| column.name)
-                        .collect();
-                    closest = Some((found, &sheet.name, row.line, missing));
-                }
-                continue;
-            }
-            let file_name = super::text::sheet_location(file.name(), &sheet.name);
-            if texts.len() > MAX_COLUMNS {
-                return Err(FatalError::TooManyColumns {
-                    location: Location::cell(
-                        file_name,
-                        u64::from(row.line),
-                        MAX_COLUMNS as u64 + 1,
+                .any(|sheet| sheet.name.trim() == name.as_ref())
+            {
+                return Err(FatalError::NoHeaderRow {
+                    location: Location::file(file.name()),
+                    message: format!(
+                        "columns.toml names the sheet {:?} for {}, and the workbook has no sheet of that name; its sheets are {}",
+                        excerpt(name),
+                        file.kind.stem(),
+                        sheet_list(workbook)
                     ),
-                    limit: MAX_COLUMNS,
                 });
             }
-            for (position, &(start, end)) in cells.iter().enumerate() {
-                let cell = &workbook.text[start as usize..end as usize];
-                header_cell_clean(cell, texts[position], || {
-                    Location::cell(file_name.clone(), u64::from(row.line), position as u64 + 1)
-                })?;
-            }
-            let (header, found) =
-                resolve_header(&file_name, u64::from(row.line), &texts, columns, settings)?;
-            let sheet_index = u16::try_from(sheet_number).expect("a workbook's sheets are capped");
-            let _ = file.header_found.set(vec![HeaderFound {
-                sheet: Some(sheet.name.as_str().into()),
-                sheet_index,
-                line: u64::from(row.line),
-                merges: Vec::new(),
-                columns: found,
-            }]);
-            return Ok(vec![Body {
-                header,
-                sheet: sheet_index,
-                start: index + 1,
-                first_line: u64::from(row.line) + 1,
-                end: sheet.rows.end,
-            }]);
         }
     }
-    let needed: Vec<&str> = columns
-        .iter()
-        .filter(|column| column.required)
-        .filter(|column| setting_of(settings, column).is_none_or(|setting| setting.value.is_none()))
-        .map(|column| column.name)
-        .collect();
-    let sheets: Vec<String> = workbook
-        .sheets
-        .iter()
-        .map(|sheet| format!("{:?}", excerpt(&sheet.name)))
-        .collect();
+    let mut closest: Option<(usize, &str, u32, Vec<&'static str>)> = None;
+    let mut hidden_with_header: Vec<&str> = Vec::new();
+    let mut bodies = Vec::new();
+    let mut found = Vec::new();
+    for (sheet_number, sheet) in workbook.sheets.iter().enumerate() {
+        let wanted = match named {
+            Some(named) => named.iter().any(|name| name.as_ref() == sheet.name.trim()),
+            None => sheet.visibility == Visibility::Visible,
+        };
+        let Some((index, row, texts)) = header_row_of(
+            workbook,
+            sheet,
+            columns,
+            settings,
+            wanted.then_some(&mut closest),
+        ) else {
+            if named.is_some() && wanted {
+                return Err(FatalError::NoHeaderRow {
+                    location: Location::file(super::text::sheet_location(file.name(), &sheet.name)),
+                    message: format!(
+                        "columns.toml names this sheet for {}, and none of its first {HEADER_SEARCH_ROWS} rows holds the columns {} needs ({})",
+                        file.kind.stem(),
+                        file.kind.file_name(),
+                        needed_columns(columns, settings).join(", ")
+                    ),
+                });
+            }
+            continue;
+        };
+        if !wanted {
+            hidden_with_header.push(&sheet.name);
+            continue;
+        }
+        let sheet_index = u16::try_from(sheet_number).map_err(|_| FatalError::SheetTooLarge {
+            location: Location::file(file.name()),
+            what: format!("the workbook has more than {} sheets", u16::MAX),
+        })?;
+        let file_name = super::text::sheet_location(file.name(), &sheet.name);
+        if texts.len() > MAX_COLUMNS {
+            return Err(FatalError::TooManyColumns {
+                location: Location::cell(file_name, u64::from(row.line), MAX_COLUMNS as u64 + 1),
+                limit: MAX_COLUMNS,
+            });
+        }
+        for (position, &(start, end)) in sheet_cells(workbook, row).iter().enumerate() {
+            let cell = &workbook.text[start as usize..end as usize];
+            header_cell_clean(cell, texts[position], || {
+                Location::cell(file_name.clone(), u64::from(row.line), position as u64 + 1)
+            })?;
+        }
+        let (header, columns_found) =
+            resolve_header(&file_name, u64::from(row.line), &texts, columns, settings)?;
+        let (merges, merges_said) = merge_rules(workbook, sheet, row.line, &header, columns);
+        found.push(HeaderFound {
+            sheet: Some(sheet.name.as_str().into()),
+            sheet_index,
+            line: u64::from(row.line),
+            merges: merges_said,
+            hidden_not_read: Vec::new(),
+            columns: columns_found,
+        });
+        bodies.push(Body {
+            header,
+            sheet: sheet_index,
+            start: index + 1,
+            first_line: u64::from(row.line) + 1,
+            end: sheet.rows.end,
+            merges,
+        });
+    }
+    if !bodies.is_empty() {
+        if let Some(first) = found.first_mut() {
+            first.hidden_not_read = hidden_with_header.iter().map(|&name| name.into()).collect();
+        }
+        let _ = file.header_found.set(found);
+        return Ok(bodies);
+    }
+    let needed = needed_columns(columns, settings);
+    let hidden = if hidden_with_header.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; the hidden sheet{} {} {} them, and hidden sheets are not read: unhide it in Excel or WPS, or name it in columns.toml ([{}] sheet = {:?})",
+            if hidden_with_header.len() == 1 { "" } else { "s" },
+            hidden_with_header
+                .iter()
+                .map(|name| format!("{:?}", excerpt(name)))
+                .collect::<Vec<_>>()
+                .join(", "),
+            if hidden_with_header.len() == 1 { "has" } else { "have" },
+            file.kind.stem(),
+            hidden_with_header[0]
+        )
+    };
     let message = match closest {
         Some((_, sheet, line, missing)) => format!(
-            "no sheet has a header row holding the columns {} needs ({}) within its first {HEADER_SEARCH_ROWS} rows; the closest is sheet {:?} row {line}, which lacks {} (docs/formats.md lists the headers accepted for each column; columns.toml can name others)",
+            "no sheet has a header row holding the columns {} needs ({}) within its first {HEADER_SEARCH_ROWS} rows; the closest is sheet {:?} row {line}, which lacks {} (docs/formats.md lists the headers accepted for each column; columns.toml can name others){hidden}",
             file.kind.file_name(),
             needed.join(", "),
             excerpt(sheet),
             missing.join(", ")
         ),
         None => format!(
-            "no sheet has a header row holding the columns {} needs ({}) within its first {HEADER_SEARCH_ROWS} rows; the workbook's sheets ({}) are empty there",
+            "no sheet has a header row holding the columns {} needs ({}) within its first {HEADER_SEARCH_ROWS} rows; the workbook's sheets ({}) are empty there{hidden}",
             file.kind.file_name(),
             needed.join(", "),
-            if sheets.is_empty() { "none".to_string() } else { sheets.join(", ") }
+            sheet_list(workbook)
         ),
     };
     Err(FatalError::NoHeaderRow {
         location: Location::file(file.name()),
         message,
     })
+}
+
+/// The required columns the header must name (those columns.toml gives
+/// no value for).
+fn needed_columns(columns: &[Column], settings: &[Setting]) -> Vec<&'static str> {
+    columns
+        .iter()
+        .filter(|column| column.required)
+        .filter(|column| setting_of(settings, column).is_none_or(|setting| setting.value.is_none()))
+        .map(|column| column.name)
+        .collect()
+}
+
+/// The workbook's sheets as a message lists them, hidden ones said so.
+fn sheet_list(workbook: &Workbook) -> String {
+    if workbook.sheets.is_empty() {
+        return "none".into();
+    }
+    workbook
+        .sheets
+        .iter()
+        .map(|sheet| match sheet.visibility {
+            Visibility::Visible => format!("{:?}", excerpt(&sheet.name)),
+            _ => format!("{:?} (hidden)", excerpt(&sheet.name)),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The header row of `sheet`: its index in [`Workbook::rows`], the row and
+/// its trimmed texts; `None` when none of its first rows holds every
+/// required column. Notes the closest row in `closest` when given.
+fn header_row_of<'w>(
+    workbook: &'w Workbook,
+    sheet: &'w super::sheet::Sheet,
+    columns: &[Column],
+    settings: &[Setting],
+    mut closest: Option<&mut Option<(usize, &'w str, u32, Vec<&'static str>)>>,
+) -> Option<(usize, SheetRow, Vec<&'w str>)> {
+    for index in sheet.rows.clone() {
+        let row = workbook.rows[index];
+        if row.line > HEADER_SEARCH_ROWS {
+            break;
+        }
+        let texts: Vec<&str> = sheet_cells(workbook, row)
+            .iter()
+            .map(|&(start, end)| {
+                std::str::from_utf8(&workbook.text[start as usize..end as usize])
+                    .expect("a workbook's text is UTF-8")
+                    .trim()
+            })
+            .collect();
+        let (found, wanted) = required_found(&texts, columns, settings);
+        if found >= wanted {
+            return Some((index, row, texts));
+        }
+        if let Some(closest) = closest.as_deref_mut() {
+            if closest.as_ref().is_none_or(|(best, ..)| found > *best) {
+                let keys: Vec<Key> = texts.iter().map(|text| Key::of(text)).collect();
+                let missing = columns
+                    .iter()
+                    .filter(|column| column.required)
+                    .filter(|column| {
+                        let setting = setting_of(settings, column);
+                        setting.is_none_or(|setting| setting.value.is_none())
+                            && !keys.iter().any(|key| names_column(column, setting, key))
+                    })
+                    .map(|column| column.name)
+                    .collect();
+                *closest = Some((found, &sheet.name, row.line, missing));
+            }
+        }
+    }
+    None
+}
+
+/// What a merged range of cells over a sheet's data rows does to the rows
+/// it spans (docs/spec-readings.md, "Merged cells").
+#[derive(Clone, Debug)]
+pub enum MergeAction {
+    /// The merge's value (the text of its top-left cell) stands in this
+    /// wanted column of every row it spans: a month, a region, a program
+    /// written once for several rows.
+    Copy {
+        column: usize,
+        cell: (u32, u32),
+        kind: CellKind,
+    },
+    /// The row is a BAD_RECORD: copying would invent money, a person, a
+    /// record or an account for the rows below the first.
+    Bad(Box<str>),
+}
+
+/// Is a wanted column one whose value a merge may not give to several
+/// rows: money, a person's ID number, a record's id, an account?
+fn never_copied(column: &Column) -> bool {
+    column.money
+        || matches!(
+            column.name,
+            "id_number"
+                | "account"
+                | "enrolment_id"
+                | "payout_id"
+                | "allocation_id"
+                | "transfer_id"
+        )
+}
+
+/// The merges of `sheet` over the data rows below the header row
+/// `header_line`: per spanned row and wanted column, what is done (sorted
+/// by row), and one sentence each for run.json and `duizhang check`.
+fn merge_rules(
+    workbook: &Workbook,
+    sheet: &super::sheet::Sheet,
+    header_line: u32,
+    header: &Header,
+    columns: &[Column],
+) -> (Vec<(u32, MergeAction)>, Vec<Box<str>>) {
+    let mut rules = Vec::new();
+    let mut said = Vec::new();
+    for merge in &sheet.merges {
+        if merge.last_row <= header_line || merge.first_row == merge.last_row {
+            // Above the table (titles), or within one row: nothing to share.
+            continue;
+        }
+        let covered: Vec<(usize, usize)> = header
+            .positions
+            .iter()
+            .enumerate()
+            .filter_map(|(wanted, position)| Some((wanted, (*position)?)))
+            .filter(|&(_, position)| {
+                (merge.first_column as usize..=merge.last_column as usize).contains(&position)
+            })
+            .collect();
+        if covered.is_empty() {
+            continue;
+        }
+        let first = merge.first_row.max(header_line + 1);
+        let rows = format!(
+            "rows {}–{} of sheet {:?}",
+            merge.first_row.max(header_line + 1),
+            merge.last_row,
+            excerpt(&sheet.name)
+        );
+        let names: Vec<&str> = covered
+            .iter()
+            .map(|&(wanted, _)| columns[wanted].name)
+            .collect();
+        let copy = covered.len() == 1
+            && covered[0].1 == merge.first_column as usize
+            && !never_copied(&columns[covered[0].0])
+            && merge.first_row > header_line;
+        if copy {
+            let (wanted, position) = covered[0];
+            let source = workbook.rows[sheet.rows.clone()]
+                .iter()
+                .find(|row| row.line == merge.first_row)
+                .and_then(|row| {
+                    (position < row.count as usize).then(|| {
+                        let at = row.first as usize + position;
+                        (workbook.cells[at], workbook.kinds[at])
+                    })
+                });
+            let (cell, kind) = source.unwrap_or(((0, 0), CellKind::Text));
+            for line in merge.first_row + 1..=merge.last_row {
+                rules.push((
+                    line,
+                    MergeAction::Copy {
+                        column: wanted,
+                        cell,
+                        kind,
+                    },
+                ));
+            }
+            said.push(
+                format!(
+                    "{}: column {} merged; the value of row {} given to each row",
+                    rows, names[0], merge.first_row
+                )
+                .into(),
+            );
+        } else {
+            let why: Box<str> = format!(
+                "column {}: the cell is merged over {rows}, and a merged {} cannot say which row it belongs to; unmerge the cells and give each row its own value",
+                names.join(", "),
+                if covered.len() > 1 {
+                    "range of several columns".to_string()
+                } else {
+                    names[0].to_string()
+                }
+            )
+            .into();
+            for line in first..=merge.last_row {
+                rules.push((line, MergeAction::Bad(why.clone())));
+            }
+            said.push(
+                format!(
+                    "{}: column {} merged; each row it spans is a BAD_RECORD",
+                    rows,
+                    names.join(", ")
+                )
+                .into(),
+            );
+        }
+    }
+    rules.sort_by_key(|(line, _)| *line);
+    (rules, said)
 }
 
 fn sheet_cells(workbook: &Workbook, row: SheetRow) -> &[(u32, u32)] {
@@ -938,12 +1186,45 @@ pub fn for_each_row_in(
     if let Some(workbook) = &file.workbook {
         let mut rows: u64 = 0;
         let mut summary_rows: u64 = 0;
+        // A row a merge spans gets its cells here: the row's, with the
+        // merge's value put in.
+        let (mut merged_bounds, mut merged_kinds): (Vec<(u32, u32)>, Vec<CellKind>) =
+            (Vec::new(), Vec::new());
         for &sheet_row in &workbook.rows[start..end] {
             let range = sheet_row.first as usize..(sheet_row.first + sheet_row.count) as usize;
+            let actions = merge_actions(&body.merges, sheet_row.line);
+            let mut merge_fault: Option<String> = None;
+            let (bounds, kinds): (&[(u32, u32)], &[CellKind]) = if actions.is_empty() {
+                (&workbook.cells[range.clone()], &workbook.kinds[range])
+            } else {
+                merged_bounds.clear();
+                merged_bounds.extend_from_slice(&workbook.cells[range.clone()]);
+                merged_kinds.clear();
+                merged_kinds.extend_from_slice(&workbook.kinds[range]);
+                for (_, action) in actions {
+                    match action {
+                        MergeAction::Copy { column, cell, kind } => {
+                            let Some(position) = body.header.positions[*column] else {
+                                continue;
+                            };
+                            if merged_bounds.len() <= position {
+                                merged_bounds.resize(position + 1, (0, 0));
+                                merged_kinds.resize(position + 1, CellKind::Text);
+                            }
+                            merged_bounds[position] = *cell;
+                            merged_kinds[position] = *kind;
+                        }
+                        MergeAction::Bad(why) => {
+                            merge_fault.get_or_insert_with(String::new).push_str(why);
+                        }
+                    }
+                }
+                (&merged_bounds, &merged_kinds)
+            };
             let mut row = Row {
                 text: &workbook.text,
-                bounds: &workbook.cells[range.clone()],
-                kinds: Some(&workbook.kinds[range]),
+                bounds,
+                kinds: Some(kinds),
                 header,
                 line: sheet_row.line,
                 file: file.id,
@@ -953,7 +1234,11 @@ pub fn for_each_row_in(
                 undecodable: None,
                 fault: None,
             };
-            let fault = row.sheet_fault();
+            let fault = match (row.sheet_fault(), merge_fault) {
+                (None, merged) => merged,
+                (fault, None) => fault,
+                (Some(fault), Some(merged)) => Some(format!("{merged}; {fault}")),
+            };
             if fault.is_none() && row.is_blank() {
                 continue;
             }
@@ -1055,6 +1340,16 @@ pub fn for_each_row_in(
         summary_rows,
         ran_into_end: scanner.ran_into_end(),
     })
+}
+
+/// What the merges of a sheet do to the row on `line`.
+fn merge_actions(merges: &[(u32, MergeAction)], line: u32) -> &[(u32, MergeAction)] {
+    if merges.is_empty() {
+        return &[];
+    }
+    let start = merges.partition_point(|(at, _)| *at < line);
+    let end = start + merges[start..].partition_point(|(at, _)| *at == line);
+    &merges[start..end]
 }
 
 /// The problems of one row, gathered so a BAD_RECORD names all of them.

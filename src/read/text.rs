@@ -55,6 +55,9 @@ pub struct HeaderFound {
     pub line: u64,
     /// Merged cells over the data rows and what was made of them.
     pub merges: Vec<Box<str>>,
+    /// (The first sheet read only.) The hidden sheets that hold the
+    /// columns and were not read.
+    pub hidden_not_read: Vec<Box<str>>,
     /// (SPEC column, header text or `= value`).
     pub columns: Vec<(&'static str, Box<str>)>,
 }

@@ -64,6 +64,9 @@ struct FileEntry<'a> {
     /// Merged cells over the data rows, and what was made of them.
     #[serde(skip_serializing_if = "<[&str]>::is_empty")]
     merged_cells: Vec<&'a str>,
+    /// Hidden sheets that hold the file's columns, not read.
+    #[serde(skip_serializing_if = "<[Box<str>]>::is_empty")]
+    hidden_sheets_not_read: &'a [Box<str>],
     bad_records: u64,
     duplicate_records: u64,
     /// Summary and signature lines under the table, skipped (SPEC v3).
@@ -143,6 +146,7 @@ impl RunStats {
                     sha256: report.sha256.clone(),
                     encoding: report.encoding,
                     delimiter: report.delimiter,
+                    hidden_not_read: report.hidden_not_read.clone(),
                     ..crate::case::FileReport::default()
                 });
             entry.rows += report.rows;
@@ -256,6 +260,7 @@ impl RunStats {
                         .iter()
                         .flat_map(|sheet| sheet.merges.iter().map(AsRef::as_ref))
                         .collect(),
+                    hidden_sheets_not_read: &report.hidden_not_read,
                     bad_records: report.bad,
                     duplicate_records: report.duplicate,
                     summary_rows: report.summary_rows,
