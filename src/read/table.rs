@@ -506,7 +506,7 @@ fn read_sheet_headers(
             }
         }
     }
-    let mut closest: Option<(usize, &str, u32, Vec<&'static str>)> = None;
+    let mut closest: Option<Closest<'_>> = None;
     let mut hidden_with_header: Vec<&str> = Vec::new();
     let mut bodies = Vec::new();
     let mut found = Vec::new();
@@ -648,6 +648,10 @@ fn sheet_list(workbook: &Workbook) -> String {
         .join(", ")
 }
 
+/// The row nearest to a header so far: the required columns it holds, its
+/// sheet and line, and the columns it lacks.
+type Closest<'w> = (usize, &'w str, u32, Vec<&'static str>);
+
 /// The header row of `sheet`: its index in [`Workbook::rows`], the row and
 /// its trimmed texts; `None` when none of its first rows holds every
 /// required column. Notes the closest row in `closest` when given.
@@ -656,7 +660,7 @@ fn header_row_of<'w>(
     sheet: &'w super::sheet::Sheet,
     columns: &[Column],
     settings: &[Setting],
-    mut closest: Option<&mut Option<(usize, &'w str, u32, Vec<&'static str>)>>,
+    mut closest: Option<&mut Option<Closest<'w>>>,
 ) -> Option<(usize, SheetRow, Vec<&'w str>)> {
     for index in sheet.rows.clone() {
         let row = workbook.rows[index];
