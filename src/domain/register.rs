@@ -108,6 +108,9 @@ pub struct Item {
     pub first_found: Period,
     pub last_found: Option<Period>,
     pub due: Period,
+    /// Closed (已销号): a run re-checked it and did not find it — as the
+    /// earlier register's `status` says, or this run closed it.
+    pub closed: bool,
     pub closed_in: Option<Period>,
     pub reopened: u32,
     pub key: Box<str>,
@@ -123,7 +126,7 @@ impl Item {
     /// Closed when closed, else overdue when `label` is after its due
     /// month, else open.
     pub fn status_at(&self, label: Period) -> ItemStatus {
-        if self.closed_in.is_some() {
+        if self.closed {
             ItemStatus::Closed
         } else if label > self.due {
             ItemStatus::Overdue

@@ -108,8 +108,9 @@ pub fn next_register(
                 }
                 seen[position] = true;
                 let item = &mut register.items[position];
-                if item.closed_in.is_some() {
+                if item.closed {
                     item.reopened += 1;
+                    item.closed = false;
                     item.closed_in = None;
                     transitions.reopened += 1;
                 } else {
@@ -132,6 +133,7 @@ pub fn next_register(
                     first_found: label,
                     last_found: Some(label),
                     due: label.plus_months(rectify_months),
+                    closed: false,
                     closed_in: None,
                     reopened: 0,
                     key: problem.key.clone(),
@@ -145,10 +147,11 @@ pub fn next_register(
         }
     }
     for (position, item) in register.items.iter_mut().enumerate().take(seen.len()) {
-        if seen[position] || item.closed_in.is_some() {
+        if seen[position] || item.closed {
             continue;
         }
         if rechecked(item, window) {
+            item.closed = true;
             item.closed_in = Some(label);
             transitions.closed += 1;
         } else {

@@ -228,16 +228,6 @@ pub fn parse_register(name: &str, format: Format, bytes: Vec<u8>) -> Result<Regi
         let last_found = label("last_found", false)?;
         let due = label("due", true)?.expect("required");
         let closed_in = label("closed_in", false)?;
-        if (status == ItemStatus::Closed) != closed_in.is_some() {
-            return Err(fail(
-                "status",
-                if status == ItemStatus::Closed {
-                    "the item is closed but names no closed_in month".to_string()
-                } else {
-                    format!("the item is {} but names a closed_in month", status.name())
-                },
-            ));
-        }
         let period_text = cell("period");
         let period = if period_text.is_empty() {
             None
@@ -277,6 +267,7 @@ pub fn parse_register(name: &str, format: Format, bytes: Vec<u8>) -> Result<Regi
             first_found,
             last_found,
             due,
+            closed: status == ItemStatus::Closed,
             closed_in,
             reopened,
             key: unmark(&key).into(),
