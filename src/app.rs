@@ -54,6 +54,18 @@ pub fn run(config: &RunConfig) -> Result<RunSummary, FatalError> {
     // left there, and check that the outputs can be placed, so that an
     // hour-long run does not fail only at its end.
     let out = crate::write::OutDir::prepare(&config.out_dir)?;
+    // The earlier register, read before the case: a register that cannot
+    // be read stops the run before an hour of reading. An edited
+    // register.csv in OUT_DIR is never replaced unawares.
+    let earlier_register = match &config.register {
+        Some(path) => Some(crate::read::register::read_register(path)?),
+        None => {
+            if !config.new_register {
+                crate::write::register::check_not_edited(&config.out_dir)?;
+            }
+            None
+        }
+    };
     pool.install(|| {
         let folder = crate::read::CaseFolder::open(&config.case_dir)?;
         for warning in folder.warnings() {
@@ -64,9 +76,16 @@ pub fn run(config: &RunConfig) -> Result<RunSummary, FatalError> {
         let input_bytes = folder.input_bytes();
         let partitions = partitions_for(input_bytes, config.memory_limit_bytes);
         let mut summary = if partitions <= 1 {
-            run_in_memory(config, out, &folder, input_bytes)?
+            run_in_memory(config, out, &folder, input_bytes, earlier_register)?
         } else {
-            run_partitioned(config, out, &folder, input_bytes, partitions)?
+            run_partitioned(
+                config,
+                out,
+                &folder,
+                input_bytes,
+                partitions,
+                earlier_register,
+            )?
         };
         let failed = config.fail_on.is_some_and(|threshold| {
             summary
@@ -84,6 +103,7 @@ fn run_in_memory(
     out: crate::write::OutDir,
     folder: &crate::read::CaseFolder,
     input_bytes: u64,
+    earlier_register: Option<crate::domain::register::Register>,
 ) -> Result<RunSummary, FatalError> {
     let mut progress = crate::progress::Progress::new(config.quiet, config.timings);
     let options = crate::read::ReadOptions {
@@ -99,7 +119,13 @@ fn run_in_memory(
     let window = engine::window(&case, config.from, config.to)?;
     let mut reconciliation = engine::reconcile(&case, window);
     progress.phase("reconcile", "writing");
-    let mut sink = crate::write::OutputSink::create(out, &case, &reconciliation, config.report)?;
+    let mut sink = crate::write::OutputSink::create(
+        out,
+        &case,
+        &reconciliation,
+        config.report,
+        earlier_register,
+    )?;
     sink.add(&case, &reconciliation)?;
     let findings = sink.finish(std::mem::take(&mut reconciliation.findings))?;
     progress.finish("write", input_bytes);
@@ -124,7 +150,9 @@ fn run_partitioned(
     folder: &crate::read::CaseFolder,
     input_bytes: u64,
     partitions: usize,
+    earlier_register: Option<crate::domain::register::Register>,
 ) -> Result<RunSummary, FatalError> {
+    let mut earlier_register = Some(earlier_register);
     use std::sync::Arc;
     let mut progress = crate::progress::Progress::new(config.quiet, config.timings);
     let report = progress.reading(input_bytes * (partitions as u64 + 1));
@@ -164,6 +192,9 @@ fn run_partitioned(
                 &case,
                 &reconciliation,
                 config.report,
+                earlier_register
+                    .take()
+                    .expect("the first partition takes the register"),
             )?),
         };
         sink.add(&case, &reconciliation)?;
@@ -214,7 +245,7 @@ pub fn describe(config: &RunConfig, summary: &RunSummary) -> String {
         .map(|(code, count)| format!("{} {count}", code.name()))
         .collect();
     format!(
-        "{}{}{}\nwrote findings.csv, ledger.csv, summary.csv, run.json{} to {}{}",
+        "{}{}{}\nwrote findings.csv, ledger.csv, summary.csv, register.csv, run.json{} to {}{}",
         crate::domain::run_headline(summary.window, summary.ledger_lines, &summary.findings),
         if codes.is_empty() { "" } else { "\n  " },
         codes.join(", "),

@@ -640,11 +640,15 @@ pub struct Policy {
     /// v2: months a multi-person dibao household keeps its benefit after
     /// the head's death.
     pub deceased_grace_months: u32,
+    /// v3: months allowed to rectify a register item (its `due`).
+    pub rectify_months: u32,
 }
 
 /// policy.toml's ranges (SPEC v2 §2).
 pub const PHASE_OUT_MONTHS: std::ops::RangeInclusive<u32> = 1..=24;
 pub const DECEASED_GRACE_MONTHS: std::ops::RangeInclusive<u32> = 0..=12;
+/// policy.toml's range for `rectify_months` (SPEC v3 §2).
+pub const RECTIFY_MONTHS: std::ops::RangeInclusive<u32> = 1..=12;
 
 impl Default for Policy {
     fn default() -> Policy {
@@ -657,6 +661,7 @@ impl Default for Policy {
             topup_stacking: TopupStacking::Highest,
             phase_out_months: 6,
             deceased_grace_months: 0,
+            rectify_months: 1,
         }
     }
 }

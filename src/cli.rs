@@ -326,6 +326,20 @@ pub struct ReconcileArgs {
     /// Language of report.xlsx: zh (Chinese, the default) or en.
     #[arg(long, value_enum, value_name = "LANG", requires = "report")]
     pub lang: Option<LangArg>,
+
+    /// The rectification register (整改台账) of an earlier run, to carry on:
+    /// its items keep their numbers and the office's columns, close when
+    /// this run no longer finds them, reopen when they come back
+    /// (register.csv or register.xlsx as a run wrote it, or re-saved by
+    /// Excel or WPS). Without it the register starts anew.
+    #[arg(long, value_name = "FILE")]
+    pub register: Option<PathBuf>,
+
+    /// Start a new register although OUT_DIR holds a register.csv edited
+    /// since the run that wrote it (which a run otherwise refuses to
+    /// replace).
+    #[arg(long, conflicts_with = "register")]
+    pub new_register: bool,
 }
 
 /// The language of a workbook.
@@ -414,6 +428,10 @@ pub struct RunConfig {
     pub timings: bool,
     /// With `--report`: report.xlsx in this language.
     pub report: Option<crate::write::workbook::Lang>,
+    /// `--register`: the earlier register to carry on.
+    pub register: Option<PathBuf>,
+    /// `--new-register`: replace an edited register.csv in OUT_DIR.
+    pub new_register: bool,
 }
 
 /// Upper bound on `--threads`: more than this is a typing error.
@@ -455,6 +473,8 @@ impl ReconcileArgs {
             },
             quiet: self.quiet,
             timings: self.timings,
+            register: self.register,
+            new_register: self.new_register,
             report: self
                 .report
                 .then(|| self.lang.unwrap_or_default().lang()),

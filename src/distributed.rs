@@ -876,7 +876,7 @@ impl Driver {
         let empty =
             engine::reconcile_with(&header, window, SharedAccounts::Collect(&self.candidates));
         let out = self.out.take().expect("a run is planned once");
-        let mut sink = OutputSink::create(out, &header, &empty, None)?;
+        let mut sink = OutputSink::create(out, &header, &empty, None, None)?;
         sink.add(&header, &empty)?;
         self.sink = Some(sink);
         self.window = Some(window);

@@ -185,7 +185,13 @@ fn outputs_replace_old_files_whole_and_leave_no_temporary_files() {
     sorted.sort();
     assert_eq!(
         sorted,
-        ["findings.csv", "ledger.csv", "run.json", "summary.csv"]
+        [
+            "findings.csv",
+            "ledger.csv",
+            "register.csv",
+            "run.json",
+            "summary.csv"
+        ]
     );
 }
 

@@ -12,7 +12,13 @@ use std::process::{Command, Output, Stdio};
 
 use common::{csv_rows, out_dir, read, repository};
 
-const NAMES: [&str; 4] = ["findings.csv", "ledger.csv", "summary.csv", "run.json"];
+const NAMES: [&str; 5] = [
+    "findings.csv",
+    "ledger.csv",
+    "summary.csv",
+    "register.csv",
+    "run.json",
+];
 
 /// The user's own entries in OUT_DIR, which no run may touch. One looks
 /// like ours but is not: only exact staging names are duizhang's.

@@ -4,6 +4,26 @@
 
 use super::{Period, PeriodRange};
 
+/// The engine's columns, in the order register.csv writes them.
+pub const ENGINE_COLUMNS: [&str; 16] = [
+    "item",
+    "status",
+    "code",
+    "severity",
+    "id_number",
+    "name",
+    "region",
+    "program",
+    "period",
+    "amount",
+    "first_found",
+    "last_found",
+    "due",
+    "closed_in",
+    "reopened",
+    "key",
+];
+
 /// An item's number: the label of the run that first found it and a
 /// number, written `YYYYMM-NNNN`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -162,6 +162,19 @@ pub fn next_register(
     (register, transitions)
 }
 
+/// An earlier register is of this run's month or before: `Err` with the
+/// first item last found or closed after `label` (SPEC §6.1: the register
+/// of a later run stops the run).
+pub fn check_label(earlier: &Register, label: Period) -> Result<(), ItemNumber> {
+    match earlier.items.iter().find(|item| {
+        item.last_found.is_some_and(|found| found > label)
+            || item.closed_in.is_some_and(|closed| closed > label)
+    }) {
+        Some(item) => Err(item.item),
+        None => Ok(()),
+    }
+}
+
 /// Escapes one field of a key: `\` → `\\`, `|` → `\|`.
 pub fn escape_key_field(field: &str, into: &mut String) {
     for character in field.chars() {

@@ -230,6 +230,7 @@ pub fn policy() -> Policy {
         topup_stacking: TopupStacking::Highest,
         phase_out_months: 6,
         deceased_grace_months: 3,
+        rectify_months: 1,
     }
 }
 

@@ -1,7 +1,7 @@
 //! policy.toml (SPEC §2): defaults for missing keys, a fatal error for an
 //! unknown key or a value of the wrong kind.
 
-use crate::case::{Policy, TopupStacking, DECEASED_GRACE_MONTHS, PHASE_OUT_MONTHS};
+use crate::case::{Policy, TopupStacking, DECEASED_GRACE_MONTHS, PHASE_OUT_MONTHS, RECTIFY_MONTHS};
 use crate::domain::{Money, Program, Rounding};
 use crate::error::{FatalError, Location};
 
@@ -14,7 +14,7 @@ fn at(line: usize, column: usize) -> Location {
     )
 }
 
-const KEYS: [&str; 8] = [
+const KEYS: [&str; 9] = [
     "payment_deadline_day",
     "rounding",
     "tolerance",
@@ -23,6 +23,7 @@ const KEYS: [&str; 8] = [
     "topup_stacking",
     "phase_out_months",
     "deceased_grace_months",
+    "rectify_months",
 ];
 
 /// What each key accepts, as every message about it says.
@@ -44,6 +45,7 @@ fn accepts(key: &str) -> Option<String> {
         "topup_stacking" => "\"highest\" or \"sum\"".to_string(),
         "phase_out_months" => months(PHASE_OUT_MONTHS),
         "deceased_grace_months" => months(DECEASED_GRACE_MONTHS),
+        "rectify_months" => months(RECTIFY_MONTHS),
         _ => return None,
     };
     Some(words)
@@ -144,6 +146,10 @@ pub fn parse(text: &str) -> Result<Policy, FatalError> {
             "deceased_grace_months" => {
                 policy.deceased_grace_months =
                     months(value, DECEASED_GRACE_MONTHS).ok_or_else(|| at(refused(key, &shown)))?;
+            }
+            "rectify_months" => {
+                policy.rectify_months =
+                    months(value, RECTIFY_MONTHS).ok_or_else(|| at(refused(key, &shown)))?;
             }
             "exclusive" => {
                 policy.exclusive = parse_exclusive(value)

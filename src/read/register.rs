@@ -9,29 +9,9 @@ use std::path::Path;
 
 use super::records::{Fields, Scanner, MAX_COLUMNS, MAX_ROW_BYTES};
 use super::table::LoadedFile;
-use crate::domain::register::{Item, ItemNumber, ItemStatus, ItemValues, Register};
+use crate::domain::register::{Item, ItemNumber, ItemStatus, ItemValues, Register, ENGINE_COLUMNS};
 use crate::domain::{Date, Format, Period, PeriodRange};
 use crate::error::{excerpt, FatalError, Location};
-
-/// The engine's columns, in the order register.csv writes them.
-pub const ENGINE_COLUMNS: [&str; 16] = [
-    "item",
-    "status",
-    "code",
-    "severity",
-    "id_number",
-    "name",
-    "region",
-    "program",
-    "period",
-    "amount",
-    "first_found",
-    "last_found",
-    "due",
-    "closed_in",
-    "reopened",
-    "key",
-];
 
 /// The engine columns an earlier register must have.
 const REQUIRED: [&str; 5] = ["item", "status", "key", "first_found", "due"];

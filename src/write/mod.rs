@@ -4,6 +4,7 @@
 
 mod part;
 mod publish;
+pub mod register;
 mod render;
 mod report;
 mod tables;
@@ -92,7 +93,12 @@ pub struct OutputSink {
     given: [bool; 3],
     /// With `--report`: the workbook, its ledger gathered part by part.
     report: Option<workbook::Report>,
+    /// The register of an earlier run (`--register`), carried on at the end.
+    earlier_register: Option<crate::domain::register::Register>,
 }
+
+/// The rectification register of a run (SPEC v3 §6.1).
+pub const REGISTER: &str = "register.csv";
 
 /// An error while writing an output, before anything is placed.
 fn output_error(path: &std::path::Path) -> impl Fn(std::io::Error) -> FatalError {
@@ -109,6 +115,7 @@ impl OutputSink {
         case: &Case,
         reconciliation: &Reconciliation,
         report: Option<workbook::Lang>,
+        earlier_register: Option<crate::domain::register::Register>,
     ) -> Result<OutputSink, FatalError> {
         let ledger_path = out.path().join(LEDGER);
         let file = out.create(LEDGER)?;
@@ -129,6 +136,7 @@ impl OutputSink {
             stats: report::RunStats::new(case, reconciliation),
             given: reconciliation.given,
             report,
+            earlier_register,
         })
     }
 
@@ -168,10 +176,33 @@ impl OutputSink {
             mut out,
             ledger,
             summary,
-            stats,
+            mut stats,
             given,
             report,
+            earlier_register,
         } = self;
+        // The register after this run, labelled by the window's last month.
+        let window = stats.window;
+        let label = window.last;
+        if let Some(earlier) = &earlier_register {
+            crate::engine::register::check_label(earlier, label).map_err(|item| {
+                FatalError::Register {
+                    location: crate::error::Location::file("--register"),
+                    message: format!(
+                        "the earlier register holds item {item} last found or closed after {label}, this run's month: it is the register of a later run; give the register of this month or an earlier one"
+                    ),
+                }
+            })?;
+        }
+        let (register, transitions) = crate::engine::register::next_register(
+            earlier_register.as_ref(),
+            &crate::engine::register::found_of(&findings),
+            label,
+            window,
+            stats.policy.rectify_months,
+        );
+        let register_bytes = register::register_csv(&register, label);
+        stats.note_register(&register, transitions, &register_bytes);
         let ledger_path = out.path().join(LEDGER);
         let mut ledger = ledger
             .into_inner()
@@ -181,12 +212,16 @@ impl OutputSink {
         let summary_groups = summary;
         let summary = tables::render_summary(&summary_groups, given);
         let run = stats.render(&findings);
-        let outputs: [(&'static str, Render<'_>); 3] = [
+        let outputs: [(&'static str, Render<'_>); 4] = [
             (
                 "findings.csv",
                 Box::new(|writer| write_findings(writer, &findings)),
             ),
             ("summary.csv", Box::new(|writer| writer.write_all(&summary))),
+            (
+                REGISTER,
+                Box::new(|writer| writer.write_all(&register_bytes)),
+            ),
             ("run.json", Box::new(|writer| writer.write_all(&run))),
         ];
         let mut files = vec![ledger];

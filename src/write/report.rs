@@ -24,6 +24,23 @@ struct RunReport<'a> {
     totals: Totals,
     findings_total: usize,
     findings_by_code: BTreeMap<&'static str, usize>,
+    /// register.csv as written (its SHA-256 lets the next run see that an
+    /// office edited it) and its items by status.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    register: Option<&'a RegisterNote>,
+}
+
+/// What run.json says of the register written.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct RegisterNote {
+    pub sha256: String,
+    pub items: usize,
+    pub open: usize,
+    pub overdue: usize,
+    pub closed: usize,
+    pub new: usize,
+    pub reopened: usize,
+    pub closed_now: usize,
 }
 
 #[derive(Serialize)]
@@ -43,6 +60,7 @@ struct Policy {
     topup_stacking: &'static str,
     phase_out_months: u32,
     deceased_grace_months: u32,
+    rectify_months: u32,
 }
 
 #[derive(Serialize)]
@@ -117,6 +135,7 @@ pub struct RunStats {
     /// Σ E (known), Σ A, Σ T, Σ P in fen.
     pub(super) money: [i128; 4],
     ledger_lines: usize,
+    pub(super) register: Option<RegisterNote>,
 }
 
 impl RunStats {
@@ -131,7 +150,42 @@ impl RunStats {
             window_counts: BTreeMap::new(),
             money: [0; 4],
             ledger_lines: 0,
+            register: None,
         }
+    }
+
+    /// Notes the register written: its bytes' SHA-256 and its items.
+    pub(super) fn note_register(
+        &mut self,
+        register: &crate::domain::register::Register,
+        transitions: crate::engine::register::Transitions,
+        bytes: &[u8],
+    ) {
+        use crate::domain::register::ItemStatus;
+        let label = self.window.last;
+        let count = |status: ItemStatus| {
+            register
+                .items
+                .iter()
+                .filter(|item| item.status_at(label) == status)
+                .count()
+        };
+        self.register = Some(RegisterNote {
+            sha256: {
+                use sha2::Digest;
+                sha2::Sha256::digest(bytes)
+                    .iter()
+                    .map(|byte| format!("{byte:02x}"))
+                    .collect()
+            },
+            items: register.items.len(),
+            open: count(ItemStatus::Open),
+            overdue: count(ItemStatus::Overdue),
+            closed: count(ItemStatus::Closed),
+            new: transitions.new,
+            reopened: transitions.reopened,
+            closed_now: transitions.closed,
+        });
     }
 
     /// Adds one part: its files' counts and its ledger's totals.
@@ -310,6 +364,7 @@ impl RunStats {
                 topup_stacking: self.policy.topup_stacking.name(),
                 phase_out_months: self.policy.phase_out_months,
                 deceased_grace_months: self.policy.deceased_grace_months,
+                rectify_months: self.policy.rectify_months,
             },
             files,
             unused_files: &self.unused_files,
@@ -327,6 +382,7 @@ impl RunStats {
             },
             findings_total: findings.len(),
             findings_by_code,
+            register: self.register.as_ref(),
         };
         let mut bytes = serde_json::to_vec_pretty(&report).expect("run.json serialises");
         bytes.push(b'\n');
