@@ -311,8 +311,22 @@ pub fn check(config: &crate::cli::CheckConfig) -> Result<String, FatalError> {
     for warning in folder.warnings() {
         line(&mut text, format_args!("warning: {warning}"));
     }
+    let register = match &config.register {
+        Some(path) => Some((path, crate::read::register::read_register(path)?)),
+        None => None,
+    };
     let case = crate::read::read_case_in(&folder, &crate::read::ReadOptions::default())?;
     let window = engine::window(&case, config.from, config.to)?;
+    // The files of each kind given as several (SPEC v3).
+    for kind in crate::domain::FileKind::ALL {
+        let count = case.inputs.of_kind(kind).count();
+        if count > 1 {
+            line(
+                &mut text,
+                format_args!("{}: {count} files, read in this order as one", kind.stem()),
+            );
+        }
+    }
     for (id, report) in &case.files {
         let input = case.inputs.get(*id);
         let name = &input.name;
@@ -435,6 +449,101 @@ pub fn check(config: &crate::cli::CheckConfig) -> Result<String, FatalError> {
                 case.inputs.cite(gap.first_row)
             ),
         );
+    }
+    if !case.members.is_empty() {
+        let mut households: Vec<(&str, &str)> = case
+            .members
+            .iter()
+            .map(|member| {
+                (
+                    member.household_id.as_ref(),
+                    case.people.id_number(member.person),
+                )
+            })
+            .collect();
+        households.sort_unstable();
+        households.dedup();
+        let count = {
+            let mut ids: Vec<&str> = households.iter().map(|(household, _)| *household).collect();
+            ids.dedup();
+            ids.len()
+        };
+        let tenths = households.len() * 10 / count.max(1);
+        line(
+            &mut text,
+            format_args!(
+                "members: {} members in {count} households ({}.{} a household)",
+                households.len(),
+                tenths / 10,
+                tenths % 10
+            ),
+        );
+    }
+    if !case.leads.is_empty() {
+        let mut sources: Vec<(&str, usize)> = Vec::new();
+        for lead in &case.leads {
+            match sources
+                .iter_mut()
+                .find(|(source, _)| *source == lead.list.as_ref())
+            {
+                Some((_, count)) => *count += 1,
+                None => sources.push((&lead.list, 1)),
+            }
+        }
+        sources.sort_unstable();
+        let inside = case
+            .leads
+            .iter()
+            .filter(|lead| window.contains(lead.period))
+            .count();
+        line(
+            &mut text,
+            format_args!(
+                "leads: {} ({inside} of them in the window), by source: {}",
+                case.leads.len(),
+                sources
+                    .iter()
+                    .map(|(source, count)| format!("{source} {count}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        );
+    }
+    if let Some((path, register)) = &register {
+        use crate::domain::register::ItemStatus;
+        let count = |status: ItemStatus| {
+            register
+                .items
+                .iter()
+                .filter(|item| item.status_at(window.last) == status)
+                .count()
+        };
+        line(
+            &mut text,
+            format_args!(
+                "register {}: {} items as at {}: {} open, {} overdue, {} closed; the office's columns: {}",
+                path.display(),
+                register.items.len(),
+                window.last,
+                count(ItemStatus::Open),
+                count(ItemStatus::Overdue),
+                count(ItemStatus::Closed),
+                if register.office_columns.is_empty() {
+                    "none".to_string()
+                } else {
+                    register.office_columns.join(", ")
+                }
+            ),
+        );
+        if let Err(item) = crate::engine::register::check_label(register, window.last) {
+            return Err(FatalError::Register {
+                location: crate::error::Location::path(path),
+                message: format!(
+                    "item {item} was last found or closed after {}, this window's last month: it is the register of a later run",
+                    window.last
+                ),
+            });
+        }
     }
     let bad: usize = case.bad_records.len();
     line(

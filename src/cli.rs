@@ -104,6 +104,11 @@ pub struct CheckArgs {
     /// Last month of the run window, YYYY-MM (default: from the records).
     #[arg(long, value_name = "PERIOD")]
     pub to: Option<String>,
+
+    /// Also check an earlier rectification register (as `reconcile
+    /// --register` would read it) and count its items by status.
+    #[arg(long, value_name = "FILE")]
+    pub register: Option<PathBuf>,
 }
 
 /// `--from`/`--to`: a period YYYY-MM or YYYYMM.
@@ -126,6 +131,7 @@ pub struct CheckConfig {
     pub case_dir: PathBuf,
     pub from: Option<Period>,
     pub to: Option<Period>,
+    pub register: Option<PathBuf>,
 }
 
 impl CheckArgs {
@@ -135,6 +141,7 @@ impl CheckArgs {
             case_dir: self.case_dir,
             from: period("--from", self.from)?,
             to: period("--to", self.to)?,
+            register: self.register,
         })
     }
 }

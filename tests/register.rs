@@ -124,3 +124,32 @@ fn a_register_that_cannot_be_read_stops_the_run_before_reading_the_case() {
     );
     assert_eq!(missing.code, 2, "{}", missing.stderr);
 }
+
+#[test]
+fn check_counts_a_registers_items_by_status_and_refuses_a_bad_one() {
+    let out = out_dir("register-check");
+    assert_eq!(reconcile(&shortfall(), &out, &[]).code, 0);
+    let register = out.join("register.csv");
+    let check = |register: &std::path::Path| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_duizhang"))
+            .arg("check")
+            .arg(shortfall())
+            .arg("--register")
+            .arg(register)
+            .output()
+            .expect("runs")
+    };
+    let output = check(&register);
+    assert_eq!(output.status.code(), Some(0));
+    let said = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        said.contains("1 items as at 2020-01: 1 open, 0 overdue, 0 closed"),
+        "{said}"
+    );
+    std::fs::write(&register, "item,status\n").expect("write");
+    let output = check(&register);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("lacks the columns key, first_found, due")
+    );
+}
