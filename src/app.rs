@@ -250,7 +250,7 @@ pub fn describe(config: &RunConfig, summary: &RunSummary) -> String {
         if codes.is_empty() { "" } else { "\n  " },
         codes.join(", "),
         if config.report.is_some() {
-            ", report.xlsx"
+            ", report.xlsx, register.xlsx"
         } else {
             ""
         },

@@ -153,3 +153,31 @@ fn check_counts_a_registers_items_by_status_and_refuses_a_bad_one() {
         String::from_utf8_lossy(&output.stderr).contains("lacks the columns key, first_found, due")
     );
 }
+
+/// register.xlsx (written with --report) is read back by --register as
+/// register.csv is: the same register comes of either.
+#[test]
+fn the_register_workbook_reads_back_as_the_register_csv() {
+    let out = out_dir("register-xlsx");
+    assert_eq!(reconcile(&shortfall(), &out, &["--report"]).code, 0);
+    assert!(out.join("register.xlsx").exists());
+    let from_csv = out_dir("register-xlsx-csv");
+    let from_xlsx = out_dir("register-xlsx-xlsx");
+    for (target, input) in [(&from_csv, "register.csv"), (&from_xlsx, "register.xlsx")] {
+        let path = out.join(input);
+        let run = reconcile(
+            &shortfall(),
+            target,
+            &["--register", path.to_str().expect("UTF-8")],
+        );
+        assert_eq!(run.code, 0, "{}", run.stderr);
+    }
+    assert_eq!(
+        read(&from_csv.join("register.csv")),
+        read(&from_xlsx.join("register.csv"))
+    );
+    assert_eq!(
+        read(&from_csv.join("register.csv")),
+        read(&out.join("register.csv"))
+    );
+}

@@ -100,6 +100,9 @@ pub struct OutputSink {
 /// The rectification register of a run (SPEC v3 §6.1).
 pub const REGISTER: &str = "register.csv";
 
+/// The register as a workbook, written with `--report`.
+pub const REGISTER_XLSX: &str = "register.xlsx";
+
 /// An error while writing an output, before anything is placed.
 fn output_error(path: &std::path::Path) -> impl Fn(std::io::Error) -> FatalError {
     let path = path.to_path_buf();
@@ -237,6 +240,18 @@ impl OutputSink {
             files.push(file);
         }
         drop(outputs);
+        if report.is_some() {
+            let path = out.path().join(REGISTER_XLSX);
+            let file = out.create(REGISTER_XLSX)?;
+            let mut writer = std::io::BufWriter::with_capacity(WRITE_BUFFER_BYTES, file);
+            register::write_register_xlsx(&mut writer, &register, label)
+                .map_err(output_error(&path))?;
+            let mut file = writer
+                .into_inner()
+                .map_err(|error| output_error(&path)(error.into_error()))?;
+            out.complete(&mut file)?;
+            files.push(file);
+        }
         if let Some(report) = report {
             let path = out.path().join(REPORT);
             let file = out.create(REPORT)?;

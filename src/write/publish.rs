@@ -41,14 +41,15 @@ use std::path::{Path, PathBuf};
 use crate::error::FatalError;
 
 /// Every output, in the order they are placed: the five every run writes
-/// ([`REQUIRED_OUTPUTS`]), then the workbook of `--report`.
-pub const OUTPUT_NAMES: [&str; 6] = [
+/// ([`REQUIRED_OUTPUTS`]), then the workbooks of `--report`.
+pub const OUTPUT_NAMES: [&str; 7] = [
     "findings.csv",
     "ledger.csv",
     "summary.csv",
     "register.csv",
     "run.json",
     "report.xlsx",
+    "register.xlsx",
 ];
 
 /// The outputs every run places.

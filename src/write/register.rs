@@ -70,6 +70,64 @@ fn row(out: &mut Vec<u8>, item: &Item, label: Period) {
     out.push(b'\n');
 }
 
+/// register.xlsx (with `--report`): register.csv as one plain table for an
+/// office that edits in Excel or WPS — SPEC's column names, every cell
+/// text, so that the spreadsheet keeps `2024-06` and `202406-0001` as
+/// typed instead of making dates and numbers of them. `--register` reads
+/// it back as it reads register.csv.
+pub fn write_register_xlsx(
+    out: impl Write + Send,
+    register: &Register,
+    label: Period,
+) -> std::io::Result<()> {
+    use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook};
+    let error = |error: rust_xlsxwriter::XlsxError| std::io::Error::other(error.to_string());
+    let mut workbook = Workbook::new();
+    workbook.set_properties(
+        &DocProperties::new()
+            .set_title("整改台账 register")
+            .set_author("duizhang")
+            .set_creation_datetime(&ExcelDateTime::from_ymd(2000, 1, 1).map_err(error)?),
+    );
+    let text = Format::new().set_num_format("@");
+    let header = Format::new().set_bold().set_num_format("@");
+    let sheet = workbook.add_worksheet();
+    sheet.set_name("register").map_err(error)?;
+    // A string cell is never a formula: the values go in as they are,
+    // without register.csv's `'` marks.
+    let names: Vec<&str> = crate::domain::register::ENGINE_COLUMNS
+        .iter()
+        .copied()
+        .chain(register.office_columns.iter().map(AsRef::as_ref))
+        .collect();
+    for (column, name) in names.iter().enumerate() {
+        sheet
+            .write_string_with_format(0, column as u16, *name, &header)
+            .map_err(error)?;
+    }
+    for (index, item) in register.items.iter().enumerate() {
+        let row = u32::try_from(index + 1)
+            .ok()
+            .filter(|row| *row < 1 << 20)
+            .ok_or_else(|| std::io::Error::other("a register of more rows than a sheet holds"))?;
+        for (column, cell) in raw_row(item, label).iter().enumerate() {
+            if !cell.is_empty() {
+                sheet
+                    .write_string_with_format(row, column as u16, cell.as_str(), &text)
+                    .map_err(error)?;
+            }
+        }
+    }
+    let columns = crate::domain::register::ENGINE_COLUMNS.len() + register.office_columns.len();
+    for column in 0..columns.min(1024) {
+        sheet
+            .set_column_format(column as u16, &text)
+            .map_err(error)?;
+    }
+    sheet.set_freeze_panes(1, 1).map_err(error)?;
+    workbook.save_to_writer(out).map_err(error)
+}
+
 /// Stops a run that would replace a register.csv in `out_dir` that an
 /// office edited after the run that wrote it (run.json records the SHA-256
 /// of what was written): the office's work is never silently replaced.
@@ -101,6 +159,32 @@ pub fn check_not_edited(out_dir: &std::path::Path) -> Result<(), crate::error::F
             path.display()
         ),
     })
+}
+
+/// An item's cells as text, in the columns' order, unmarked.
+fn raw_row(item: &Item, label: Period) -> Vec<String> {
+    let month = |period: Option<Period>| period.map_or(String::new(), |period| period.to_string());
+    let mut cells = vec![
+        item.item.to_string(),
+        item.status_at(label).name().to_string(),
+        item.values.code.to_string(),
+        item.values.severity.to_string(),
+        item.values.id_number.to_string(),
+        item.values.name.to_string(),
+        item.values.region.to_string(),
+        item.values.program.to_string(),
+        item.period
+            .map_or(String::new(), |period| period.to_string()),
+        item.values.amount.to_string(),
+        month(Some(item.first_found)),
+        month(item.last_found),
+        month(Some(item.due)),
+        month(item.closed_in),
+        item.reopened.to_string(),
+        item.key.to_string(),
+    ];
+    cells.extend(item.office.iter().map(ToString::to_string));
+    cells
 }
 
 /// register.csv's bytes (tests, and the page that offers it).
