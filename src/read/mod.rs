@@ -10,7 +10,9 @@ pub mod records;
 pub mod registers;
 pub mod roster;
 pub mod scan;
-pub mod sheet;
+pub mod workbook;
+/// The workbook reader under its former name (tests and tools use it).
+pub use workbook as sheet;
 pub mod stages;
 pub mod standards;
 pub mod table;
@@ -25,8 +27,8 @@ use crate::domain::{id_number, Date, FileKind, Money, Period, PeriodRange, Stage
 use crate::error::{FatalError, Location};
 pub use folder::{CaseFolder, Fingerprint};
 use people::LocalPeople;
-use sheet::CellKind;
 use table::{BadRecord, LoadedFile, Problems, Row};
+use workbook::CellKind;
 
 const ID_NUMBER_ALIASES: &[&str] = &[
     "身份证号",

@@ -11,9 +11,9 @@ use super::records::{
     MAX_COLUMNS, MAX_HEADER_BYTES, MAX_ROW_BYTES,
 };
 pub use super::records::{split_records, Chunk};
-use super::sheet::{CellKind, SheetRow, Workbook, HEADER_SEARCH_ROWS};
 pub use super::text::HeaderFound;
 pub use super::text::{load, sha256_hex, LoadedFile};
+use super::workbook::{CellKind, SheetRow, Workbook, HEADER_SEARCH_ROWS};
 use crate::domain::{id_number, FileKind, Format, Source, Unit};
 use crate::error::{excerpt, FatalError, Location};
 
@@ -579,6 +579,10 @@ fn trim(text: &str) -> &str {
     }
 }
 
+/// What a formula cell whose value was never saved is told (a workbook
+/// written by a program that stores formulas without calculating them).
+pub const NO_SAVED_VALUE: &str = "this cell's formula has no saved value: open the workbook in Excel or WPS and save it so the values are stored";
+
 /// U+FFFD in UTF-8: what decoding writes for bytes it cannot read.
 const REPLACEMENT_CHARACTER: &[u8] = "\u{FFFD}".as_bytes();
 
@@ -728,6 +732,11 @@ impl<'r> Row<'r> {
                     &self.header.label(position),
                     Some(value()),
                     "the cell holds a time span or a date outside 0001–9999, not a value this column takes",
+                ),
+                Some(CellKind::NoValue) if wanted() => problems.add(
+                    &self.header.label(position),
+                    None,
+                    NO_SAVED_VALUE,
                 ),
                 _ => {}
             }

@@ -29,7 +29,7 @@ pub struct LoadedFile {
     /// CSV, a bank's .txt, or a workbook.
     pub format: Format,
     /// A workbook's sheets (`bytes()` is then empty).
-    pub workbook: Option<Box<super::sheet::Workbook>>,
+    pub workbook: Option<Box<super::workbook::Workbook>>,
     /// What columns.toml says of this kind's columns.
     pub settings: std::sync::Arc<super::columns::ColumnsConfig>,
     /// The header found: its sheet, row and columns (set when it is read).
@@ -393,33 +393,53 @@ fn load_workbook(
     opened: super::folder::OpenFile,
 ) -> Result<LoadedFile, FatalError> {
     let name = kind.name_in(format);
-    if opened.fingerprint.size > super::sheet::MAX_WORKBOOK_BYTES {
+    if opened.fingerprint.size > super::workbook::MAX_WORKBOOK_BYTES {
         return Err(FatalError::SheetTooLarge {
             location: Location::path(&opened.path),
             what: format!(
                 "the workbook is {} bytes, more than the {} a case file may have; save the sheet as CSV UTF-8 instead",
                 opened.fingerprint.size,
-                super::sheet::MAX_WORKBOOK_BYTES
+                super::workbook::MAX_WORKBOOK_BYTES
             ),
         });
     }
     let path = opened.path.clone();
     let fingerprint = opened.fingerprint.clone();
     let bytes = opened.read_all()?;
-    let workbook = super::sheet::read(&bytes, format).map_err(|error| match error {
-        super::sheet::WorkbookError::Unreadable(message) => FatalError::Workbook {
-            location: Location::path(&path),
-            message,
-        },
-        super::sheet::WorkbookError::TooLarge {
-            sheet,
-            row,
-            column,
-            what,
-        } => FatalError::SheetTooLarge {
-            location: Location::cell(sheet_location(name, &sheet), row, column),
-            what,
-        },
+    let workbook = super::workbook::read(&bytes, format).map_err(|error| {
+        use super::workbook::WorkbookError;
+        match error {
+            WorkbookError::Unreadable(message) => FatalError::Workbook {
+                location: Location::path(&path),
+                message,
+            },
+            WorkbookError::Refused(message) => FatalError::NotAWorkbook {
+                location: Location::path(&path),
+                message,
+            },
+            WorkbookError::PartTooLarge { part, what } => FatalError::SheetTooLarge {
+                location: Location::path(&path),
+                what: format!("part {part} of the workbook: {what}"),
+            },
+            WorkbookError::TooLarge {
+                sheet,
+                row,
+                column,
+                what,
+            } => FatalError::SheetTooLarge {
+                location: Location::cell(sheet_location(name, &sheet), row, column),
+                what,
+            },
+            WorkbookError::Damaged {
+                sheet,
+                row,
+                column,
+                what,
+            } => FatalError::WorkbookDamaged {
+                location: Location::cell(sheet_location(name, &sheet), row, column),
+                what,
+            },
+        }
     })?;
     Ok(LoadedFile {
         kind,
