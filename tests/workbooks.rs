@@ -1230,3 +1230,57 @@ fn random_changes_to_an_xlsx_never_reach_the_panic_guard() {
         assert!(started.elapsed() < Duration::from_secs(2), "round {round}");
     }
 }
+
+/// A zip64 end record claiming a billion parts far past the file's end.
+fn zip_claiming(parts: u64, directory_start: u64) -> Vec<u8> {
+    let mut bytes = Zip::default().stored("a", b"x").finish();
+    // Drop the honest end record and write lying ones.
+    bytes.truncate(bytes.len() - 22);
+    let record = bytes.len() as u64;
+    let mut push =
+        |value: u64, width: usize| bytes.extend_from_slice(&value.to_le_bytes()[..width]);
+    for (value, width) in [
+        (0x0606_4b50, 4),
+        (44, 8),
+        (45, 2),
+        (45, 2),
+        (0, 4),
+        (0, 4),
+        (parts, 8),
+        (parts, 8),
+        (parts * 46, 8),
+        (directory_start, 8),
+        (0x0706_4b50, 4),
+        (0, 4),
+        (record, 8),
+        (1, 4),
+        (0x0605_4b50, 4),
+        (0, 2),
+        (0, 2),
+        (0xFFFF, 2),
+        (0xFFFF, 2),
+        (0xFFFF_FFFF, 4),
+        (0xFFFF_FFFF, 4),
+        (0, 2),
+    ] {
+        push(value, width);
+    }
+    bytes
+}
+
+#[test]
+fn a_zip_claiming_a_billion_parts_is_refused_not_an_abort() {
+    for (parts, start) in [
+        (1 << 30, 1 << 31),
+        (1 << 20, 1 << 40),
+        (u64::MAX / 64, u64::MAX / 2),
+    ] {
+        let bytes = zip_claiming(parts, start);
+        match workbook::read(&bytes, Format::Xlsx) {
+            Err(WorkbookError::Unreadable(message)) => {
+                assert_ne!(message, workbook::PANIC_GUARD_MESSAGE);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}
