@@ -518,9 +518,11 @@ fn read_sheet_header(
         .filter(|column| setting_of(settings, column).is_none_or(|setting| setting.value.is_none()))
         .map(|column| column.name)
         .collect();
+    // Chart and macro sheets hold no cells: not named among the sheets.
     let sheets: Vec<String> = workbook
         .sheets
         .iter()
+        .filter(|sheet| sheet.kind == super::workbook::SheetKind::Worksheet)
         .map(|sheet| format!("{:?}", excerpt(&sheet.name)))
         .collect();
     let message = match closest {

@@ -1292,3 +1292,84 @@ impl SheetReader<'_, '_> {
         Ok(place)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn archive(parts: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        for (name, data) in parts {
+            writer
+                .start_file(*name, zip::write::SimpleFileOptions::default())
+                .expect("starts a part");
+            std::io::Write::write_all(&mut writer, data).expect("writes");
+        }
+        writer.finish().expect("finishes").into_inner()
+    }
+
+    fn read_all(package: &mut Package<'_>, name: &str, limit: u64) -> Result<usize, WorkbookError> {
+        let mut part = package.part(name, limit)?.expect("the part");
+        let mut buffer = Vec::new();
+        let mut events = 0;
+        while !matches!(part.next(&mut buffer)?, Event::Eof) {
+            events += 1;
+        }
+        Ok(events)
+    }
+
+    #[test]
+    fn a_part_past_its_limit_stops_the_read_naming_the_part() {
+        let xml = format!("<a>{}</a>", "<b/>".repeat(100_000));
+        let bytes = archive(&[("xl/big.xml", xml.as_bytes())]);
+        let mut package = Package::open(&bytes).expect("opens");
+        assert_eq!(
+            read_all(&mut package, "xl/big.xml", 1 << 20).expect("reads"),
+            100_002
+        );
+        match read_all(&mut package, "XL/BIG.XML", 100_000) {
+            Err(WorkbookError::PartTooLarge { part, what }) => {
+                assert_eq!(part, "XL/BIG.XML");
+                assert!(
+                    what.starts_with("it inflates to more than 100000 bytes"),
+                    "{what}"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn relationship_targets_resolve_as_part_names() {
+        assert_eq!(
+            resolve("xl/workbook.xml", "worksheets/sheet1.xml"),
+            "xl/worksheets/sheet1.xml"
+        );
+        assert_eq!(
+            resolve("xl/workbook.xml", "/xl/worksheets/sheet1.xml"),
+            "xl/worksheets/sheet1.xml"
+        );
+        assert_eq!(
+            resolve("xl/workbook.xml", "../xl/./sheet.xml"),
+            "xl/sheet.xml"
+        );
+        assert_eq!(resolve("", "xl/workbook.xml"), "xl/workbook.xml");
+        assert_eq!(
+            relationships_of("xl/workbook.xml"),
+            "xl/_rels/workbook.xml.rels"
+        );
+        assert_eq!(relationships_of("book.xml"), "_rels/book.xml.rels");
+    }
+
+    #[test]
+    fn cell_references_are_bounded_by_excel() {
+        assert_eq!(cell_reference(b"A1"), Some((1, 0)));
+        assert_eq!(cell_reference(b"xfd1048576"), Some((1_048_576, 16_383)));
+        assert_eq!(cell_reference(b"XFE1"), None);
+        assert_eq!(cell_reference(b"AAAA1"), None);
+        assert_eq!(cell_reference(b"A0"), None);
+        assert_eq!(cell_reference(b"A"), None);
+        assert_eq!(cell_reference(b"1"), None);
+        assert_eq!(cell_reference(b"A12345678901"), None);
+    }
+}
