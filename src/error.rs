@@ -98,9 +98,19 @@ pub enum FatalError {
     #[error("{location}: cannot read the workbook: {message}; open it in Excel or WPS and save it again (as .xlsx), or save the sheet as CSV UTF-8")]
     Workbook { location: Location, message: String },
 
-    /// A workbook past a limit of `src/read/sheet.rs`.
+    /// A workbook past a limit of `src/read/workbook/limits.rs`.
     #[error("{location}: {what}")]
     SheetTooLarge { location: Location, what: String },
+
+    /// A file named as a workbook that is none (a web page, CSV text), or
+    /// a workbook duizhang does not read (password-protected, Excel 95):
+    /// the message says what the file is and what to do.
+    #[error("{location}: {message}")]
+    NotAWorkbook { location: Location, message: String },
+
+    /// A damaged workbook, at its place in a sheet (a row given twice).
+    #[error("{location}: {what}")]
+    WorkbookDamaged { location: Location, what: String },
 
     /// No sheet of a workbook has the file's header within its first rows.
     #[error("{location}: {message}")]
@@ -198,6 +208,8 @@ impl FatalError {
             | FatalError::TwoFiles { location, .. }
             | FatalError::Workbook { location, .. }
             | FatalError::SheetTooLarge { location, .. }
+            | FatalError::NotAWorkbook { location, .. }
+            | FatalError::WorkbookDamaged { location, .. }
             | FatalError::NoHeaderRow { location, .. }
             | FatalError::Columns { location, .. }
             | FatalError::NoHeader { location }

@@ -22,12 +22,14 @@ pub mod repeats;
 pub mod roster;
 pub mod scan;
 pub mod schema;
-pub mod sheet;
 pub mod stages;
 pub mod standards;
 pub mod table;
 pub mod text;
 pub mod values;
+pub mod workbook;
+/// The workbook reader under its former name (tests and tools use it).
+pub use workbook as sheet;
 
 use std::path::Path;
 

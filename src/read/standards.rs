@@ -160,7 +160,7 @@ pub fn read(file: &LoadedFile) -> Result<FileOutcome<Vec<StandardRow>>, FatalErr
 /// `standard` or tekun `min_wage` — the bases themselves — is refused.
 fn amount_cell(
     value: &str,
-    (unit, kind): (crate::domain::Unit, super::sheet::CellKind),
+    (unit, kind): (crate::domain::Unit, super::workbook::CellKind),
     program: Option<Program>,
     item: Option<Item>,
     problems: &mut Problems,
@@ -206,7 +206,7 @@ mod tests {
             value,
             (
                 crate::domain::Unit::Yuan,
-                super::super::sheet::CellKind::Text,
+                super::super::workbook::CellKind::Text,
             ),
             Some(program),
             Some(item),

@@ -11,9 +11,9 @@ use super::records::{
     MAX_COLUMNS, MAX_HEADER_BYTES, MAX_ROW_BYTES,
 };
 pub use super::records::{split_records, Chunk};
-use super::sheet::{CellKind, SheetRow, Visibility, Workbook, HEADER_SEARCH_ROWS};
 pub use super::text::HeaderFound;
 pub use super::text::{load, sha256_hex, LoadedFile};
+use super::workbook::{CellKind, SheetKind, SheetRow, Visibility, Workbook, HEADER_SEARCH_ROWS};
 use crate::domain::{id_number, FileId, FileKind, Source, Unit};
 use crate::error::{excerpt, FatalError, Location};
 
@@ -511,6 +511,10 @@ fn read_sheet_headers(
     let mut bodies = Vec::new();
     let mut found = Vec::new();
     for (sheet_number, sheet) in workbook.sheets.iter().enumerate() {
+        // Chart, macro and dialog sheets hold no table.
+        if sheet.kind != SheetKind::Worksheet {
+            continue;
+        }
         let wanted = match named {
             Some(named) => named.iter().any(|name| name.as_ref() == sheet.name.trim()),
             None => sheet.visibility == Visibility::Visible,
@@ -640,6 +644,7 @@ fn sheet_list(workbook: &Workbook) -> String {
     workbook
         .sheets
         .iter()
+        .filter(|sheet| sheet.kind == SheetKind::Worksheet)
         .map(|sheet| match sheet.visibility {
             Visibility::Visible => format!("{:?}", excerpt(&sheet.name)),
             _ => format!("{:?} (hidden)", excerpt(&sheet.name)),
@@ -657,7 +662,7 @@ type Closest<'w> = (usize, &'w str, u32, Vec<&'static str>);
 /// required column. Notes the closest row in `closest` when given.
 fn header_row_of<'w>(
     workbook: &'w Workbook,
-    sheet: &'w super::sheet::Sheet,
+    sheet: &'w super::workbook::Sheet,
     columns: &[Column],
     settings: &[Setting],
     mut closest: Option<&mut Option<Closest<'w>>>,
@@ -736,14 +741,14 @@ fn never_copied(column: &Column) -> bool {
 /// by row), and one sentence each for run.json and `duizhang check`.
 fn merge_rules(
     workbook: &Workbook,
-    sheet: &super::sheet::Sheet,
+    sheet: &super::workbook::Sheet,
     header_line: u32,
     header: &Header,
     columns: &[Column],
 ) -> (Vec<(u32, MergeAction)>, Vec<Box<str>>) {
     let mut rules = Vec::new();
     let mut said = Vec::new();
-    for merge in &sheet.merges {
+    for merge in &sheet.merged {
         if merge.last_row <= header_line || merge.first_row == merge.last_row {
             // Above the table (titles), or within one row: nothing to share.
             continue;
@@ -868,6 +873,10 @@ fn trim(text: &str) -> &str {
         _ => text.trim(),
     }
 }
+
+/// What a formula cell whose value was never saved is told (a workbook
+/// written by a program that stores formulas without calculating them).
+pub const NO_SAVED_VALUE: &str = "this cell's formula has no saved value: open the workbook in Excel or WPS and save it so the values are stored";
 
 /// U+FFFD in UTF-8: what decoding writes for bytes it cannot read.
 const REPLACEMENT_CHARACTER: &[u8] = "\u{FFFD}".as_bytes();
@@ -1050,6 +1059,11 @@ impl<'r> Row<'r> {
                     &self.header.label(position),
                     Some(value()),
                     "the cell holds a time span or a date outside 0001–9999, not a value this column takes",
+                ),
+                Some(CellKind::NoValue) if wanted() => problems.add(
+                    &self.header.label(position),
+                    None,
+                    NO_SAVED_VALUE,
                 ),
                 _ => {}
             }

@@ -33,7 +33,7 @@ pub struct LoadedFile {
     /// CSV, a bank's .txt, or a workbook.
     pub format: Format,
     /// A workbook's sheets (`bytes()` is then empty).
-    pub workbook: Option<Box<super::sheet::Workbook>>,
+    pub workbook: Option<Box<super::workbook::Workbook>>,
     /// What columns.toml says of this kind's columns.
     pub settings: std::sync::Arc<super::columns::ColumnsConfig>,
     /// The headers found: each one's sheet, row and columns (set when
@@ -443,22 +443,8 @@ pub fn load_bytes(name: &str, format: Format, bytes: Vec<u8>) -> Result<LoadedFi
         line_ends: Vec::new(),
     };
     if format.is_spreadsheet() {
-        let workbook =
-            super::sheet::read(loaded.original(), format).map_err(|error| match error {
-                super::sheet::WorkbookError::Unreadable(message) => FatalError::Workbook {
-                    location: Location::file(name),
-                    message,
-                },
-                super::sheet::WorkbookError::TooLarge {
-                    sheet,
-                    row,
-                    column,
-                    what,
-                } => FatalError::SheetTooLarge {
-                    location: Location::cell(sheet_location(name, &sheet), row, column),
-                    what,
-                },
-            })?;
+        let workbook = super::workbook::read(loaded.original(), format)
+            .map_err(|error| workbook_error(error, name, Location::file(name)))?;
         loaded.encoding = format.extension();
         loaded.workbook = Some(Box::new(workbook));
         return Ok(loaded);
@@ -474,34 +460,21 @@ fn load_workbook(
 ) -> Result<LoadedFile, FatalError> {
     let listed = folder.file(id);
     let (kind, format, name) = (listed.kind, listed.format, listed.name.as_str());
-    if opened.fingerprint.size > super::sheet::MAX_WORKBOOK_BYTES {
+    if opened.fingerprint.size > super::workbook::MAX_WORKBOOK_BYTES {
         return Err(FatalError::SheetTooLarge {
             location: Location::path(&opened.path),
             what: format!(
                 "the workbook is {} bytes, more than the {} a case file may have; save the sheet as CSV UTF-8 instead",
                 opened.fingerprint.size,
-                super::sheet::MAX_WORKBOOK_BYTES
+                super::workbook::MAX_WORKBOOK_BYTES
             ),
         });
     }
     let path = opened.path.clone();
     let fingerprint = opened.fingerprint.clone();
     let bytes = opened.read_all()?;
-    let workbook = super::sheet::read(&bytes, format).map_err(|error| match error {
-        super::sheet::WorkbookError::Unreadable(message) => FatalError::Workbook {
-            location: Location::path(&path),
-            message,
-        },
-        super::sheet::WorkbookError::TooLarge {
-            sheet,
-            row,
-            column,
-            what,
-        } => FatalError::SheetTooLarge {
-            location: Location::cell(sheet_location(name, &sheet), row, column),
-            what,
-        },
-    })?;
+    let workbook = super::workbook::read(&bytes, format)
+        .map_err(|error| workbook_error(error, name, Location::path(&path)))?;
     Ok(LoadedFile {
         kind,
         id,
@@ -518,6 +491,42 @@ fn load_workbook(
         header_found: std::sync::OnceLock::new(),
         line_ends: Vec::new(),
     })
+}
+
+/// The fatal error of a workbook that cannot be read: `location` names
+/// the file, `name` its sheets' places.
+fn workbook_error(
+    error: super::workbook::WorkbookError,
+    name: &str,
+    location: Location,
+) -> FatalError {
+    use super::workbook::WorkbookError;
+    match error {
+        WorkbookError::Unreadable(message) => FatalError::Workbook { location, message },
+        WorkbookError::Refused(message) => FatalError::NotAWorkbook { location, message },
+        WorkbookError::PartTooLarge { part, what } => FatalError::SheetTooLarge {
+            location,
+            what: format!("part {part} of the workbook: {what}"),
+        },
+        WorkbookError::TooLarge {
+            sheet,
+            row,
+            column,
+            what,
+        } => FatalError::SheetTooLarge {
+            location: Location::cell(sheet_location(name, &sheet), row, column),
+            what,
+        },
+        WorkbookError::Damaged {
+            sheet,
+            row,
+            column,
+            what,
+        } => FatalError::WorkbookDamaged {
+            location: Location::cell(sheet_location(name, &sheet), row, column),
+            what,
+        },
+    }
 }
 
 /// How a fatal error names a sheet: `roster.xlsx (sheet 花名册)`.

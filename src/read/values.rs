@@ -2,8 +2,8 @@
 //! numbers a spreadsheet may have turned into numbers, codes, periods and
 //! ranges of any accepted form, dates; and the limit on one file's money.
 
-use super::sheet::CellKind;
 use super::table::{Problems, Row};
+use super::workbook::CellKind;
 use crate::domain::{id_number, Date, Money, Period, PeriodRange, Unit};
 use crate::error::{FatalError, Location};
 
