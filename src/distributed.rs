@@ -288,6 +288,7 @@ fn get_finding(dec: &mut Dec<'_>) -> Got<Finding> {
     finding.cause = dec
         .bool()?
         .then_some(crate::domain::Cause::StandardRaiseNotApplied);
+    // (The codec's cause is rewritten with serde by the engine branch.)
     finding.detail = dec.str()?.to_string();
     finding.sources = dec.str()?.to_string();
     Ok(finding)

@@ -142,12 +142,16 @@ impl Code {
 pub enum Cause {
     /// Paid at the standard in force before the latest raise (SPEC §5).
     StandardRaiseNotApplied,
+    /// v3: paid to a person whose roster row could not be read (a
+    /// BAD_RECORD): the money may well be due, once the row is corrected.
+    RosterRowUnreadable,
 }
 
 impl Cause {
     pub fn name(self) -> &'static str {
         match self {
             Cause::StandardRaiseNotApplied => "standard_raise_not_applied",
+            Cause::RosterRowUnreadable => "roster_row_unreadable",
         }
     }
 }
@@ -184,6 +188,10 @@ pub struct Finding {
     /// payout id, the enrolment ids, the exclusion's reason and month, the
     /// repeated record's id and row… Not written to findings.csv.
     pub subject: Vec<Box<str>>,
+    /// The account (spaces removed) of the enrolment whose name and region
+    /// the finding carries; empty when none (SPEC v3 corrections.csv takes
+    /// a back-pay's account from it). Not written to findings.csv.
+    pub label_account: Box<str>,
 }
 
 impl Finding {
@@ -204,6 +212,7 @@ impl Finding {
             detail: String::new(),
             sources: String::new(),
             subject: Vec::new(),
+            label_account: "".into(),
         }
     }
 

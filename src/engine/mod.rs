@@ -3,6 +3,7 @@
 //! parallel; the outputs come back in person order, so thread count cannot
 //! change them.
 
+pub mod corrections;
 pub mod coverage;
 pub mod entitlement;
 pub mod outcome;

@@ -96,6 +96,7 @@ pub fn cause_name(cause: Cause, lang: Lang) -> &'static str {
         Cause::StandardRaiseNotApplied => {
             lang.pick("提标后仍按原标准发放", "standard raise not applied")
         }
+        Cause::RosterRowUnreadable => lang.pick("花名册该行无法读取", "roster row unreadable"),
     }
 }
 
