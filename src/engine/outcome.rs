@@ -3,7 +3,7 @@
 //! rule is one pure function of the line's facts; `person` turns the
 //! verdicts into findings with names, regions and sources.
 
-use super::LineStatus;
+use super::ledger::LineStatus;
 use crate::domain::{Cause, Code, LineFigures, Money, Period, Stage};
 
 /// What the outcome of one line depends on.
@@ -52,20 +52,6 @@ pub fn line_outcome(facts: LineFacts, tolerance: Money) -> (LineStatus, Option<C
             (LineStatus::Over, Some(Code::Overpayment))
         }
         Some(_) => (LineStatus::Ok, None),
-    }
-}
-
-/// The money at stake in a line's outcome — the outcome finding's
-/// `amount`, and what summary.csv adds up as shortfall, overpaid and
-/// improper. 0 for a line without an outcome finding.
-pub fn outcome_amount(status: LineStatus, figures: LineFigures) -> Money {
-    let expected = figures.expected.unwrap_or_default();
-    match status {
-        LineStatus::Missing => expected,
-        LineStatus::Shortfall => expected - figures.paid,
-        LineStatus::Over => figures.paid - expected,
-        LineStatus::Excluded | LineStatus::AfterExit | LineStatus::NotEnrolled => figures.paid,
-        LineStatus::NoStandard | LineStatus::Ok => Money::ZERO,
     }
 }
 
@@ -215,44 +201,6 @@ mod tests {
         // MISSING_PAYMENT ignores the tolerance: E > 0 and nothing paid.
         let small = line_outcome(facts(true, false, Some("0.50"), "0"), tolerance);
         assert_eq!(small.0, LineStatus::Missing);
-    }
-
-    #[test]
-    fn the_outcome_amount_is_the_money_at_stake() {
-        let figures = |expected: Option<&str>, paid: &str| LineFigures {
-            expected: expected.map(yuan),
-            allocated: None,
-            transferred: None,
-            paid: yuan(paid),
-        };
-        assert_eq!(
-            outcome_amount(LineStatus::Missing, figures(Some("100"), "0")),
-            yuan("100")
-        );
-        assert_eq!(
-            outcome_amount(LineStatus::Shortfall, figures(Some("100"), "60")),
-            yuan("40")
-        );
-        assert_eq!(
-            outcome_amount(LineStatus::Over, figures(Some("100"), "160")),
-            yuan("60")
-        );
-        assert_eq!(
-            outcome_amount(LineStatus::AfterExit, figures(Some("0"), "70")),
-            yuan("70")
-        );
-        assert_eq!(
-            outcome_amount(LineStatus::Excluded, figures(Some("0"), "0")),
-            Money::ZERO
-        );
-        assert_eq!(
-            outcome_amount(LineStatus::NoStandard, figures(None, "70")),
-            Money::ZERO
-        );
-        assert_eq!(
-            outcome_amount(LineStatus::Ok, figures(Some("70"), "70")),
-            Money::ZERO
-        );
     }
 
     #[test]

@@ -5,14 +5,16 @@
 //! records for them and turns their verdicts into findings with names,
 //! regions and sources. Pure: reads the case, returns values.
 
+use super::context::Context;
 use super::entitlement::{
-    dibao_entitlement, dibao_price_subsidy, tekun_entitlement, tekun_price_subsidy, StandardsAt,
+    dibao_entitlement, dibao_price_subsidy, tekun_entitlement, tekun_price_subsidy,
 };
+use super::ledger::{Label, LedgerLine, LineStatus};
 use super::outcome::{self, LineFacts};
 use super::rules;
 use super::settle::settle_range;
-use super::standards::Slot;
-use super::{Context, Label, LedgerLine, LineStatus};
+use super::shared_account::{AccountKey, Candidates};
+use super::standards::{Slot, StandardsAt};
 use crate::case::{Enrolment, Exclusion, PersonId, Relative, StageRecord};
 use crate::domain::source::sources_text;
 use crate::domain::text::{excerpt, listed};
@@ -35,30 +37,11 @@ pub struct Bundle<'a> {
 pub struct PersonOutput {
     pub lines: Vec<LedgerLine>,
     pub findings: Vec<Finding>,
-    /// Payout indices that take part in the SHARED_ACCOUNT check.
-    pub shared_account_payouts: Vec<u32>,
-    /// Of those, each where the person's account changes (the first, and
-    /// each into another account than the payout before): what the check
-    /// compares to find accounts paid to several persons. A person is paid
-    /// into one account month after month, so these are far fewer; a
-    /// person's account met again is folded when they are sorted.
-    pub account_representatives: Vec<AccountKey>,
+    /// What SHARED_ACCOUNT compares across persons.
+    pub candidates: Candidates,
     /// Per stage, the in-window amounts read (payouts: `paid` only) in fen,
     /// to check that the ledger holds exactly this money.
     pub money_in: [i128; 3],
-}
-
-/// A person's account, as the SHARED_ACCOUNT check first compares it:
-/// by a hash taken here, where the account's text is at hand, so that
-/// finding the accounts paid to several persons reads no text (looking
-/// up records and texts in a large case costs more than hashing them).
-#[derive(Clone, Copy, Debug)]
-pub struct AccountKey {
-    /// xxh3 of the account's text.
-    pub hash: u64,
-    pub person: PersonId,
-    /// A payout of the person into the account.
-    pub payout: u32,
 }
 
 /// What a line's entitlement rests on.
@@ -634,7 +617,7 @@ impl<'a> Run<'a> {
         let paid = figures.paid;
         let mut finding = self.line_finding(code, key, state, figures);
         finding.amount =
-            (code != Code::NoStandard).then(|| outcome::outcome_amount(status, figures));
+            (code != Code::NoStandard).then(|| super::ledger::outcome_amount(status, figures));
         finding.detail = match code {
             Code::MissingPayment | Code::Shortfall => {
                 let expected = figures.expected.expect("a shortfall has a known E");
@@ -801,10 +784,10 @@ impl<'a> Run<'a> {
 
             let account = payouts.account(record);
             if !account.is_empty() {
-                output.shared_account_payouts.push(index);
+                output.candidates.payouts.push(index);
                 if previous_account != Some(account) {
                     previous_account = Some(account);
-                    output.account_representatives.push(AccountKey {
+                    output.candidates.representatives.push(AccountKey {
                         hash: xxhash_rust::xxh3::xxh3_64(account.as_bytes()),
                         person: self.person,
                         payout: index,
