@@ -8,31 +8,32 @@ pub mod conservation;
 pub mod context;
 pub mod coverage;
 pub mod entitlement;
+pub mod exclusion;
 pub mod ledger;
-pub mod outcome;
 pub mod person;
 pub mod persons;
-pub mod reading;
 pub mod reconciliation;
 pub mod rules;
 pub mod settle;
-pub mod shared_account;
 pub mod standards;
+#[cfg(test)]
+mod testing;
 pub mod window;
 
 use rayon::prelude::*;
 
 use crate::case::Case;
-use crate::domain::{Finding, Money, Period, PeriodRange, Stage};
-use person::{reconcile_person, Bundle, PersonOutput};
-use persons::{per_person, roster_groupings, Groupings};
+use crate::domain::{Code, Finding, Money, Period, PeriodRange, Program, Stage};
+use person::Person;
+use persons::{per_person, roster_groupings, Bundle, Groupings};
+use rules::shared_account::{self, Candidates};
 
 pub use crate::domain::account::account_hash;
 pub use crate::domain::window::{Bounds, WindowError, MAX_DEFAULT_WINDOW_MONTHS};
 pub use context::Context;
 pub use ledger::{Label, Ledger, LedgerLine, LineStatus};
 pub use reconciliation::Reconciliation;
-pub use shared_account::{
+pub use rules::shared_account::{
     group_account_uses, shared_account_findings_from_uses, AccountUse, SharedAccounts,
 };
 pub use window::{window, window_from_bounds};
@@ -55,22 +56,11 @@ pub fn reconcile_with(
     // 1. Every person, in parallel runs of persons.
     let outputs: Vec<PersonOutput> = per_person(case.people.len(), |person, output| {
         groupings.prefetch(case, person);
-        let bundle = Bundle {
-            person,
-            enrolments: groupings.enrolments.of(person),
-            exclusions: groupings.exclusions.of(person),
-            relatives: groupings.relatives.of(person),
-            records: [
-                groupings.stages[0].of(person),
-                groupings.stages[1].of(person),
-                groupings.stages[2].of(person),
-            ],
-        };
-        reconcile_person(&context, &bundle, output);
+        reconcile_person(&context, &groupings.bundle(person), output);
     });
     let mut parts = Vec::with_capacity(outputs.len());
     let mut findings = Vec::new();
-    let mut candidates = shared_account::Candidates::default();
+    let mut candidates = Candidates::default();
     let mut money_in = [0i128; 3];
     for mut output in outputs {
         parts.push(output.lines);
@@ -111,25 +101,91 @@ pub fn reconcile_with(
     }
 }
 
+/// What one task of persons contributes to the run.
+#[derive(Default)]
+struct PersonOutput {
+    lines: Vec<LedgerLine>,
+    findings: Vec<Finding>,
+    /// What SHARED_ACCOUNT compares across persons.
+    candidates: Candidates,
+    /// Per stage, the in-window amounts read (payouts: `paid` only) in fen,
+    /// to check that the ledger holds exactly this money.
+    money_in: [i128; 3],
+}
+
+/// One person, in the order of the steps: their lines, then each line's
+/// outcome and money trail, the person rules, the payout rules and the
+/// SHARED_ACCOUNT notes, each rule called through the table
+/// ([`rules::RULES`]). Appends to `output` (one serves a run of persons).
+fn reconcile_person(context: &Context<'_>, bundle: &Bundle<'_>, output: &mut PersonOutput) {
+    let mut person = Person::new(context, bundle);
+    let money_in = person.add_lines(bundle.records);
+    let first_line = output.lines.len();
+    let tolerance = context.case.policy.tolerance;
+
+    // Every line with E, A, T or P not zero (or E unknown) goes to the
+    // ledger with its outcome; outcome and money-trail findings follow.
+    for &(key, ref state) in person.lines() {
+        if Person::is_empty(state) {
+            continue;
+        }
+        let figures = person.figures(state);
+        let status = rules::line::judge_outcome(&person, key, state, figures, &mut output.findings);
+        for (code, rule) in rules::MONEY_TRAIL_RULES {
+            if let Some(difference) = rule(figures, tolerance) {
+                let finding =
+                    rules::line::money_trail_finding(&person, code, key, state, difference);
+                output.findings.push(finding);
+            }
+        }
+        output
+            .lines
+            .push(person.ledger_line(key, state, figures, status));
+    }
+    for rule in rules::PERSON_RULES {
+        rule(&person, &mut output.findings);
+    }
+    let mut previous_account = None;
+    for payout in person.paid_payouts() {
+        for rule in rules::PAYOUT_RULES {
+            rule(&person, &payout, &mut output.findings);
+        }
+        shared_account::note_payout(
+            &person,
+            &payout,
+            &mut previous_account,
+            &mut output.candidates,
+        );
+    }
+
+    // The person's ledger lines hold exactly the money read, stage by stage.
+    for stage in Stage::ALL {
+        let in_ledger: Money = output.lines[first_line..]
+            .iter()
+            .map(|line| match stage {
+                Stage::Allocation => line.figures().allocated.unwrap_or_default(),
+                Stage::Transfer => line.figures().transferred.unwrap_or_default(),
+                Stage::Payout => line.figures().paid,
+            })
+            .sum();
+        assert_eq!(
+            in_ledger,
+            money_in[stage.index()],
+            "{}: {} money in the ledger differs from the records read",
+            person.id_number,
+            stage.name()
+        );
+        output.money_in[stage.index()] += i128::from(money_in[stage.index()].fen());
+    }
+}
+
 /// The findings of reading (BAD_RECORD, DUPLICATE_RECORD,
-/// INVALID_ID_NUMBER) whose code `wanted` takes, in no particular order:
-/// they need no other record, so a file read alone gives its own.
-pub fn record_findings(case: &Case, wanted: impl Fn(crate::domain::Code) -> bool) -> Vec<Finding> {
+/// INVALID_ID_NUMBER, [`rules::READING_RULES`]) whose code `wanted`
+/// takes, in no particular order: they need no other record, so a file
+/// read alone gives its own.
+pub fn record_findings(case: &Case, wanted: impl Fn(Code) -> bool) -> Vec<Finding> {
     let mut findings = Vec::new();
-    for (code, rule) in [
-        (
-            crate::domain::Code::BadRecord,
-            reading::bad_record_findings as fn(&Case) -> Vec<Finding>,
-        ),
-        (
-            crate::domain::Code::DuplicateRecord,
-            reading::duplicate_record_findings,
-        ),
-        (
-            crate::domain::Code::InvalidIdNumber,
-            reading::invalid_id_number_findings,
-        ),
-    ] {
+    for (code, rule) in rules::READING_RULES {
         if wanted(code) {
             findings.extend(rule(case));
         }
@@ -165,14 +221,16 @@ pub fn notice_lines(case: &Case, period: Period) -> Vec<NoticeLine> {
             relatives: &[],
             records: [&[], &[], &[]],
         };
-        lines.extend(
-            person::notice_lines(&context, &bundle, period)
-                .into_iter()
-                .map(|(enrolment, expected)| NoticeLine {
+        let person = Person::new(&context, &bundle);
+        for program in [Program::Dibao, Program::Tekun] {
+            let basis = person.basis(program, period);
+            if let (Some(enrolment), false) = (basis.primary[0], basis.excluded) {
+                lines.push(NoticeLine {
                     enrolment,
-                    expected,
-                }),
-        );
+                    expected: basis.expected,
+                });
+            }
+        }
     });
     parts.into_iter().flatten().collect()
 }

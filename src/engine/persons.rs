@@ -57,6 +57,16 @@ impl Grouping {
     }
 }
 
+/// Indices (into the case's vectors) of everything known about one person.
+pub struct Bundle<'a> {
+    pub person: PersonId,
+    pub enrolments: &'a [u32],
+    pub exclusions: &'a [u32],
+    pub relatives: &'a [u32],
+    /// Per stage, all of the person's records (any status, any period).
+    pub records: [&'a [u32]; 3],
+}
+
 /// Every collection of the case that a person's reconciliation reads,
 /// grouped by person.
 pub struct Groupings {
@@ -105,6 +115,22 @@ impl Groupings {
             enrolments,
             exclusions,
             relatives,
+        }
+    }
+
+    /// Everything known about `person`.
+    #[inline]
+    pub fn bundle(&self, person: PersonId) -> Bundle<'_> {
+        Bundle {
+            person,
+            enrolments: self.enrolments.of(person),
+            exclusions: self.exclusions.of(person),
+            relatives: self.relatives.of(person),
+            records: [
+                self.stages[0].of(person),
+                self.stages[1].of(person),
+                self.stages[2].of(person),
+            ],
         }
     }
 

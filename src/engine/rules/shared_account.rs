@@ -9,12 +9,13 @@
 
 use rayon::prelude::*;
 
-use super::context::Context;
-use super::persons::Grouping;
 use crate::case::{Case, PersonId};
 use crate::domain::source::sources_text;
 use crate::domain::text::{excerpt, listed};
 use crate::domain::{Code, FileKind, Finding, Money, Source};
+use crate::engine::context::Context;
+use crate::engine::person::{Payout, Person};
+use crate::engine::persons::Grouping;
 
 /// How SHARED_ACCOUNT is judged: it looks across persons.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -28,7 +29,7 @@ pub enum SharedAccounts<'a> {
     Collect(&'a rustc_hash::FxHashSet<u128>),
 }
 
-pub use crate::domain::account::account_hash;
+use crate::domain::account::account_hash;
 
 /// The payouts of one person into one account (SHARED_ACCOUNT's input).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -72,6 +73,31 @@ impl Candidates {
     pub fn append(&mut self, other: &mut Candidates) {
         self.payouts.append(&mut other.payouts);
         self.representatives.append(&mut other.representatives);
+    }
+}
+
+/// Notes one in-window `paid` payout of a person for SHARED_ACCOUNT
+/// (institutional payouts and payouts into no account take no part).
+/// `previous_account` is the account of the person's previous payout: a
+/// person is paid into one account month after month, so only a change
+/// is kept as a representative.
+pub fn note_payout<'a>(
+    person: &Person<'a>,
+    payout: &Payout<'a>,
+    previous_account: &mut Option<&'a str>,
+    candidates: &mut Candidates,
+) {
+    if payout.institutional || payout.account.is_empty() {
+        return;
+    }
+    candidates.payouts.push(payout.index);
+    if *previous_account != Some(payout.account) {
+        *previous_account = Some(payout.account);
+        candidates.representatives.push(AccountKey {
+            hash: xxhash_rust::xxh3::xxh3_64(payout.account.as_bytes()),
+            person: person.person,
+            payout: payout.index,
+        });
     }
 }
 
@@ -366,5 +392,98 @@ mod tests {
         });
         assert!(shared.is_empty());
         assert_eq!(involved, [false, false]);
+    }
+
+    /// SHARED_ACCOUNT (SPEC §5) over three persons: one account paid to two
+    /// persons of no common household is one finding (id_number empty, the
+    /// sum paid into it, every payout as evidence); one paid to two persons
+    /// of one household, or an institutional payout, is none. A partition
+    /// that collects the uses gets the same finding once they are judged.
+    #[test]
+    fn an_account_paid_to_persons_of_different_households_is_shared() {
+        use crate::domain::Program;
+        use crate::engine::persons::Groupings;
+        use crate::engine::testing::{self, dibao, payout, tekun, Record, FIRST, SECOND};
+
+        let into = |person, line, account| Record {
+            payee: Some(("张一", account)),
+            ..payout(person, line, "2020-01", "500")
+        };
+        let mut first = dibao(0, 2, "2020-01", None);
+        first.household_id = "H1".into();
+        let mut second = dibao(1, 3, "2020-01", None);
+        second.household_id = "H2".into();
+        let mut third = dibao(2, 4, "2020-01", None);
+        third.household_id = "H2".into();
+        let mut institution = tekun(2, 5, "2020-02", None);
+        institution.centralized = true;
+        let case = testing::case(
+            3,
+            vec![first, second, third, institution],
+            &[
+                into(0, 2, "A"),
+                into(1, 3, "A"),
+                into(1, 4, "B"),
+                into(2, 5, "B"),
+                Record {
+                    program: Program::Tekun,
+                    periods: "2020-02",
+                    ..into(2, 6, "A")
+                },
+            ],
+        );
+        let window = testing::range("2020-01..2020-02");
+        let context = Context::new(&case, window);
+        let groupings = Groupings::new(&case);
+        let mut candidates = Candidates::default();
+        for person in 0..3 {
+            testing::with_person(&case, "2020-01..2020-02", person, |person| {
+                let mut previous = None;
+                for payout in person.paid_payouts() {
+                    note_payout(person, &payout, &mut previous, &mut candidates);
+                }
+            });
+        }
+        assert_eq!(
+            candidates.payouts.len(),
+            4,
+            "the institutional payout takes no part"
+        );
+        let collected = Candidates {
+            payouts: candidates.payouts.clone(),
+            representatives: candidates.representatives.clone(),
+        };
+        let (findings, uses) = judge_or_collect(
+            &context,
+            &groupings.enrolments,
+            SharedAccounts::Decide,
+            candidates,
+        );
+        assert!(uses.is_empty());
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        let finding = &findings[0];
+        assert_eq!(finding.code, Code::SharedAccount);
+        assert_eq!(&*finding.id_number, "");
+        assert_eq!(&*finding.account, "A");
+        assert_eq!(finding.amount, Some(Money::from_yuan(1000)));
+        assert_eq!(
+            finding.detail,
+            format!("2 people paid into A: {FIRST}, {SECOND}")
+        );
+        assert_eq!(finding.sources, "payouts.csv:2;payouts.csv:3");
+
+        let every_account: rustc_hash::FxHashSet<u128> =
+            ["A", "B"].into_iter().map(account_hash).collect();
+        let (none, uses) = judge_or_collect(
+            &context,
+            &groupings.enrolments,
+            SharedAccounts::Collect(&every_account),
+            collected,
+        );
+        assert!(none.is_empty());
+        assert_eq!(
+            shared_account_findings_from_uses(group_account_uses(uses)),
+            findings
+        );
     }
 }
