@@ -1,10 +1,12 @@
 //! Where a fact came from: `file:line`, the evidence an inspector asks for.
 
+use serde::{Deserialize, Serialize};
+
 use std::fmt;
 
 /// An input file of the case. Declared in the alphabetical order of the file
 /// names, so sorting sources sorts "by file name then line" (SPEC §6).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum FileKind {
     Allocations,
     Exclusions,
@@ -87,7 +89,9 @@ impl FileKind {
 
 /// What a case file is: delimited text (SPEC's CSV, or a bank's `.txt`
 /// export) or a spreadsheet workbook. Evidence names the file by it.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 pub enum Format {
     #[default]
     Csv,
@@ -144,7 +148,7 @@ impl Formats {
 /// One physical line of one input file (1-based, the header is line 1; a
 /// record spanning several lines is named by its first), or the row of a
 /// spreadsheet as the spreadsheet numbers it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Source {
     pub file: FileKind,
     /// Sorts after `file`: a case has one file per kind, so sources still

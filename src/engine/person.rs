@@ -175,6 +175,9 @@ impl<'a> Person<'a> {
     }
 
     /// The primary enrolment of `program` covering `period` (SPEC §4).
+    /// Asked for every line made (a few times each): inlined where it is
+    /// asked, its loop over a person's one or two enrolments is short.
+    #[inline]
     pub fn primary(&self, program: Program, period: Period) -> Option<u32> {
         self.enrolments
             .iter()

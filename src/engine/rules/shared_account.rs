@@ -9,6 +9,8 @@
 
 use rayon::prelude::*;
 
+use serde::{Deserialize, Serialize};
+
 use crate::case::{Case, PersonId};
 use crate::domain::source::sources_text;
 use crate::domain::text::{excerpt, listed};
@@ -31,8 +33,9 @@ pub enum SharedAccounts<'a> {
 
 use crate::domain::account::account_hash;
 
-/// The payouts of one person into one account (SHARED_ACCOUNT's input).
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// The payouts of one person into one account (SHARED_ACCOUNT's input;
+/// serde: what a part of a distributed run passes on).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountUse {
     pub id_number: Box<str>,
     /// The person's non-empty household ids, sorted, distinct.
