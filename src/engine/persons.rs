@@ -190,7 +190,7 @@ pub fn roster_groupings(case: &Case) -> (Grouping, Grouping) {
     (enrolments, exclusions)
 }
 
-/// Visits every person in parallel tasks of [`PERSONS_PER_TASK`]
+/// Visits every person in parallel tasks of `PERSONS_PER_TASK`
 /// consecutive persons, each task filling one output: the outputs come
 /// back in person order, whatever the thread count. Persons in runs keep
 /// the allocations few and the collected order the person order.
