@@ -1,6 +1,8 @@
 //! The typed contents of a case folder: what the readers produce and the
 //! engine consumes. Plain data; every record remembers its line.
 
+use serde::{Deserialize, Serialize};
+
 use crate::domain::{
     Amount, CareLevel, Date, FileId, FileKind, InputFiles, Item, Money, Period, PeriodRange,
     Program, Rounding, Source, Status,
@@ -9,7 +11,7 @@ use crate::domain::{
 /// A person, interned: the rank of its id_number among all distinct
 /// id_numbers of the case in code-point order. Ordering persons is ordering
 /// their id_numbers, which is the order every output is sorted in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct PersonId(pub u32);
 
 impl PersonId {
@@ -39,10 +41,15 @@ impl People {
 }
 
 /// One roster row that was read and whose enrolment_id came first.
-#[derive(Clone, Debug)]
+/// (serde: the payload of a distributed run's person row, which carries
+/// the line and the person beside it; here too for exclusions and
+/// relatives.)
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Enrolment {
     /// The roster row.
+    #[serde(skip)]
     pub source: Source,
+    #[serde(skip)]
     pub person: PersonId,
     pub enrolment_id: Box<str>,
     pub name: Box<str>,
@@ -75,7 +82,7 @@ pub struct Enrolment {
 
 /// A dibao household's payment tier (分档) and its members' classified
 /// top-up categories (分类施保), names folded (ASCII lower case).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LocalRules {
     pub tier: Option<Box<str>>,
     /// One entry per listed member: that member's distinct categories.
@@ -549,17 +556,21 @@ impl StageFile {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Exclusion {
+    #[serde(skip)]
     pub person: PersonId,
+    #[serde(skip)]
     pub source: Source,
     pub reason: Box<str>,
     pub from: Period,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Relative {
+    #[serde(skip)]
     pub person: PersonId,
+    #[serde(skip)]
     pub source: Source,
     pub staff_name: Box<str>,
     pub relation: Box<str>,

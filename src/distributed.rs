@@ -19,21 +19,30 @@
 //!
 //! Rows without an id_number are BAD_RECORDs: they never become person
 //! rows, so no task receives them all.
+//!
+//! Every message — a row's payload, a file's facts, the plan, a part — is
+//! postcard (a compact binary serde format, stable since its 1.0) of
+//! serde-derived types: the domain's values and the case's records derive
+//! `Serialize`/`Deserialize` themselves, and the few shapes of the wire
+//! only are here (a stage record's row, a file's facts, the plan, a part).
+//! Python passes them on as opaque bytes.
 
+use std::borrow::Cow;
 use std::path::Path;
 
 use rustc_hash::{FxHashMap, FxHashSet};
+use serde::{Deserialize, Serialize};
 
 use crate::case::{
-    BadRecord, Case, Enrolment, Exclusion, FileReport, LocalRules, People, PersonId, Policy,
-    Relative, StageChunk, StageFile, StageRecord, StandardRow, TextArena,
+    Case, Enrolment, Exclusion, FileReport, People, PersonId, Policy, Relative, StageChunk,
+    StageFile, StageRecord, StandardRow, TextArena,
 };
 use crate::domain::window::Bounds;
 use crate::domain::{
-    CareLevel, Code, Date, FileId, FileKind, Finding, InputFiles, Money, Period, PeriodRange,
-    Program, Source, Stage, Status,
+    Code, Date, FileId, FileKind, Finding, InputFiles, Money, Period, PeriodRange, Program, Source,
+    Stage, Status,
 };
-use crate::engine::{self, AccountUse, SharedAccounts};
+use crate::engine::{self, AccountUse, Reconciliation, SharedAccounts};
 use crate::error::FatalError;
 use crate::read::{CaseFolder, ReadOptions};
 use crate::write::{OutDir, OutputSink, RenderedPart};
@@ -65,6 +74,7 @@ pub const FILE_TASKS: [FileKind; 7] = [
 pub type Emit<'e> = dyn FnMut(&str, u8, u64, &[u8]) + 'e;
 
 /// A row's position: file number, sheet and line in one sortable number.
+/// File numbers are the same in every task: each lists the case folder.
 pub fn position_of(source: Source) -> u64 {
     u64::from(source.file.0) << 48 | u64::from(source.sheet) << 32 | u64::from(source.line)
 }
@@ -89,221 +99,130 @@ pub fn file_kind(number: u8) -> Option<FileKind> {
 
 // ---------------------------------------------------------------- codec
 
-#[derive(Default)]
-struct Enc(Vec<u8>);
-
-impl Enc {
-    fn u8(&mut self, value: u8) {
-        self.0.push(value);
-    }
-    fn u32(&mut self, value: u32) {
-        self.0.extend_from_slice(&value.to_le_bytes());
-    }
-    fn u64(&mut self, value: u64) {
-        self.0.extend_from_slice(&value.to_le_bytes());
-    }
-    fn i64(&mut self, value: i64) {
-        self.0.extend_from_slice(&value.to_le_bytes());
-    }
-    fn i128(&mut self, value: i128) {
-        self.0.extend_from_slice(&value.to_le_bytes());
-    }
-    fn bool(&mut self, value: bool) {
-        self.u8(u8::from(value));
-    }
-    fn str(&mut self, value: &str) {
-        self.u32(u32::try_from(value.len()).expect("a text under 4 GiB"));
-        self.0.extend_from_slice(value.as_bytes());
-    }
-    fn bytes(&mut self, value: &[u8]) {
-        self.u64(value.len() as u64);
-        self.0.extend_from_slice(value);
-    }
-    fn opt<T>(&mut self, value: Option<T>, put: impl FnOnce(&mut Enc, T)) {
-        match value {
-            None => self.u8(0),
-            Some(value) => {
-                self.u8(1);
-                put(self, value);
-            }
-        }
-    }
-    fn period(&mut self, period: Period) {
-        self.u32(period.index());
-    }
-    fn range(&mut self, range: PeriodRange) {
-        self.period(range.first);
-        self.period(range.last);
-    }
-    fn money(&mut self, money: Money) {
-        self.i64(money.fen());
-    }
-    fn source(&mut self, source: Source) {
-        self.u8(source.kind as u8);
-        self.u64(position_of(source));
-    }
-}
-
-struct Dec<'b>(&'b [u8]);
-
-type Got<T> = Result<T, String>;
+// What passes between the tasks is postcard (a compact, stable binary
+// serde format) of the types below and of the domain's own values, which
+// derive serde. Every message is made and read by this module, so a
+// malformed one is a bug or a mix of builds: it stops the run with one
+// message, never a panic.
 
 fn malformed() -> String {
     "a row or part passed between the Spark tasks is malformed".to_string()
 }
 
-impl<'b> Dec<'b> {
-    fn take(&mut self, length: usize) -> Got<&'b [u8]> {
-        if self.0.len() < length {
-            return Err(malformed());
+/// `value` as bytes.
+fn encode(value: &impl Serialize) -> Vec<u8> {
+    postcard::to_allocvec(value).expect("serializing to memory cannot fail")
+}
+
+/// `value` as bytes appended to `out` (a person row's payload, whose
+/// buffer is used again for the next row).
+fn encode_into(value: &impl Serialize, out: &mut Vec<u8>) {
+    out.clear();
+    *out =
+        postcard::to_extend(value, std::mem::take(out)).expect("serializing to memory cannot fail");
+}
+
+/// The value `bytes` hold, every byte of them.
+fn decode<'b, T: Deserialize<'b>>(bytes: &'b [u8]) -> Result<T, String> {
+    match postcard::take_from_bytes(bytes) {
+        Ok((value, [])) => Ok(value),
+        _ => Err(malformed()),
+    }
+}
+
+/// A stage record as a person row carries it (its person and line are
+/// the row's).
+#[derive(Serialize, Deserialize)]
+struct StageRow<'r> {
+    program: Program,
+    status: Status,
+    periods: PeriodRange,
+    amount: Money,
+    date: Option<Date>,
+    record_id: &'r str,
+    /// Payouts only: the payee; empty for other stages.
+    name: &'r str,
+    account: &'r str,
+}
+
+/// What run.json says about a file, as a file task tells the driver (the
+/// columns found are for `duizhang check` only, and are not told).
+#[derive(Serialize, Deserialize)]
+struct Report<'r> {
+    file: FileId,
+    rows: u64,
+    bad: u64,
+    duplicate: u64,
+    summary_rows: u64,
+    sha256: &'r str,
+    encoding: &'r str,
+    delimiter: Option<&'r str>,
+    /// Each sheet read: (its place, name, header row, rows, merges).
+    #[serde(borrow)]
+    sheets: Vec<(u16, &'r str, u32, u64, Vec<&'r str>)>,
+    #[serde(borrow)]
+    hidden_not_read: Vec<&'r str>,
+    id_numbers_upgraded: u64,
+}
+
+impl<'r> Report<'r> {
+    fn of(file: FileId, report: &'r FileReport) -> Report<'r> {
+        Report {
+            file,
+            rows: report.rows,
+            bad: report.bad,
+            duplicate: report.duplicate,
+            summary_rows: report.summary_rows,
+            sha256: &report.sha256,
+            encoding: report.encoding,
+            delimiter: report.delimiter,
+            sheets: report
+                .sheets
+                .iter()
+                .map(|sheet| {
+                    (
+                        sheet.index,
+                        sheet.name.as_ref(),
+                        sheet.header_row,
+                        sheet.rows,
+                        sheet.merges.iter().map(AsRef::as_ref).collect(),
+                    )
+                })
+                .collect(),
+            hidden_not_read: report.hidden_not_read.iter().map(AsRef::as_ref).collect(),
+            id_numbers_upgraded: report.id_numbers_upgraded,
         }
-        let (head, rest) = self.0.split_at(length);
-        self.0 = rest;
-        Ok(head)
     }
-    fn u8(&mut self) -> Got<u8> {
-        Ok(self.take(1)?[0])
-    }
-    fn u32(&mut self) -> Got<u32> {
-        Ok(u32::from_le_bytes(
-            self.take(4)?.try_into().map_err(|_| malformed())?,
-        ))
-    }
-    fn u64(&mut self) -> Got<u64> {
-        Ok(u64::from_le_bytes(
-            self.take(8)?.try_into().map_err(|_| malformed())?,
-        ))
-    }
-    fn i64(&mut self) -> Got<i64> {
-        Ok(i64::from_le_bytes(
-            self.take(8)?.try_into().map_err(|_| malformed())?,
-        ))
-    }
-    fn i128(&mut self) -> Got<i128> {
-        Ok(i128::from_le_bytes(
-            self.take(16)?.try_into().map_err(|_| malformed())?,
-        ))
-    }
-    fn bool(&mut self) -> Got<bool> {
-        Ok(self.u8()? != 0)
-    }
-    fn str(&mut self) -> Got<&'b str> {
-        let length = self.u32()? as usize;
-        std::str::from_utf8(self.take(length)?).map_err(|_| malformed())
-    }
-    fn boxed(&mut self) -> Got<Box<str>> {
-        Ok(self.str()?.into())
-    }
-    fn bytes(&mut self) -> Got<&'b [u8]> {
-        let length = usize::try_from(self.u64()?).map_err(|_| malformed())?;
-        self.take(length)
-    }
-    fn opt<T>(&mut self, get: impl FnOnce(&mut Dec<'b>) -> Got<T>) -> Got<Option<T>> {
-        match self.u8()? {
-            0 => Ok(None),
-            _ => get(self).map(Some),
-        }
-    }
-    fn period(&mut self) -> Got<Period> {
-        Ok(Period::from_index(self.u32()?))
-    }
-    fn range(&mut self) -> Got<PeriodRange> {
-        Ok(PeriodRange {
-            first: self.period()?,
-            last: self.period()?,
-        })
-    }
-    fn money(&mut self) -> Got<Money> {
-        Ok(Money::from_fen(self.i64()?))
-    }
-    fn program(&mut self) -> Got<Program> {
-        Program::ALL
-            .get(usize::from(self.u8()?))
-            .copied()
-            .ok_or_else(malformed)
-    }
-    fn file_kind(&mut self) -> Got<FileKind> {
-        file_kind(self.u8()?).ok_or_else(malformed)
-    }
-    fn source(&mut self) -> Got<Source> {
-        let kind = self.file_kind()?;
-        Ok(source_at(kind, self.u64()?))
-    }
-}
 
-const STATUSES: [Status; 3] = [Status::Paid, Status::Failed, Status::Returned];
-const CARE_LEVELS: [CareLevel; 3] = [CareLevel::SelfCare, CareLevel::Semi, CareLevel::Full];
-
-fn position<T: PartialEq>(all: &[T], value: &T) -> u8 {
-    all.iter()
-        .position(|known| known == value)
-        .expect("every value is listed") as u8
-}
-
-fn pick<T: Copy>(all: &[T], number: u8) -> Got<T> {
-    all.get(usize::from(number)).copied().ok_or_else(malformed)
-}
-
-fn put_finding(enc: &mut Enc, finding: &Finding) {
-    enc.u8(position(&Code::ALL, &finding.code));
-    enc.str(&finding.id_number);
-    enc.str(&finding.name);
-    enc.str(&finding.region);
-    enc.opt(finding.program, |enc, program| {
-        enc.u8(program.index() as u8)
-    });
-    enc.opt(finding.period, Enc::range);
-    enc.str(&finding.account);
-    enc.opt(finding.amount, Enc::money);
-    enc.opt(finding.figures, |enc, figures| {
-        enc.opt(figures.expected, Enc::money);
-        enc.opt(figures.allocated, Enc::money);
-        enc.opt(figures.transferred, Enc::money);
-        enc.money(figures.paid);
-    });
-    enc.opt(finding.stage, |enc, stage| enc.u8(stage.index() as u8));
-    enc.bool(finding.cause.is_some());
-    enc.str(&finding.detail);
-    enc.str(&finding.sources);
-}
-
-fn get_finding(dec: &mut Dec<'_>) -> Got<Finding> {
-    let code = pick(&Code::ALL, dec.u8()?)?;
-    let mut finding = Finding::new(code, dec.str()?);
-    finding.name = dec.boxed()?;
-    finding.region = dec.boxed()?;
-    finding.program = dec.opt(Dec::program)?;
-    finding.period = dec.opt(Dec::range)?;
-    finding.account = dec.boxed()?;
-    finding.amount = dec.opt(Dec::money)?;
-    finding.figures = dec.opt(|dec| {
-        Ok(crate::domain::LineFigures {
-            expected: dec.opt(Dec::money)?,
-            allocated: dec.opt(Dec::money)?,
-            transferred: dec.opt(Dec::money)?,
-            paid: dec.money()?,
-        })
-    })?;
-    finding.stage = dec.opt(|dec| pick(&Stage::ALL, dec.u8()?))?;
-    finding.cause = dec
-        .bool()?
-        .then_some(crate::domain::Cause::StandardRaiseNotApplied);
-    // (The codec's cause is rewritten with serde by the engine branch.)
-    finding.detail = dec.str()?.to_string();
-    finding.sources = dec.str()?.to_string();
-    Ok(finding)
-}
-
-fn put_findings(enc: &mut Enc, findings: &[Finding]) {
-    enc.u64(findings.len() as u64);
-    for finding in findings {
-        put_finding(enc, finding);
+    fn into_report(self) -> (FileId, FileReport) {
+        let report = FileReport {
+            rows: self.rows,
+            bad: self.bad,
+            duplicate: self.duplicate,
+            summary_rows: self.summary_rows,
+            sha256: self.sha256.to_string(),
+            encoding: static_name(self.encoding),
+            delimiter: self.delimiter.map(static_name),
+            sheets: self
+                .sheets
+                .into_iter()
+                .map(
+                    |(index, name, header_row, rows, merges)| crate::case::SheetReport {
+                        index,
+                        name: name.into(),
+                        header_row,
+                        rows,
+                        columns: Vec::new(),
+                        merges: merges.into_iter().map(Box::from).collect(),
+                    },
+                )
+                .collect(),
+            hidden_not_read: self.hidden_not_read.into_iter().map(Box::from).collect(),
+            id_numbers_upgraded: self.id_numbers_upgraded,
+            columns: Vec::new(),
+        };
+        (self.file, report)
     }
-}
-
-fn get_findings(dec: &mut Dec<'_>) -> Got<Vec<Finding>> {
-    let count = dec.u64()?;
-    (0..count).map(|_| get_finding(dec)).collect()
 }
 
 /// A `&'static str` of a file report (an encoding's or separator's name):
@@ -322,250 +241,99 @@ fn static_name(name: &str) -> &'static str {
     leaked
 }
 
-fn put_report(enc: &mut Enc, report: &FileReport) {
-    enc.u64(report.rows);
-    enc.u64(report.bad);
-    enc.u64(report.duplicate);
-    enc.str(&report.sha256);
-    enc.str(report.encoding);
-    enc.opt(report.delimiter, |enc, delimiter| enc.str(delimiter));
-    enc.u64(report.summary_rows);
-    enc.u64(report.sheets.len() as u64);
-    for sheet in &report.sheets {
-        enc.u32(u32::from(sheet.index));
-        enc.str(&sheet.name);
-        enc.u32(sheet.header_row);
-        enc.u64(sheet.rows);
-        enc.u64(sheet.merges.len() as u64);
-        for merge in &sheet.merges {
-            enc.str(merge);
-        }
-    }
-    enc.u64(report.hidden_not_read.len() as u64);
-    for name in &report.hidden_not_read {
-        enc.str(name);
-    }
-    enc.u64(report.id_numbers_upgraded);
+/// What one file's task tells the driver: [`read_file`] →
+/// [`Driver::add_facts`].
+#[derive(Serialize, Deserialize)]
+struct Facts<'f> {
+    kind: FileKind,
+    /// The file's facts, or the message of the error that stops the run.
+    #[serde(borrow)]
+    read: Result<FileFacts<'f>, String>,
 }
 
-fn get_report(dec: &mut Dec<'_>) -> Got<FileReport> {
-    Ok(FileReport {
-        rows: dec.u64()?,
-        bad: dec.u64()?,
-        duplicate: dec.u64()?,
-        sha256: dec.str()?.to_string(),
-        encoding: static_name(dec.str()?),
-        delimiter: dec.opt(|dec| Ok(static_name(dec.str()?)))?,
-        summary_rows: dec.u64()?,
-        sheets: (0..dec.u64()?)
-            .map(|_| {
-                Ok(crate::case::SheetReport {
-                    index: u16::try_from(dec.u32()?).map_err(|_| malformed())?,
-                    name: dec.boxed()?,
-                    header_row: dec.u32()?,
-                    rows: dec.u64()?,
-                    columns: Vec::new(),
-                    merges: (0..dec.u64()?)
-                        .map(|_| dec.boxed())
-                        .collect::<Got<Vec<Box<str>>>>()?,
-                })
-            })
-            .collect::<Got<Vec<crate::case::SheetReport>>>()?,
-        hidden_not_read: (0..dec.u64()?)
-            .map(|_| dec.boxed())
-            .collect::<Got<Vec<Box<str>>>>()?,
-        id_numbers_upgraded: dec.u64()?,
-        columns: Vec::new(),
-    })
+#[derive(Serialize, Deserialize)]
+struct FileFacts<'f> {
+    /// The report of each of the kind's files.
+    #[serde(borrow)]
+    reports: Vec<Report<'f>>,
+    /// SPEC §3's bounds of the file's records.
+    bounds: Option<Bounds>,
+    /// Its BAD_RECORD and DUPLICATE_RECORD findings.
+    findings: Vec<Finding>,
+    /// Payouts: the hashes of the accounts paid to two or more persons.
+    candidates: Vec<u128>,
 }
 
-fn put_enrolment(enc: &mut Enc, enrolment: &Enrolment) {
-    enc.str(&enrolment.enrolment_id);
-    enc.str(&enrolment.name);
-    enc.str(&enrolment.household_id);
-    enc.str(&enrolment.region);
-    enc.u8(enrolment.program.index() as u8);
-    enc.u32(enrolment.household_size);
-    enc.money(enrolment.per_capita_income);
-    enc.money(enrolment.deductions);
-    enc.opt(enrolment.care_level, |enc, level| {
-        enc.u8(position(&CARE_LEVELS, &level));
-    });
-    enc.bool(enrolment.centralized);
-    enc.money(enrolment.approved_amount);
-    enc.period(enrolment.start);
-    enc.opt(enrolment.end, Enc::period);
-    enc.opt(enrolment.phase_out_from, Enc::period);
-    enc.opt(enrolment.last_covered, Enc::period);
-    enc.str(&enrolment.account);
-    enc.opt(enrolment.local_rules.as_deref(), |enc, rules| {
-        enc.opt(rules.tier.as_deref(), |enc, tier| enc.str(tier));
-        enc.u32(rules.members.len() as u32);
-        for member in &rules.members {
-            enc.u32(member.len() as u32);
-            for category in member {
-                enc.str(category);
-            }
-        }
-    });
+/// What every worker needs to know of the whole run: [`Driver::plan`] →
+/// [`Worker::new`].
+#[derive(Serialize, Deserialize)]
+struct Plan<'p> {
+    window: PeriodRange,
+    /// Were allocations and transfers given?
+    given: [bool; 2],
+    /// The files of [`REREAD`] the file tasks saw and their SHA-256,
+    /// which each worker compares with what it reads.
+    #[serde(borrow)]
+    seen: Vec<(FileId, &'p str)>,
+    /// The sheet names of the workbooks read from several sheets, which
+    /// evidence names.
+    #[serde(borrow)]
+    sheet_names: Vec<(FileId, Vec<&'p str>)>,
+    /// SHARED_ACCOUNT's candidate accounts, sorted.
+    candidates: Vec<u128>,
 }
 
-fn get_enrolment(dec: &mut Dec<'_>, source: Source, person: PersonId) -> Got<Enrolment> {
-    Ok(Enrolment {
-        source,
-        person,
-        enrolment_id: dec.boxed()?,
-        name: dec.boxed()?,
-        household_id: dec.boxed()?,
-        region: dec.boxed()?,
-        program: dec.program()?,
-        household_size: dec.u32()?,
-        per_capita_income: dec.money()?,
-        deductions: dec.money()?,
-        care_level: dec.opt(|dec| pick(&CARE_LEVELS, dec.u8()?))?,
-        centralized: dec.bool()?,
-        approved_amount: dec.money()?,
-        start: dec.period()?,
-        end: dec.opt(Dec::period)?,
-        phase_out_from: dec.opt(Dec::period)?,
-        last_covered: dec.opt(Dec::period)?,
-        account: dec.boxed()?,
-        local_rules: dec.opt(|dec| {
-            let tier = dec.opt(Dec::boxed)?;
-            let members = (0..dec.u32()?)
-                .map(|_| (0..dec.u32()?).map(|_| dec.boxed()).collect())
-                .collect::<Got<Vec<Vec<Box<str>>>>>()?;
-            Ok(Box::new(LocalRules { tier, members }))
-        })?,
-    })
-}
-
-fn put_stage_record(enc: &mut Enc, file: &StageFile, record: &StageRecord) {
-    enc.u8(record.program.index() as u8);
-    enc.u8(position(&STATUSES, &record.status));
-    enc.range(record.periods);
-    enc.money(record.amount);
-    enc.opt(record.date(), |enc, date| enc.str(&date.to_string()));
-    enc.str(file.record_id(record));
-    enc.str(file.payee_name(record));
-    enc.str(file.account(record));
-}
-
-/// Builds a stage's chunks as rows arrive, in order: a chunk per file and
-/// sheet, as reading makes them.
-#[derive(Default)]
-struct StageBuilder {
-    chunks: Vec<StageChunk>,
-}
-
-impl StageBuilder {
-    fn push(&mut self, dec: &mut Dec<'_>, source: Source, person: PersonId) -> Got<()> {
-        let line = source.line;
-        let full = self.chunks.last().is_none_or(|chunk| {
-            chunk.records.len() >= crate::case::MAX_CHUNK_RECORDS
-                || (chunk.file, chunk.sheet) != (source.file, source.sheet)
-        });
-        if full {
-            let number = u16::try_from(self.chunks.len()).map_err(|_| malformed())?;
-            self.chunks.push(StageChunk {
-                file: source.file,
-                sheet: source.sheet,
-                records: Vec::new(),
-                text: TextArena::with_capacity(number, 0),
-                id_hashes: Vec::new(),
-            });
-        }
-        let chunk = self.chunks.last_mut().expect("a chunk was made");
-        let program = dec.program()?;
-        let status = pick(&STATUSES, dec.u8()?)?;
-        let periods = dec.range()?;
-        let amount = dec.money()?;
-        let date = dec.opt(|dec| Date::parse(dec.str()?).ok_or_else(malformed))?;
-        let record_id = dec.str()?;
-        let name = dec.str()?;
-        let account = dec.str()?;
-        // Only payouts have a payee; a payout without name or account
-        // reads the same either way (both empty).
-        let payee = (!name.is_empty() || !account.is_empty()).then_some((name, account));
-        let mut record = StageRecord::new(program, status, periods, amount, date, line);
-        record.person = person;
-        record.texts = chunk.text.push(record_id, payee).ok_or_else(malformed)?;
-        chunk.records.push(record);
-        Ok(())
-    }
-
-    fn finish(self, kind: FileKind) -> Got<StageFile> {
-        StageFile::from_chunks(kind, self.chunks).ok_or_else(malformed)
-    }
+/// One reconciled part: [`Worker::reconcile`] → [`Driver::add_part`].
+#[derive(Serialize, Deserialize)]
+struct Part<'p> {
+    /// Its first and last id_number (`None`: a part without persons).
+    first: Option<Cow<'p, str>>,
+    last: Option<Cow<'p, str>>,
+    rendered: Cow<'p, RenderedPart>,
+    findings: Cow<'p, [Finding]>,
+    /// SHARED_ACCOUNT's uses of the candidate accounts.
+    account_uses: Cow<'p, [(Box<str>, AccountUse)]>,
 }
 
 // ---------------------------------------------------------------- files
-
-/// What one file's task tells the driver (besides its person rows).
-struct FileFacts {
-    /// The report of each file of the kind.
-    reports: Vec<(FileId, FileReport)>,
-    bounds: Option<Bounds>,
-    findings: Vec<Finding>,
-    candidates: Vec<u128>,
-}
 
 /// Reads `kind`'s file of the case in `case_dir` as a whole run reads it,
 /// hands each record to `emit` as a person row (id_number, row kind, line,
 /// payload), and returns the file's facts for [`Driver::add_facts`] — or
 /// the error that stops the run, which the driver reports.
 pub fn read_file(case_dir: &Path, kind: FileKind, emit: &mut Emit<'_>) -> Vec<u8> {
-    let mut enc = Enc::default();
-    enc.u8(kind as u8);
-    match read_file_facts(case_dir, kind, emit) {
-        Ok(facts) => {
-            enc.u8(0);
-            enc.u64(facts.reports.len() as u64);
-            for (file, report) in &facts.reports {
-                enc.u32(u32::from(file.0));
-                put_report(&mut enc, report);
-            }
-            enc.opt(facts.bounds, |enc, bounds| {
-                enc.range(bounds.periods);
-                enc.source(bounds.first_set_by);
-                enc.source(bounds.last_set_by);
-            });
-            put_findings(&mut enc, &facts.findings);
-            enc.u64(facts.candidates.len() as u64);
-            for account in facts.candidates {
-                enc.i128(account as i128);
-            }
-        }
-        Err(error) => {
-            enc.u8(1);
-            enc.str(&error.to_string());
-        }
-    }
-    enc.0
+    let case = read_case_file(case_dir, kind);
+    let read = match &case {
+        Ok(case) => Ok(emit_rows(case, kind, emit)),
+        Err(error) => Err(error.to_string()),
+    };
+    encode(&Facts { kind, read })
 }
 
-fn read_file_facts(
-    case_dir: &Path,
-    kind: FileKind,
-    emit: &mut Emit<'_>,
-) -> Result<FileFacts, FatalError> {
+/// The case of `kind`'s file alone (the roster with policy.toml, which
+/// decides its coverage).
+fn read_case_file(case_dir: &Path, kind: FileKind) -> Result<Case, FatalError> {
     let folder = CaseFolder::open(case_dir)?;
     let kinds: &[FileKind] = if kind == FileKind::Roster {
         &[FileKind::Roster, FileKind::Policy]
     } else {
         std::slice::from_ref(&kind)
     };
-    let case = crate::read::read_files_in(&folder, kinds, &ReadOptions::default())?;
+    crate::read::read_files_in(&folder, kinds, &ReadOptions::default())
+}
+
+/// Hands every record of `case` (read from `kind`'s file) to `emit` and
+/// returns the file's facts.
+fn emit_rows<'c>(case: &'c Case, kind: FileKind, emit: &mut Emit<'_>) -> FileFacts<'c> {
     let id = |person: PersonId| case.people.id_number(person);
-    let mut payload = Enc::default();
+    let mut payload = Vec::new();
     for enrolment in &case.enrolments {
-        payload.0.clear();
-        put_enrolment(&mut payload, enrolment);
+        encode_into(enrolment, &mut payload);
         emit(
             id(enrolment.person),
             ROW_ENROLMENT,
             position_of(enrolment.source),
-            &payload.0,
+            &payload,
         );
     }
     let mut bounds: Option<Bounds> = None;
@@ -576,14 +344,23 @@ fn read_file_facts(
         };
         let mut payees: FxHashMap<u128, (PersonId, bool)> = FxHashMap::default();
         for (_, record) in file.iter() {
-            payload.0.clear();
-            put_stage_record(&mut payload, file, record);
+            let row = StageRow {
+                program: record.program,
+                status: record.status,
+                periods: record.periods,
+                amount: record.amount,
+                date: record.date(),
+                record_id: file.record_id(record),
+                name: file.payee_name(record),
+                account: file.account(record),
+            };
+            encode_into(&row, &mut payload);
             let source = file.source(record);
             emit(
                 id(record.person),
                 ROW_STAGE[stage.index()],
                 position_of(source),
-                &payload.0,
+                &payload,
             );
             // SPEC §3's bounds, as `engine::window` takes them.
             bounds = Some(Bounds::including(bounds, record.periods, source));
@@ -605,92 +382,45 @@ fn read_file_facts(
         );
     }
     for exclusion in &case.exclusions {
-        payload.0.clear();
-        payload.str(&exclusion.reason);
-        payload.period(exclusion.from);
+        encode_into(exclusion, &mut payload);
         emit(
             id(exclusion.person),
             ROW_EXCLUSION,
             position_of(exclusion.source),
-            &payload.0,
+            &payload,
         );
     }
     for relative in &case.relatives {
-        payload.0.clear();
-        payload.str(&relative.staff_name);
-        payload.str(&relative.relation);
-        payload.bool(relative.filed);
+        encode_into(relative, &mut payload);
         emit(
             id(relative.person),
             ROW_RELATIVE,
             position_of(relative.source),
-            &payload.0,
+            &payload,
         );
     }
     for (person, source) in &case.invalid_id_evidence {
-        payload.0.clear();
-        payload.source(*source);
-        emit(
-            id(*person),
-            ROW_INVALID_ID,
-            position_of(*source),
-            &payload.0,
-        );
+        encode_into(source, &mut payload);
+        emit(id(*person), ROW_INVALID_ID, position_of(*source), &payload);
     }
-    let reports: Vec<(FileId, FileReport)> = case
+    let reports = case
         .files
         .iter()
         .filter(|(file, _)| case.inputs.get(*file).kind == kind)
-        .cloned()
+        .map(|(file, report)| Report::of(*file, report))
         .collect();
-    let findings = record_findings(&case);
-    Ok(FileFacts {
+    // BAD_RECORD and DUPLICATE_RECORD need no other record; a file's
+    // INVALID_ID_NUMBER evidence goes with the persons' rows instead, as
+    // every file adds to it.
+    let findings = engine::record_findings(case, |code| {
+        matches!(code, Code::BadRecord | Code::DuplicateRecord)
+    });
+    FileFacts {
         reports,
         bounds,
         findings,
         candidates,
-    })
-}
-
-/// The BAD_RECORD and DUPLICATE_RECORD findings of a file, made by the
-/// engine from a case that holds only them (they need no other record).
-fn record_findings(case: &Case) -> Vec<Finding> {
-    let mut ids: Vec<&str> = case
-        .duplicate_records
-        .iter()
-        .map(|duplicate| case.people.id_number(duplicate.person))
-        .collect();
-    ids.sort_unstable();
-    ids.dedup();
-    let duplicate_records = case
-        .duplicate_records
-        .iter()
-        .map(|duplicate| {
-            let rank = ids
-                .binary_search(&case.people.id_number(duplicate.person))
-                .expect("every id is listed");
-            crate::case::DuplicateRecord {
-                person: PersonId(rank as u32),
-                ..duplicate.clone()
-            }
-        })
-        .collect();
-    let only: Case = Case {
-        people: People {
-            id_numbers: ids.iter().map(|id| Box::from(*id)).collect(),
-        },
-        bad_records: case.bad_records.iter().map(BadRecord::clone).collect(),
-        duplicate_records,
-        inputs: case.inputs.clone(),
-        ..Case::default()
-    };
-    let any = Period::from_year_month(2000, 1).expect("a period");
-    engine::reconcile_with(
-        &only,
-        PeriodRange::single(any),
-        SharedAccounts::Collect(&FxHashSet::default()),
-    )
-    .findings
+    }
 }
 
 // ---------------------------------------------------------------- driver
@@ -799,30 +529,26 @@ impl Driver {
 
     /// Adds one file task's facts ([`read_file`]).
     pub fn add_facts(&mut self, facts: &[u8]) -> Result<(), String> {
-        let mut dec = Dec(facts);
-        let kind = dec.file_kind()?;
-        if dec.u8()? != 0 {
-            let message = dec.str()?.to_string();
-            self.note_error(kind, message);
-            return Ok(());
-        }
-        for _ in 0..dec.u64()? {
-            let file = FileId(u16::try_from(dec.u32()?).map_err(|_| malformed())?);
-            self.reports.push((file, get_report(&mut dec)?));
-        }
-        if let Some((periods, first, last)) =
-            dec.opt(|dec| Ok((dec.range()?, dec.source()?, dec.source()?)))?
-        {
+        let facts: Facts<'_> = decode(facts)?;
+        let read = match facts.read {
+            Ok(read) => read,
+            Err(message) => {
+                self.note_error(facts.kind, message);
+                return Ok(());
+            }
+        };
+        self.reports
+            .extend(read.reports.into_iter().map(Report::into_report));
+        if let Some(bounds) = read.bounds {
             // Each extreme with the record that set it: ties go to the
             // first in file order, whatever order files come in.
-            let at = |period| PeriodRange::single(period);
-            let bounds = Bounds::including(self.bounds, at(periods.first), first);
-            self.bounds = Some(Bounds::including(Some(bounds), at(periods.last), last));
+            self.bounds = Some(match self.bounds {
+                Some(known) => known.merge(bounds),
+                None => bounds,
+            });
         }
-        self.findings.extend(get_findings(&mut dec)?);
-        for _ in 0..dec.u64()? {
-            self.candidates.insert(dec.i128()? as u128);
-        }
+        self.findings.extend(read.findings);
+        self.candidates.extend(read.candidates);
         Ok(())
     }
 
@@ -833,8 +559,8 @@ impl Driver {
             return Err(FatalError::Distributed(message));
         }
         self.reports.sort_by_key(|(file, _)| *file);
-        // The files as evidence names them: the workbooks read from several
-        // sheets name the sheet.
+        // The files as evidence names them: a workbook read from several
+        // sheets names the sheet.
         let mut inputs = self.folder.input_files();
         for (file, report) in &self.reports {
             if report.sheets.len() > 1 {
@@ -854,117 +580,70 @@ impl Driver {
         let window = engine::window_from_bounds(self.bounds, self.from, self.to, &inputs)?;
         let given = |kind: FileKind| self.folder.has(kind);
         let given = [given(FileKind::Allocations), given(FileKind::Transfers)];
-        // Every worker reads these two again: it checks they are the same.
-        let seen: Vec<Vec<(FileId, String)>> = REREAD
+        // Every worker reads these two kinds again: it checks they are the same.
+        let seen: Vec<(FileId, String)> = self
+            .reports
             .iter()
-            .map(|kind| {
-                self.reports
-                    .iter()
-                    .filter(|(file, _)| inputs.get(*file).kind == *kind)
-                    .map(|(file, report)| (*file, report.sha256.clone()))
-                    .collect()
-            })
+            .filter(|(file, _)| REREAD.contains(&inputs.get(*file).kind))
+            .map(|(file, report)| (*file, report.sha256.clone()))
             .collect();
         let header = Case {
             policy: self.policy.clone(),
             files: std::mem::take(&mut self.reports),
             unused_files: self.folder.unused_files().to_vec(),
             inputs: inputs.clone(),
-            allocations: given[0].then(StageFile::default),
-            transfers: given[1].then(StageFile::default),
             ..Case::default()
         };
-        let empty =
-            engine::reconcile_with(&header, window, SharedAccounts::Collect(&self.candidates));
+        // The outputs begin as a run's with no person: the parts follow.
+        let nothing = Reconciliation::empty(window, [given[0], given[1], true]);
         let out = self.out.take().expect("a run is planned once");
-        let mut sink = OutputSink::create(out, &header, &empty, None, None)?;
-        sink.add(&header, &empty)?;
+        let mut sink = OutputSink::create(out, &header, &nothing, None, None)?;
+        sink.add(&header, &nothing)?;
         self.sink = Some(sink);
         self.window = Some(window);
-        let mut enc = Enc::default();
-        enc.range(window);
-        enc.bool(given[0]);
-        enc.bool(given[1]);
-        for files in &seen {
-            enc.u64(files.len() as u64);
-            for (file, sha256) in files {
-                enc.u32(u32::from(file.0));
-                enc.str(sha256);
-            }
-        }
-        let named: Vec<(FileId, &[Box<str>])> = inputs
-            .iter()
-            .filter(|(_, file)| !file.sheet_names.is_empty())
-            .map(|(id, file)| (id, file.sheet_names.as_slice()))
-            .collect();
-        enc.u64(named.len() as u64);
-        for (file, names) in named {
-            enc.u32(u32::from(file.0));
-            enc.u64(names.len() as u64);
-            for name in names {
-                enc.str(name);
-            }
-        }
-        self.inputs = inputs;
         let mut candidates: Vec<u128> = self.candidates.iter().copied().collect();
         candidates.sort_unstable();
-        enc.u64(candidates.len() as u64);
-        for account in candidates {
-            enc.i128(account as i128);
-        }
-        Ok(enc.0)
+        let seen: Vec<(FileId, &str)> = seen
+            .iter()
+            .map(|(file, sha256)| (*file, sha256.as_str()))
+            .collect();
+        let sheet_names: Vec<(FileId, Vec<&str>)> = inputs
+            .iter()
+            .filter(|(_, file)| !file.sheet_names.is_empty())
+            .map(|(id, file)| (id, file.sheet_names.iter().map(AsRef::as_ref).collect()))
+            .collect();
+        let plan = encode(&Plan {
+            window,
+            given,
+            seen,
+            sheet_names,
+            candidates,
+        });
+        self.inputs = inputs;
+        Ok(plan)
     }
 
     /// Adds the next part of the run ([`Worker::reconcile`]); parts come
     /// in id_number order.
     pub fn add_part(&mut self, part: &[u8]) -> Result<(), FatalError> {
         let problem = |message: String| FatalError::Distributed(message);
-        let mut dec = Dec(part);
-        let first = dec.opt(Dec::boxed).map_err(problem)?;
-        let last = dec.opt(Dec::boxed).map_err(problem)?;
-        if let (Some(first), Some(before)) = (&first, &self.last_id) {
-            if first <= before {
+        let part: Part<'_> = decode(part).map_err(problem)?;
+        if let (Some(first), Some(before)) = (&part.first, &self.last_id) {
+            if first.as_ref() <= before.as_ref() {
                 return Err(problem(format!(
                     "parts came out of id_number order ({first:?} after {before:?}): partition the rows by range of id_number"
                 )));
             }
         }
-        if last.is_some() {
-            self.last_id = last;
+        if let Some(last) = part.last {
+            self.last_id = Some(last.into());
         }
-        let (rendered, rest) = RenderedPart::decode(dec.bytes().map_err(problem)?)
-            .ok_or_else(|| problem(malformed()))?;
-        if !rest.is_empty() {
-            return Err(problem(malformed()));
-        }
-        self.findings
-            .extend(get_findings(&mut dec).map_err(problem)?);
-        for _ in 0..dec.u64().map_err(problem)? {
-            let account = dec.boxed().map_err(problem)?;
-            let id_number = dec.boxed().map_err(problem)?;
-            let households = (0..dec.u64().map_err(problem)?)
-                .map(|_| dec.boxed())
-                .collect::<Got<Vec<Box<str>>>>()
-                .map_err(problem)?;
-            let amount_fen = dec.i128().map_err(problem)?;
-            let lines = (0..dec.u64().map_err(problem)?)
-                .map(|_| dec.source())
-                .collect::<Got<Vec<Source>>>()
-                .map_err(problem)?;
-            self.uses.push((
-                account,
-                AccountUse {
-                    id_number,
-                    households,
-                    amount_fen,
-                    lines,
-                },
-            ));
-        }
+        self.findings.extend(part.findings.into_owned());
+        self.uses.extend(part.account_uses.into_owned());
         self.sink
             .as_mut()
             .expect("parts come after the plan")
-            .add_rendered(&rendered)
+            .add_rendered(&part.rendered)
     }
 
     /// Judges SHARED_ACCOUNT from every part's account uses (the function
@@ -1034,45 +713,32 @@ impl Worker {
         let folder = CaseFolder::open(case_dir).map_err(|error| error.to_string())?;
         let case = crate::read::read_files_in(&folder, &REREAD, &ReadOptions::default())
             .map_err(|error| error.to_string())?;
-        let mut dec = Dec(plan);
-        let window = dec.range()?;
-        let given = [dec.bool()?, dec.bool()?];
-        for kind in REREAD {
-            let seen: Vec<(FileId, String)> = (0..dec.u64()?)
-                .map(|_| {
-                    let file = FileId(u16::try_from(dec.u32()?).map_err(|_| malformed())?);
-                    Ok((file, dec.str()?.to_string()))
-                })
-                .collect::<Got<_>>()?;
-            let now: Vec<(FileId, &str)> = case
-                .files
-                .iter()
-                .filter(|(file, _)| case.inputs.get(*file).kind == kind)
-                .map(|(file, report)| (*file, report.sha256.as_str()))
-                .collect();
-            let changed = seen.len() != now.len()
-                || seen
-                    .iter()
-                    .zip(&now)
-                    .any(|((a, sha_a), (b, sha_b))| a != b || sha_a != sha_b);
-            if !changed {
-                continue;
-            }
-            let what = if seen.len() < now.len() {
-                "it was added"
-            } else if seen.len() > now.len() {
-                "it was removed"
-            } else {
-                "its contents are not the same"
-            };
-            let location = seen
+        let plan: Plan<'_> = decode(plan)?;
+        let now: Vec<(FileId, &str)> = case
+            .files
+            .iter()
+            .filter(|(file, _)| REREAD.contains(&case.inputs.get(*file).kind))
+            .map(|(file, report)| (*file, report.sha256.as_str()))
+            .collect();
+        if now != plan.seen {
+            let changed = plan
+                .seen
                 .iter()
                 .zip(&now)
-                .find(|((a, sha_a), (b, sha_b))| a != b || sha_a != sha_b)
-                .map(|((file, _), _)| folder.location(*file))
-                .unwrap_or_else(|| {
-                    crate::error::Location::path(&folder.dir().join(kind.file_name()))
-                });
+                .find(|(seen, now)| seen != now)
+                .map(|((file, _), _)| *file)
+                .or_else(|| now.get(plan.seen.len()).map(|(file, _)| *file))
+                .or_else(|| plan.seen.get(now.len()).map(|(file, _)| *file));
+            let (location, what) = match changed {
+                Some(file) if file.index() < folder.files().len() => (
+                    folder.location(file),
+                    "its contents are not the same, or it was added or removed",
+                ),
+                _ => (
+                    crate::error::Location::path(folder.dir()),
+                    "a file was added or removed",
+                ),
+            };
             return Err(FatalError::InputChanged {
                 location,
                 what: what.to_string(),
@@ -1080,19 +746,14 @@ impl Worker {
             .to_string());
         }
         let mut inputs = folder.input_files();
-        for _ in 0..dec.u64()? {
-            let file = FileId(u16::try_from(dec.u32()?).map_err(|_| malformed())?);
-            let names = (0..dec.u64()?)
-                .map(|_| dec.boxed())
-                .collect::<Got<Vec<Box<str>>>>()?;
+        for (file, names) in &plan.sheet_names {
             if file.index() >= inputs.len() {
                 return Err(malformed());
             }
-            inputs.set_sheet_names(file, names);
+            inputs.set_sheet_names(*file, names.iter().map(|name| Box::from(*name)).collect());
         }
-        let candidates = (0..dec.u64()?)
-            .map(|_| dec.i128().map(|account| account as u128))
-            .collect::<Got<FxHashSet<u128>>>()?;
+        let (window, given) = (plan.window, plan.given);
+        let candidates: FxHashSet<u128> = plan.candidates.into_iter().collect();
         Ok(Worker {
             standards: case.standards,
             policy: case.policy,
@@ -1123,35 +784,32 @@ impl Worker {
                 ids.push(row.id_number.into());
             }
             let person = PersonId(ids.len() as u32 - 1);
-            let mut dec = Dec(row.payload);
             match row.kind {
-                ROW_ENROLMENT => enrolments.push(get_enrolment(
-                    &mut dec,
-                    source_at(FileKind::Roster, row.position),
-                    person,
-                )?),
-                1..=3 => {
-                    let stage = Stage::ALL[usize::from(row.kind - 1)];
-                    stages[usize::from(row.kind - 1)].push(
-                        &mut dec,
-                        source_at(stage.file_kind(), row.position),
-                        person,
-                    )?
+                ROW_ENROLMENT => {
+                    let mut enrolment: Enrolment = decode(row.payload)?;
+                    enrolment.person = person;
+                    enrolment.source = source_at(FileKind::Roster, row.position);
+                    enrolments.push(enrolment);
                 }
-                ROW_EXCLUSION => exclusions.push(Exclusion {
-                    person,
-                    source: source_at(FileKind::Exclusions, row.position),
-                    reason: dec.boxed()?,
-                    from: dec.period()?,
-                }),
-                ROW_RELATIVE => relatives.push(Relative {
-                    person,
-                    source: source_at(FileKind::Relatives, row.position),
-                    staff_name: dec.boxed()?,
-                    relation: dec.boxed()?,
-                    filed: dec.bool()?,
-                }),
-                ROW_INVALID_ID => invalid_id_evidence.push((person, dec.source()?)),
+                1..=3 => {
+                    let stage_row: StageRow<'_> = decode(row.payload)?;
+                    let stage = Stage::ALL[usize::from(row.kind - 1)];
+                    let source = source_at(stage.file_kind(), row.position);
+                    stages[usize::from(row.kind - 1)].push(&stage_row, source, person)?;
+                }
+                ROW_EXCLUSION => {
+                    let mut exclusion: Exclusion = decode(row.payload)?;
+                    exclusion.person = person;
+                    exclusion.source = source_at(FileKind::Exclusions, row.position);
+                    exclusions.push(exclusion);
+                }
+                ROW_RELATIVE => {
+                    let mut relative: Relative = decode(row.payload)?;
+                    relative.person = person;
+                    relative.source = source_at(FileKind::Relatives, row.position);
+                    relatives.push(relative);
+                }
+                ROW_INVALID_ID => invalid_id_evidence.push((person, decode(row.payload)?)),
                 _ => return Err(malformed()),
             }
         }
@@ -1184,27 +842,201 @@ impl Worker {
             SharedAccounts::Collect(&self.candidates),
         );
         let rendered = RenderedPart::render(&case, &reconciliation);
-        let mut enc = Enc::default();
-        enc.opt(case.people.id_numbers.first(), |enc, id| enc.str(id));
-        enc.opt(case.people.id_numbers.last(), |enc, id| enc.str(id));
-        let mut part = Vec::new();
-        rendered.encode(&mut part);
-        enc.bytes(&part);
-        put_findings(&mut enc, &reconciliation.findings);
-        enc.u64(reconciliation.account_uses.len() as u64);
-        for (account, account_use) in &reconciliation.account_uses {
-            enc.str(account);
-            enc.str(&account_use.id_number);
-            enc.u64(account_use.households.len() as u64);
-            for household in &account_use.households {
-                enc.str(household);
-            }
-            enc.i128(account_use.amount_fen);
-            enc.u64(account_use.lines.len() as u64);
-            for source in &account_use.lines {
-                enc.source(*source);
-            }
+        Ok(encode(&Part {
+            first: case
+                .people
+                .id_numbers
+                .first()
+                .map(|id| Cow::Borrowed(id.as_ref())),
+            last: case
+                .people
+                .id_numbers
+                .last()
+                .map(|id| Cow::Borrowed(id.as_ref())),
+            rendered: Cow::Borrowed(&rendered),
+            findings: Cow::Borrowed(&reconciliation.findings),
+            account_uses: Cow::Borrowed(&reconciliation.account_uses),
+        }))
+    }
+}
+
+/// Builds a stage file's chunks as rows arrive, in order.
+#[derive(Default)]
+struct StageBuilder {
+    chunks: Vec<StageChunk>,
+}
+
+impl StageBuilder {
+    fn push(&mut self, row: &StageRow<'_>, source: Source, person: PersonId) -> Result<(), String> {
+        let line = source.line;
+        // A chunk per file and sheet, as reading makes them.
+        let full = self.chunks.last().is_none_or(|chunk| {
+            chunk.records.len() >= crate::case::MAX_CHUNK_RECORDS
+                || (chunk.file, chunk.sheet) != (source.file, source.sheet)
+        });
+        if full {
+            let number = u16::try_from(self.chunks.len()).map_err(|_| malformed())?;
+            self.chunks.push(StageChunk {
+                file: source.file,
+                sheet: source.sheet,
+                records: Vec::new(),
+                text: TextArena::with_capacity(number, 0),
+                id_hashes: Vec::new(),
+            });
         }
-        Ok(enc.0)
+        let chunk = self.chunks.last_mut().expect("a chunk was made");
+        // Only payouts have a payee; a payout without name or account
+        // reads the same either way (both empty).
+        let payee =
+            (!row.name.is_empty() || !row.account.is_empty()).then_some((row.name, row.account));
+        let mut record = StageRecord::new(
+            row.program,
+            row.status,
+            row.periods,
+            row.amount,
+            row.date,
+            line,
+        );
+        record.person = person;
+        record.texts = chunk
+            .text
+            .push(row.record_id, payee)
+            .ok_or_else(malformed)?;
+        chunk.records.push(record);
+        Ok(())
+    }
+
+    fn finish(self, kind: FileKind) -> Result<StageFile, String> {
+        StageFile::from_chunks(kind, self.chunks).ok_or_else(malformed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::case::LocalRules;
+    use crate::domain::{CareLevel, LineFigures, Source};
+
+    fn period(text: &str) -> Period {
+        Period::parse(text).expect("a period")
+    }
+
+    /// A person row's payload carries every field of the record but its
+    /// person and line, which travel beside it; the worker sets them.
+    #[test]
+    fn an_enrolment_row_comes_back_as_it_was_read() {
+        let enrolment = Enrolment {
+            source: Source::new(FileKind::Roster, 14),
+            person: PersonId(3),
+            enrolment_id: "D14".into(),
+            name: "张三".into(),
+            household_id: "H7".into(),
+            region: "110101001".into(),
+            program: Program::Tekun,
+            household_size: 3,
+            per_capita_income: Money::from_fen(12_345),
+            deductions: Money::from_fen(-5),
+            care_level: Some(CareLevel::Semi),
+            centralized: true,
+            approved_amount: Money::ZERO,
+            start: period("2020-01"),
+            end: Some(period("2021-06")),
+            phase_out_from: Some(period("2021-01")),
+            last_covered: Some(period("2021-03")),
+            account: "6222000011112222".into(),
+            local_rules: Some(Box::new(LocalRules {
+                tier: Some("b".into()),
+                members: vec![vec!["elderly70".into(), "disabled".into()], Vec::new()],
+            })),
+        };
+        let mut payload = Vec::new();
+        encode_into(&enrolment, &mut payload);
+        let back: Enrolment = decode(&payload).expect("a well-formed row");
+        assert_eq!(
+            (back.person, back.source),
+            (PersonId(0), Source::default()),
+            "not carried"
+        );
+        assert_eq!(
+            format!("{back:?}"),
+            format!(
+                "{:?}",
+                Enrolment {
+                    person: PersonId(0),
+                    source: Source::default(),
+                    ..enrolment
+                }
+            )
+        );
+        // A payload used again for a shorter row holds only that row.
+        let exclusion = Exclusion {
+            person: PersonId(1),
+            source: Source::new(FileKind::Exclusions, 2),
+            reason: "死亡".into(),
+            from: period("2020-03"),
+        };
+        encode_into(&exclusion, &mut payload);
+        let back: Exclusion = decode(&payload).expect("a well-formed row");
+        assert_eq!((&*back.reason, back.from), ("死亡", period("2020-03")));
+    }
+
+    /// The messages between the tasks: what goes in comes out, and bytes
+    /// cut short, or with bytes after the message, are an error naming the
+    /// problem — never a panic, never a message read from part of them.
+    #[test]
+    fn a_malformed_message_is_an_error_not_a_panic() {
+        let mut finding = Finding::new(Code::Shortfall, "110101198001010010");
+        finding.program = Some(Program::Dibao);
+        finding.period = PeriodRange::parse("2020-01..2020-03").ok();
+        finding.amount = Some(Money::from_fen(5_000));
+        finding.figures = Some(LineFigures {
+            expected: Some(Money::from_fen(50_000)),
+            allocated: None,
+            transferred: Some(Money::from_fen(45_000)),
+            paid: Money::from_fen(45_000),
+        });
+        finding.stage = Some(Stage::Transfer);
+        finding.cause = Some(crate::domain::Cause::StandardRaiseNotApplied);
+        finding.detail = "expected 500.00, paid 450.00".into();
+        finding.sources = "payouts.xlsx:7;roster.csv:2".into();
+        let source = Source::new(FileKind::Payouts, 7);
+        let facts = Facts {
+            kind: FileKind::Payouts,
+            read: Ok(FileFacts {
+                reports: Vec::new(),
+                bounds: Some(Bounds::of(PeriodRange::single(period("2020-01")), source)),
+                findings: vec![finding.clone()],
+                candidates: vec![u128::MAX, 7],
+            }),
+        };
+        let bytes = encode(&facts);
+        let back: Facts<'_> = decode(&bytes).expect("well formed");
+        let read = back.read.expect("facts, not an error");
+        assert_eq!(read.findings, [finding]);
+        assert_eq!(read.candidates, [u128::MAX, 7]);
+        assert_eq!(read.bounds.map(|bounds| bounds.first_set_by), Some(source));
+        for cut in 0..bytes.len() {
+            assert_eq!(decode::<Facts<'_>>(&bytes[..cut]).err(), Some(malformed()));
+        }
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert_eq!(decode::<Facts<'_>>(&longer).err(), Some(malformed()));
+        let row = StageRow {
+            program: Program::PriceSubsidy,
+            status: Status::Returned,
+            periods: PeriodRange::single(period("2020-02")),
+            amount: Money::from_fen(1),
+            date: Date::parse("2020-02-29"),
+            record_id: "P9",
+            name: "",
+            account: "",
+        };
+        let bytes = encode(&row);
+        let back: StageRow<'_> = decode(&bytes).expect("well formed");
+        assert_eq!(
+            (back.record_id, back.date),
+            ("P9", Date::parse("2020-02-29"))
+        );
+        assert!(decode::<StageRow<'_>>(&bytes[..bytes.len() - 1]).is_err());
     }
 }

@@ -163,3 +163,144 @@ fn no_console_macro_that_panics_on_a_closed_stream() {
         found.join("\n")
     );
 }
+
+/// The engine's own modules: `src/engine/NAME.rs` or `src/engine/NAME/`.
+fn engine_modules(engine: &Path) -> std::collections::BTreeSet<String> {
+    std::fs::read_dir(engine)
+        .expect("src/engine/ can be listed")
+        .map(|entry| entry.expect("an entry").path())
+        .filter_map(|path| {
+            let name = path.file_name()?.to_string_lossy().into_owned();
+            if path.is_dir() {
+                Some(name)
+            } else {
+                name.strip_suffix(".rs")
+                    .filter(|stem| *stem != "mod")
+                    .map(str::to_string)
+            }
+        })
+        .collect()
+}
+
+/// Inside the engine, `mod.rs` is the order of the steps and nothing the
+/// other modules use: each module names only other modules (`super::x::…`
+/// from a file of src/engine/, `crate::engine::x::…` from deeper), never
+/// an item of mod.rs, and the modules form no cycle (a review found
+/// `entitlement` and `standards` naming each other). Test code is left
+/// out, and so is the test-only `testing` module.
+#[test]
+fn the_engine_s_modules_name_no_item_of_mod_rs_and_form_no_cycle() {
+    let engine = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src/engine");
+    let modules = engine_modules(&engine);
+    let mut files = Vec::new();
+    source_files(&engine, &mut files);
+    files.sort();
+    let mut uses: BTreeMap<String, std::collections::BTreeSet<String>> = BTreeMap::new();
+    let mut violations = Vec::new();
+    for file in &files {
+        let relative = file.strip_prefix(&engine).expect("under src/engine/");
+        let top = module_of(&engine, file);
+        if top == "mod" || top == "testing" {
+            continue;
+        }
+        // A file directly in src/engine/ reaches its siblings by `super::`.
+        let prefixes: &[&str] = if relative.components().count() == 1 {
+            &["super::", "crate::engine::"]
+        } else {
+            &["crate::engine::"]
+        };
+        let text = std::fs::read_to_string(file).expect("a source file");
+        let code_lines = text
+            .lines()
+            .take_while(|line| line.trim() != "#[cfg(test)]");
+        for (number, line) in code_lines.enumerate() {
+            let code = line.split("//").next().unwrap_or_default();
+            for prefix in prefixes {
+                let mut rest = code;
+                while let Some(found) = rest.find(prefix) {
+                    let before = rest[..found].chars().last();
+                    rest = &rest[found + prefix.len()..];
+                    if before.is_some_and(|character| {
+                        character.is_alphanumeric() || character == '_' || character == ':'
+                    }) {
+                        continue;
+                    }
+                    // `use super::{a, b}`: each name in the braces.
+                    let names: Vec<String> = if let Some(group) = rest.strip_prefix('{') {
+                        group
+                            .split('}')
+                            .next()
+                            .unwrap_or_default()
+                            .split(',')
+                            .map(|name| {
+                                name.trim()
+                                    .split("::")
+                                    .next()
+                                    .unwrap_or_default()
+                                    .to_string()
+                            })
+                            .filter(|name| !name.is_empty())
+                            .collect()
+                    } else {
+                        vec![rest
+                            .chars()
+                            .take_while(|character| {
+                                character.is_alphanumeric() || *character == '_'
+                            })
+                            .collect()]
+                    };
+                    for name in names {
+                        if name == "self" || name == "super" {
+                            continue;
+                        }
+                        if modules.contains(&name) {
+                            if name != top {
+                                uses.entry(top.clone()).or_default().insert(name);
+                            }
+                        } else {
+                            violations.push(format!(
+                                "src/engine/{}:{}: `{prefix}{name}` names an item of engine/mod.rs",
+                                relative.display(),
+                                number + 1
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(violations.is_empty(), "{}", violations.join("\n"));
+    // No cycle: take away, again and again, the modules that use no
+    // module left.
+    let mut left: std::collections::BTreeSet<String> = modules
+        .iter()
+        .filter(|module| *module != "testing")
+        .cloned()
+        .collect();
+    loop {
+        let free: Vec<String> = left
+            .iter()
+            .filter(|module| {
+                uses.get(*module)
+                    .is_none_or(|named| named.iter().all(|name| !left.contains(name)))
+            })
+            .cloned()
+            .collect();
+        if free.is_empty() {
+            break;
+        }
+        for module in free {
+            left.remove(&module);
+        }
+    }
+    assert!(
+        left.is_empty(),
+        "these engine modules name each other in a cycle: {left:?} ({uses:?})"
+    );
+    // The check sees what it must: person names the modules it builds on.
+    let person = uses.get("person").expect("person names other modules");
+    assert!(
+        person.contains("context") && person.contains("entitlement"),
+        "{person:?}"
+    );
+}

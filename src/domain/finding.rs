@@ -1,5 +1,7 @@
 //! Findings: the 22 codes of SPEC §5 and one row of findings.csv.
 
+use serde::{Deserialize, Serialize};
+
 use super::money::Money;
 use super::period::PeriodRange;
 use super::program::{Program, Stage};
@@ -32,7 +34,7 @@ impl Severity {
 
 /// Every finding code. Declared in the alphabetical order of the code text,
 /// so the derived `Ord` is the order findings.csv sorts codes by.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Code {
     AccountMismatch,
     AllocationMismatch,
@@ -138,7 +140,7 @@ impl Code {
 }
 
 /// Why a line fell short, when the engine can tell.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Cause {
     /// Paid at the standard in force before the latest raise (SPEC §5).
     StandardRaiseNotApplied,
@@ -158,7 +160,7 @@ impl Cause {
 
 /// E, A, T, P of a line, for findings keyed by a line. `None` is an unknown E
 /// or a stage whose file was not given.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LineFigures {
     pub expected: Option<Money>,
     pub allocated: Option<Money>,
@@ -166,8 +168,8 @@ pub struct LineFigures {
     pub paid: Money,
 }
 
-/// One row of findings.csv.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// One row of findings.csv (serde: what the Spark runner's tasks pass on).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
     pub code: Code,
     pub id_number: Box<str>,

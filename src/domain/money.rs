@@ -5,6 +5,8 @@
 //! arithmetic is exact; the only rounding (dibao entitlements, SPEC §4) is done
 //! by [`Money::round_half_up`] and is named at the call site.
 
+use serde::{Deserialize, Serialize};
+
 use std::fmt;
 
 /// Largest amount one input cell may hold: 10,000,000,000.00 yuan.
@@ -15,7 +17,10 @@ use std::fmt;
 pub const MAX_CELL_FEN: i64 = 1_000_000_000_000;
 
 /// An exact amount in fen. May be negative (differences such as A − E).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(transparent)]
 pub struct Money {
     fen: i64,
 }

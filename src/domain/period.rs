@@ -1,11 +1,14 @@
 //! Benefit months, ranges of them, and calendar dates (SPEC §1).
 
+use serde::{Deserialize, Serialize};
+
 use std::fmt;
 
 /// A benefit month as a month index: `year * 12 + (month - 1)`.
 ///
 /// Ordering periods is ordering integers, and "the next month" is `+ 1`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
 pub struct Period(u32);
 
 impl Period {
@@ -89,7 +92,7 @@ impl fmt::Display for Period {
 
 /// `first..last`, both inclusive, `first ≤ last`. A one-month range is a
 /// single period in every respect (SPEC §1).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct PeriodRange {
     pub first: Period,
     pub last: Period,
@@ -261,7 +264,8 @@ impl fmt::Display for PeriodRange {
 
 /// A calendar date as days from the common era (chrono's numbering), so a
 /// record carries 4 bytes instead of a date struct.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
 pub struct Date(i32);
 
 impl Date {

@@ -1,8 +1,10 @@
 //! The spec's enumerations: programs, stages, care levels, statuses.
 
+use serde::{Deserialize, Serialize};
+
 /// A benefit program. Declared in the alphabetical order of its name, so the
 /// derived `Ord` is the text order the outputs are sorted by.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Program {
     Dibao,
     PriceSubsidy,
@@ -84,7 +86,7 @@ impl Program {
 }
 
 /// The three records of the money trail, in the order money flows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Stage {
     Allocation,
     Transfer,
@@ -117,7 +119,7 @@ impl Stage {
 }
 
 /// tekun care level (照料护理等级).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum CareLevel {
     SelfCare,
     Semi,
@@ -192,7 +194,7 @@ impl CareLevel {
 }
 
 /// Payout status; only `Paid` is money delivered.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Status {
     Paid,
     Failed,

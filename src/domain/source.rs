@@ -1,10 +1,12 @@
 //! Where a fact came from: `file:line`, the evidence an inspector asks for.
 
+use serde::{Deserialize, Serialize};
+
 use std::fmt;
 
 /// An input file of the case. Declared in the alphabetical order of the file
 /// names, so sorting sources sorts "by file name then line" (SPEC §6).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum FileKind {
     Allocations,
     Exclusions,
@@ -97,7 +99,9 @@ impl FileKind {
 
 /// What a case file is: delimited text (SPEC's CSV, or a bank's `.txt`
 /// export) or a spreadsheet workbook. Evidence names the file by it.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 pub enum Format {
     #[default]
     Csv,
@@ -135,7 +139,9 @@ impl Format {
 /// An input file of the case: its number in the case's list of files
 /// ([`InputFiles`]), which is sorted by the names evidence cites, so
 /// ordering file numbers orders file names.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 pub struct FileId(pub u16);
 
 impl FileId {
@@ -149,8 +155,9 @@ impl FileId {
 /// spreadsheet as the spreadsheet numbers it, on its sheet.
 ///
 /// Sources sort by file name, then sheet (workbook order), then line
-/// (SPEC §6): file numbers follow the names.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// (SPEC §6): file numbers follow the names. (serde: a distributed run
+/// numbers files the same in every task: they are listed from the folder.)
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Source {
     pub file: FileId,
     /// The sheet of a workbook, in workbook order; 0 for a text file.
@@ -158,6 +165,14 @@ pub struct Source {
     pub line: u32,
     /// The kind of `file` (a function of it: never changes the order).
     pub kind: FileKind,
+}
+
+/// A placeholder: no file's line (line 0 names no row); what a value
+/// read from a Spark row holds until its row's position is put in.
+impl Default for Source {
+    fn default() -> Source {
+        Source::in_file(FileKind::Roster, FileId(0), 0, 0)
+    }
 }
 
 impl Source {

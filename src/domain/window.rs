@@ -5,6 +5,8 @@
 
 use std::fmt;
 
+use serde::{Deserialize, Serialize};
+
 use super::{FileKind, Period, PeriodRange, Source};
 
 /// SPEC v2 §3: most months (counted inclusively) a window with a bound
@@ -15,7 +17,7 @@ pub const MAX_DEFAULT_WINDOW_MONTHS: u32 = 120;
 /// The smallest and largest period of the stage records read, and the
 /// first record in file order that set each (named when a window taken
 /// from them is too long).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Bounds {
     pub periods: PeriodRange,
     pub first_set_by: Source,

@@ -7,9 +7,9 @@
 
 use std::collections::BTreeMap;
 
-use super::entitlement::{care_slot, StandardsAt};
-use super::standards::Slot;
-use super::Context;
+use super::context::Context;
+use super::entitlement::care_slot;
+use super::standards::{Slot, StandardsAt};
 use crate::case::Case;
 use crate::domain::{Item, Period, PeriodRange, Program};
 

@@ -3,17 +3,9 @@
 //! enrolment, the policy and a [`StandardsAt`] view; exact fen arithmetic,
 //! the one rounding half-up (四舍五入) to the policy's unit, named where done.
 
-use super::standards::Slot;
+use super::standards::{Slot, StandardsAt};
 use crate::case::{Enrolment, LocalRules, Policy, TopupStacking};
 use crate::domain::{CareLevel, Item, Money};
-
-/// The standards in force for one region and month, derived amounts
-/// already resolved to money (see `engine::standards`). `None`: no row.
-pub trait StandardsAt {
-    fn amount(&self, slot: Slot) -> Option<Money>;
-    /// A dibao `tier_<T>` or `topup_<C>` by folded name.
-    fn named(&self, item: Item, name: &str) -> Option<Money>;
-}
 
 /// `household_size × (standard − per_capita_income) + deductions`.
 pub fn dibao_gap(enrolment: &Enrolment, standard: Money) -> Money {

@@ -221,6 +221,14 @@ impl StandardsTable {
     }
 }
 
+/// The standards in force for one region and month, derived amounts
+/// already resolved to money (see [`StandardsTable::lookup`]). `None`: no row.
+pub trait StandardsAt {
+    fn amount(&self, slot: Slot) -> Option<Money>;
+    /// A dibao `tier_<T>` or `topup_<C>` by folded name.
+    fn named(&self, item: Item, name: &str) -> Option<Money>;
+}
+
 /// One region's standards at one month: what an entitlement is computed from.
 pub struct InForce<'t> {
     table: &'t StandardsTable,
@@ -228,7 +236,7 @@ pub struct InForce<'t> {
     period: Period,
 }
 
-impl super::entitlement::StandardsAt for InForce<'_> {
+impl StandardsAt for InForce<'_> {
     fn amount(&self, slot: Slot) -> Option<Money> {
         self.table.lookup(self.region, slot, self.period)
     }

@@ -6,6 +6,8 @@ use std::io::Write;
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
+use serde::{Deserialize, Serialize};
+
 use super::render;
 use crate::case::PersonId;
 use crate::domain::{Finding, Money, Period, PeriodRange, Program, Stage};
@@ -174,7 +176,7 @@ pub fn write_ledger_rows(
 }
 
 /// Totals of one summary.csv row.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize)]
 pub struct Totals {
     pub(super) lines: u64,
     pub(super) expected: i128,

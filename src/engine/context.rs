@@ -1,0 +1,99 @@
+//! What every person's reconciliation reads: the case, the window, the
+//! standards resolved once per region, and the names and regions lines
+//! and findings are labelled with.
+
+use rayon::prelude::*;
+
+use super::ledger::Label;
+use super::standards::{InForce, RegionStandards, StandardsTable};
+use crate::case::Case;
+use crate::domain::{Period, PeriodRange};
+
+/// Shared, read-only inputs of every person's reconciliation.
+pub struct Context<'a> {
+    pub case: &'a Case,
+    pub standards: StandardsTable,
+    /// Resolved standards per distinct region, and each enrolment's entry.
+    resolved: Vec<RegionStandards>,
+    /// Distinct enrolment regions in text order; `enrolment_region` ranks
+    /// each enrolment's region in it.
+    regions: Vec<&'a str>,
+    enrolment_region: Vec<u32>,
+    pub window: PeriodRange,
+    /// Per stage: was its file given?
+    pub given: [bool; 3],
+}
+
+impl<'a> Context<'a> {
+    pub fn new(case: &'a Case, window: PeriodRange) -> Context<'a> {
+        let standards = StandardsTable::new(&case.standards, case.policy.item_rounding);
+        let mut regions: Vec<&str> = case
+            .enrolments
+            .iter()
+            .map(|enrolment| enrolment.region.as_ref())
+            .collect();
+        regions.sort_unstable();
+        regions.dedup();
+        let resolved: Vec<RegionStandards> = regions
+            .par_iter()
+            .map(|region| standards.resolve(region))
+            .collect();
+        let enrolment_region = case
+            .enrolments
+            .iter()
+            .map(|enrolment| {
+                let position = regions
+                    .binary_search(&enrolment.region.as_ref())
+                    .expect("every region was collected");
+                u32::try_from(position).expect("fewer than 4 billion regions")
+            })
+            .collect();
+        Context {
+            case,
+            standards,
+            resolved,
+            regions,
+            enrolment_region,
+            window,
+            given: [case.allocations.is_some(), case.transfers.is_some(), true],
+        }
+    }
+
+    pub fn region_standards(&self, enrolment: u32) -> &RegionStandards {
+        &self.resolved[self.enrolment_region[enrolment as usize] as usize]
+    }
+
+    /// The standards in force for an enrolment's region at `period`.
+    pub fn standards_at(&self, enrolment: u32, period: Period) -> InForce<'_> {
+        self.standards
+            .in_force(self.region_standards(enrolment), period)
+    }
+
+    /// The rank of a label's region among all regions (text order); `None`
+    /// for the empty region, which sorts first.
+    pub fn region_rank(&self, label: Label) -> Option<u32> {
+        match label {
+            Label::Enrolment(index) => Some(self.enrolment_region[index as usize]),
+            Label::Payout(_) | Label::None => None,
+        }
+    }
+
+    pub fn region_text(&self, rank: Option<u32>) -> &'a str {
+        rank.map_or("", |rank| self.regions[rank as usize])
+    }
+
+    /// (name, region) of a label.
+    pub fn label_text(&self, label: Label) -> (&'a str, &'a str) {
+        match label {
+            Label::Enrolment(index) => {
+                let enrolment = &self.case.enrolments[index as usize];
+                (&enrolment.name, &enrolment.region)
+            }
+            Label::Payout(index) => {
+                let payouts = &self.case.payouts;
+                (payouts.payee_name(payouts.record(index)), "")
+            }
+            Label::None => ("", ""),
+        }
+    }
+}
