@@ -245,7 +245,7 @@ pub fn describe(config: &RunConfig, summary: &RunSummary) -> String {
         .map(|(code, count)| format!("{} {count}", code.name()))
         .collect();
     format!(
-        "{}{}{}\nwrote findings.csv, ledger.csv, summary.csv, register.csv, run.json{} to {}{}",
+        "{}{}{}\nwrote findings.csv, ledger.csv, summary.csv, register.csv, corrections.csv, run.json{} to {}{}",
         crate::domain::run_headline(summary.window, summary.ledger_lines, &summary.findings),
         if codes.is_empty() { "" } else { "\n  " },
         codes.join(", "),

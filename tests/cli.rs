@@ -186,6 +186,7 @@ fn outputs_replace_old_files_whole_and_leave_no_temporary_files() {
     assert_eq!(
         sorted,
         [
+            "corrections.csv",
             "findings.csv",
             "ledger.csv",
             "register.csv",

@@ -12,11 +12,12 @@ use std::process::{Command, Output, Stdio};
 
 use common::{csv_rows, out_dir, read, repository};
 
-const NAMES: [&str; 5] = [
+const NAMES: [&str; 6] = [
     "findings.csv",
     "ledger.csv",
     "summary.csv",
     "register.csv",
+    "corrections.csv",
     "run.json",
 ];
 

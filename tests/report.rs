@@ -737,11 +737,12 @@ fn a_notice_with_a_bad_period_exits_2_and_writes_nothing() {
     assert!(!file.exists());
 }
 
-const OUTPUTS: [&str; 7] = [
+const OUTPUTS: [&str; 8] = [
     "findings.csv",
     "ledger.csv",
     "summary.csv",
     "register.csv",
+    "corrections.csv",
     "run.json",
     "report.xlsx",
     "register.xlsx",
@@ -758,17 +759,17 @@ fn outputs(folder: &Path) -> BTreeMap<&'static str, Vec<u8>> {
         .collect()
 }
 
-/// A failure at any step of writing or placing leaves all seven outputs as
+/// A failure at any step of writing or placing leaves all eight outputs as
 /// they were; a run without --report takes an earlier report.xlsx away
 /// with the rest, and puts it back when it fails.
 #[test]
-fn the_seven_outputs_are_placed_all_or_none() {
+fn the_eight_outputs_are_placed_all_or_none() {
     let case = repository().join("fixtures/codes/SHORTFALL");
     let out = out_dir("report-all-or-none");
-    // The previous run: seven outputs of the whole window.
+    // The previous run: eight outputs of the whole window.
     assert_eq!(reconcile(&case, &out, &["--report"]).status.code(), Some(0));
     let previous = outputs(&out);
-    assert_eq!(previous.len(), 7);
+    assert_eq!(previous.len(), 8);
     for (extra, expect_report) in [(&["--report", "--lang", "en"][..], true), (&[][..], false)] {
         let mut step = 1;
         loop {

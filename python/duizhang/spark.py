@@ -288,7 +288,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         print(f"duizhang: error: {error}", file=sys.stderr)
         return 2
     print(summary)
-    print(f"wrote findings.csv, ledger.csv, summary.csv, register.csv, run.json to {args.out}")
+    print(f"wrote findings.csv, ledger.csv, summary.csv, register.csv, corrections.csv, run.json to {args.out}")
     return 1 if summary.fails(args.fail_on) else 0
 
 

@@ -597,6 +597,11 @@ impl<'a> Person<'a> {
         let (name, region) = self.context.label_text(label);
         finding.name = name.into();
         finding.region = region.into();
+        // The account a back-pay is paid into (SPEC v3 corrections.csv):
+        // the one of the enrolment the finding names the person by.
+        if let Label::Enrolment(index) = label {
+            finding.label_account = self.context.case.enrolments[index as usize].account.clone();
+        }
         finding
     }
 

@@ -2,6 +2,7 @@
 //! and with `--report` report.xlsx, placed in OUT_DIR all or none
 //! ([`publish`]); and the public notice of `duizhang notice` ([`workbook`]).
 
+pub mod corrections;
 mod part;
 mod publish;
 pub mod register;
@@ -99,6 +100,9 @@ pub struct OutputSink {
 
 /// The rectification register of a run (SPEC v3 §6.1).
 pub const REGISTER: &str = "register.csv";
+
+/// The money to put right (SPEC v3 §6).
+pub const CORRECTIONS: &str = "corrections.csv";
 
 /// The register as a workbook, written with `--report`.
 pub const REGISTER_XLSX: &str = "register.xlsx";
@@ -206,6 +210,9 @@ impl OutputSink {
         );
         let register_bytes = register::register_csv(&register, label);
         stats.note_register(&register, transitions, &register_bytes);
+        let corrections = crate::engine::corrections::corrections_of(&findings);
+        stats.note_corrections(&corrections);
+        let corrections_bytes = corrections::corrections_csv(&corrections);
         let ledger_path = out.path().join(LEDGER);
         let mut ledger = ledger
             .into_inner()
@@ -215,7 +222,7 @@ impl OutputSink {
         let summary_groups = summary;
         let summary = tables::render_summary(&summary_groups, given);
         let run = stats.render(&findings);
-        let outputs: [(&'static str, Render<'_>); 4] = [
+        let outputs: [(&'static str, Render<'_>); 5] = [
             (
                 "findings.csv",
                 Box::new(|writer| write_findings(writer, &findings)),
@@ -224,6 +231,10 @@ impl OutputSink {
             (
                 REGISTER,
                 Box::new(|writer| writer.write_all(&register_bytes)),
+            ),
+            (
+                CORRECTIONS,
+                Box::new(|writer| writer.write_all(&corrections_bytes)),
             ),
             ("run.json", Box::new(|writer| writer.write_all(&run))),
         ];

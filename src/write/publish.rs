@@ -40,20 +40,21 @@ use std::path::{Path, PathBuf};
 
 use crate::error::FatalError;
 
-/// Every output, in the order they are placed: the five every run writes
+/// Every output, in the order they are placed: the six every run writes
 /// ([`REQUIRED_OUTPUTS`]), then the workbooks of `--report`.
-pub const OUTPUT_NAMES: [&str; 7] = [
+pub const OUTPUT_NAMES: [&str; 8] = [
     "findings.csv",
     "ledger.csv",
     "summary.csv",
     "register.csv",
+    "corrections.csv",
     "run.json",
     "report.xlsx",
     "register.xlsx",
 ];
 
 /// The outputs every run places.
-const REQUIRED_OUTPUTS: usize = 5;
+const REQUIRED_OUTPUTS: usize = 6;
 
 /// A manifest line's inode for an output the run retires (takes away)
 /// instead of placing.
@@ -1198,8 +1199,7 @@ mod tests {
         let folder = tempfile::tempdir().expect("a temporary folder");
         let staging = folder.path();
         assert_eq!(read_manifest(staging), None);
-        let complete =
-            "findings.csv 1\nledger.csv 2\nsummary.csv 3\nregister.csv 6\nrun.json 4\nend\n";
+        let complete = "findings.csv 1\nledger.csv 2\nsummary.csv 3\nregister.csv 6\ncorrections.csv 7\nrun.json 4\nend\n";
         for cut in 0..complete.len() - 1 {
             std::fs::write(staging.join(MANIFEST), &complete[..cut]).expect("write");
             assert_eq!(read_manifest(staging), None, "{:?}", &complete[..cut]);
@@ -1212,17 +1212,18 @@ mod tests {
                 ("ledger.csv", Some(2)),
                 ("summary.csv", Some(3)),
                 ("register.csv", Some(6)),
+                ("corrections.csv", Some(7)),
                 ("run.json", Some(4))
             ])
         );
         // With the workbook placed, or an earlier one retired.
-        let with_report = "findings.csv 1\nledger.csv 2\nsummary.csv 3\nregister.csv 6\nrun.json 4\nreport.xlsx 5\nend\n";
+        let with_report = "findings.csv 1\nledger.csv 2\nsummary.csv 3\nregister.csv 6\ncorrections.csv 7\nrun.json 4\nreport.xlsx 5\nend\n";
         std::fs::write(staging.join(MANIFEST), with_report).expect("write");
         assert_eq!(
             read_manifest(staging).map(|entries| entries.last().copied()),
             Some(Some(("report.xlsx", Some(5))))
         );
-        let retired = "report.xlsx -\nfindings.csv 1\nledger.csv 2\nsummary.csv 3\nregister.csv 6\nrun.json 4\nend\n";
+        let retired = "report.xlsx -\nfindings.csv 1\nledger.csv 2\nsummary.csv 3\nregister.csv 6\ncorrections.csv 7\nrun.json 4\nend\n";
         std::fs::write(staging.join(MANIFEST), retired).expect("write");
         assert_eq!(
             read_manifest(staging).map(|entries| entries[0]),

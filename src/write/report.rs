@@ -28,6 +28,18 @@ struct RunReport<'a> {
     /// office edited it) and its items by status.
     #[serde(skip_serializing_if = "Option::is_none")]
     register: Option<&'a RegisterNote>,
+    /// corrections.csv: rows and money of each kind.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    corrections: Option<&'a CorrectionsNote>,
+}
+
+/// What run.json says of corrections.csv.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct CorrectionsNote {
+    pub backpay_rows: usize,
+    pub backpay: String,
+    pub recover_rows: usize,
+    pub recover: String,
 }
 
 /// What run.json says of the register written.
@@ -136,6 +148,7 @@ pub struct RunStats {
     pub(super) money: [i128; 4],
     ledger_lines: usize,
     pub(super) register: Option<RegisterNote>,
+    pub(super) corrections: Option<CorrectionsNote>,
 }
 
 impl RunStats {
@@ -151,7 +164,29 @@ impl RunStats {
             money: [0; 4],
             ledger_lines: 0,
             register: None,
+            corrections: None,
         }
+    }
+
+    /// Notes the corrections written: rows and money of each kind.
+    pub(super) fn note_corrections(
+        &mut self,
+        corrections: &[crate::engine::corrections::Correction],
+    ) {
+        use crate::engine::corrections::CorrectionKind;
+        let of = |kind: CorrectionKind| {
+            let rows: Vec<_> = corrections.iter().filter(|row| row.kind == kind).collect();
+            let fen: i128 = rows.iter().map(|row| i128::from(row.amount.fen())).sum();
+            (rows.len(), format_fen_total(fen))
+        };
+        let (backpay_rows, backpay) = of(CorrectionKind::Backpay);
+        let (recover_rows, recover) = of(CorrectionKind::Recover);
+        self.corrections = Some(CorrectionsNote {
+            backpay_rows,
+            backpay,
+            recover_rows,
+            recover,
+        });
     }
 
     /// Notes the register written: its bytes' SHA-256 and its items.
@@ -383,6 +418,7 @@ impl RunStats {
             findings_total: findings.len(),
             findings_by_code,
             register: self.register.as_ref(),
+            corrections: self.corrections.as_ref(),
         };
         let mut bytes = serde_json::to_vec_pretty(&report).expect("run.json serialises");
         bytes.push(b'\n');

@@ -23,10 +23,22 @@ pub fn cases(group: &str) -> Vec<PathBuf> {
 }
 
 pub fn case_arguments(case: &Path) -> Vec<String> {
-    std::fs::read_to_string(case.join("args.txt"))
+    arguments_in(case, "args.txt")
+}
+
+/// The arguments written in `file` of `case`; a path they name relative
+/// to the case folder (`--register before-register.csv`) made whole.
+pub fn arguments_in(case: &Path, file: &str) -> Vec<String> {
+    std::fs::read_to_string(case.join(file))
         .unwrap_or_default()
         .split_whitespace()
-        .map(String::from)
+        .map(|argument| {
+            if !argument.starts_with('-') && case.join(argument).is_file() {
+                case.join(argument).to_string_lossy().into_owned()
+            } else {
+                argument.to_string()
+            }
+        })
         .collect()
 }
 
@@ -135,6 +147,52 @@ pub fn compare_contract(expected: &str, actual: &str) -> Option<String> {
                 actual_row
                     .map(|row| row.join(","))
                     .unwrap_or_else(|| "(none)".into())
+            ));
+        }
+    }
+    (!differences.is_empty()).then(|| differences.join("\n"))
+}
+
+/// Compares two whole CSV files cell for cell but for the columns named
+/// in `free` (SPEC's examples leave `name` and `region` free in
+/// corrections.csv and register.csv); the expected file's columns may be
+/// in any order. `None` when they agree.
+pub fn compare_except(expected: &str, actual: &str, free: &[&str]) -> Option<String> {
+    let (expected_header, expected_rows) = csv_rows(expected);
+    let (actual_header, actual_rows) = csv_rows(actual);
+    let mut differences = Vec::new();
+    for column in &actual_header {
+        if !expected_header.contains(column) {
+            differences.push(format!("column {column} is not expected"));
+        }
+    }
+    let positions: Vec<(usize, Option<usize>)> = expected_header
+        .iter()
+        .enumerate()
+        .filter(|(_, column)| !free.contains(&column.as_str()))
+        .map(|(at, column)| (at, actual_header.iter().position(|name| name == column)))
+        .collect();
+    for index in 0..expected_rows.len().max(actual_rows.len()) {
+        let expected_row = expected_rows.get(index);
+        let actual_row = actual_rows.get(index);
+        let project = |row: &Vec<String>, actual: bool| -> Vec<String> {
+            positions
+                .iter()
+                .map(|&(expected_at, actual_at)| {
+                    let at = if actual { actual_at } else { Some(expected_at) };
+                    at.and_then(|at| row.get(at).cloned())
+                        .unwrap_or_else(|| "(missing)".into())
+                })
+                .collect()
+        };
+        let expected_cells = expected_row.map(|row| project(row, false));
+        let actual_cells = actual_row.map(|row| project(row, true));
+        if expected_cells != actual_cells {
+            differences.push(format!(
+                "row {}:\n  expected {}\n  actual   {}",
+                index + 2,
+                expected_cells.map_or_else(|| "(none)".into(), |row| row.join(",")),
+                actual_cells.map_or_else(|| "(none)".into(), |row| row.join(","))
             ));
         }
     }
