@@ -776,6 +776,10 @@ pub struct Case {
     /// Rows naming an id_number that fails the check (SPEC §5
     /// INVALID_ID_NUMBER): every row that is not a BAD_RECORD.
     pub invalid_id_evidence: Vec<(PersonId, Source)>,
+    /// v3: roster rows that are BAD_RECORDs, by the person their id_number
+    /// cell names (a payment to that person names them: the cause
+    /// `roster_row_unreadable`), sorted.
+    pub unreadable_roster: Vec<(PersonId, Source)>,
     /// Files in the case folder that are no case file, sorted by name.
     pub unused_files: Vec<String>,
     /// The input files as evidence names them (`roster.xlsx:14`,

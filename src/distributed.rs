@@ -55,6 +55,9 @@ pub const ROW_STAGE: [u8; 3] = [1, 2, 3];
 pub const ROW_EXCLUSION: u8 = 4;
 pub const ROW_RELATIVE: u8 = 5;
 pub const ROW_INVALID_ID: u8 = 6;
+/// v3: a roster row that could not be read, by the person its id_number
+/// cell names (a payment to them names the row).
+pub const ROW_UNREADABLE_ROSTER: u8 = 7;
 
 /// The files read by a task each; policy.toml is read by the driver (and
 /// beside the roster, whose coverage depends on it).
@@ -402,6 +405,16 @@ fn emit_rows<'c>(case: &'c Case, kind: FileKind, emit: &mut Emit<'_>) -> FileFac
     for (person, source) in &case.invalid_id_evidence {
         encode_into(source, &mut payload);
         emit(id(*person), ROW_INVALID_ID, position_of(*source), &payload);
+    }
+    for bad in &case.bad_records {
+        if bad.source.kind == FileKind::Roster && !bad.id_number.is_empty() {
+            emit(
+                &bad.id_number,
+                ROW_UNREADABLE_ROSTER,
+                position_of(bad.source),
+                &[],
+            );
+        }
     }
     let reports = case
         .files
@@ -778,6 +791,7 @@ impl Worker {
         let mut exclusions = Vec::new();
         let mut relatives = Vec::new();
         let mut invalid_id_evidence = Vec::new();
+        let mut unreadable_roster = Vec::new();
         for &index in &order {
             let row = rows[index as usize];
             if ids.last().is_none_or(|last| last.as_ref() != row.id_number) {
@@ -810,6 +824,9 @@ impl Worker {
                     relatives.push(relative);
                 }
                 ROW_INVALID_ID => invalid_id_evidence.push((person, decode(row.payload)?)),
+                ROW_UNREADABLE_ROSTER => {
+                    unreadable_roster.push((person, source_at(FileKind::Roster, row.position)));
+                }
                 _ => return Err(malformed()),
             }
         }
@@ -833,6 +850,7 @@ impl Worker {
             relatives,
             policy: self.policy.clone(),
             invalid_id_evidence,
+            unreadable_roster,
             inputs: self.inputs.clone(),
             ..Case::default()
         };

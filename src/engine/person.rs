@@ -80,6 +80,8 @@ pub struct Person<'a> {
     /// relatives.csv rows.
     pub payouts: &'a [u32],
     pub relatives: &'a [u32],
+    /// v3: the person's roster rows that could not be read.
+    pub unreadable_roster: &'a [(PersonId, Source)],
     /// The person's lines sorted by key (a handful: a sorted vector beats a
     /// tree here). Made in bulk (`add_lines`), never one by one in the
     /// middle: a window of thousands of years makes as many lines, and
@@ -134,6 +136,12 @@ impl<'a> Person<'a> {
             fallback_label,
             payouts: bundle.records[Stage::Payout.index()],
             relatives: bundle.relatives,
+            unreadable_roster: {
+                let rows = &case.unreadable_roster;
+                let start = rows.partition_point(|(person, _)| *person < bundle.person);
+                let end = start + rows[start..].partition_point(|(person, _)| *person == bundle.person);
+                &rows[start..end]
+            },
             lines: Vec::new(),
             evidence: Vec::new(),
             #[cfg(test)]
@@ -654,10 +662,17 @@ impl<'a> Person<'a> {
         finding.program = Some(program);
         finding.period = Some(PeriodRange::single(period));
         finding.figures = Some(self.figures(state));
-        let mut sources: Vec<Source> = self.evidence(state).collect();
-        sources.extend(self.roster_sources(program, period, &state.basis));
+        let mut sources = self.line_sources((program, period), state);
         finding.sources = sources_text(&mut sources, &self.context.case.inputs);
         finding
+    }
+
+    /// A line's evidence: its stage records and the roster rows its E
+    /// rests on.
+    pub fn line_sources(&self, (program, period): LineKey, state: &LineState) -> Vec<Source> {
+        let mut sources: Vec<Source> = self.evidence(state).collect();
+        sources.extend(self.roster_sources(program, period, &state.basis));
+        sources
     }
 
     /// Did the person hold an enrolment in this program that ended before

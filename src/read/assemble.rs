@@ -241,6 +241,22 @@ pub(crate) fn assemble(
             .duplicate += 1;
     }
     case.duplicate_records.extend(found_repeats);
+    // SPEC v3: the roster rows that could not be read, by the person their
+    // id_number cell names (when any other row names that person).
+    case.unreadable_roster = case
+        .bad_records
+        .iter()
+        .filter(|bad| bad.source.kind == FileKind::Roster && !bad.id_number.is_empty())
+        .filter_map(|bad| {
+            let rank = case
+                .people
+                .id_numbers
+                .binary_search_by(|id| id.as_ref().cmp(&bad.id_number))
+                .ok()?;
+            Some((PersonId(rank as u32), bad.source))
+        })
+        .collect();
+    case.unreadable_roster.sort_unstable();
     if let Some((id, report)) = policy_report {
         reports.insert(id, report);
     }

@@ -5,7 +5,8 @@
 //! [`money_trail_finding`] word them as findings of a person's line.
 
 use crate::domain::text::listed;
-use crate::domain::{Cause, Code, Finding, LineFigures, Money, Period, Program, Stage};
+use crate::domain::source::sources_text;
+use crate::domain::{Cause, Code, Finding, LineFigures, Money, Period, Program, Source, Stage};
 use crate::engine::exclusion::exclusion_class;
 use crate::engine::ledger::{outcome_amount, LineStatus};
 use crate::engine::person::{LineKey, LineState, Person};
@@ -178,6 +179,28 @@ pub fn judge_outcome(
                 .map(|(exclusion, _)| exclusion.reason.as_ref())
                 .collect();
             format!("paid {paid} while excluded ({})", listed(reasons))
+        }
+        Code::PaidAfterExit | Code::PaidNotEnrolled if !person.unreadable_roster.is_empty() => {
+            // SPEC v3: the money may well be due; the row to correct is
+            // named beside the payment.
+            finding.cause = Some(Cause::RosterRowUnreadable);
+            let mut sources: Vec<Source> = person.line_sources(key, state);
+            sources.extend(person.unreadable_roster.iter().map(|(_, source)| *source));
+            finding.sources = sources_text(&mut sources, &person.context.case.inputs);
+            let rows: Vec<String> = person
+                .unreadable_roster
+                .iter()
+                .map(|(_, source)| person.context.case.inputs.cite(*source).to_string())
+                .collect();
+            let said = if code == Code::PaidAfterExit {
+                exit_detail(person, program, period, paid)
+            } else {
+                format!("paid {paid} with no {} enrolment", program.name())
+            };
+            format!(
+                "{said}; the person's roster row {} could not be read: correct it, and the payment may be due",
+                listed(rows.iter().map(String::as_str))
+            )
         }
         Code::PaidAfterExit => exit_detail(person, program, period, paid),
         Code::PaidNotEnrolled => format!("paid {paid} with no {} enrolment", program.name()),
