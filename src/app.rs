@@ -208,6 +208,7 @@ fn run_partitioned(
         engine::group_account_uses(uses),
         &inputs,
     ));
+    findings.extend(household_findings_whole(folder, &base, window)?);
     progress.phase("partitions", "writing");
     let sink = sink.expect("a run has at least one partition");
     let ledger_lines = sink.ledger_lines();
@@ -221,6 +222,28 @@ fn run_partitioned(
         case: None,
         exit_code: 0,
     })
+}
+
+/// A run in parts: the household rules over the roster, members,
+/// exclusions and leads read whole (a household's members are other
+/// persons, in other parts). Nothing to read without members.csv or
+/// watchlist.csv.
+fn household_findings_whole(
+    folder: &crate::read::CaseFolder,
+    base: &crate::read::ReadOptions,
+    window: crate::domain::PeriodRange,
+) -> Result<Vec<crate::domain::Finding>, FatalError> {
+    use crate::domain::FileKind;
+    if !folder.has(FileKind::Members) && !folder.has(FileKind::Watchlist) {
+        return Ok(Vec::new());
+    }
+    let options = crate::read::ReadOptions {
+        partition: None,
+        progress: None,
+        ..base.clone()
+    };
+    let case = crate::read::read_files_in(folder, &engine::HOUSEHOLD_KINDS, &options)?;
+    Ok(engine::household_findings(&case, window))
 }
 
 /// One paragraph for the terminal: window, lines, findings by severity.

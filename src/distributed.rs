@@ -61,14 +61,16 @@ pub const ROW_UNREADABLE_ROSTER: u8 = 7;
 
 /// The files read by a task each; policy.toml is read by the driver (and
 /// beside the roster, whose coverage depends on it).
-pub const FILE_TASKS: [FileKind; 7] = [
+pub const FILE_TASKS: [FileKind; 9] = [
     FileKind::Allocations,
     FileKind::Exclusions,
+    FileKind::Members,
     FileKind::Payouts,
     FileKind::Relatives,
     FileKind::Roster,
     FileKind::Standards,
     FileKind::Transfers,
+    FileKind::Watchlist,
 ];
 
 /// Takes one person row: (id_number, row kind, position, payload). The
@@ -668,6 +670,19 @@ impl Driver {
             engine::group_account_uses(std::mem::take(&mut self.uses)),
             &self.inputs,
         ));
+        // The household rules over the roster, members, exclusions and
+        // leads, read whole here: a household's members are other persons.
+        if self.folder.has(FileKind::Members) || self.folder.has(FileKind::Watchlist) {
+            let case = crate::read::read_files_in(
+                &self.folder,
+                &engine::HOUSEHOLD_KINDS,
+                &ReadOptions::default(),
+            )?;
+            findings.extend(engine::household_findings(
+                &case,
+                self.window.expect("planned"),
+            ));
+        }
         let sink = self
             .sink
             .take()

@@ -1,4 +1,4 @@
-//! Findings: the 22 codes of SPEC §5 and one row of findings.csv.
+//! Findings: the 25 codes of SPEC §5 and one row of findings.csv.
 
 use serde::{Deserialize, Serialize};
 
@@ -43,9 +43,11 @@ pub enum Code {
     DuplicatePayment,
     DuplicateRecord,
     EnrolledWhileExcluded,
+    HouseholdSizeMismatch,
     IncomeAboveStandard,
     InvalidIdNumber,
     LatePayment,
+    MemberExcluded,
     MissingPayment,
     NameMismatch,
     NoStandard,
@@ -54,6 +56,7 @@ pub enum Code {
     PaidNotEnrolled,
     PaidToExcluded,
     PayoutMismatch,
+    PossiblyMissed,
     SharedAccount,
     Shortfall,
     TransferMismatch,
@@ -61,7 +64,7 @@ pub enum Code {
 }
 
 impl Code {
-    pub const ALL: [Code; 22] = [
+    pub const ALL: [Code; 25] = [
         Code::AccountMismatch,
         Code::AllocationMismatch,
         Code::BadRecord,
@@ -69,9 +72,11 @@ impl Code {
         Code::DuplicatePayment,
         Code::DuplicateRecord,
         Code::EnrolledWhileExcluded,
+        Code::HouseholdSizeMismatch,
         Code::IncomeAboveStandard,
         Code::InvalidIdNumber,
         Code::LatePayment,
+        Code::MemberExcluded,
         Code::MissingPayment,
         Code::NameMismatch,
         Code::NoStandard,
@@ -80,6 +85,7 @@ impl Code {
         Code::PaidNotEnrolled,
         Code::PaidToExcluded,
         Code::PayoutMismatch,
+        Code::PossiblyMissed,
         Code::SharedAccount,
         Code::Shortfall,
         Code::TransferMismatch,
@@ -95,9 +101,11 @@ impl Code {
             Code::DuplicatePayment => "DUPLICATE_PAYMENT",
             Code::DuplicateRecord => "DUPLICATE_RECORD",
             Code::EnrolledWhileExcluded => "ENROLLED_WHILE_EXCLUDED",
+            Code::HouseholdSizeMismatch => "HOUSEHOLD_SIZE_MISMATCH",
             Code::IncomeAboveStandard => "INCOME_ABOVE_STANDARD",
             Code::InvalidIdNumber => "INVALID_ID_NUMBER",
             Code::LatePayment => "LATE_PAYMENT",
+            Code::MemberExcluded => "MEMBER_EXCLUDED",
             Code::MissingPayment => "MISSING_PAYMENT",
             Code::NameMismatch => "NAME_MISMATCH",
             Code::NoStandard => "NO_STANDARD",
@@ -106,6 +114,7 @@ impl Code {
             Code::PaidNotEnrolled => "PAID_NOT_ENROLLED",
             Code::PaidToExcluded => "PAID_TO_EXCLUDED",
             Code::PayoutMismatch => "PAYOUT_MISMATCH",
+            Code::PossiblyMissed => "POSSIBLY_MISSED",
             Code::SharedAccount => "SHARED_ACCOUNT",
             Code::Shortfall => "SHORTFALL",
             Code::TransferMismatch => "TRANSFER_MISMATCH",
@@ -133,7 +142,10 @@ impl Code {
             | Code::IncomeAboveStandard
             | Code::UnfiledStaffRelative
             | Code::AccountMismatch
-            | Code::DuplicateRecord => Severity::Medium,
+            | Code::DuplicateRecord
+            | Code::PossiblyMissed
+            | Code::MemberExcluded
+            | Code::HouseholdSizeMismatch => Severity::Medium,
             Code::NameMismatch | Code::LatePayment | Code::InvalidIdNumber => Severity::Low,
         }
     }

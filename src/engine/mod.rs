@@ -80,7 +80,10 @@ pub fn reconcile_with(
     let counts = conservation::count_records(case, window);
     conservation::assert_ledger_holds_the_money_read(&lines, money_in, &counts);
 
-    // 3. Across persons: SHARED_ACCOUNT.
+    // 3. Across persons: SHARED_ACCOUNT; and over households and leads
+    // (SPEC v3) when this is the whole case — a part of a run leaves them
+    // to one pass over the whole roster (`household_findings`).
+    let whole_case = matches!(shared_accounts, SharedAccounts::Decide);
     let (shared, account_uses) = shared_account::judge_or_collect(
         &context,
         &groupings.enrolments,
@@ -88,6 +91,9 @@ pub fn reconcile_with(
         candidates,
     );
     findings.extend(shared);
+    if whole_case {
+        findings.extend(household_findings(case, window));
+    }
 
     // 4. What reading found.
     findings.extend(record_findings(case, |_| true));
@@ -101,6 +107,27 @@ pub fn reconcile_with(
         given: context.given,
         account_uses,
     }
+}
+
+/// The kinds a run in parts reads whole for [`household_findings`]; none
+/// when the case has neither members.csv nor watchlist.csv (then no
+/// household rule can find anything).
+pub const HOUSEHOLD_KINDS: [crate::domain::FileKind; 5] = [
+    crate::domain::FileKind::Roster,
+    crate::domain::FileKind::Policy,
+    crate::domain::FileKind::Members,
+    crate::domain::FileKind::Exclusions,
+    crate::domain::FileKind::Watchlist,
+];
+
+/// MEMBER_EXCLUDED, HOUSEHOLD_SIZE_MISMATCH and POSSIBLY_MISSED of a case
+/// holding the whole roster, members.csv, exclusions.csv and
+/// watchlist.csv (a run in parts reads those whole for this).
+pub fn household_findings(case: &Case, window: PeriodRange) -> Vec<Finding> {
+    rules::HOUSEHOLD_RULES
+        .iter()
+        .flat_map(|rule| rule(case, window))
+        .collect()
 }
 
 /// What one task of persons contributes to the run.

@@ -139,7 +139,8 @@ impl<'a> Person<'a> {
             unreadable_roster: {
                 let rows = &case.unreadable_roster;
                 let start = rows.partition_point(|(person, _)| *person < bundle.person);
-                let end = start + rows[start..].partition_point(|(person, _)| *person == bundle.person);
+                let end =
+                    start + rows[start..].partition_point(|(person, _)| *person == bundle.person);
                 &rows[start..end]
             },
             lines: Vec::new(),

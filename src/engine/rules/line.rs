@@ -4,8 +4,8 @@
 //! the line's facts or figures; [`judge_outcome`] and
 //! [`money_trail_finding`] word them as findings of a person's line.
 
-use crate::domain::text::listed;
 use crate::domain::source::sources_text;
+use crate::domain::text::listed;
 use crate::domain::{Cause, Code, Finding, LineFigures, Money, Period, Program, Source, Stage};
 use crate::engine::exclusion::exclusion_class;
 use crate::engine::ledger::{outcome_amount, LineStatus};

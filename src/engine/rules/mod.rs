@@ -13,12 +13,15 @@
 //! - `payouts` — each in-window `paid` payout, and duplicate payments;
 //! - `roster` — the person's enrolments, exclusions and relatives;
 //! - `shared_account` — across persons;
+//! - `households` — across a household's persons, and other departments'
+//!   leads (SPEC v3), over the whole case;
 //! - `reading` — the rows the reader set aside.
 //!
 //! A rule's verdict is a small pure function with its unit tests; its
 //! `check_` function words the verdict as findings with the name, region
 //! and sources [`Person`] gives.
 
+pub mod households;
 pub mod line;
 pub mod payouts;
 pub mod reading;
@@ -42,6 +45,9 @@ pub type MoneyTrailRule = fn(LineFigures, Money) -> Option<Money>;
 /// The findings of one kind the reader's records make.
 pub type ReadingRule = fn(&Case) -> Vec<Finding>;
 
+/// A rule over the whole case's households and leads, in a window.
+pub type HouseholdRule = fn(&Case, crate::domain::PeriodRange) -> Vec<Finding>;
+
 /// The step of a run that makes a code's findings.
 #[derive(Clone, Copy)]
 pub enum Producer {
@@ -59,6 +65,9 @@ pub enum Producer {
     Payout(PayoutRule),
     /// Across persons, once every person (in every part of a run) is done.
     AcrossPersons,
+    /// Over the whole case's roster, members, exclusions and leads, once
+    /// (a run in parts reads those files whole for them).
+    Households(HouseholdRule),
 }
 
 impl Producer {
@@ -71,6 +80,7 @@ impl Producer {
             Producer::Person(_) => "person",
             Producer::Payout(_) => "payout",
             Producer::AcrossPersons => "across persons",
+            Producer::Households(_) => "households",
         }
     }
 }
@@ -91,6 +101,12 @@ pub enum Key {
     Record,
     /// The row's file:line.
     FileLine,
+    /// A watchlist row: (id_number, source, period).
+    Lead,
+    /// (enrolment, member, exclusion row).
+    MemberExclusion,
+    /// One enrolment.
+    Enrolment,
 }
 
 impl Key {
@@ -102,6 +118,9 @@ impl Key {
             Key::Account => "account",
             Key::Record => "record",
             Key::FileLine => "file:line",
+            Key::Lead => "watchlist row",
+            Key::MemberExclusion => "(enrolment, member, exclusion row)",
+            Key::Enrolment => "enrolment",
         }
     }
 }
@@ -148,7 +167,7 @@ macro_rules! rule {
 }
 
 /// Every finding code, in SPEC §5's order.
-pub const RULES: [Rule; 22] = [
+pub const RULES: [Rule; 25] = [
     rule!(PaidToExcluded, High, Line, LineOutcome => line::line_outcome,
         "paid in a month the person was excluded"),
     rule!(PaidAfterExit, High, Line, LineOutcome => line::line_outcome,
@@ -258,6 +277,27 @@ pub const RULES: [Rule; 22] = [
         "a record id repeats in its file"
     ),
     rule!(
+        PossiblyMissed,
+        Medium,
+        Lead,
+        Households(households::possibly_missed),
+        "another department lists a person who is not enrolled (漏保 lead)"
+    ),
+    rule!(
+        MemberExcluded,
+        Medium,
+        MemberExclusion,
+        Households(households::member_excluded),
+        "a household is paid for a member who is excluded"
+    ),
+    rule!(
+        HouseholdSizeMismatch,
+        Medium,
+        Enrolment,
+        Households(households::household_size_mismatch),
+        "household_size differs from the members listed"
+    ),
+    rule!(
         BadRecord,
         High,
         FileLine,
@@ -272,7 +312,8 @@ const READING: u8 = 0;
 const MONEY_TRAIL: u8 = 1;
 const PERSON: u8 = 2;
 const PAYOUT: u8 = 3;
-const NO_SLICE: u8 = 4;
+const HOUSEHOLDS: u8 = 4;
+const NO_SLICE: u8 = 5;
 
 const fn kind(producer: &Producer) -> u8 {
     match producer {
@@ -280,6 +321,7 @@ const fn kind(producer: &Producer) -> u8 {
         Producer::MoneyTrail(_) => MONEY_TRAIL,
         Producer::Person(_) => PERSON,
         Producer::Payout(_) => PAYOUT,
+        Producer::Households(_) => HOUSEHOLDS,
         Producer::LineOutcome | Producer::AcrossPersons => NO_SLICE,
     }
 }
@@ -309,6 +351,24 @@ fn no_money_trail_rule(_: LineFigures, _: Money) -> Option<Money> {
 fn no_reading_rule(_: &Case) -> Vec<Finding> {
     Vec::new()
 }
+
+fn no_household_rule(_: &Case, _: crate::domain::PeriodRange) -> Vec<Finding> {
+    Vec::new()
+}
+
+/// The household rules of [`RULES`], in its order.
+pub const HOUSEHOLD_RULES: [HouseholdRule; count(HOUSEHOLDS)] = {
+    let mut rules = [no_household_rule as HouseholdRule; count(HOUSEHOLDS)];
+    let (mut row, mut next) = (0, 0);
+    while row < RULES.len() {
+        if let Producer::Households(rule) = RULES[row].producer {
+            rules[next] = rule;
+            next += 1;
+        }
+        row += 1;
+    }
+    rules
+};
 
 /// The person rules of [`RULES`], in its order.
 pub const PERSON_RULES: [PersonRule; count(PERSON)] = {
@@ -381,7 +441,11 @@ mod tests {
         }
         assert_eq!(RULES.len(), Code::ALL.len());
         assert_eq!(
-            PERSON_RULES.len() + PAYOUT_RULES.len() + MONEY_TRAIL_RULES.len() + READING_RULES.len(),
+            PERSON_RULES.len()
+                + PAYOUT_RULES.len()
+                + MONEY_TRAIL_RULES.len()
+                + READING_RULES.len()
+                + HOUSEHOLD_RULES.len(),
             RULES
                 .iter()
                 .filter(|rule| !matches!(

@@ -33,7 +33,7 @@ impl Lang {
 }
 
 /// The name of a finding code in the workbook: official Chinese terms, or
-/// short English ones. Every code has one (a test checks all 22).
+/// short English ones. Every code has one (a test checks all 25).
 pub fn code_name(code: Code, lang: Lang) -> &'static str {
     let (zh, en) = match code {
         Code::PaidToExcluded => ("违规发放(比对排除对象)", "Paid while excluded"),
@@ -58,6 +58,12 @@ pub fn code_name(code: Code, lang: Lang) -> &'static str {
         Code::InvalidIdNumber => ("身份证号码校验错误", "Invalid ID number"),
         Code::DuplicateRecord => ("重复记录", "Duplicate record"),
         Code::BadRecord => ("数据无法读取", "Unreadable record"),
+        Code::PossiblyMissed => ("疑似漏保", "Possibly missed (lead)"),
+        Code::MemberExcluded => (
+            "家庭成员不符合条件仍计入",
+            "Member excluded, household still paid",
+        ),
+        Code::HouseholdSizeMismatch => ("保障人数与家庭成员不符", "Household size mismatch"),
     };
     lang.pick(zh, en)
 }
