@@ -561,14 +561,19 @@ pub struct NoticeLine {
     /// Index into `case.enrolments`: the primary dibao or tekun enrolment.
     pub enrolment: u32,
     /// E of the line for that month, as ledger.csv's `expected` shows it;
-    /// `None` when a required standard is missing (NO_STANDARD).
+    /// `None` when a required standard is missing (NO_STANDARD), or the
+    /// line is excluded.
     pub expected: Option<Money>,
+    /// The person is excluded that month (exclusions.csv, the grace after
+    /// a death applied): the notice leaves the line out, saying why.
+    pub excluded: bool,
 }
 
 /// The lines a public notice (公示, 2021 低保审核确认办法 art. 24) lists for
 /// `period`: per person, the primary dibao and the primary tekun enrolment
-/// covering the month whose line is not excluded (SPEC §4, the death grace
-/// included), with E computed by the same function the reconciliation uses.
+/// covering the month, with E computed by the same function the
+/// reconciliation uses, and whether the line is excluded (SPEC §4, the
+/// death grace included: such a line is left out of the notice).
 /// In person (id_number) order, dibao before tekun. Pure, like the rest of
 /// the engine.
 pub fn notice_lines(case: &Case, period: Period) -> Vec<NoticeLine> {
@@ -586,9 +591,10 @@ pub fn notice_lines(case: &Case, period: Period) -> Vec<NoticeLine> {
         lines.extend(
             person::notice_lines(&context, &bundle, period)
                 .into_iter()
-                .map(|(enrolment, expected)| NoticeLine {
+                .map(|(enrolment, expected, excluded)| NoticeLine {
                     enrolment,
                     expected,
+                    excluded,
                 }),
         );
     });

@@ -153,24 +153,24 @@ pub fn reconcile_person(context: &Context<'_>, bundle: &Bundle<'_>, output: &mut
     }
 }
 
-/// The lines a public notice (公示) shows for one person at `period`: the
-/// primary dibao and the primary tekun enrolment covering it, each whose
-/// line is not excluded, with that line's E exactly as the ledger computes
-/// it (`None`: a required standard is missing). Dibao first.
+/// The lines a public notice (公示) considers for one person at `period`:
+/// the primary dibao and the primary tekun enrolment covering it, with
+/// that line's E exactly as the ledger computes it (`None`: a required
+/// standard is missing) and whether the line is excluded (then it is not
+/// shown, and its E is not computed). Dibao first.
 pub fn notice_lines(
     context: &Context<'_>,
     bundle: &Bundle<'_>,
     period: Period,
-) -> Vec<(u32, Option<Money>)> {
+) -> Vec<(u32, Option<Money>, bool)> {
     let run = Run::new(context, bundle);
     [Program::Dibao, Program::Tekun]
         .into_iter()
         .filter_map(|program| {
             let basis = run.basis(program, period);
-            match (basis.primary[0], basis.excluded) {
-                (Some(primary), false) => Some((primary, basis.expected)),
-                _ => None,
-            }
+            let primary = basis.primary[0]?;
+            let expected = if basis.excluded { None } else { basis.expected };
+            Some((primary, expected, basis.excluded))
         })
         .collect()
 }
