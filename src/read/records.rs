@@ -598,6 +598,7 @@ impl Fields {
 
     /// As [`Fields::split`], for a record that is text: the fields are
     /// text as well, and each cell a slice of it.
+    #[inline]
     pub fn split_text<'a>(
         &'a mut self,
         raw: &'a str,
@@ -615,6 +616,7 @@ impl Fields {
         (&self.unquoted_text, &self.bounds)
     }
 
+    #[inline]
     fn split_unquoted(&mut self, raw: &[u8], delimiter: u8) {
         let mut start = 0;
         each_delimiter(raw, delimiter, |at| {

@@ -635,6 +635,7 @@ impl<'r> Row<'r> {
 
     /// The cell at `position` as text; `None` in a row that is not UTF-8
     /// when the cell is not either.
+    #[inline]
     fn text_of(&self, position: usize) -> Option<&'r str> {
         let &(start, end) = self.bounds.get(position)?;
         match self.utf8_text {
