@@ -20,6 +20,8 @@ fn county(households: u64) -> std::path::PathBuf {
             seed: 11,
             year: 2024,
             anomaly_per_mille: 50,
+            // A folder left half-written by a bench stopped early.
+            force: true,
         };
         duizhang::generate::generate(&folder, &config).expect("generate the bench case");
     }

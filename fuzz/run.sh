@@ -4,6 +4,11 @@
 #
 #   fuzz/run.sh [SECONDS_PER_TARGET] [TARGET ...]     (default 60 s, all targets)
 #
+# FUZZ_PROFILE=dev builds the targets unoptimised (cargo fuzz --dev): they
+# build in a fraction of the time and run some ten times slower — what a
+# short smoke run in CI wants (./test); the default is cargo-fuzz's
+# optimised build, for real fuzzing.
+#
 # Needs the nightly toolchain and cargo-fuzz:
 #   rustup toolchain install nightly && cargo install cargo-fuzz
 # Prints each target's executions; a crash, hang (>10 s per input) or an input
@@ -14,16 +19,20 @@ cd "$(dirname "$0")"
 seconds=${1:-60}
 shift || true
 targets=("$@")
+profile=()
+if [ "${FUZZ_PROFILE:-}" = dev ]; then
+  profile=(--dev)
+fi
 if [ ${#targets[@]} -eq 0 ]; then
   mapfile -t targets < <(cargo +nightly fuzz list)
 fi
-cargo +nightly fuzz build >/dev/null
+cargo +nightly fuzz build "${profile[@]}" >/dev/null
 status=0
 for target in "${targets[@]}"; do
   mkdir -p "corpus/$target"
   cp -n seeds/"$target"/* "corpus/$target/" 2>/dev/null || true
   log=$(mktemp)
-  if cargo +nightly fuzz run "$target" "corpus/$target" -- \
+  if cargo +nightly fuzz run "${profile[@]}" "$target" "corpus/$target" -- \
       -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
       >"$log" 2>&1; then
     result=ok

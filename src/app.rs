@@ -50,9 +50,10 @@ pub fn run(config: &RunConfig) -> Result<RunSummary, FatalError> {
     let pool = builder.build().map_err(|error| {
         FatalError::BadArgument(format!("cannot start worker threads: {error}"))
     })?;
-    // Before any input is read: lock OUT_DIR, finish what a killed run
-    // left there, and check that the outputs can be placed, so that an
-    // hour-long run does not fail only at its end.
+    // Before any input is read: OUT_DIR is outside the case folder; lock
+    // it, finish what a killed run left there, and check that the outputs
+    // can be placed, so that an hour-long run does not fail only at its end.
+    crate::write::refuse_inside_case(&config.case_dir, &config.out_dir, "--out")?;
     let out = crate::write::OutDir::prepare(&config.out_dir)?;
     // The earlier register, read before the case: a register that cannot
     // be read stops the run before an hour of reading. An edited
@@ -292,30 +293,131 @@ pub fn describe(config: &RunConfig, summary: &RunSummary) -> String {
 /// What `duizhang notice` wrote.
 pub struct NoticeSummary {
     pub counts: crate::write::workbook::NoticeCounts,
+    /// Enrolled persons (and unreadable roster rows) left out of the
+    /// notice, listed on its second sheet.
+    pub left_out: usize,
 }
 
 /// `duizhang notice`: reads the case, computes each covering dibao and
 /// tekun enrolment's amount for the month with the engine, and writes the
-/// notice workbook atomically.
+/// notice workbook whole — never inside the case folder, never over a
+/// link or a device. Every enrolled person it leaves out (excluded that
+/// month, an unreadable or repeated roster row) is listed on its second
+/// sheet with the reason; each unreadable roster row is also named in a
+/// warning on stderr.
 pub fn notice(config: &crate::cli::NoticeConfig) -> Result<NoticeSummary, FatalError> {
+    use crate::domain::{FileKind, Program};
+    use crate::write::workbook::{LeftOutRow, NoticeRow};
+    crate::write::refuse_inside_case(&config.case_dir, &config.out, "--out")?;
     let case = crate::read::read_case_with(&config.case_dir, &crate::read::ReadOptions::default())?;
     let lines = engine::notice_lines(&case, config.period);
-    let mut rows: Vec<crate::write::workbook::NoticeRow<'_>> = lines
-        .iter()
-        .map(|line| {
-            let enrolment = &case.enrolments[line.enrolment as usize];
-            crate::write::workbook::NoticeRow {
+    let mut rows: Vec<NoticeRow<'_>> = Vec::with_capacity(lines.len());
+    let mut left_out: Vec<(crate::domain::Source, LeftOutRow<'_>)> = Vec::new();
+    let cite = |source: crate::domain::Source| case.inputs.cite(source).to_string();
+    let mut shown: rustc_hash::FxHashSet<(crate::case::PersonId, Program)> =
+        rustc_hash::FxHashSet::default();
+    for line in &lines {
+        let enrolment = &case.enrolments[line.enrolment as usize];
+        if !line.excluded {
+            shown.insert((enrolment.person, enrolment.program));
+            rows.push(NoticeRow {
                 region: &enrolment.region,
                 program: enrolment.program,
                 name: &enrolment.name,
                 household_size: enrolment.household_size,
                 amount: line.expected.map(crate::domain::Money::fen),
-            }
-        })
-        .collect();
-    let counts =
-        crate::write::write_notice_file(&config.out, config.period, &mut rows, config.lang)?;
-    Ok(NoticeSummary { counts })
+            });
+            continue;
+        }
+        // The exclusion that bars the month: the earliest in force.
+        let exclusion = case
+            .exclusions
+            .iter()
+            .filter(|exclusion| exclusion.person == enrolment.person)
+            .filter(|exclusion| exclusion.from <= config.period)
+            .min_by_key(|exclusion| (exclusion.from, exclusion.source));
+        let reason = match exclusion {
+            Some(exclusion) => format!(
+                "excluded from {} ({}: {})",
+                exclusion.from,
+                cite(exclusion.source),
+                crate::error::excerpt(&exclusion.reason)
+            ),
+            None => "excluded that month (exclusions.csv)".to_string(),
+        };
+        left_out.push((
+            enrolment.source,
+            LeftOutRow {
+                source: cite(enrolment.source),
+                region: &enrolment.region,
+                program: Some(enrolment.program),
+                name: &enrolment.name,
+                reason,
+            },
+        ));
+    }
+    for bad in case
+        .bad_records
+        .iter()
+        .filter(|bad| bad.source.kind == FileKind::Roster)
+    {
+        // Nothing of the row can be trusted, so not whether it covers the
+        // month either: it is listed whatever its months.
+        let _ = writeln!(
+            std::io::stderr(),
+            "duizhang: warning: {}: the roster row cannot be read, so it is not in the notice ({})",
+            cite(bad.source),
+            bad.detail
+        );
+        left_out.push((
+            bad.source,
+            LeftOutRow {
+                source: cite(bad.source),
+                region: "",
+                program: None,
+                name: "",
+                reason: format!("the row cannot be read: {}", bad.detail),
+            },
+        ));
+    }
+    for repeat in case.duplicate_records.iter().filter(|repeat| {
+        repeat.kind == FileKind::Roster
+            && matches!(repeat.program, Program::Dibao | Program::Tekun)
+            && !shown.contains(&(repeat.person, repeat.program))
+    }) {
+        let first = case
+            .enrolments
+            .iter()
+            .find(|enrolment| enrolment.source == repeat.first);
+        left_out.push((
+            repeat.repeat,
+            LeftOutRow {
+            source: cite(repeat.repeat),
+            region: first.map_or("", |enrolment| &enrolment.region),
+            program: Some(repeat.program),
+            name: first.map_or("", |enrolment| &enrolment.name),
+            reason: format!(
+                "its enrolment_id {} was given before, at {}: only that row is read (DUPLICATE_RECORD), and the person has no {} line in the notice",
+                crate::error::excerpt(&repeat.record_id),
+                cite(repeat.first),
+                repeat.program.name()
+            ),
+        },
+        ));
+    }
+    left_out.sort_by_key(|(source, _)| *source);
+    let left_out: Vec<LeftOutRow<'_>> = left_out.into_iter().map(|(_, row)| row).collect();
+    let counts = crate::write::write_notice_file(
+        &config.out,
+        config.period,
+        &mut rows,
+        &left_out,
+        config.lang,
+    )?;
+    Ok(NoticeSummary {
+        counts,
+        left_out: left_out.len(),
+    })
 }
 
 /// `duizhang check`: reads the case as a run would, and says what it

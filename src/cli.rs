@@ -38,7 +38,8 @@ below any title rows, on the first sheet that has it) or a bank's .txt export; C
 are read, and an optional columns.toml names other headers (docs/formats.md).\n\n\
 OUT_DIR receives four files, placed together when all are complete: a run that fails or is \
 stopped leaves the previous four as they were (one stopped while placing them is finished by \
-the next run), and other files in OUT_DIR are never touched:\n  \
+the next run), and other files in OUT_DIR are never touched. OUT_DIR must lie outside CASE_DIR (duizhang never \
+writes into the folder it reads). The four files:\n  \
 findings.csv  every problem found, with the source rows behind it\n  \
 ledger.csv    per person, program and month: expected, allocated, transferred, paid, status\n  \
 summary.csv   per region, program and month: totals and the delivery rate\n  \
@@ -66,14 +67,28 @@ code), every dibao and tekun enrolment covering PERIOD whose person is not exclu
 with its name, household size and the monthly amount duizhang computes for PERIOD (the expected \
 amount of ledger.csv). It holds no ID number and no account. An amount whose standard is missing \
 shows as pending (待核定).\n\n\
-The file is written to a temporary file beside FILE and renamed over it when complete.\n\n\
+A second sheet, for the office and not for posting, lists every enrolled person left out of \
+the notice and why: excluded that month, a repeated roster row, or a roster row that cannot be \
+read (each such row is also named in a warning on stderr).\n\n\
+FILE is written as reconcile writes its outputs: never inside CASE_DIR (links and .. resolved), \
+never over a link, a folder, a device or a pipe, and whole — written unseen beside FILE and put \
+in place in one step when complete, so a reader sees the previous file or the new one.\n\n\
 Exit status: 0 written; 2 it could not be (a bad --period, a case that cannot be read, a FILE \
-that cannot be written; the message says which)."
+inside CASE_DIR or that cannot be written; the message says which)."
     )]
     Notice(NoticeArgs),
 
     /// Write a synthetic county case (SPEC format) with anomalies of every
     /// finding kind, to try the tool or to benchmark it at any size.
+    #[command(
+        long_about = "Write a synthetic county case (SPEC format) with anomalies of every finding kind, \
+to try the tool or to benchmark it at any size. The same seed gives the same files, byte for byte.\n\n\
+OUT_DIR is created if missing. A folder that already holds anything (an existing case above all) \
+is refused, so that a mistyped path never overwrites a case; --force writes into it anyway, \
+replacing the case files there and leaving other files alone.\n\n\
+Exit status: 0 written; 2 it could not be (a bad argument, a folder in use without --force, a \
+file that cannot be written)."
+    )]
     Generate(GenerateArgs),
 
     /// Read and check a case folder without reconciling it: each file's
@@ -86,7 +101,8 @@ under, its rows, and its bad rows with the first reasons. Then, per region and p
 of the run window (the enrolments' covered months only) that lack a standard the entitlement needs: \
 dibao standard and the tiers and top-ups the roster names, tekun basic and the care levels used.\n\n\
 Exit status: 0 a run would work (bad rows and missing standards are listed: a run reports them as \
-BAD_RECORD and NO_STANDARD findings); 2 it would not, with the reason."
+BAD_RECORD and NO_STANDARD findings); 2 it would not, with the reason, or the report could not be \
+written to standard output (a full disk, a closed pipe)."
     )]
     Check(CheckArgs),
 }
@@ -167,6 +183,11 @@ pub struct GenerateArgs {
     /// Share of households given one planted anomaly, from 0 to 1.
     #[arg(long, value_name = "RATE", default_value = "0.05")]
     pub anomaly: String,
+
+    /// Write into OUT_DIR although it is not empty, replacing the case
+    /// files there (without it, a folder holding anything is refused).
+    #[arg(long)]
+    pub force: bool,
 }
 
 impl GenerateArgs {
@@ -185,6 +206,7 @@ impl GenerateArgs {
             seed: self.seed,
             year: self.year,
             anomaly_per_mille,
+            force: self.force,
         })
     }
 }

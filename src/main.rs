@@ -14,6 +14,23 @@ fn fail(error: &FatalError) -> ExitCode {
     ExitCode::from(2)
 }
 
+/// Prints the report of `duizhang check`, which is its whole result: a
+/// report that cannot be written (a full disk, a closed pipe) is a run
+/// that could not be done — exit 2, said on stderr when it can be.
+fn print_report(text: &str) -> ExitCode {
+    let mut stdout = std::io::stdout().lock();
+    match writeln!(stdout, "{text}").and_then(|()| stdout.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            let _ = writeln!(
+                std::io::stderr(),
+                "duizhang: error: the report could not be written to standard output ({error}); nothing else was written"
+            );
+            ExitCode::from(2)
+        }
+    }
+}
+
 /// Prints the console summary of a finished run. The run's result is the
 /// files it wrote, and its exit status says how it went; the summary is a
 /// courtesy, so a stdout that is closed (`| head -0`) or full (/dev/full)
@@ -36,16 +53,45 @@ fn print_summary(text: &str) {
 /// through a memory map, and a file another program cuts short while the
 /// run reads it takes the mapped pages away (the partitioned run, which
 /// checks every file, and the read's own checks catch the other changes).
+/// The file is named when the faulting address lies in a mapped case file
+/// (`read::text::mapped_file_name`), which it nearly always does.
+const TRUNCATED_INPUT_BEFORE_NAME: &[u8] = b"duizhang: error: ";
+const TRUNCATED_INPUT_AFTER_NAME: &[u8] = b": the file became shorter while it was being read (another program cut it short or replaced it); no output was replaced: run again when nothing writes to the case folder\n";
 const TRUNCATED_INPUT: &[u8] = b"duizhang: error: a case file became shorter while it was being read (another program cut it short or replaced it); no output was replaced: run again when nothing writes to the case folder\n";
 
+/// Room for the name of the file cut short, on the handler's stack.
+const TRUNCATED_NAME_BYTES: usize = 512;
+
 #[cfg(unix)]
-extern "C" fn on_bus_error(_signal: libc::c_int) {
-    // SAFETY: write(2) and _exit(2) are async-signal-safe; the buffer is a
-    // static of the length given.
-    unsafe {
-        libc::write(2, TRUNCATED_INPUT.as_ptr().cast(), TRUNCATED_INPUT.len());
-        libc::_exit(2);
+extern "C" fn on_bus_error(
+    _signal: libc::c_int,
+    information: *mut libc::siginfo_t,
+    _context: *mut libc::c_void,
+) {
+    let mut name = [0u8; TRUNCATED_NAME_BYTES];
+    let length = if information.is_null() {
+        0
+    } else {
+        // SAFETY: the kernel passes a valid siginfo_t to a handler
+        // installed with SA_SIGINFO; for SIGBUS its si_addr is the
+        // faulting address.
+        let address = unsafe { (*information).si_addr() } as usize;
+        duizhang::read::text::mapped_file_name(address, &mut name)
+    };
+    let write = |bytes: &[u8]| {
+        // SAFETY: write(2) is async-signal-safe; the buffer is valid for
+        // the length given.
+        unsafe { libc::write(2, bytes.as_ptr().cast(), bytes.len()) };
+    };
+    if length == 0 {
+        write(TRUNCATED_INPUT);
+    } else {
+        write(TRUNCATED_INPUT_BEFORE_NAME);
+        write(&name[..length]);
+        write(TRUNCATED_INPUT_AFTER_NAME);
     }
+    // SAFETY: _exit(2) is async-signal-safe and takes no pointer.
+    unsafe { libc::_exit(2) };
 }
 
 /// A truncated mapped input ends the run with exit 2 and a message, not a
@@ -53,11 +99,13 @@ extern "C" fn on_bus_error(_signal: libc::c_int) {
 /// the last step, and the kernel drops them (and OUT_DIR's lock) on exit.
 fn catch_truncated_inputs() {
     #[cfg(unix)]
-    // SAFETY: installs a handler for SIGBUS with an empty mask; the
-    // handler only calls async-signal-safe functions.
+    // SAFETY: installs a handler for SIGBUS with an empty mask and
+    // SA_SIGINFO, whose signature `on_bus_error` has; the handler only
+    // calls async-signal-safe functions and reads atomics.
     unsafe {
         let mut action: libc::sigaction = std::mem::zeroed();
         action.sa_sigaction = on_bus_error as *const () as usize;
+        action.sa_flags = libc::SA_SIGINFO;
         libc::sigemptyset(&mut action.sa_mask);
         libc::sigaction(libc::SIGBUS, &action, std::ptr::null_mut());
     }
@@ -93,7 +141,7 @@ fn main() -> ExitCode {
                 Ok((config, summary)) => {
                     let counts = summary.counts;
                     print_summary(&format!(
-                        "notice {}: {} villages, {} dibao households, {} tekun persons{}\nwrote {}",
+                        "notice {}: {} villages, {} dibao households, {} tekun persons{}{}\nwrote {}",
                         config.period,
                         counts.villages,
                         counts.dibao,
@@ -102,6 +150,14 @@ fn main() -> ExitCode {
                             format!(
                                 " ({} amounts pending: a standard is missing)",
                                 counts.pending
+                            )
+                        } else {
+                            String::new()
+                        },
+                        if summary.left_out > 0 {
+                            format!(
+                                "; {} enrolled left out, with the reason, on the sheet after the notice",
+                                summary.left_out
                             )
                         } else {
                             String::new()
@@ -118,10 +174,7 @@ fn main() -> ExitCode {
                 .into_config()
                 .and_then(|config| duizhang::app::check(&config))
             {
-                Ok(report) => {
-                    print_summary(&report);
-                    ExitCode::SUCCESS
-                }
+                Ok(report) => print_report(&report),
                 Err(error) => fail(&error),
             }
         }

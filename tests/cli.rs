@@ -439,3 +439,130 @@ fn a_person_paid_into_many_accounts_shares_only_the_account_another_uses() {
         );
     }
 }
+
+/// `duizhang check` writes nothing but its report: a report that cannot
+/// be written (stdout on a full disk, or a closed pipe) is a check not
+/// done — exit 2, said on stderr — never a silent exit 0.
+#[test]
+fn check_exits_2_when_its_report_cannot_be_written() {
+    use std::process::Stdio;
+    let case = repository().join("fixtures/codes/SHORTFALL");
+    let full = || {
+        Stdio::from(
+            std::fs::File::options()
+                .write(true)
+                .open("/dev/full")
+                .expect("/dev/full"),
+        )
+    };
+    let closed = || {
+        let (reader, writer) = std::io::pipe().expect("a pipe");
+        drop(reader);
+        Stdio::from(writer)
+    };
+    for (name, stdout) in [
+        ("/dev/full", full as fn() -> Stdio),
+        ("a closed pipe", closed),
+    ] {
+        let output = Command::new(env!("CARGO_BIN_EXE_duizhang"))
+            .arg("check")
+            .arg(&case)
+            .stdout(stdout())
+            .output()
+            .expect("runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{name}: {stderr}");
+        assert!(
+            stderr.contains("duizhang: error: the report could not be written"),
+            "{name}: {stderr}"
+        );
+    }
+    let output = Command::new(env!("CARGO_BIN_EXE_duizhang"))
+        .arg("check")
+        .arg(&case)
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("a run would work"));
+}
+
+/// `duizhang generate` never overwrites a case by a mistyped path: a
+/// folder holding anything is refused (exit 2, nothing written) unless
+/// --force is given; an absent or empty folder is fine.
+#[test]
+fn generate_refuses_a_folder_that_is_not_empty_unless_forced() {
+    let generate = |folder: &Path, extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_duizhang"))
+            .arg("generate")
+            .arg(folder)
+            .args(["--households", "5", "--seed", "3"])
+            .args(extra)
+            .output()
+            .expect("runs")
+    };
+    let case = out_dir("generate-in-use");
+    std::fs::create_dir_all(&case).expect("a folder");
+    let first = generate(&case, &[]);
+    assert_eq!(first.status.code(), Some(0), "an empty folder");
+    let roster = read(&case.join("roster.csv"));
+    std::fs::write(case.join("roster.csv"), "a real roster").expect("write");
+    let again = generate(&case, &[]);
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert_eq!(again.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("not empty") && stderr.contains("--force"),
+        "{stderr}"
+    );
+    assert_eq!(read(&case.join("roster.csv")), "a real roster");
+    let other = out_dir("generate-in-use-other");
+    std::fs::create_dir_all(&other).expect("a folder");
+    std::fs::write(other.join("notes.txt"), "mine").expect("write");
+    let refused = generate(&other, &[]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("notes.txt"));
+    assert!(!other.join("roster.csv").exists());
+    let forced = generate(&case, &["--force"]);
+    assert_eq!(forced.status.code(), Some(0));
+    assert_eq!(read(&case.join("roster.csv")), roster);
+    let help = Command::new(env!("CARGO_BIN_EXE_duizhang"))
+        .args(["generate", "--help"])
+        .output()
+        .expect("runs");
+    assert!(String::from_utf8_lossy(&help.stdout).contains("--force"));
+}
+
+/// OUT_DIR never lies inside the case folder (`..` and links resolved):
+/// duizhang never writes where its inputs are.
+#[test]
+fn reconcile_refuses_an_out_dir_inside_the_case_folder() {
+    let root = out_dir("reconcile-inside-case");
+    let case = root.join("case");
+    std::fs::create_dir_all(&case).expect("a case folder");
+    for entry in std::fs::read_dir(repository().join("fixtures/codes/SHORTFALL")).expect("list") {
+        let path = entry.expect("an entry").path();
+        std::fs::copy(&path, case.join(path.file_name().expect("a name"))).expect("copy");
+    }
+    let link = root.join("link");
+    std::os::unix::fs::symlink(&case, &link).expect("a link");
+    let before: Vec<_> = std::fs::read_dir(&case).expect("list").collect();
+    for out in [
+        case.clone(),
+        case.join("out"),
+        root.join("x/../case/out"),
+        link.join("out"),
+    ] {
+        let run = reconcile(&case, &out, &[]);
+        assert_eq!(run.code, 2, "{}: {}", out.display(), run.stderr);
+        assert!(
+            run.stderr.contains("inside the case folder"),
+            "{}",
+            run.stderr
+        );
+    }
+    assert_eq!(
+        std::fs::read_dir(&case).expect("list").count(),
+        before.len()
+    );
+    let run = reconcile(&case, &root.join("out"), &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}

@@ -728,3 +728,41 @@ fn finding_details_stay_short_whatever_the_input() {
         assert!(name.contains('…'), "{}", &name[..100]);
     }
 }
+
+/// A quoted cell longer than the cell limit whose quote closes on its own
+/// line is that cell over the limit — a BAD_RECORD naming its column —
+/// not a quote never closed reported in the row's last column; the rows
+/// after it are read.
+#[test]
+fn a_closed_quoted_cell_over_the_limit_is_a_bad_record_in_its_own_column() {
+    let case = shortfall_copy("inputs-long-quoted-cell");
+    let payouts = read(&case.join("payouts.csv"));
+    let mut lines: Vec<String> = payouts.lines().map(String::from).collect();
+    let header: Vec<&str> = lines[0].split(',').collect();
+    let id_column = header
+        .iter()
+        .position(|name| *name == "payout_id")
+        .expect("payout_id");
+    let mut cells: Vec<String> = lines[1].split(',').map(String::from).collect();
+    cells[id_column] = format!("\"{}\"", "P".repeat(70_000));
+    lines[1] = cells.join(",");
+    std::fs::write(case.join("payouts.csv"), lines.join("\n") + "\n").expect("write");
+    let out = out_dir("inputs-long-quoted-cell-out");
+    // The case's one payout is the bad row: the window is given.
+    let run = reconcile(&case, &out, &["--from", "2020-01", "--to", "2020-03"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let bad = findings_of(&out, "BAD_RECORD");
+    assert_eq!(bad.len(), 1, "{bad:?}");
+    assert!(
+        bad[0].contains("column payout_id: ")
+            && bad[0].contains("the cell is 70000 bytes long")
+            && !bad[0].contains("never closed")
+            && bad[0].ends_with("payouts.csv:2"),
+        "{}",
+        &bad[0][bad[0].len().saturating_sub(400)..]
+    );
+    assert_eq!(
+        report(&out)["files"]["payouts.csv"]["rows"].as_u64(),
+        Some(lines.len() as u64 - 1)
+    );
+}

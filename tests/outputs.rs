@@ -510,6 +510,16 @@ fn a_case_file_cut_short_while_it_is_read_ends_the_run_with_exit_2() {
                         || message.contains("the file is empty"),
                     "{message}"
                 );
+                // A file cut short under the memory map is named.
+                if message.contains("became shorter") {
+                    assert!(
+                        ["payouts.csv", "transfers.csv", "allocations.csv"]
+                            .iter()
+                            .any(|name| message
+                                .contains(&format!("{name}: the file became shorter"))),
+                        "the file is not named: {message}"
+                    );
+                }
                 assert_eq!(outputs(&out), previous, "at {share}%");
             }
             // Read before it was cut: the run is the reference run.
@@ -911,5 +921,134 @@ fn a_full_or_closed_stderr_keeps_the_exit_status() {
             stderr(),
         );
         assert_eq!(run.code(), Some(0), "--timings on a {name}");
+    }
+}
+
+/// Runs `duizhang notice` of a small case into `file` with `faults`.
+fn notice(file: &Path, faults: &str) -> Output {
+    let mut command = duizhang();
+    command
+        .arg("notice")
+        .arg(repository().join("fixtures/spec-examples/case01"))
+        .args(["--period", "2020-01", "--out"])
+        .arg(file);
+    if !faults.is_empty() {
+        command.env("DUIZHANG_FAULTS", faults);
+    }
+    command.output().expect("the duizhang binary runs")
+}
+
+/// The entries of a folder, hidden ones included.
+fn folder_entries(folder: &Path) -> BTreeSet<String> {
+    std::fs::read_dir(folder)
+        .expect("list the folder")
+        .map(|entry| {
+            entry
+                .expect("an entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect()
+}
+
+/// The notice is placed as reconcile's outputs are: every step of
+/// writing and placing is made to fail in turn, in every mode, and each
+/// failure exits 2 leaving the previous notice byte for byte and nothing
+/// beside it; a kill at any step leaves the previous notice or the new
+/// one (and at most a hidden staging folder, when killed while placing).
+#[cfg(debug_assertions)]
+#[test]
+fn a_notice_is_written_whole_or_not_at_all_at_every_step() {
+    let folder = out_dir("outputs-notice-steps");
+    std::fs::create_dir_all(&folder).expect("a folder");
+    let file = folder.join("notice.xlsx");
+    let made = notice(&file, "");
+    assert!(made.status.success(), "{}", stderr(&made));
+    let new = std::fs::read(&file).expect("the notice");
+    let previous = b"the previous notice".to_vec();
+    std::fs::write(folder.join("mine.txt"), b"the user's").expect("write");
+    let expected_entries: BTreeSet<String> = ["mine.txt", "notice.xlsx"].map(String::from).into();
+    for mode in MODES {
+        for had_previous in [true, false] {
+            let mut step = 1;
+            loop {
+                let context = format!("mode {mode:?}, previous {had_previous}, fail={step}");
+                let _ = std::fs::remove_file(&file);
+                if had_previous {
+                    std::fs::write(&file, &previous).expect("write");
+                }
+                let run = notice(&file, &format!("{mode},fail={step}"));
+                let message = stderr(&run);
+                assert!(!message.contains("panicked"), "{context}: {message}");
+                if run.status.success() {
+                    assert_eq!(std::fs::read(&file).expect("placed"), new, "{context}");
+                    let left: Vec<String> = folder_entries(&folder)
+                        .difference(&expected_entries)
+                        .cloned()
+                        .collect();
+                    if left.is_empty() {
+                        break; // Past the last step.
+                    }
+                    // The failed step was removing the staging folder,
+                    // which holds only the previous file.
+                    assert!(
+                        left.len() == 1 && left[0].starts_with(".duizhang-staging-"),
+                        "{context}: {left:?}"
+                    );
+                    std::fs::remove_dir_all(folder.join(&left[0])).expect("remove");
+                } else {
+                    assert_eq!(run.status.code(), Some(2), "{context}: {message}");
+                    assert!(
+                        message.contains(&format!("injected fault at step {step}"))
+                            && message.contains("nothing was replaced"),
+                        "{context}: {message}"
+                    );
+                    match had_previous {
+                        true => {
+                            assert_eq!(std::fs::read(&file).expect("kept"), previous, "{context}")
+                        }
+                        false => assert!(!file.exists(), "{context}"),
+                    }
+                    let mut expected = expected_entries.clone();
+                    if !had_previous {
+                        expected.remove("notice.xlsx");
+                    }
+                    assert_eq!(folder_entries(&folder), expected, "{context}");
+                }
+                step += 1;
+                assert!(step < MAX_STEPS, "{context}: never got past its faults");
+            }
+            assert!(step > 4, "mode {mode:?}: only {step} steps were tried");
+            let mut killed = 1;
+            loop {
+                let context = format!("mode {mode:?}, previous {had_previous}, kill={killed}");
+                let _ = std::fs::remove_file(&file);
+                if had_previous {
+                    std::fs::write(&file, &previous).expect("write");
+                }
+                let run = notice(&file, &format!("{mode},kill={killed}"));
+                let seen = std::fs::read(&file).ok();
+                let is_previous = if had_previous {
+                    seen.as_deref() == Some(previous.as_slice())
+                } else {
+                    seen.is_none()
+                };
+                assert!(
+                    is_previous || seen.as_deref() == Some(new.as_slice()),
+                    "{context}: neither the previous notice nor the new one"
+                );
+                for left in folder_entries(&folder).difference(&expected_entries) {
+                    assert!(left.starts_with(".duizhang-staging-"), "{context}: {left}");
+                    std::fs::remove_dir_all(folder.join(left)).expect("remove");
+                }
+                if run.status.success() {
+                    break;
+                }
+                assert_eq!(run.status.signal(), Some(9), "{context}: {}", stderr(&run));
+                killed += 1;
+                assert!(killed < MAX_STEPS, "{context}: never got past its kills");
+            }
+        }
     }
 }

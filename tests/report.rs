@@ -613,7 +613,8 @@ fn the_notice_names_no_id_and_shows_the_ledger_amounts() {
     let output = notice(&demo(), "2024-07", &file, &[]);
     assert_eq!(output.status.code(), Some(0), "{}", said(&output));
     let all = sheets(&file);
-    assert_eq!(all.len(), 1);
+    // The notice, and the sheet of those left out of it.
+    assert_eq!(all.len(), 2);
     // No id_number (nor account) of the case anywhere in any cell.
     let (header, roster) = csv_rows(&read(&demo().join("roster.csv")));
     let id_column = header
@@ -827,4 +828,295 @@ fn the_eight_outputs_are_placed_all_or_none() {
         .filter(|name| !OUTPUTS.contains(&name.as_str()))
         .collect();
     assert!(left.is_empty(), "left behind: {left:?}");
+}
+
+/// Nobody enrolled is dropped from the notice unseen: its second sheet
+/// lists every enrolled person left out with the reason — an unreadable
+/// roster row (also named in a warning on stderr) by its file:line, an
+/// excluded person by the exclusion — and none of them is in the notice.
+#[test]
+fn the_notice_lists_everyone_it_leaves_out_and_warns_of_unreadable_roster_rows() {
+    let out = out_dir("notice-left-out");
+    let file = out.join("notice.xlsx");
+    // December: exclusions of the autumn are in force (earlier ones ended
+    // their enrolments, which then cover the month no more).
+    let output = notice(&demo(), "2024-12", &file, &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", said(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("duizhang: warning: roster.csv:180: the roster row cannot be read, so it is not in the notice"),
+        "{stderr}"
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("left out"));
+    let all = sheets(&file);
+    assert_eq!(all[1].0, sheet_names(Lang::Zh).left_out);
+    let notice_rows = table(&all[0].1);
+    let left_out = table(&all[1].1);
+    let bad = left_out
+        .iter()
+        .find(|row| text(&row[1]) == "roster.csv:180")
+        .expect("the unreadable roster row is listed");
+    assert!(
+        text(&bad[5]).contains("cannot be read") && text(&bad[5]).contains("1,200.00"),
+        "{bad:?}"
+    );
+    let excluded: Vec<&Vec<Data>> = left_out
+        .iter()
+        .filter(|row| text(&row[5]).starts_with("excluded from "))
+        .collect();
+    assert!(!excluded.is_empty(), "the demo excludes people in 2024-12");
+    for row in &excluded {
+        assert!(text(&row[5]).contains("exclusions.csv:"), "{row:?}");
+        assert!(!text(&row[4]).is_empty(), "a name: {row:?}");
+        let key = (text(&row[2]), text(&row[3]), text(&row[4]));
+        assert!(
+            !notice_rows
+                .iter()
+                .any(|shown| (text(&shown[1]), text(&shown[2]), text(&shown[3])) == key),
+            "{key:?} is both in the notice and left out of it"
+        );
+    }
+    // Numbered, each with a roster row and a reason.
+    for (index, row) in left_out.iter().enumerate() {
+        assert_eq!(number(&row[0]), Some(index as f64 + 1.0));
+        assert!(text(&row[1]).starts_with("roster.csv:"), "{row:?}");
+        assert!(!text(&row[5]).is_empty(), "{row:?}");
+    }
+    // A case that leaves nobody out says so.
+    let clean = out_dir("notice-left-out-none");
+    let output = notice(
+        &repository().join("fixtures/spec-examples/case01"),
+        "2020-01",
+        &clean.join("notice.xlsx"),
+        &[],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", said(&output));
+    let all = sheets(&clean.join("notice.xlsx"));
+    assert!(
+        all[1]
+            .1
+            .iter()
+            .flatten()
+            .any(|cell| text_or_empty(cell).starts_with("无")),
+        "{:?}",
+        all[1].1
+    );
+}
+
+fn text_or_empty(cell: &Data) -> String {
+    match cell {
+        Data::String(text) => text.clone(),
+        _ => String::new(),
+    }
+}
+
+/// A copy of a small case in a fresh folder, with a previous notice
+/// beside it; returns (case, folder of the notice).
+fn case_copy(name: &str) -> (PathBuf, PathBuf) {
+    let root = out_dir(name);
+    let case = root.join("case");
+    std::fs::create_dir_all(&case).expect("a case folder");
+    for entry in
+        std::fs::read_dir(repository().join("fixtures/spec-examples/case01")).expect("list")
+    {
+        let path = entry.expect("an entry").path();
+        std::fs::copy(&path, case.join(path.file_name().expect("a name"))).expect("copy");
+    }
+    (case, root)
+}
+
+/// `notice --out` never writes into the case folder: not over a case
+/// file (it would replace the roster it was made from), nor beside one,
+/// however the path reaches the folder (`..`, a link to it).
+#[test]
+fn a_notice_is_never_written_inside_the_case_folder() {
+    let (case, root) = case_copy("notice-inside-case");
+    let roster = std::fs::read(case.join("roster.csv")).expect("the roster");
+    let link = root.join("link-to-case");
+    std::os::unix::fs::symlink(&case, &link).expect("a link to the case");
+    for out in [
+        case.join("roster.csv"),
+        case.join("notice.xlsx"),
+        case.join("new/notice.xlsx"),
+        root.join("elsewhere/../case/notice.xlsx"),
+        link.join("notice.xlsx"),
+        case.join("."),
+    ] {
+        let output = notice(&case, "2020-01", &out, &[]);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{}: {}",
+            out.display(),
+            said(&output)
+        );
+        assert!(
+            said(&output).contains("inside the case folder"),
+            "{}",
+            said(&output)
+        );
+    }
+    assert_eq!(
+        std::fs::read(case.join("roster.csv")).expect("the roster"),
+        roster
+    );
+    let mut names: Vec<String> = std::fs::read_dir(&case)
+        .expect("list")
+        .map(|entry| {
+            entry
+                .expect("an entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "args.txt",
+            "expected-findings.csv",
+            "expected-ledger.csv",
+            "payouts.csv",
+            "roster.csv",
+            "standards.csv"
+        ]
+    );
+    assert!(!root.join("elsewhere").exists());
+    // Beside the case folder is fine.
+    let output = notice(&case, "2020-01", &root.join("notice.xlsx"), &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", said(&output));
+}
+
+/// `notice --out` replaces only a regular file, whole: a link, a pipe, a
+/// socket or a device there is refused (exit 2) and left as it was —
+/// never written through, never replaced by a file, and a pipe never
+/// opened (it would block).
+#[test]
+fn a_notice_never_replaces_a_link_a_pipe_a_socket_or_a_device() {
+    let (case, root) = case_copy("notice-special-targets");
+    let elsewhere = root.join("elsewhere.txt");
+    std::fs::write(&elsewhere, b"not to be touched").expect("write");
+    let link = root.join("link.xlsx");
+    std::os::unix::fs::symlink(&elsewhere, &link).expect("a link");
+    let pipe = root.join("pipe.xlsx");
+    let made = Command::new("mkfifo")
+        .arg(&pipe)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    let socket = root.join("socket.xlsx");
+    let _listener = std::os::unix::net::UnixListener::bind(&socket).expect("a socket");
+    let mut targets = vec![
+        (link.clone(), "a symbolic link"),
+        (pipe.clone(), "not a regular file"),
+        (socket.clone(), "not a regular file"),
+    ];
+    // A device node where one can be made (as root): a copy of /dev/null.
+    let device = root.join("device.xlsx");
+    let made_device = Command::new("mknod")
+        .arg(&device)
+        .args(["c", "1", "3"])
+        .status()
+        .is_ok_and(|status| status.success());
+    if made_device {
+        targets.push((device.clone(), "not a regular file"));
+    }
+    for (target, what) in &targets {
+        let before = std::fs::symlink_metadata(target).expect("there");
+        let output = notice(&case, "2020-01", target, &[]);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{}: {}",
+            target.display(),
+            said(&output)
+        );
+        assert!(said(&output).contains(what), "{}", said(&output));
+        assert!(
+            said(&output).contains("nothing was replaced"),
+            "{}",
+            said(&output)
+        );
+        let after = std::fs::symlink_metadata(target).expect("still there");
+        assert_eq!(
+            before.file_type(),
+            after.file_type(),
+            "{}",
+            target.display()
+        );
+        use std::os::unix::fs::MetadataExt;
+        assert_eq!(before.ino(), after.ino(), "{}", target.display());
+    }
+    assert_eq!(
+        std::fs::read(&elsewhere).expect("read"),
+        b"not to be touched"
+    );
+    // Nothing was left beside them.
+    let mut names: Vec<String> = std::fs::read_dir(&root)
+        .expect("list")
+        .map(|entry| {
+            entry
+                .expect("an entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    names.sort();
+    let mut expected = vec![
+        "case",
+        "elsewhere.txt",
+        "link.xlsx",
+        "pipe.xlsx",
+        "socket.xlsx",
+    ];
+    if made_device {
+        expected.insert(1, "device.xlsx");
+    }
+    assert_eq!(names, expected);
+}
+
+/// Bidirectional controls in a name are shown as `<U+202E>` in the
+/// notice and in report.xlsx — a reader sees what was typed, never a
+/// name reordered by an invisible character — while the CSV outputs keep
+/// the bytes as read, to be matched with the inputs.
+#[test]
+fn bidi_controls_in_a_name_are_shown_in_the_workbooks_not_obeyed() {
+    let (case, root) = case_copy("notice-bidi");
+    let roster = std::fs::read_to_string(case.join("roster.csv")).expect("the roster");
+    let (header, rows) = csv_rows(&roster);
+    let name_column = header.iter().position(|name| name == "name").expect("name");
+    let original = rows[0][name_column].clone();
+    let disguised = format!("{original}\u{202E}\u{2066}x\u{200F}");
+    let replaced = roster.replacen(&original, &disguised, 1);
+    std::fs::write(case.join("roster.csv"), replaced).expect("write");
+    let file = root.join("notice.xlsx");
+    let output = notice(&case, "2020-01", &file, &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", said(&output));
+    let shown = format!("{original}<U+202E><U+2066>x<U+200F>");
+    let notice_cells: Vec<String> = sheets(&file)[0]
+        .1
+        .iter()
+        .flatten()
+        .map(text_or_empty)
+        .collect();
+    assert!(notice_cells.contains(&shown), "{notice_cells:?}");
+    assert!(!notice_cells.iter().any(|cell| cell.contains('\u{202E}')));
+    let out = root.join("out");
+    let output = reconcile(&case, &out, &["--report"]);
+    assert_eq!(output.status.code(), Some(0), "{}", said(&output));
+    let report_cells: Vec<String> = sheets(&out.join("report.xlsx"))
+        .iter()
+        .flat_map(|(_, rows)| rows.iter().flatten().map(text_or_empty))
+        .collect();
+    assert!(
+        report_cells.iter().any(|cell| cell.contains(&shown)),
+        "the ledger shows the name"
+    );
+    assert!(!report_cells.iter().any(|cell| cell.contains('\u{202E}')));
+    assert!(
+        read(&out.join("ledger.csv")).contains(&disguised),
+        "CSV as read"
+    );
 }

@@ -377,6 +377,11 @@ impl Date {
 
     pub fn from_ymd(year: u32, month: u32, day: u32) -> Option<Date> {
         use chrono::Datelike;
+        // Years as periods have them (chrono has a year 0; a Date there
+        // would have no month: `period` would fail).
+        if !(1..=9999).contains(&year) {
+            return None;
+        }
         let date = chrono::NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month, day)?;
         Some(Date(date.num_days_from_ce()))
     }
@@ -435,6 +440,28 @@ fn parse_digits(bytes: &[u8]) -> Option<u32> {
 
 #[cfg(test)]
 mod tests {
+    /// Found by the fuzz smoke run (`values`, input `00000303`): a date
+    /// of year 0 was made, whose month could not be (a panic in
+    /// `Date::period`). Years are 1 to 9999, as for periods.
+    #[test]
+    fn a_date_outside_the_years_of_periods_is_no_date() {
+        for text in [
+            "00000303",
+            "0000-03-03",
+            "0000/03/03",
+            "0000年3月3日",
+            "0000.3.3",
+        ] {
+            assert_eq!(Date::parse_any(text), None, "{text}");
+        }
+        assert_eq!(Date::from_ymd(0, 1, 1), None);
+        assert_eq!(Date::from_ymd(10_000, 1, 1), None);
+        let first = Date::from_ymd(1, 1, 1).expect("0001-01-01");
+        assert_eq!(first.period().to_string(), "0001-01");
+        let last = Date::parse_any("99991231").expect("9999-12-31");
+        assert_eq!(last.period().to_string(), "9999-12");
+    }
+
     use super::*;
 
     fn period(text: &str) -> Period {

@@ -228,14 +228,19 @@ pub struct NoticeLine {
     /// Index into `case.enrolments`: the primary dibao or tekun enrolment.
     pub enrolment: u32,
     /// E of the line for that month, as ledger.csv's `expected` shows it;
-    /// `None` when a required standard is missing (NO_STANDARD).
+    /// `None` when a required standard is missing (NO_STANDARD), or the
+    /// line is excluded.
     pub expected: Option<Money>,
+    /// The person is excluded that month (exclusions.csv, the grace after
+    /// a death applied): the notice leaves the line out, saying why.
+    pub excluded: bool,
 }
 
 /// The lines a public notice (公示, 2021 低保审核确认办法 art. 24) lists for
 /// `period`: per person, the primary dibao and the primary tekun enrolment
-/// covering the month whose line is not excluded (SPEC §4, the death grace
-/// included), with E computed by the same function the reconciliation uses.
+/// covering the month, with E computed by the same function the
+/// reconciliation uses, and whether the line is excluded (SPEC §4, the
+/// death grace included: such a line is left out of the notice).
 /// In person (id_number) order, dibao before tekun. Pure, like the rest of
 /// the engine.
 pub fn notice_lines(case: &Case, period: Period) -> Vec<NoticeLine> {
@@ -253,10 +258,13 @@ pub fn notice_lines(case: &Case, period: Period) -> Vec<NoticeLine> {
         let person = Person::new(&context, &bundle);
         for program in [Program::Dibao, Program::Tekun] {
             let basis = person.basis(program, period);
-            if let (Some(enrolment), false) = (basis.primary[0], basis.excluded) {
+            // An excluded line is returned marked (it is not shown, and its
+            // E is not computed): the notice lists who it leaves out.
+            if let Some(enrolment) = basis.primary[0] {
                 lines.push(NoticeLine {
                     enrolment,
-                    expected: basis.expected,
+                    expected: if basis.excluded { None } else { basis.expected },
+                    excluded: basis.excluded,
                 });
             }
         }

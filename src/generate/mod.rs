@@ -38,6 +38,10 @@ pub struct GenerateConfig {
     pub year: u32,
     /// Share of households given one anomaly, 0–1, in thousandths.
     pub anomaly_per_mille: u32,
+    /// Write into a folder that is not empty (`--force`), replacing the
+    /// case files there; without it such a folder is refused, so that an
+    /// existing case is never overwritten by a mistyped path.
+    pub force: bool,
 }
 
 /// What was written, for the terminal.
@@ -60,6 +64,9 @@ pub fn generate(folder: &Path, config: &GenerateConfig) -> Result<GenerateSummar
         let location = crate::error::Location::path(path);
         move |source| FatalError::Output { location, source }
     };
+    if !config.force {
+        refuse_a_folder_in_use(folder)?;
+    }
     std::fs::create_dir_all(folder).map_err(output_error(folder))?;
     let mut files = CaseFiles::create(folder).map_err(|(path, source)| FatalError::Output {
         location: crate::error::Location::path(&path),
@@ -72,6 +79,36 @@ pub fn generate(folder: &Path, config: &GenerateConfig) -> Result<GenerateSummar
     let policy = folder.join("policy.toml");
     std::fs::write(&policy, county::policy_toml(&county.policy)).map_err(output_error(&policy))?;
     Ok(summary)
+}
+
+/// Refuses a folder that holds anything: it may be a real case (or other
+/// files) that generating would overwrite. An absent or empty folder is
+/// fine.
+fn refuse_a_folder_in_use(folder: &Path) -> Result<(), FatalError> {
+    let mut entries = match std::fs::read_dir(folder) {
+        Ok(entries) => entries,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        // Not a folder, or not readable: creating it says why.
+        Err(_) => return Ok(()),
+    };
+    let Some(first) = entries.next() else {
+        return Ok(());
+    };
+    let first = first
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let case_file = ["roster.csv", "standards.csv", "payouts.csv"]
+        .iter()
+        .any(|name| folder.join(name).exists());
+    Err(FatalError::BadArgument(format!(
+        "{}: the folder is not empty ({}); generate writes a new case only into an empty or new folder — choose another folder, or give --force to replace the case files in it",
+        folder.display(),
+        if case_file {
+            "it holds a case".to_string()
+        } else {
+            format!("it holds {:?} and maybe more", crate::error::excerpt(&first))
+        }
+    )))
 }
 
 fn write_case(

@@ -10,8 +10,10 @@
 //! program = { value = "dibao" }
 //! ```
 //!
-//! An unknown kind, column or field, or a value of the wrong kind, stops
-//! the run naming the key and its line.
+//! An unknown kind, column or field, a value of the wrong kind, or a
+//! `value` the column could not take on any row, stops the run naming the
+//! key (or the value) with its line and column — taken from the TOML
+//! parser's spans, never from a search of the text.
 
 use std::path::Path;
 
@@ -28,6 +30,9 @@ pub struct Setting {
     /// The column's value on every row (the file lacks the column).
     pub value: Option<Box<str>>,
     pub unit: Option<Unit>,
+    /// Where columns.toml writes `header`'s value: (line, column), for a
+    /// message about a header the file lacks.
+    pub header_at: Option<(u64, u64)>,
 }
 
 /// columns.toml, parsed: the settings of each kind.
@@ -81,38 +86,105 @@ fn columns_of(kind: FileKind) -> Vec<(&'static str, bool)> {
     super::columns_of(kind)
 }
 
-/// Where `key` is first written as a key at or after byte `from`: a bare
-/// or quoted name followed by `=`, `.` or `]`. Falls back to `from`.
-fn find_key(text: &str, key: &str, from: usize) -> usize {
-    let from = from.min(text.len());
-    for quoted in [key.to_string(), format!("\"{key}\"")] {
-        let mut offset = from;
-        while let Some(found) = text[offset..].find(quoted.as_str()) {
-            let at = offset + found;
-            let before = text[..at].chars().next_back();
-            let after = text[at + quoted.len()..]
-                .trim_start_matches([' ', '\t'])
-                .chars()
-                .next();
-            let starts =
-                before.is_none_or(|c| matches!(c, '[' | '.' | '{' | ',' | ' ' | '\t' | '\n'));
-            let ends = after.is_some_and(|c| matches!(c, '=' | '.' | ']'));
-            if starts && ends {
-                return at;
-            }
-            offset = at + quoted.len();
+/// What the row reader would say of `value` in `kind`'s `column` on every
+/// row (in `unit`, for an amount): `None` when it reads it. The same
+/// functions the row readers call decide, so a value refused here is one
+/// that would have made every row a BAD_RECORD.
+fn value_problem(kind: FileKind, column: &str, value: &str, unit: Unit) -> Option<String> {
+    use super::sheet::CellKind;
+    use crate::domain::program::{is_rule_name, parse_filed, parse_support_mode};
+    use crate::domain::{CareLevel, Program, Share, Status};
+    let text = CellKind::Text;
+    let expected = |ok: bool, words: &str| (!ok).then(|| words.to_string());
+    // As `money_cell_in` reads a text cell.
+    let money = |positive: bool| match crate::domain::Money::parse_in(value, unit) {
+        Ok(amount) if positive && !amount.is_positive() => {
+            Some("expected an amount greater than 0".to_string())
         }
+        Ok(_) => None,
+        Err(error) => Some(error.describe().to_string()),
+    };
+    let period = || {
+        super::values::period_value(text, value)
+            .err()
+            .map(String::from)
+    };
+    let stage = matches!(
+        kind,
+        FileKind::Payouts | FileKind::Allocations | FileKind::Transfers
+    );
+    match (kind, column) {
+        (_, "program") if stage => expected(
+            Program::parse(value).is_some(),
+            "expected dibao, tekun, temp or price_subsidy",
+        ),
+        (_, "period") if stage => super::values::range_value(text, value)
+            .err()
+            .map(String::from),
+        (_, "amount") if stage => money(true),
+        (FileKind::Payouts, "paid_on") | (FileKind::Transfers, "transferred_on") => expected(
+            super::values::date_value(text, value).is_some(),
+            "expected a date YYYY-MM-DD (or YYYYMMDD, YYYY/MM/DD) that exists",
+        ),
+        (FileKind::Payouts, "status") => expected(
+            Status::parse(value).is_some(),
+            "expected paid, failed or returned",
+        ),
+        (FileKind::Roster, "program") => expected(
+            Program::parse(value).is_some_and(|program| program.is_enrollable()),
+            "expected dibao, tekun or temp",
+        ),
+        (FileKind::Roster, "start_period" | "end_period" | "phase_out_from")
+        | (FileKind::Standards, "effective_from")
+        | (FileKind::Exclusions, "from_period") => period(),
+        (FileKind::Roster, "household_size") => expected(
+            value.bytes().all(|byte| byte.is_ascii_digit())
+                && value
+                    .parse::<u32>()
+                    .is_ok_and(|size| (1..=super::roster::MAX_HOUSEHOLD_SIZE).contains(&size)),
+            "expected a whole number from 1 to 1000",
+        ),
+        (FileKind::Roster, "per_capita_income" | "deductions" | "approved_amount") => money(false),
+        (FileKind::Roster, "care_level") => expected(
+            CareLevel::parse(value).is_some(),
+            "expected self, semi or full",
+        ),
+        (FileKind::Roster, "support_mode") => expected(
+            parse_support_mode(value).is_some(),
+            "expected dispersed or centralized",
+        ),
+        (FileKind::Roster, "tier") => expected(
+            is_rule_name(value),
+            "expected a tier name without white space, comma, ; or +",
+        ),
+        (FileKind::Roster, "categories") => super::roster::parse_categories(value)
+            .err()
+            .map(String::from),
+        (FileKind::Standards, "program") => expected(
+            Program::parse(value)
+                .is_some_and(|program| matches!(program, Program::Dibao | Program::Tekun)),
+            "expected dibao or tekun",
+        ),
+        (FileKind::Standards, "amount") => match Share::parse(value) {
+            Ok(None) => money(false),
+            Ok(Some(_)) => None,
+            Err(error) => Some(error.describe().to_string()),
+        },
+        (FileKind::Relatives, "filed") => {
+            expected(parse_filed(value).is_some(), "expected yes or no")
+        }
+        _ => None,
     }
-    from
 }
 
 pub fn parse(text: &str) -> Result<ColumnsConfig, FatalError> {
-    let at = |offset: usize, message: String| {
+    let location = |offset: usize| {
         let (line, column) = super::policy::line_and_column(text, offset);
-        FatalError::Columns {
-            location: Location::cell(super::folder::COLUMNS_FILE, line as u64, column as u64),
-            message,
-        }
+        Location::cell(super::folder::COLUMNS_FILE, line as u64, column as u64)
+    };
+    let at = |offset: usize, message: String| FatalError::Columns {
+        location: location(offset),
+        message,
     };
     let table: toml::Table = text.parse().map_err(|error: toml::de::Error| {
         at(
@@ -123,6 +195,7 @@ pub fn parse(text: &str) -> Result<ColumnsConfig, FatalError> {
             ),
         )
     })?;
+    let positions = super::policy::Positions::new(text);
     let known_kinds: Vec<&str> = FileKind::ALL
         .iter()
         .filter(|&&kind| kind != FileKind::Policy)
@@ -130,7 +203,7 @@ pub fn parse(text: &str) -> Result<ColumnsConfig, FatalError> {
         .collect();
     let mut config = ColumnsConfig::default();
     for (kind_key, tables) in &table {
-        let kind_at = find_key(text, kind_key, 0);
+        let kind_at = positions.key(&[kind_key]);
         let Some(kind) = FileKind::ALL
             .iter()
             .copied()
@@ -158,7 +231,7 @@ pub fn parse(text: &str) -> Result<ColumnsConfig, FatalError> {
         let columns_known = columns_of(kind);
         let mut settings = Vec::new();
         for (table_key, columns) in tables {
-            let table_at = find_key(text, table_key, kind_at);
+            let table_at = positions.key(&[kind_key, table_key]);
             if table_key == "sheet" {
                 let names: Option<Vec<Box<str>>> = match columns {
                     toml::Value::String(name) => Some(vec![name.trim().into()]),
@@ -202,7 +275,7 @@ pub fn parse(text: &str) -> Result<ColumnsConfig, FatalError> {
                 return Err(not_a_table(table_at, format!("{}.columns", kind.stem())));
             };
             for (column_key, fields) in columns {
-                let column_at = find_key(text, column_key, table_at);
+                let column_at = positions.key(&[kind_key, table_key, column_key]);
                 let Some(&(column, is_money)) = columns_known
                     .iter()
                     .find(|(name, _)| *name == column_key.as_str())
@@ -236,9 +309,16 @@ pub fn parse(text: &str) -> Result<ColumnsConfig, FatalError> {
                     header: None,
                     value: None,
                     unit: None,
+                    header_at: None,
                 };
+                let (kind_name, table_name, column_name) =
+                    (kind_key.as_str(), table_key.as_str(), column_key.as_str());
+                fn path<'p>(parents: [&'p str; 3], field: &'p str) -> [&'p str; 4] {
+                    [parents[0], parents[1], parents[2], field]
+                }
+                let parents = [kind_name, table_name, column_name];
                 for (field, value) in fields {
-                    let field_at = find_key(text, field, column_at);
+                    let field_at = positions.key(&path(parents, field));
                     let text_of = |value: &toml::Value, what: &str| {
                         match value {
                         toml::Value::String(text) if !text.trim().is_empty() => {
@@ -268,7 +348,14 @@ pub fn parse(text: &str) -> Result<ColumnsConfig, FatalError> {
                     }
                     };
                     match field.as_str() {
-                        "header" => setting.header = Some(text_of(value, "header")?),
+                        "header" => {
+                            setting.header = Some(text_of(value, "header")?);
+                            let (line, column) = super::policy::line_and_column(
+                                text,
+                                positions.value(&path(parents, field)),
+                            );
+                            setting.header_at = Some((line as u64, column as u64));
+                        }
                         "value" => setting.value = Some(text_of(value, "value")?),
                         "unit" if is_money => {
                             setting.unit = Some(match value.as_str() {
@@ -321,6 +408,20 @@ pub fn parse(text: &str) -> Result<ColumnsConfig, FatalError> {
                         ),
                     ));
                 }
+                if let Some(value) = &setting.value {
+                    let unit = setting.unit.unwrap_or_default();
+                    if let Some(expected) = value_problem(kind, column, value, unit) {
+                        return Err(at(
+                            positions.value(&path(parents, "value")),
+                            format!(
+                                "{}.{column}.value = {:?}: {expected}; columns.toml gives this value to every row of {}, so no row could be read — correct it",
+                                kind.stem(),
+                                crate::error::excerpt(value),
+                                kind.file_name()
+                            ),
+                        ));
+                    }
+                }
                 if setting.header.is_none() && setting.value.is_none() && setting.unit.is_none() {
                     return Err(at(
                         column_at,
@@ -360,6 +461,7 @@ mod tests {
                 header: Some("划拨金额(分)".into()),
                 value: None,
                 unit: Some(Unit::Fen),
+                header_at: Some((2, 21)),
             }]
         );
         assert_eq!(config.of(FileKind::Payouts).len(), 2);
@@ -394,5 +496,99 @@ mod tests {
             error("[payouts.columns]\nprogram = { value = \"a\\u0007\" }\n")
                 .contains("control character")
         );
+    }
+
+    /// Positions come from the parser's spans: a key written earlier
+    /// inside a string, or in a dotted key or a table header, is found
+    /// where it is, not where a text search would see it.
+    #[test]
+    fn positions_are_the_parsers_not_a_text_search() {
+        // A text search found `amout = ` inside the string on line 3.
+        assert!(error(
+            "[payouts.columns]\nname = { header = \"\"\"\namout = 1\"\"\" }\namout = { unit = \"fen\" }\n"
+        )
+        .starts_with("columns.toml:4:1: payouts.csv has no column \"amout\""));
+        assert_eq!(
+            error("[payouts.columns]\nname = { header = \"x\" }\namount = { unit = \"jiao\" }\n"),
+            "columns.toml:3:12: payouts.amount.unit = \"jiao\": expected \"yuan\" or \"fen\""
+        );
+        assert!(
+            error("[payouts]\ncolumns.amout.header = \"x\"\n").starts_with("columns.toml:2:9: ")
+        );
+        assert!(
+            error("payouts.columns.amount.heading = \"x\"\n").starts_with("columns.toml:1:24: ")
+        );
+    }
+
+    /// A `value` no row could be read with is one error, at the value,
+    /// saying what the column takes — not a BAD_RECORD on every row.
+    #[test]
+    fn a_value_no_row_could_take_is_refused_where_it_is_written() {
+        assert_eq!(
+            error("[payouts.columns]\nprogram = { value = \"低保金\" }\n"),
+            "columns.toml:2:21: payouts.program.value = \"低保金\": expected dibao, tekun, temp or price_subsidy; columns.toml gives this value to every row of payouts.csv, so no row could be read — correct it"
+        );
+        for (text, expected) in [
+            (
+                "[payouts.columns]\nperiod = { value = \"July\" }",
+                "payouts.period.value = \"July\": expected",
+            ),
+            (
+                "[payouts.columns]\namount = { value = \"0\" }",
+                "expected an amount greater than 0",
+            ),
+            (
+                "[payouts.columns]\nstatus = { value = \"ok\" }",
+                "expected paid, failed or returned",
+            ),
+            (
+                "[payouts.columns]\npaid_on = { value = \"2024-02-30\" }",
+                "that exists",
+            ),
+            (
+                "[roster.columns]\nprogram = { value = \"price_subsidy\" }",
+                "expected dibao, tekun or temp",
+            ),
+            (
+                "[roster.columns]\nhousehold_size = { value = \"1001\" }",
+                "from 1 to 1000",
+            ),
+            (
+                "[roster.columns]\ncare_level = { value = \"some\" }",
+                "expected self, semi or full",
+            ),
+            (
+                "[standards.columns]\nprogram = { value = \"temp\" }",
+                "expected dibao or tekun",
+            ),
+            (
+                "[standards.columns]\namount = { value = \"1/0\" }",
+                "standards.amount.value",
+            ),
+            (
+                "[exclusions.columns]\nfrom_period = { value = \"2024\" }",
+                "exclusions.from_period.value",
+            ),
+            (
+                "[relatives.columns]\nfiled = { value = \"maybe\" }",
+                "expected yes or no",
+            ),
+        ] {
+            let message = error(text);
+            assert!(
+                message.starts_with("columns.toml:2:") && message.contains(expected),
+                "{text}: {message}"
+            );
+        }
+        // Values the rows would read are taken, in every form they take.
+        for text in [
+            "[payouts.columns]\nprogram = { value = \"低保\" }\nperiod = { value = \"2024年7月\" }\nstatus = { value = \"成功\" }",
+            "[transfers.columns]\namount = { value = \"12345\", unit = \"fen\" }\ntransferred_on = { value = \"20240705\" }",
+            "[roster.columns]\nprogram = { value = \"dibao\" }\nhousehold_size = { value = \"3\" }\nregion = { value = \"510104\" }",
+            "[standards.columns]\namount = { value = \"130%\" }\neffective_from = { value = \"2024-01\" }",
+            "[relatives.columns]\nfiled = { value = \"是\" }",
+        ] {
+            assert!(parse(text).is_ok(), "{text}: {}", error(text));
+        }
     }
 }

@@ -90,13 +90,14 @@ pub fn parse(text: &str) -> Result<Policy, FatalError> {
             message,
         }
     })?;
+    let positions = Positions::new(text);
     let mut policy = Policy::default();
     for (key, value) in &table {
         // Quoted in messages, cut to a readable length.
         let shown = crate::error::excerpt(&value.to_string()).into_owned();
         let shown_key = crate::error::excerpt(key);
         let at = |message: String| {
-            let (line, column) = key_position(text, key);
+            let (line, column) = line_and_column(text, positions.key(&[key]));
             FatalError::Policy {
                 location: at(line, column),
                 message,
@@ -197,17 +198,52 @@ pub(crate) fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
-/// Where `key` is written: the first line that starts with it.
-fn key_position(text: &str, key: &str) -> (usize, usize) {
-    for (index, line) in text.lines().enumerate() {
-        let trimmed = line.trim_start();
-        if let Some(rest) = trimmed.strip_prefix(key) {
-            if rest.trim_start().starts_with('=') {
-                return (index + 1, line.len() - trimmed.len() + 1);
-            }
-        }
+/// Where keys and values are written in a TOML text, from the spans of
+/// the parser toml 0.8 itself uses (toml_edit): exact for keys in
+/// `[table]` headers, dotted keys and inline tables alike.
+pub(crate) struct Positions<'t> {
+    document: Option<toml_edit::ImDocument<&'t str>>,
+}
+
+impl<'t> Positions<'t> {
+    /// `text` must be TOML the `toml` crate accepted (it parses alike).
+    pub(crate) fn new(text: &'t str) -> Positions<'t> {
+        let document = toml_edit::ImDocument::parse(text).ok();
+        debug_assert!(document.is_some(), "toml accepted the text");
+        Positions { document }
     }
-    (1, 1)
+
+    /// The key `path` ends with and the item it names.
+    fn find(&self, path: &[&str]) -> Option<(&toml_edit::Key, &toml_edit::Item)> {
+        let (last, parents) = path.split_last()?;
+        let mut table: &dyn toml_edit::TableLike = self.document.as_ref()?.as_table();
+        for name in parents {
+            table = table.get(name)?.as_table_like()?;
+        }
+        table.get_key_value(last)
+    }
+
+    /// Byte offset where the last key of `path` is written; where the
+    /// nearest key above it is written when that one has no place (0: the
+    /// text's start).
+    pub(crate) fn key(&self, path: &[&str]) -> usize {
+        (0..path.len())
+            .rev()
+            .find_map(|length| {
+                self.find(&path[..=length])
+                    .and_then(|(key, _)| key.span())
+                    .map(|span| span.start)
+            })
+            .unwrap_or(0)
+    }
+
+    /// Byte offset where the value at `path` is written; its key's when
+    /// the value has no place of its own.
+    pub(crate) fn value(&self, path: &[&str]) -> usize {
+        self.find(path)
+            .and_then(|(_, item)| item.span())
+            .map_or_else(|| self.key(path), |span| span.start)
+    }
 }
 
 #[cfg(test)]
@@ -283,6 +319,36 @@ mod tests {
             .to_string();
         assert!(
             error.starts_with("policy.toml:2:3: unknown key \"tolerence\""),
+            "{error}"
+        );
+    }
+
+    /// The key's place comes from the parser's spans: a line inside a
+    /// multi-line string that looks like the key is not the key.
+    #[test]
+    fn a_key_is_named_where_the_parser_read_it() {
+        let error =
+            parse("tolerance = \"\"\"\nrounding = \"fen\"\n\"\"\"\n  rounding = \"cent\"\n")
+                .unwrap_err()
+                .to_string();
+        assert!(
+            error.starts_with("policy.toml:4:3: rounding = \"cent\""),
+            "{error}"
+        );
+        let error = parse(
+            "payment_deadline_day = 10\nx = \"\"\"\nrounding = 1\n\"\"\"\n   rounding = \"cent\"\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            error.starts_with("policy.toml:5:4: rounding = \"cent\""),
+            "{error}"
+        );
+        let error = parse("[limits]\ntolerance = \"1\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.starts_with("policy.toml:1:2: unknown key \"limits\""),
             "{error}"
         );
     }

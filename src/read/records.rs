@@ -38,9 +38,9 @@ pub struct Span {
     /// A field begins with a quote: the fields must be unquoted.
     pub quoted: bool,
     /// The line where a quote opened that is never closed — not within
-    /// [`MAX_CELL_BYTES`] of it, nor before the end of the text. The
-    /// record then ends with that line, and the next begins on the line
-    /// after it.
+    /// [`MAX_CELL_BYTES`] of it (unless before that line ends: a one-line
+    /// cell over the limit), nor before the end of the text. The record
+    /// then ends with that line, and the next begins on the line after it.
     pub unclosed: Option<u64>,
 }
 
@@ -196,8 +196,18 @@ impl<'t> Scanner<'t> {
                     line = after_line;
                 }
                 Quote::Unclosed => {
+                    let line_end = memchr::memchr2(b'\n', b'\r', &text[at..hard]);
+                    // Closed after the cell limit but before its line
+                    // ends: a one-line cell too long, whose row is a
+                    // BAD_RECORD naming its column — not a quote never
+                    // closed, which would name the row's last column.
+                    let on_line = line_end.map_or(hard, |offset| at + offset);
+                    if let Some(close) = self.closing_quote_before(at, on_line) {
+                        from = close + 1;
+                        continue;
+                    }
                     // The row ends with the line the quote opened on.
-                    return Ok(Some(match memchr::memchr2(b'\n', b'\r', &text[at..hard]) {
+                    return Ok(Some(match line_end {
                         Some(offset) => {
                             let line_end = at + offset;
                             let next = self.after_line_end(line_end);
@@ -244,6 +254,27 @@ impl<'t> Scanner<'t> {
             quoted,
             unclosed,
         }
+    }
+
+    /// The quote closing the one at `open` before `before` (a line end,
+    /// or where the record must stop), read as [`Scanner::quoted_field`]
+    /// reads one: `""` is a quote inside.
+    fn closing_quote_before(&mut self, open: usize, before: usize) -> Option<usize> {
+        let text = self.text;
+        let mut from = open + 1;
+        while from < before {
+            let at = from + memchr::memchr(b'"', &text[from..before])?;
+            if at + 1 == self.end {
+                // Closed here, or doubled by a quote past the end.
+                self.stopped_at_end();
+                return Some(at);
+            }
+            if text[at + 1] != b'"' {
+                return Some(at);
+            }
+            from = at + 2;
+        }
+        None
     }
 
     /// Finds the quote closing the one at `open`, on line `line`; `None`
@@ -458,6 +489,90 @@ fn each_delimiter(raw: &[u8], delimiter: u8, mut found: impl FnMut(usize)) {
 pub struct Fields {
     bounds: Vec<(u32, u32)>,
     unquoted: Vec<u8>,
+    unquoted_text: String,
+}
+
+/// Where a record's fields are unquoted into: bytes, or text when the
+/// record is text — then every piece copied is a slice of it cut next to
+/// an ASCII byte (a quote or the delimiter), so the result is text too,
+/// with nothing decoded or checked again.
+trait Unquoted {
+    type Raw: ?Sized;
+    fn raw_bytes(raw: &Self::Raw) -> &[u8];
+    fn push_range(&mut self, raw: &Self::Raw, range: std::ops::Range<usize>);
+    fn push_quote(&mut self);
+    fn length(&self) -> usize;
+}
+
+impl Unquoted for Vec<u8> {
+    type Raw = [u8];
+    fn raw_bytes(raw: &[u8]) -> &[u8] {
+        raw
+    }
+    fn push_range(&mut self, raw: &[u8], range: std::ops::Range<usize>) {
+        self.extend_from_slice(&raw[range]);
+    }
+    fn push_quote(&mut self) {
+        self.push(b'"');
+    }
+    fn length(&self) -> usize {
+        self.len()
+    }
+}
+
+impl Unquoted for String {
+    type Raw = str;
+    fn raw_bytes(raw: &str) -> &[u8] {
+        raw.as_bytes()
+    }
+    fn push_range(&mut self, raw: &str, range: std::ops::Range<usize>) {
+        // A checked slice: its ends lie next to ASCII bytes, so between
+        // characters.
+        self.push_str(&raw[range]);
+    }
+    fn push_quote(&mut self) {
+        self.push('"');
+    }
+    fn length(&self) -> usize {
+        self.len()
+    }
+}
+
+/// Unquotes the fields of `raw` (RFC 4180, a quoted field never closed
+/// running to the end) into `out`, their bounds into `bounds`.
+fn unquote<B: Unquoted>(raw: &B::Raw, delimiter: u8, out: &mut B, bounds: &mut Vec<(u32, u32)>) {
+    let bytes = B::raw_bytes(raw);
+    let mut at = 0;
+    loop {
+        let field_start = out.length();
+        if bytes.get(at) == Some(&b'"') {
+            at += 1;
+            loop {
+                let Some(offset) = memchr::memchr(b'"', &bytes[at..]) else {
+                    out.push_range(raw, at..bytes.len());
+                    at = bytes.len();
+                    break;
+                };
+                out.push_range(raw, at..at + offset);
+                at += offset + 1;
+                if bytes.get(at) == Some(&b'"') {
+                    out.push_quote();
+                    at += 1;
+                } else {
+                    break;
+                }
+            }
+        }
+        // The field unquoted, or what follows its closing quote.
+        let rest_end =
+            memchr::memchr(delimiter, &bytes[at..]).map_or(bytes.len(), |offset| at + offset);
+        out.push_range(raw, at..rest_end);
+        bounds.push((field_start as u32, out.length() as u32));
+        if rest_end == bytes.len() {
+            break;
+        }
+        at = rest_end + 1;
+    }
 }
 
 impl Fields {
@@ -473,48 +588,42 @@ impl Fields {
     ) -> (&'a [u8], &'a [(u32, u32)]) {
         self.bounds.clear();
         if !quoted {
-            let mut start = 0;
-            each_delimiter(raw, delimiter, |at| {
-                self.bounds.push((start as u32, at as u32));
-                start = at + 1;
-            });
-            self.bounds.push((start as u32, raw.len() as u32));
+            self.split_unquoted(raw, delimiter);
             return (raw, &self.bounds);
         }
-        let out = &mut self.unquoted;
-        out.clear();
-        let mut at = 0;
-        loop {
-            let field_start = out.len();
-            if raw.get(at) == Some(&b'"') {
-                at += 1;
-                loop {
-                    let Some(offset) = memchr::memchr(b'"', &raw[at..]) else {
-                        out.extend_from_slice(&raw[at..]);
-                        at = raw.len();
-                        break;
-                    };
-                    out.extend_from_slice(&raw[at..at + offset]);
-                    at += offset + 1;
-                    if raw.get(at) == Some(&b'"') {
-                        out.push(b'"');
-                        at += 1;
-                    } else {
-                        break;
-                    }
-                }
-            }
-            // The field unquoted, or what follows its closing quote.
-            let rest_end =
-                memchr::memchr(delimiter, &raw[at..]).map_or(raw.len(), |offset| at + offset);
-            out.extend_from_slice(&raw[at..rest_end]);
-            self.bounds.push((field_start as u32, out.len() as u32));
-            if rest_end == raw.len() {
-                break;
-            }
-            at = rest_end + 1;
-        }
+        self.unquoted.clear();
+        unquote(raw, delimiter, &mut self.unquoted, &mut self.bounds);
         (&self.unquoted, &self.bounds)
+    }
+
+    /// As [`Fields::split`], for a record that is text: the fields are
+    /// text as well, and each cell a slice of it.
+    #[inline]
+    pub fn split_text<'a>(
+        &'a mut self,
+        raw: &'a str,
+        delimiter: u8,
+        quoted: bool,
+    ) -> (&'a str, &'a [(u32, u32)]) {
+        assert!(delimiter.is_ascii(), "fields are cut at an ASCII byte");
+        self.bounds.clear();
+        if !quoted {
+            self.split_unquoted(raw.as_bytes(), delimiter);
+            return (raw, &self.bounds);
+        }
+        self.unquoted_text.clear();
+        unquote(raw, delimiter, &mut self.unquoted_text, &mut self.bounds);
+        (&self.unquoted_text, &self.bounds)
+    }
+
+    #[inline]
+    fn split_unquoted(&mut self, raw: &[u8], delimiter: u8) {
+        let mut start = 0;
+        each_delimiter(raw, delimiter, |at| {
+            self.bounds.push((start as u32, at as u32));
+            start = at + 1;
+        });
+        self.bounds.push((start as u32, raw.len() as u32));
     }
 }
 
@@ -758,6 +867,60 @@ mod tests {
         assert_eq!(read[0].0, 1);
         assert_eq!(read[0].2, Some(2));
         assert_eq!(read[1].0, 3);
+    }
+
+    /// A quoted cell longer than the cell limit, closed on its own line,
+    /// is a closed cell (its row a BAD_RECORD for that cell, in its
+    /// column), not a quote never closed in the row's last column.
+    #[test]
+    fn a_closed_quoted_cell_over_the_limit_is_closed_in_its_own_column() {
+        let long = "x".repeat(MAX_CELL_BYTES + 10);
+        let text = format!("h1,h2,h3\n1,\"{long}\",3\n4,\"a\"\"{long}\"\r\n5,6,7");
+        let read = records(&text);
+        assert_eq!(read.len(), 4);
+        assert_eq!(read[1].0, 2);
+        assert_eq!(read[1].2, None, "closed");
+        assert_eq!(read[1].1, ["1", long.as_str(), "3"]);
+        assert_eq!(read[2].1, ["4", format!("a\"{long}").as_str()]);
+        assert_eq!(read[2].2, None);
+        assert_eq!(read[3], (4, vec!["5".into(), "6".into(), "7".into()], None));
+        // Over the limit and past a line break: never closed, as before,
+        // and the next line is read as the next row.
+        let broken = format!("h\n1,\"{long}\nmore\"\n2,ok\n");
+        let read = records(&broken);
+        assert_eq!(read[1].2, Some(2));
+        assert_eq!(read[2], (3, vec!["more\"".into()], None));
+        // Read in chunks of any size, the same records.
+        let whole = records(&text);
+        for target in [1, 7, 100, 65_000, 70_000] {
+            let chunks = split_records(text.as_bytes(), 9, 2, b',', target, usize::MAX, |_| {})
+                .expect("fits");
+            let mut pieced = vec![whole[0].clone()];
+            let mut fields = Fields::default();
+            for chunk in &chunks {
+                let bytes = text.as_bytes();
+                let mut scanner = Scanner::new(
+                    bytes,
+                    chunk.start,
+                    chunk.end,
+                    chunk.first_line,
+                    b',',
+                    MAX_ROW_BYTES,
+                );
+                while let Some(span) = scanner.next_record().expect("fits") {
+                    let (unquoted, bounds) =
+                        fields.split(&bytes[span.start..span.end], b',', span.quoted);
+                    let cells = bounds
+                        .iter()
+                        .map(|&(s, e)| {
+                            String::from_utf8_lossy(&unquoted[s as usize..e as usize]).into_owned()
+                        })
+                        .collect();
+                    pieced.push((span.line, cells, span.unclosed));
+                }
+            }
+            assert_eq!(pieced, whole, "target {target}");
+        }
     }
 
     #[test]

@@ -93,7 +93,7 @@ pub(crate) const COLUMNS: [Column; 18] = [
 ];
 
 /// Largest household the engine accepts; a larger number is a typing error.
-const MAX_HOUSEHOLD_SIZE: u32 = 1000;
+pub(super) const MAX_HOUSEHOLD_SIZE: u32 = 1000;
 
 pub fn read(
     file: &LoadedFile,
@@ -389,7 +389,7 @@ fn local_rules(row: &Row<'_>, household_size: u32, problems: &mut Problems) -> O
 
 /// `elderly70+disabled;minor` → [[elderly70, disabled], [minor]], names
 /// folded, a member's repeats dropped.
-fn parse_categories(value: &str) -> Result<Vec<Vec<Box<str>>>, &'static str> {
+pub(super) fn parse_categories(value: &str) -> Result<Vec<Vec<Box<str>>>, &'static str> {
     value
         .split(';')
         .map(|entry| {

@@ -303,6 +303,39 @@ fn resolve_header(
             });
         }
     }
+    // A header columns.toml names that no cell reads: the file is not laid
+    // out as columns.toml says (a typo there, or another export), and the
+    // column's usual names are not looked for — say so, not merely that
+    // the column is missing.
+    if let Some((column, header, at)) =
+        columns
+            .iter()
+            .zip(&positions)
+            .find_map(|(column, position)| {
+                let setting = setting_of(settings, column)?;
+                let header = setting.header.as_deref()?;
+                position
+                    .is_none()
+                    .then_some((column, header, setting.header_at))
+            })
+    {
+        let cells: Vec<String> = texts
+            .iter()
+            .map(|text| format!("{:?}", excerpt(text)))
+            .collect();
+        let (at_line, at_column) = at.unwrap_or((1, 1));
+        return Err(FatalError::Columns {
+            location: Location::line(file, line),
+            message: format!(
+                "no column {}: {}:{at_line}:{at_column} says it is headed {:?}, and no header cell reads {:?}; the header's cells are {} — correct the header in columns.toml, or remove it there to find the column by its usual names",
+                column.name,
+                super::folder::COLUMNS_FILE,
+                excerpt(header),
+                excerpt(header),
+                excerpt(&cells.join(", "))
+            ),
+        });
+    }
     let missing: Vec<&str> = columns
         .iter()
         .zip(&positions)
@@ -655,7 +688,7 @@ fn sheet_list(workbook: &Workbook) -> String {
 
 /// The row nearest to a header so far: the required columns it holds, its
 /// sheet and line, and the columns it lacks.
-type Closest<'w> = (usize, &'w str, u32, Vec<&'static str>);
+type Closest<'w> = (usize, &'w str, u32, Vec<String>);
 
 /// The header row of `sheet`: its index in [`Workbook::rows`], the row and
 /// its trimmed texts; `None` when none of its first rows holds every
@@ -695,7 +728,19 @@ fn header_row_of<'w>(
                         setting.is_none_or(|setting| setting.value.is_none())
                             && !keys.iter().any(|key| names_column(column, setting, key))
                     })
-                    .map(|column| column.name)
+                    .map(|column| match setting_of(settings, column) {
+                        Some(Setting {
+                            header: Some(header),
+                            header_at: Some((at_line, at_column)),
+                            ..
+                        }) => format!(
+                            "{} ({}:{at_line}:{at_column} says it is headed {:?}, and no cell of that row reads it)",
+                            column.name,
+                            super::folder::COLUMNS_FILE,
+                            excerpt(header)
+                        ),
+                        _ => column.name.to_string(),
+                    })
                     .collect();
                 *closest = Some((found, &sheet.name, row.line, missing));
             }
@@ -854,9 +899,9 @@ pub struct Row<'r> {
     file: FileId,
     sheet: u16,
     kind: FileKind,
-    /// Every cell is UTF-8: the whole text was checked or decoded, or
-    /// this row was.
-    utf8: bool,
+    /// `text` as text, when every cell is UTF-8 (the whole text was
+    /// checked or decoded, or this row was): cells are slices of it.
+    utf8_text: Option<&'r str>,
     /// The file's encoding, when decoding put U+FFFD into this row.
     undecodable: Option<&'static str>,
     fault: Option<String>,
@@ -892,19 +937,20 @@ impl<'r> Row<'r> {
         Some(&self.text[start as usize..end as usize])
     }
 
-    fn text_of(&self, raw: &'r [u8]) -> Option<&'r str> {
-        if self.utf8 {
-            debug_assert!(std::str::from_utf8(raw).is_ok());
-            // SAFETY: `utf8` says the row's bytes are UTF-8 (the text was
-            // checked whole or decoded to UTF-8, or this row was, or it is
-            // a workbook's text, made from Rust strings), and fields are
-            // split and unquoted only at ASCII bytes (`,` tab `"` CR LF),
-            // which never occur inside a multi-byte character, so every
-            // field is UTF-8 too. Checking again per cell cost ~5% of the
-            // read.
-            Some(unsafe { std::str::from_utf8_unchecked(raw) })
-        } else {
-            std::str::from_utf8(raw).ok()
+    /// The cell at `position` as text; `None` in a row that is not UTF-8
+    /// when the cell is not either.
+    #[inline]
+    fn text_of(&self, position: usize) -> Option<&'r str> {
+        let &(start, end) = self.bounds.get(position)?;
+        match self.utf8_text {
+            // Bounds lie next to ASCII bytes (`,` tab `"` CR LF), so
+            // between characters: a checked slice, no decoding.
+            Some(text) => {
+                let cell = text.get(start as usize..end as usize);
+                debug_assert!(cell.is_some(), "cells end between characters");
+                cell
+            }
+            None => std::str::from_utf8(&self.text[start as usize..end as usize]).ok(),
         }
     }
 
@@ -918,8 +964,7 @@ impl<'r> Row<'r> {
         let Some(position) = self.header.positions[column] else {
             return self.fixed(column);
         };
-        let raw = self.raw(position)?;
-        let mut text = trim(self.text_of(raw)?);
+        let mut text = trim(self.text_of(position)?);
         if text.as_bytes().first() == Some(&b'\'') {
             text = text[1..].trim_start();
         }
@@ -974,8 +1019,8 @@ impl<'r> Row<'r> {
     /// at first: a data row's is nearly always an ASCII id, one byte.
     fn is_summary_line(&self) -> bool {
         let first = (0..self.bounds.len()).find_map(|position| {
-            let raw = self.raw(position)?;
-            match self.text_of(raw) {
+            self.bounds.get(position)?;
+            match self.text_of(position) {
                 None => Some(None),
                 Some(text) => {
                     let text = text.trim();
@@ -996,8 +1041,7 @@ impl<'r> Row<'r> {
 
     fn is_blank(&self) -> bool {
         (0..self.bounds.len()).all(|position| {
-            self.raw(position)
-                .and_then(|raw| self.text_of(raw))
+            self.text_of(position)
                 .is_some_and(|text| text.trim().is_empty())
         })
     }
@@ -1011,7 +1055,7 @@ impl<'r> Row<'r> {
         controls: bool,
         problems: &mut Problems,
     ) {
-        let value = || self.text_of(cell).unwrap_or_default();
+        let value = || self.text_of(position).unwrap_or_default();
         if controls {
             if let Some(character) = control_character(cell) {
                 problems.add(
@@ -1046,7 +1090,7 @@ impl<'r> Row<'r> {
             let Some(cell) = self.raw(position) else {
                 continue;
             };
-            let value = || self.text_of(cell).unwrap_or_default();
+            let value = || self.text_of(position).unwrap_or_default();
             self.cell_text_problems(position, cell, true, &mut problems);
             let wanted = || self.header.positions.contains(&Some(position));
             match kinds.get(position) {
@@ -1085,7 +1129,7 @@ impl<'r> Row<'r> {
                 self.header.label(last)
             ));
         }
-        if !self.utf8 {
+        if self.utf8_text.is_none() {
             return Some(
                 "the row is not UTF-8 text, though the rest of the file is; it may have been typed or pasted in as GBK: re-save the file as UTF-8 (Excel: Save As, CSV UTF-8)"
                     .into(),
@@ -1208,6 +1252,10 @@ pub fn for_each_row_in(
         // merge's value put in.
         let (mut merged_bounds, mut merged_kinds): (Vec<(u32, u32)>, Vec<CellKind>) =
             (Vec::new(), Vec::new());
+        // A workbook's text is made from Rust strings: checked once here,
+        // its cells are slices of it.
+        let workbook_text = std::str::from_utf8(&workbook.text).ok();
+        debug_assert!(workbook_text.is_some(), "a workbook's text is UTF-8");
         for &sheet_row in &workbook.rows[start..end] {
             let range = sheet_row.first as usize..(sheet_row.first + sheet_row.count) as usize;
             let actions = merge_actions(&body.merges, sheet_row.line);
@@ -1248,7 +1296,7 @@ pub fn for_each_row_in(
                 file: file.id,
                 sheet: body.sheet,
                 kind: file.kind,
-                utf8: true,
+                utf8_text: workbook_text,
                 undecodable: None,
                 fault: None,
             };
@@ -1281,6 +1329,12 @@ pub fn for_each_row_in(
     }
     let name = file.name();
     let text = file.bytes();
+    // The whole text, when it is UTF-8: each row is a checked slice of it.
+    let whole_text = file.text();
+    debug_assert!(
+        whole_text.is_some() || file.check_rows,
+        "a text that is not UTF-8 whole is checked row by row"
+    );
     let mut scanner = Scanner::new(text, start, end, first_line, file.delimiter, MAX_ROW_BYTES);
     let mut fields = Fields::default();
     let mut rows: u64 = 0;
@@ -1301,11 +1355,26 @@ pub fn for_each_row_in(
             limit: u64::from(u32::MAX),
         })?;
         let raw = &text[span.start..span.end];
-        let utf8 = !file.check_rows || std::str::from_utf8(raw).is_ok();
+        // A record starts and ends next to a line end (or the text's
+        // ends), so between characters: `get` never fails on a text.
+        let raw_text = match whole_text {
+            Some(whole) => whole.get(span.start..span.end),
+            None => std::str::from_utf8(raw).ok(),
+        };
+        let utf8 = raw_text.is_some();
         let undecodable = (file.undecodable
             && memchr::memmem::find(raw, REPLACEMENT_CHARACTER).is_some())
         .then_some(file.encoding);
-        let (cells, bounds) = fields.split(raw, file.delimiter, span.quoted);
+        let (cells, utf8_text, bounds) = match raw_text {
+            Some(raw_text) => {
+                let (cells, bounds) = fields.split_text(raw_text, file.delimiter, span.quoted);
+                (cells.as_bytes(), Some(cells), bounds)
+            }
+            None => {
+                let (cells, bounds) = fields.split(raw, file.delimiter, span.quoted);
+                (cells, None, bounds)
+            }
+        };
         let mut row = Row {
             text: cells,
             bounds,
@@ -1315,7 +1384,7 @@ pub fn for_each_row_in(
             file: file.id,
             sheet: body.sheet,
             kind: file.kind,
-            utf8,
+            utf8_text,
             undecodable,
             fault: None,
         };
@@ -1483,8 +1552,17 @@ mod tests {
         out
     }
 
+    /// The error of loading the file (which refuses a header that can be
+    /// no header from the file's first line) or of reading its header.
     fn header_error(bytes: &[u8]) -> FatalError {
-        let (_dir, file) = file_of(bytes);
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        std::fs::write(dir.path().join("payouts.csv"), bytes).expect("write");
+        let folder = super::super::folder::CaseFolder::open(dir.path()).expect("lists");
+        let id = folder.first_of(FileKind::Payouts).expect("present");
+        let file = match load(&folder, id, false, super::super::text::MAX_PIECE_BYTES) {
+            Ok(file) => file,
+            Err(error) => return error,
+        };
         match read_header(&file, &COLUMNS) {
             Ok(_) => panic!("the header was accepted"),
             Err(error) => error,
@@ -1558,12 +1636,14 @@ mod tests {
                 header: Some("户名".into()),
                 value: None,
                 unit: None,
+                header_at: None,
             },
             Setting {
                 column: "name",
                 header: Some("户名".into()),
                 value: None,
                 unit: None,
+                header_at: None,
             },
         ];
         let columns = [

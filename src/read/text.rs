@@ -76,18 +76,27 @@ impl LoadedFile {
 
 enum Text {
     /// A file mapped into memory: no copy, and the kernel pages it in as the
-    /// parser reads. `start` skips a byte-order mark.
-    Mapped { map: memmap2::Mmap, start: usize },
+    /// parser reads. `start` skips a byte-order mark. `utf8`: every byte
+    /// from `start` on was checked to be UTF-8 (see [`LoadedFile::text`]).
+    Mapped {
+        map: Mapping,
+        start: usize,
+        utf8: bool,
+    },
     /// A small file read into memory.
     Owned { bytes: Vec<u8>, start: usize },
-    /// A file of a case given as byte buffers.
+    /// A small file read into memory and checked to be UTF-8 from `start`.
+    Checked { text: String, start: usize },
+    /// A file of a case given as byte buffers (not read from disk).
+    /// `utf8`: every byte from `start` on was checked to be UTF-8.
     Shared {
         bytes: std::sync::Arc<[u8]>,
         start: usize,
+        utf8: bool,
     },
     /// A file decoded to UTF-8, and the bytes as they were.
     Decoded {
-        text: Vec<u8>,
+        text: String,
         original: Box<dyn AsRef<[u8]> + Send + Sync>,
     },
 }
@@ -100,10 +109,58 @@ impl LoadedFile {
             return &[];
         }
         match &self.text {
-            Text::Mapped { map, start } => &map[*start..],
+            Text::Mapped { map, start, .. } => &map[*start..],
             Text::Owned { bytes, start } => &bytes[*start..],
-            Text::Shared { bytes, start } => &bytes[*start..],
-            Text::Decoded { text, .. } => text,
+            Text::Checked { text, start } => &text.as_bytes()[*start..],
+            Text::Shared { bytes, start, .. } => &bytes[*start..],
+            Text::Decoded { text, .. } => text.as_bytes(),
+        }
+    }
+
+    /// [`LoadedFile::bytes`] as text, when all of it is UTF-8 (not
+    /// `check_rows`, not a workbook): rows and cells are then slices of
+    /// it, each slice's ends checked to fall between characters — never
+    /// decoded again.
+    pub fn text(&self) -> Option<&str> {
+        if self.workbook.is_some() {
+            return None;
+        }
+        match &self.text {
+            Text::Mapped {
+                map,
+                start,
+                utf8: true,
+            } => {
+                let bytes = &map[*start..];
+                debug_assert!(bytes.len() > 1 << 20 || std::str::from_utf8(bytes).is_ok());
+                // SAFETY: `utf8` is set only when every piece of these
+                // bytes passed `str::from_utf8` (`load`); the pieces end
+                // after a line end, so they join into UTF-8 too. Checking
+                // again here would read the whole file a second time,
+                // bringing back the pages already given back to the
+                // kernel. That the bytes are still the ones checked rests
+                // on the mapping's contract (see `load`): no other program
+                // writes the file during the run.
+                Some(unsafe { std::str::from_utf8_unchecked(bytes) })
+            }
+            Text::Shared {
+                bytes,
+                start,
+                utf8: true,
+            } => {
+                let bytes = &bytes[*start..];
+                debug_assert!(bytes.len() > 1 << 20 || std::str::from_utf8(bytes).is_ok());
+                // SAFETY: `utf8` is set only when every piece of these
+                // bytes passed `str::from_utf8` (`decode`), and the pieces
+                // end after a line end, so they join into UTF-8 too; the
+                // bytes behind an `Arc<[u8]>` cannot change.
+                Some(unsafe { std::str::from_utf8_unchecked(bytes) })
+            }
+            Text::Mapped { utf8: false, .. }
+            | Text::Shared { utf8: false, .. }
+            | Text::Owned { .. } => None,
+            Text::Checked { text, start } => Some(&text[*start..]),
+            Text::Decoded { text, .. } => Some(text),
         }
     }
 
@@ -112,6 +169,7 @@ impl LoadedFile {
         match &self.text {
             Text::Mapped { map, .. } => map,
             Text::Owned { bytes, .. } => bytes,
+            Text::Checked { text, .. } => text.as_bytes(),
             Text::Shared { bytes, .. } => bytes,
             Text::Decoded { original, .. } => (**original).as_ref(),
         }
@@ -138,13 +196,22 @@ impl LoadedFile {
             let from = start / page * page;
             let to = end.min(map.len());
             if to > from {
-                // SAFETY: the map is a read-only private mapping of a file
-                // nothing writes to during the run. Dropping its pages
-                // changes no byte anyone can read: a later access, even a
-                // concurrent one (the hash beside the parse), faults the
-                // same bytes back in from the page cache or the file.
+                // SAFETY: `from..to` lies inside the map. The map is a
+                // read-only *shared* mapping of the file (memmap2's
+                // `Mmap::map` maps MAP_SHARED), so MADV_DONTNEED drops
+                // only this process's page-table entries: the pages stay
+                // in the page cache, and a later access — even a
+                // concurrent one (the hash beside the parse) — faults the
+                // same bytes back in from it or from the file. (On a
+                // private mapping with copied pages it would discard
+                // them; this one has none: it is read-only.) Nothing
+                // any reference points to changes.
                 let _ = unsafe {
-                    map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, from, to - from)
+                    map.map.unchecked_advise_range(
+                        memmap2::UncheckedAdvice::DontNeed,
+                        from,
+                        to - from,
+                    )
                 };
             }
         }
@@ -168,6 +235,146 @@ impl LoadedFile {
         }
         hex(&hasher.finalize())
     }
+}
+
+/// A mapped file, named in [`MAPPINGS`] for as long as it is mapped, so
+/// that a SIGBUS while reading it can say which file was cut short.
+struct Mapping {
+    map: memmap2::Mmap,
+    slot: Option<usize>,
+}
+
+impl Mapping {
+    fn new(map: memmap2::Mmap, path: &std::path::Path) -> Mapping {
+        let slot = register_mapping(
+            map.as_ptr() as usize,
+            map.len(),
+            path.as_os_str().as_encoded_bytes(),
+        );
+        Mapping { map, slot }
+    }
+}
+
+impl std::ops::Deref for Mapping {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        &self.map
+    }
+}
+
+impl AsRef<[u8]> for Mapping {
+    fn as_ref(&self) -> &[u8] {
+        &self.map
+    }
+}
+
+impl Drop for Mapping {
+    /// The name goes before the map: nothing reads a map being dropped.
+    fn drop(&mut self) {
+        if let Some(slot) = self.slot.take() {
+            MAPPINGS[slot].release();
+        }
+    }
+}
+
+/// Most files named as mapped at once: a case has eight kinds of file and
+/// reads them once each at a time (several Spark tasks in one process may
+/// hold a few more). A mapping past this is not named: a SIGBUS there ends
+/// the run with the message that names no file.
+const MAX_NAMED_MAPPINGS: usize = 64;
+
+/// Bytes of a mapped file's path kept for the message; a longer path is
+/// cut (the file name is at its end, so the end is kept).
+const MAPPING_NAME_BYTES: usize = 480;
+
+/// One mapped file: where it is and its path. Every field is atomic, so
+/// the SIGBUS handler reads it without a lock and without undefined
+/// behaviour even while another thread fills or frees a slot.
+struct MappingSlot {
+    /// 0: free; [`CLAIMED`]: being filled or freed; else the map's start.
+    start: std::sync::atomic::AtomicUsize,
+    length_bytes: std::sync::atomic::AtomicUsize,
+    name_bytes: std::sync::atomic::AtomicUsize,
+    name: [std::sync::atomic::AtomicU8; MAPPING_NAME_BYTES],
+}
+
+/// A slot's start while its owner fills or frees it.
+const CLAIMED: usize = usize::MAX;
+
+impl MappingSlot {
+    #[allow(clippy::declare_interior_mutable_const)]
+    const FREE: MappingSlot = MappingSlot {
+        start: std::sync::atomic::AtomicUsize::new(0),
+        length_bytes: std::sync::atomic::AtomicUsize::new(0),
+        name_bytes: std::sync::atomic::AtomicUsize::new(0),
+        name: [const { std::sync::atomic::AtomicU8::new(0) }; MAPPING_NAME_BYTES],
+    };
+
+    fn release(&self) {
+        use std::sync::atomic::Ordering;
+        self.start.store(CLAIMED, Ordering::Release);
+        self.length_bytes.store(0, Ordering::Relaxed);
+        self.start.store(0, Ordering::Release);
+    }
+}
+
+/// The files mapped now, for [`mapped_file_name`].
+static MAPPINGS: [MappingSlot; MAX_NAMED_MAPPINGS] = [MappingSlot::FREE; MAX_NAMED_MAPPINGS];
+
+/// Names the map at `start` (`length_bytes` long) as `name`; its slot, or
+/// `None` when every slot is taken (or the map is empty).
+fn register_mapping(start: usize, length_bytes: usize, name: &[u8]) -> Option<usize> {
+    use std::sync::atomic::Ordering;
+    if start == 0 || start == CLAIMED || length_bytes == 0 {
+        return None;
+    }
+    let kept = &name[name.len().saturating_sub(MAPPING_NAME_BYTES)..];
+    for (index, slot) in MAPPINGS.iter().enumerate() {
+        if slot
+            .start
+            .compare_exchange(0, CLAIMED, Ordering::Acquire, Ordering::Relaxed)
+            .is_err()
+        {
+            continue;
+        }
+        for (cell, &byte) in slot.name.iter().zip(kept) {
+            cell.store(byte, Ordering::Relaxed);
+        }
+        slot.name_bytes.store(kept.len(), Ordering::Relaxed);
+        slot.length_bytes.store(length_bytes, Ordering::Relaxed);
+        slot.start.store(start, Ordering::Release);
+        return Some(index);
+    }
+    None
+}
+
+/// Copies into `buffer` the path of the mapped file that holds `address`
+/// and returns its length (0: no named mapping holds it). Async-signal-
+/// safe: no lock, no allocation, only atomic loads — main.rs's SIGBUS
+/// handler calls it with the faulting address.
+pub fn mapped_file_name(address: usize, buffer: &mut [u8]) -> usize {
+    use std::sync::atomic::Ordering;
+    for slot in &MAPPINGS {
+        let start = slot.start.load(Ordering::Acquire);
+        if start == 0 || start == CLAIMED {
+            continue;
+        }
+        let length_bytes = slot.length_bytes.load(Ordering::Relaxed);
+        if address < start || address - start >= length_bytes {
+            continue;
+        }
+        let name_bytes = slot
+            .name_bytes
+            .load(Ordering::Relaxed)
+            .min(MAPPING_NAME_BYTES)
+            .min(buffer.len());
+        for (out, cell) in buffer.iter_mut().zip(&slot.name[..name_bytes]) {
+            *out = cell.load(Ordering::Relaxed);
+        }
+        return name_bytes;
+    }
+    0
 }
 
 /// Largest piece a text is checked in (see [`pieces`]).
@@ -317,15 +524,38 @@ pub fn load(
     };
     let length = opened.fingerprint.size;
     let text = match opened.content {
-        Content::Memory(bytes) => Text::Shared { bytes, start: 0 },
+        Content::Memory(bytes) => Text::Shared {
+            bytes,
+            start: 0,
+            utf8: false,
+        },
         Content::Disk(file) if length >= 1 << 16 => {
-            // SAFETY: the map is read-only and lives as long as the parse. A case
-            // folder is an export that nothing writes to during a run; were a
-            // file truncated under us the process could fault, which is the
-            // trade every mmap-based reader (ripgrep among them) makes for not
-            // copying the file.
+            // SAFETY: `Mmap::map` makes a read-only MAP_SHARED mapping: what
+            // another program writes to the file while it is mapped shows
+            // through at once, under the `&[u8]` this hands out, which Rust
+            // assumes cannot change. The contract that makes this sound is the
+            // one README states: nothing writes to the case folder during a
+            // run (an export is a finished file). If something does anyway:
+            // a file cut short takes the mapped pages past its new end away,
+            // and touching them raises SIGBUS, which main.rs turns into exit 2
+            // naming the file (`register_mapping` below), never into a read
+            // of other memory; a change that keeps the length leaves every
+            // slice in bounds (lengths come from the map, which never
+            // shrinks) but may give bytes of neither version — the size and
+            // time of change are checked again after the read, and in a
+            // partitioned run the SHA-256 too, and either stops the run
+            // (exit 2) before an output is placed. What cannot be caught is a
+            // write that keeps size and time: the price of not copying a
+            // multi-GB file, which every mmap-based reader (ripgrep among
+            // them) pays alike. A private mapping would not be safer: Linux
+            // shows another program's writes through the pages of a
+            // MAP_PRIVATE mapping this process has not written either.
             let map = unsafe { memmap2::Mmap::map(&file) }.map_err(unreadable)?;
-            Text::Mapped { map, start: 0 }
+            Text::Mapped {
+                map: Mapping::new(map, &opened.path),
+                start: 0,
+                utf8: false,
+            }
         }
         Content::Disk(file) => {
             let mut bytes = Vec::with_capacity(usize::try_from(length).unwrap_or(0));
@@ -349,6 +579,10 @@ pub fn load(
         header_found: std::sync::OnceLock::new(),
         line_ends: Vec::new(),
     };
+    // A file that is no CSV text at all (a binary, a video renamed
+    // payouts.csv) is refused from its first line, before it is read,
+    // checked or hashed whole.
+    refuse_what_is_no_header(&loaded)?;
     Ok(decode(loaded, release, piece_bytes))
 }
 
@@ -365,7 +599,7 @@ fn decode(mut loaded: LoadedFile, release: bool, piece_bytes: usize) -> LoadedFi
     };
     if let Some((encoding, name)) = utf16 {
         let (decoded, undecodable) = encoding.decode_without_bom_handling(&original[2..]);
-        let text = decoded.into_owned().into_bytes();
+        let text = decoded.into_owned();
         loaded.undecodable = undecodable;
         loaded.text = Text::Decoded {
             text,
@@ -379,7 +613,9 @@ fn decode(mut loaded: LoadedFile, release: bool, piece_bytes: usize) -> LoadedFi
                 Text::Mapped { start, .. }
                 | Text::Owned { start, .. }
                 | Text::Shared { start, .. } => *start = 3,
-                Text::Decoded { .. } => unreachable!("nothing is decoded yet"),
+                Text::Checked { .. } | Text::Decoded { .. } => {
+                    unreachable!("nothing is checked or decoded yet")
+                }
             }
         }
         // One pass: each piece checked and its line ends counted.
@@ -402,7 +638,7 @@ fn decode(mut loaded: LoadedFile, release: bool, piece_bytes: usize) -> LoadedFi
                 loaded.check_rows = true;
             } else {
                 let (decoded, _, undecodable) = encoding_rs::GB18030.decode(loaded.original());
-                let text = decoded.into_owned().into_bytes();
+                let text = decoded.into_owned();
                 loaded.undecodable = undecodable;
                 loaded.text = Text::Decoded {
                     text,
@@ -411,6 +647,28 @@ fn decode(mut loaded: LoadedFile, release: bool, piece_bytes: usize) -> LoadedFi
                 loaded.encoding = "gb18030";
                 loaded.line_ends = Vec::new();
             }
+        } else {
+            loaded.text = match loaded.text {
+                Text::Mapped { map, start, .. } => Text::Mapped {
+                    map,
+                    start,
+                    utf8: true,
+                },
+                Text::Shared { bytes, start, .. } => Text::Shared {
+                    bytes,
+                    start,
+                    utf8: true,
+                },
+                // A small file: checked again whole, which costs nothing.
+                Text::Owned { bytes, start } => match String::from_utf8(bytes) {
+                    Ok(text) => Text::Checked { text, start },
+                    Err(error) => Text::Owned {
+                        bytes: error.into_bytes(),
+                        start,
+                    },
+                },
+                other => other,
+            };
         }
     }
     loaded.delimiter = delimiter_of(loaded.bytes());
@@ -450,6 +708,97 @@ pub fn load_bytes(name: &str, format: Format, bytes: Vec<u8>) -> Result<LoadedFi
         return Ok(loaded);
     }
     Ok(decode(loaded, false, MAX_PIECE_BYTES))
+}
+
+/// Bytes of a file's start looked at before it is read whole: the header
+/// row's limit past any empty lines, and room for its line end.
+const HEAD_BYTES_PAST_EMPTY_LINES: usize = super::records::MAX_HEADER_BYTES + 2;
+
+/// Refuses a file whose first row cannot be a header in any encoding it
+/// may be read in, looking at its first line only — so that a binary or a
+/// video named like a case file is refused at once, not after its every
+/// byte was checked, decoded and hashed. What is refused here would be
+/// refused by the header check after the whole read too: no row end
+/// within [`super::records::MAX_HEADER_BYTES`], more than
+/// [`super::records::MAX_COLUMNS`] columns, or a cell holding a control
+/// character below U+0020 (tab aside) or U+007F — bytes that mean those
+/// characters in UTF-8 and GB18030 alike (neither uses them inside a
+/// character), and in UTF-16, whose start is decoded to look. A header
+/// that passes is read as before, the same messages included.
+fn refuse_what_is_no_header(file: &LoadedFile) -> Result<(), FatalError> {
+    use super::records::{control_character, Fields, Scanner, MAX_COLUMNS, MAX_HEADER_BYTES};
+    let original = file.original();
+    let decoded;
+    let head: &[u8] = if let Some((encoding, rest)) = original
+        .strip_prefix(b"\xFF\xFE")
+        .map(|rest| (encoding_rs::UTF_16LE, rest))
+        .or_else(|| {
+            original
+                .strip_prefix(b"\xFE\xFF")
+                .map(|rest| (encoding_rs::UTF_16BE, rest))
+        }) {
+        // Two bytes a character of the header's limit and more: enough,
+        // unless empty lines come first (then the look is inconclusive).
+        let take = rest.len().min(4 * HEAD_BYTES_PAST_EMPTY_LINES) & !1;
+        decoded = encoding.decode_without_bom_handling(&rest[..take]).0;
+        decoded.as_bytes()
+    } else {
+        let text = original.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(original);
+        let first = text
+            .iter()
+            .position(|&byte| byte != b'\n' && byte != b'\r')
+            .unwrap_or(text.len());
+        &text[..text.len().min(first + HEAD_BYTES_PAST_EMPTY_LINES)]
+    };
+    let delimiter = delimiter_of(head);
+    let mut scanner = Scanner::new(head, 0, head.len(), 1, delimiter, MAX_HEADER_BYTES);
+    let name = file.name();
+    let span = match scanner.next_record() {
+        Err(super::records::TooLong { line }) => {
+            return Err(FatalError::HeaderTooLong {
+                location: Location::line(name, line),
+                limit: MAX_HEADER_BYTES,
+            })
+        }
+        // Empty, or the look ran past what was taken: the whole read decides.
+        Ok(None) => return Ok(()),
+        Ok(Some(_)) if scanner.ran_into_end() => return Ok(()),
+        Ok(Some(span)) => span,
+    };
+    let mut fields = Fields::default();
+    let (cells, bounds) = fields.split(&head[span.start..span.end], delimiter, span.quoted);
+    if bounds.len() > MAX_COLUMNS {
+        return Err(FatalError::TooManyColumns {
+            location: Location::cell(name, span.line, MAX_COLUMNS as u64 + 1),
+            limit: MAX_COLUMNS,
+        });
+    }
+    for (position, &(start, end)) in bounds.iter().enumerate() {
+        let cell = &cells[start as usize..end as usize];
+        // C0 and DEL only: a byte 0x80 or above may be part of a character.
+        let Some(character) = control_character(cell).filter(|character| character.is_ascii())
+        else {
+            continue;
+        };
+        let text = match std::str::from_utf8(cell) {
+            Ok(text) => std::borrow::Cow::Borrowed(text),
+            Err(_) => encoding_rs::GB18030.decode(cell).0,
+        };
+        let hint = if character == '\0' {
+            " (a file saved as UTF-16 without its byte-order mark reads like this: re-save it as CSV UTF-8; so does a file that is no CSV export at all, such as a workbook or a picture named like one)"
+        } else {
+            ""
+        };
+        return Err(FatalError::BadHeader {
+            location: Location::cell(name, span.line, position as u64 + 1),
+            message: format!(
+                "the header cell {:?} holds the control character U+{:04X}, which a column name cannot hold; remove it{hint}",
+                crate::error::excerpt(&text),
+                u32::from(character)
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// Reads a workbook whole and takes its sheets apart.
@@ -538,6 +887,7 @@ fn into_original(text: Text) -> Box<dyn AsRef<[u8]> + Send + Sync> {
     match text {
         Text::Mapped { map, .. } => Box::new(map),
         Text::Owned { bytes, .. } => Box::new(bytes),
+        Text::Checked { text, .. } => Box::new(text.into_bytes()),
         Text::Shared { bytes, .. } => Box::new(bytes),
         Text::Decoded { original, .. } => original,
     }
@@ -616,6 +966,110 @@ mod tests {
             assert_eq!(file.delimiter, b'\t');
             assert_eq!(file.delimiter_name(), Some("tab"));
         }
+    }
+
+    fn load_error(bytes: &[u8]) -> String {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        std::fs::write(dir.path().join("payouts.csv"), bytes).expect("write");
+        let folder = CaseFolder::open(dir.path()).expect("lists");
+        let id = folder.first_of(FileKind::Payouts).expect("present");
+        match load(&folder, id, false, MAX_PIECE_BYTES) {
+            Ok(_) => "loaded".into(),
+            Err(error) => error.to_string(),
+        }
+    }
+
+    /// A binary named like a case file is refused from its first line:
+    /// the messages the header check gives, before the file is read whole.
+    #[test]
+    fn a_file_that_is_no_csv_text_is_refused_from_its_first_line() {
+        // A video's start (MP4), then random-looking bytes.
+        let mut video = b"\0\0\0 ftypisom\0\0\x02\0".to_vec();
+        video.extend((0..200_000u32).map(|at| (at.wrapping_mul(2_654_435_761) >> 13) as u8));
+        let error = load_error(&video);
+        assert!(
+            error.starts_with("payouts.csv:1:1: the header cell ")
+                && error.contains("U+0000")
+                && error.contains("no CSV export at all"),
+            "{error}"
+        );
+        // An xlsx saved as payouts.csv (a ZIP archive).
+        let error = load_error(b"PK\x03\x04\x14\0\x06\0\x08\0\0\0!\0");
+        assert!(error.contains("U+0003"), "{error}");
+        // No line end within the header's limit: too long, at its line.
+        let mut long = b"\r\n\n".to_vec();
+        long.extend(std::iter::repeat_n(b'a', 70_000));
+        assert_eq!(
+            load_error(&long),
+            "payouts.csv:3: the header is longer than 65536 bytes without ending; expected one header row naming the columns — is this a CSV file?"
+        );
+        let wide = format!("{}\n", ",".repeat(1100));
+        assert!(load_error(wide.as_bytes())
+            .starts_with("payouts.csv:1:1025: the header has more than 1024 columns"));
+        // GBK text with a control character: named in its encoding.
+        let mut gbk = encoding_rs::GBK
+            .encode("编号,金额\u{1}\n1,2\n")
+            .0
+            .into_owned();
+        gbk.extend(std::iter::repeat_n(b'x', 70_000));
+        let error = load_error(&gbk);
+        assert!(
+            error.starts_with("payouts.csv:1:2: the header cell \"金额\\u{1}\""),
+            "{error}"
+        );
+        // UTF-16: its start decoded to look.
+        let mut utf16 = vec![0xFF, 0xFE];
+        for unit in "id\tna\u{7}me\r\n1\tx\r\n".encode_utf16() {
+            utf16.extend(unit.to_le_bytes());
+        }
+        assert!(load_error(&utf16).starts_with("payouts.csv:1:2: the header cell \"na\\u{7}me\""));
+        // Headers that pass are read as before; a tab is no control.
+        assert_eq!(load_error(b"id\tname\n1\tx\n"), "loaded");
+        assert_eq!(load_error(b"\n\n\"a\nb\",c\n1,2\n"), "loaded");
+        assert_eq!(load_error(b""), "loaded");
+    }
+
+    /// A SIGBUS while reading a mapped file names it (main.rs): the map
+    /// is found by address while the file is loaded, and no longer after.
+    #[test]
+    fn a_mapped_file_is_named_by_any_address_inside_it() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let bytes = "id,amount\n1,2\n".repeat(10_000);
+        std::fs::write(dir.path().join("payouts.csv"), &bytes).expect("write");
+        let folder = CaseFolder::open(dir.path()).expect("lists");
+        let id = folder.first_of(FileKind::Payouts).expect("present");
+        let file = load(&folder, id, false, MAX_PIECE_BYTES).expect("loads");
+        assert!(matches!(file.text, Text::Mapped { .. }), "mapped");
+        let start = file.original().as_ptr() as usize;
+        let mut name = [0u8; 512];
+        for offset in [0, 1, bytes.len() / 2, bytes.len() - 1] {
+            let length = mapped_file_name(start + offset, &mut name);
+            let named = std::str::from_utf8(&name[..length]).expect("a path");
+            assert!(named.ends_with("payouts.csv"), "{named:?}");
+        }
+        assert_eq!(mapped_file_name(start + bytes.len(), &mut name), 0);
+        drop(file);
+        assert_eq!(
+            mapped_file_name(start, &mut name),
+            0,
+            "forgotten when unmapped"
+        );
+    }
+
+    /// Rows are slices of the file's text once it is known to be UTF-8,
+    /// whichever way it was read.
+    #[test]
+    fn a_utf8_text_is_given_as_str_whichever_way_it_was_read() {
+        let small = load_text("\u{FEFF}id,name\n1,张三\n".as_bytes());
+        assert_eq!(small.text(), Some("id,name\n1,张三\n"));
+        let big = "id,name\n1,张三\n".repeat(10_000);
+        let mapped = load_text(big.as_bytes());
+        assert_eq!(mapped.text(), Some(big.as_str()));
+        let decoded = load_text(&gbk("id,name\n1,张三\n2,李四\n"));
+        assert_eq!(decoded.text(), Some("id,name\n1,张三\n2,李四\n"));
+        let mut mixed = "id,name\n1,张三\n2,李四\n".as_bytes().to_vec();
+        mixed.extend(gbk("3,王五\n"));
+        assert_eq!(load_text(&mixed).text(), None, "checked row by row");
     }
 
     #[test]

@@ -18,52 +18,28 @@ use crate::engine::{Context, Reconciliation};
 use crate::error::FatalError;
 
 pub use part::RenderedPart;
-pub use publish::OutDir;
+pub use publish::{refuse_inside_case, OutDir};
 pub use tables::{
     findings_csv, ledger_csv, summary_csv, write_findings, write_ledger, write_summary,
 };
 
-/// Writes the public notice (公示) of `period` to `path` atomically: into
-/// a temporary file in the same folder (created if missing), flushed to
-/// disk, then renamed over `path` — a reader sees the previous file or the
-/// new one, never a half-written one. Returns what the notice holds.
+/// Writes the public notice (公示) of `period` to `path` whole
+/// ([`publish::publish_file`]: never over a link, a folder or a device,
+/// written unseen and put in place in one step), with the enrolled persons
+/// `left_out` of it on a second sheet. Returns what the notice holds.
 pub fn write_notice_file(
     path: &std::path::Path,
     period: crate::domain::Period,
     rows: &mut [workbook::NoticeRow<'_>],
+    left_out: &[workbook::LeftOutRow<'_>],
     lang: workbook::Lang,
 ) -> Result<workbook::NoticeCounts, FatalError> {
-    let failed = |source: std::io::Error| FatalError::Output {
-        location: crate::error::Location::path(path),
-        source,
-    };
-    if path.is_dir() {
-        return Err(failed(std::io::Error::new(
-            std::io::ErrorKind::AlreadyExists,
-            "it is a folder; give --out a file name such as notice.xlsx",
-        )));
-    }
-    let folder = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
-        _ => std::path::PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&folder).map_err(failed)?;
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(".duizhang-notice-").suffix(".tmp");
-    // As `File::create` would make it (less the umask), not owner-only.
-    #[cfg(unix)]
-    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
-    let temporary = builder.tempfile_in(&folder).map_err(failed)?;
-    let mut writer = std::io::BufWriter::with_capacity(WRITE_BUFFER_BYTES, temporary.as_file());
-    let counts =
-        workbook::write_notice(&mut writer, &folder, period, rows, lang).map_err(failed)?;
-    writer.flush().map_err(failed)?;
-    drop(writer);
-    temporary.as_file().sync_all().map_err(failed)?;
-    temporary
-        .persist(path)
-        .map_err(|error| failed(error.error))?;
-    Ok(counts)
+    publish::publish_file(path, |file, scratch| {
+        let mut writer = std::io::BufWriter::with_capacity(WRITE_BUFFER_BYTES, file);
+        let counts = workbook::write_notice(&mut writer, scratch, period, rows, left_out, lang)?;
+        writer.flush()?;
+        Ok(counts)
+    })
 }
 
 /// Bytes buffered per output before a write to its file.

@@ -264,6 +264,17 @@ pub fn nothing_replaced(path: &Path, source: io::Error) -> FatalError {
     )
 }
 
+/// An error before a single output file ([`publish_file`]) was placed.
+fn file_not_replaced(path: &Path, source: io::Error) -> FatalError {
+    output_error(
+        path,
+        explained(
+            source,
+            "nothing was replaced: a previous file there is as it was",
+        ),
+    )
+}
+
 /// `source` with words on what happened and what to do, same kind.
 fn explained(source: io::Error, words: &str) -> io::Error {
     io::Error::new(source.kind(), format!("{source}; {words}"))
@@ -697,6 +708,296 @@ impl OutDir {
     }
 }
 
+/// `path` made absolute, its links and `..` resolved component by
+/// component: what exists by the file system (links followed), what does
+/// not yet as written (it holds no link to follow). `None` without a
+/// current folder to start a relative path from.
+fn resolved(path: &Path) -> Option<PathBuf> {
+    use std::path::Component;
+    let absolute = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir().ok()?.join(path)
+    };
+    let mut resolved = PathBuf::new();
+    for component in absolute.components() {
+        match component {
+            Component::Prefix(_) | Component::RootDir => resolved.push(component),
+            Component::CurDir => {}
+            // `resolved` is canonical wherever it exists, so its parent
+            // is the folder `..` leads to.
+            Component::ParentDir => {
+                resolved.pop();
+            }
+            Component::Normal(name) => {
+                resolved.push(name);
+                if let Ok(canonical) = resolved.canonicalize() {
+                    resolved = canonical;
+                }
+            }
+        }
+    }
+    Some(resolved)
+}
+
+/// Refuses an output inside the case folder: duizhang never writes where
+/// its inputs are (a notice named `roster.xlsx` there would replace the
+/// roster it was made from, and files left in the folder change what the
+/// next run lists). `..` and links are resolved first, in both paths.
+/// `what` names the flag (`--out`). A case folder that cannot be resolved
+/// (it does not exist) is left to the reader to report.
+pub fn refuse_inside_case(case_dir: &Path, output: &Path, what: &str) -> Result<(), FatalError> {
+    let Ok(case) = case_dir.canonicalize() else {
+        return Ok(());
+    };
+    let Some(target) = resolved(output) else {
+        return Ok(());
+    };
+    if target.starts_with(&case) {
+        return Err(FatalError::BadArgument(format!(
+            "{what} {}: it is inside the case folder {} (as {}); duizhang never writes into the folder it reads — choose a place outside it",
+            output.display(),
+            case_dir.display(),
+            target.display()
+        )));
+    }
+    Ok(())
+}
+
+/// One output at a path the user names (the public notice of `duizhang
+/// notice`), placed by the rules of OUT_DIR's outputs: refused when the
+/// path is a link, a folder, a device, a pipe or a socket; written unseen
+/// (an anonymous file in its folder — or, where the file system has none,
+/// a file in a fresh staging folder there); flushed; then put in place in
+/// one step (exchanged with the previous file, or renamed where there was
+/// none), so a reader sees the previous file or the new one, never a
+/// half-written one and never a temporary name. An error before that step
+/// leaves the previous file as it was. A run killed in the instant of
+/// placing may leave a hidden `.duizhang-staging-…` folder beside it.
+///
+/// `write` gets the file and a folder for scratch files (rust_xlsxwriter's
+/// sheet data), which vanish or are removed with the staging folder.
+pub fn publish_file<T>(
+    path: &Path,
+    write: impl FnOnce(&mut File, &Path) -> io::Result<T>,
+) -> Result<T, FatalError> {
+    let mut faults = Faults::from_environment();
+    let refused = |error: io::Error| file_not_replaced(path, error);
+    let Some(file_name) = path.file_name().map(std::ffi::OsStr::to_owned) else {
+        return Err(refused(refusal(
+            "it names no file; give a file name such as notice.xlsx".into(),
+        )));
+    };
+    let folder = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    target_exists(path).map_err(refused)?;
+    std::fs::create_dir_all(&folder).map_err(refused)?;
+    let anonymous = !faults.no_anonymous && sys::anonymous_files_work(&folder).map_err(refused)?;
+    let mut staging = StagingFolder { path: None };
+    let (mut file, scratch) = if anonymous {
+        faults.step("create").map_err(refused)?;
+        (
+            sys::anonymous_file(&folder).map_err(refused)?,
+            folder.clone(),
+        )
+    } else {
+        let made = staging.make(&folder, &mut faults).map_err(refused)?;
+        faults.step("create").map_err(refused)?;
+        let file = File::options()
+            .write(true)
+            .create_new(true)
+            .open(made.join(&file_name))
+            .map_err(refused)?;
+        (file, made)
+    };
+    let written = write(&mut file, &scratch).map_err(refused)?;
+    faults
+        .step("flush")
+        .and_then(|()| file.sync_all())
+        .map_err(refused)?;
+    // Checked again: the target may have changed while the file was written.
+    let exists = target_exists(path).map_err(refused)?;
+    let made = staging.make(&folder, &mut faults).map_err(refused)?;
+    let staged = made.join(&file_name);
+    if anonymous {
+        faults
+            .step("link")
+            .and_then(|()| sys::link_anonymous(&file, &staged))
+            .map_err(refused)?;
+    }
+    drop(file);
+    let placed = place_one(path, &staged, exists, &mut faults, &mut staging)?;
+    let flushed = faults
+        .step("flush folder")
+        .and_then(|()| sys::sync_directory(&folder));
+    if let Err(error) = flushed {
+        // Put the previous file back, as reconcile's outputs are.
+        return Err(match unplace_one(path, &staged, placed, &mut faults) {
+            Ok(()) => file_not_replaced(path, error),
+            Err(back) => {
+                staging.path = None;
+                output_error(
+                    path,
+                    explained(
+                        error,
+                        &format!(
+                            "the new file is in place and the previous one could not be put back ({back}); it is kept in {}",
+                            made.display()
+                        ),
+                    ),
+                )
+            }
+        });
+    }
+    if faults.step("remove staging").is_err() {
+        // Left for whoever finds it: it holds only the previous file.
+        staging.path = None;
+    }
+    Ok(written)
+}
+
+/// A staging folder made for one file, removed with what duizhang put in
+/// it when dropped.
+struct StagingFolder {
+    path: Option<PathBuf>,
+}
+
+impl StagingFolder {
+    fn make(&mut self, folder: &Path, faults: &mut Faults) -> io::Result<PathBuf> {
+        if let Some(path) = &self.path {
+            return Ok(path.clone());
+        }
+        faults.step("make staging folder")?;
+        let made = make_staging(folder)?;
+        Ok(self.path.insert(made).clone())
+    }
+}
+
+impl Drop for StagingFolder {
+    fn drop(&mut self) {
+        let Some(staging) = self.path.take() else {
+            return;
+        };
+        // Only the file placed from here, the previous one it replaced,
+        // and scratch files (`.tmpXXXXXX`) are ever in it.
+        if let Ok(entries) = std::fs::read_dir(&staging) {
+            for entry in entries.flatten() {
+                if entry.file_type().is_ok_and(|kind| kind.is_file()) {
+                    let _ = std::fs::remove_file(entry.path());
+                }
+            }
+        }
+        let _ = std::fs::remove_dir(&staging);
+    }
+}
+
+/// How [`place_one`] put a file in place, so that it can be put back.
+#[derive(Clone, Debug)]
+enum PlacedOne {
+    /// Swapped with the previous file, which is now where the new one was.
+    Exchanged,
+    /// Renamed into place; `aside`: where the previous file was moved.
+    Moved { aside: Option<PathBuf> },
+}
+
+/// Puts `staged` at `target` in one step: exchanged with the previous
+/// file (then in `staged`'s place, removed with the staging folder), or
+/// renamed where there was none; where exchange is missing, the previous
+/// file is first renamed aside and put back on an error.
+fn place_one(
+    target: &Path,
+    staged: &Path,
+    exists: bool,
+    faults: &mut Faults,
+    staging: &mut StagingFolder,
+) -> Result<PlacedOne, FatalError> {
+    let refused = |error: io::Error| file_not_replaced(target, error);
+    faults.step("place").map_err(refused)?;
+    if !faults.no_exchange {
+        let done = if exists {
+            sys::exchange(staged, target).map_err(refused)?
+        } else {
+            sys::rename_no_replace(staged, target).map_err(refused)?
+        };
+        if done {
+            let swapped_in = std::fs::symlink_metadata(staged);
+            if exists && !swapped_in.is_ok_and(|metadata| metadata.is_file()) {
+                // Changed into something else since it was checked: give
+                // it back untouched.
+                let _ = sys::exchange(staged, target);
+                return Err(refused(refusal(format!(
+                    "{} changed while the file was being placed; run again",
+                    target.display()
+                ))));
+            }
+            return Ok(if exists {
+                PlacedOne::Exchanged
+            } else {
+                PlacedOne::Moved { aside: None }
+            });
+        }
+    }
+    let aside = staged.with_extension(format!(
+        "{}{ASIDE_SUFFIX}",
+        staged
+            .extension()
+            .map(|extension| extension.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    ));
+    if exists {
+        std::fs::rename(target, &aside).map_err(refused)?;
+    }
+    if let Err(error) = std::fs::rename(staged, target) {
+        if exists {
+            if let Err(back) = std::fs::rename(&aside, target) {
+                // The previous file stays in the staging folder, kept.
+                staging.path = None;
+                return Err(output_error(
+                    target,
+                    explained(
+                        error,
+                        &format!(
+                            "the previous file could not be moved back ({back}); it is {}",
+                            aside.display()
+                        ),
+                    ),
+                ));
+            }
+        }
+        return Err(refused(error));
+    }
+    Ok(PlacedOne::Moved {
+        aside: exists.then_some(aside),
+    })
+}
+
+/// Undoes [`place_one`]: the previous file back at `target` (or none
+/// there, as before), the new one back at `staged`.
+fn unplace_one(
+    target: &Path,
+    staged: &Path,
+    placed: PlacedOne,
+    faults: &mut Faults,
+) -> io::Result<()> {
+    faults.step("put back")?;
+    match placed {
+        PlacedOne::Exchanged => {
+            if !sys::exchange(staged, target)? {
+                return Err(io::Error::other("exchange stopped working"));
+            }
+        }
+        PlacedOne::Moved { aside } => {
+            std::fs::rename(target, staged)?;
+            if let Some(aside) = aside {
+                std::fs::rename(aside, target)?;
+            }
+        }
+    }
+    Ok(())
+}
+
 impl Drop for OutDir {
     /// A run that stops before placing its outputs takes its staging
     /// folder with it (anonymous files vanish when closed).
@@ -885,57 +1186,41 @@ impl Faults {
 
 #[cfg(target_os = "linux")]
 mod sys {
-    //! Linux: anonymous files, exchange, no-replace rename, `flock`.
+    //! Linux: anonymous files, exchange, no-replace rename, `flock` — by
+    //! rustix's system calls, which need no unsafe code here.
 
-    use std::ffi::CString;
     use std::fs::File;
     use std::io;
     use std::os::fd::AsRawFd;
-    use std::os::unix::ffi::OsStrExt;
     use std::os::unix::fs::MetadataExt;
     use std::path::Path;
 
-    fn c_path(path: &Path) -> io::Result<CString> {
-        CString::new(path.as_os_str().as_bytes())
-            .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "a path holds a NUL byte"))
-    }
+    use rustix::fs::{AtFlags, FlockOperation, Mode, OFlags, RenameFlags, CWD};
+    use rustix::io::Errno;
 
     /// Errors of `renameat2` that mean "this kernel or file system cannot
     /// do that flag".
-    fn rename_unsupported(error: &io::Error) -> bool {
-        matches!(
-            error.raw_os_error(),
-            Some(libc::EINVAL | libc::ENOSYS | libc::EOPNOTSUPP)
-        )
+    fn rename_unsupported(error: Errno) -> bool {
+        matches!(error, Errno::INVAL | Errno::NOSYS | Errno::OPNOTSUPP)
     }
 
     /// Errors of `open(O_TMPFILE)` that mean "no anonymous files here" (an
     /// old kernel sees a directory opened for writing: EISDIR).
     fn anonymous_unsupported(error: &io::Error) -> bool {
-        matches!(
-            error.raw_os_error(),
-            Some(libc::EINVAL | libc::EOPNOTSUPP | libc::EISDIR)
-        )
+        [Errno::INVAL, Errno::OPNOTSUPP, Errno::ISDIR]
+            .iter()
+            .any(|errno| error.raw_os_error() == Some(errno.raw_os_error()))
     }
 
     /// An anonymous file in `folder`: no name until linked, gone when
     /// closed. Mode 0666 less the umask, as `File::create` gives.
     pub fn anonymous_file(folder: &Path) -> io::Result<File> {
-        let path = c_path(folder)?;
-        // SAFETY: `path` is a valid NUL-terminated string; the returned
-        // descriptor is owned by the `File` made from it.
-        let descriptor = unsafe {
-            libc::open(
-                path.as_ptr(),
-                libc::O_TMPFILE | libc::O_RDWR | libc::O_CLOEXEC,
-                0o666 as libc::c_uint,
-            )
-        };
-        if descriptor < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        // SAFETY: `descriptor` is a fresh descriptor nobody else owns.
-        Ok(unsafe { <File as std::os::fd::FromRawFd>::from_raw_fd(descriptor) })
+        let descriptor = rustix::fs::open(
+            folder,
+            OFlags::TMPFILE | OFlags::RDWR | OFlags::CLOEXEC,
+            Mode::from_raw_mode(0o666),
+        )?;
+        Ok(File::from(descriptor))
     }
 
     /// Whether anonymous files can be made in `folder` and given a name:
@@ -955,59 +1240,29 @@ mod sys {
 
     /// Gives an anonymous file the name `target` (which must not exist).
     pub fn link_anonymous(file: &File, target: &Path) -> io::Result<()> {
-        let source = CString::new(proc_path(file)).expect("no NUL in a /proc path");
-        let target = c_path(target)?;
-        // SAFETY: both are valid NUL-terminated strings.
-        let result = unsafe {
-            libc::linkat(
-                libc::AT_FDCWD,
-                source.as_ptr(),
-                libc::AT_FDCWD,
-                target.as_ptr(),
-                libc::AT_SYMLINK_FOLLOW,
-            )
-        };
-        if result != 0 {
-            return Err(io::Error::last_os_error());
-        }
+        rustix::fs::linkat(CWD, proc_path(file), CWD, target, AtFlags::SYMLINK_FOLLOW)?;
         Ok(())
     }
 
-    fn rename2(from: &Path, to: &Path, flags: libc::c_uint) -> io::Result<bool> {
-        let from = c_path(from)?;
-        let to = c_path(to)?;
-        // SAFETY: both are valid NUL-terminated strings; renameat2 takes
-        // no other pointers. Called through syscall() so that an older C
-        // library without the wrapper still works.
-        let result = unsafe {
-            libc::syscall(
-                libc::SYS_renameat2,
-                libc::AT_FDCWD,
-                from.as_ptr(),
-                libc::AT_FDCWD,
-                to.as_ptr(),
-                flags,
-            )
-        };
-        if result == 0 {
-            return Ok(true);
+    fn rename2(from: &Path, to: &Path, flags: RenameFlags) -> io::Result<bool> {
+        // rustix makes the system call itself, so an older C library
+        // without a renameat2 wrapper does not matter.
+        match rustix::fs::renameat_with(CWD, from, CWD, to, flags) {
+            Ok(()) => Ok(true),
+            Err(error) if rename_unsupported(error) => Ok(false),
+            Err(error) => Err(error.into()),
         }
-        let error = io::Error::last_os_error();
-        if rename_unsupported(&error) {
-            return Ok(false);
-        }
-        Err(error)
     }
 
     /// Swaps two names atomically; `false` where that is not supported.
     pub fn exchange(first: &Path, second: &Path) -> io::Result<bool> {
-        rename2(first, second, libc::RENAME_EXCHANGE)
+        rename2(first, second, RenameFlags::EXCHANGE)
     }
 
     /// Renames `from` to `to`, failing if `to` exists; `false` where that
     /// is not supported.
     pub fn rename_no_replace(from: &Path, to: &Path) -> io::Result<bool> {
-        rename2(from, to, libc::RENAME_NOREPLACE)
+        rename2(from, to, RenameFlags::NOREPLACE)
     }
 
     /// Locks `folder` against other duizhang runs for as long as the
@@ -1015,19 +1270,14 @@ mod sys {
     /// (some network file systems): the run goes on unlocked.
     pub fn lock(folder: &Path) -> io::Result<Option<File>> {
         let directory = File::open(folder)?;
-        // SAFETY: flock takes a descriptor we own and an integer.
-        let result = unsafe { libc::flock(directory.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
-        if result == 0 {
-            return Ok(Some(directory));
-        }
-        let error = io::Error::last_os_error();
-        if error.raw_os_error() == Some(libc::EWOULDBLOCK) {
-            return Err(io::Error::new(
+        match rustix::fs::flock(&directory, FlockOperation::NonBlockingLockExclusive) {
+            Ok(()) => Ok(Some(directory)),
+            Err(Errno::WOULDBLOCK) => Err(io::Error::new(
                 io::ErrorKind::WouldBlock,
                 "another duizhang run is writing into this folder; wait for it to finish or choose another --out",
-            ));
+            )),
+            Err(_) => Ok(None),
         }
-        Ok(None)
     }
 
     pub fn sync_directory(folder: &Path) -> io::Result<()> {
@@ -1044,10 +1294,8 @@ mod sys {
 
     #[cfg(debug_assertions)]
     pub fn kill_self() {
-        // SAFETY: sends a signal to this process; takes no pointers.
-        unsafe {
-            libc::kill(libc::getpid(), libc::SIGKILL);
-        }
+        let _ =
+            rustix::process::kill_process(rustix::process::getpid(), rustix::process::Signal::KILL);
     }
 }
 

@@ -36,7 +36,7 @@ use names::{case_titles, cause_name, finding_titles, ledger_titles, summary_titl
 pub use names::{
     code_name, program_name, severity_name, sheet_names, stage_name, status_name, Lang,
 };
-pub use notice::{write_notice, NoticeCounts, NoticeRow};
+pub use notice::{withhold_numbers, write_notice, LeftOutRow, NoticeCounts, NoticeRow};
 use sheet::{Cell, Cuts, Formats, Limits, Table, TableSpec, Written};
 
 /// A region's town (乡镇/街道): the first 9 characters of its code. China's
@@ -986,8 +986,12 @@ impl About<'_> {
                         (_, Some(format)) => format,
                         _ => &formats.text,
                     };
-                    self.sheet
-                        .write_string_with_format(row, column, text, chosen)?;
+                    self.sheet.write_string_with_format(
+                        row,
+                        column,
+                        sheet::show_bidi_controls(text),
+                        chosen,
+                    )?;
                 }
                 Cell::Money(Some(fen)) => match sheet::money_number(fen) {
                     Some(number) => {

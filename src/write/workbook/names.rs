@@ -129,6 +129,8 @@ pub struct SheetNames {
     pub cases: &'static str,
     pub ledger: &'static str,
     pub notice: &'static str,
+    /// The notice's second sheet: who is left out of it, and why.
+    pub left_out: &'static str,
 }
 
 pub fn sheet_names(lang: Lang) -> SheetNames {
@@ -140,6 +142,7 @@ pub fn sheet_names(lang: Lang) -> SheetNames {
             cases: "问题汇总",
             ledger: "台账",
             notice: "公示",
+            left_out: "未列入公示",
         },
         Lang::En => SheetNames {
             about: "About",
@@ -148,6 +151,7 @@ pub fn sheet_names(lang: Lang) -> SheetNames {
             cases: "Findings by case",
             ledger: "Ledger",
             notice: "Notice",
+            left_out: "Not in the notice",
         },
     }
 }
@@ -293,6 +297,28 @@ pub fn ledger_titles(lang: Lang) -> [&'static str; 10] {
     }
 }
 
+/// Column titles of the notice's second sheet (未列入公示).
+pub fn left_out_titles(lang: Lang) -> [&'static str; 6] {
+    match lang {
+        Lang::Zh => [
+            "序号",
+            "名册行",
+            "区划代码(村/社区)",
+            "项目",
+            "姓名",
+            "未列入公示的原因",
+        ],
+        Lang::En => [
+            "No.",
+            "Roster row",
+            "Region code (village)",
+            "Program",
+            "Name",
+            "Why it is not in the notice",
+        ],
+    }
+}
+
 /// Column titles of the notice (公示).
 pub fn notice_titles(lang: Lang) -> [&'static str; 6] {
     match lang {
@@ -351,6 +377,7 @@ mod tests {
                 names.cases,
                 names.ledger,
                 names.notice,
+                names.left_out,
             ] {
                 assert!(name.chars().count() + " (9999)".len() <= 31, "{name}");
             }

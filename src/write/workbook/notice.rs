@@ -1,14 +1,16 @@
 //! The public notice (公示) of one month: per village, the dibao and tekun
 //! recipients' names, household sizes and monthly amounts, as the 2021
 //! 最低生活保障审核确认办法 (art. 24) asks villages and communities to
-//! post — and nothing more: no ID number, no account.
+//! post — and nothing more: no ID number, no account. A second sheet, for
+//! the office and not for posting, lists every enrolled person left out
+//! of it and why, so that nobody is dropped unseen.
 
 use std::io::{self, Write};
 use std::path::Path;
 
 use rust_xlsxwriter::{ColNum, Workbook};
 
-use super::names::{notice_titles, program_name, sheet_names, Lang};
+use super::names::{left_out_titles, notice_titles, program_name, sheet_names, Lang};
 use super::sheet::{Cell, Cuts, Formats, Limits, Table, TableSpec};
 use super::{guarded, properties, xlsx_error};
 use crate::domain::{Period, Program};
@@ -22,6 +24,53 @@ pub struct NoticeRow<'a> {
     pub household_size: u32,
     /// E for the month in fen; `None` when a standard it needs is missing.
     pub amount: Option<i64>,
+}
+
+/// One enrolled person (or an unreadable roster row) left out of the
+/// notice, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LeftOutRow<'a> {
+    /// The roster row (`roster.csv:14`, `roster.xlsx:17`).
+    pub source: String,
+    /// Empty when the row could not be read.
+    pub region: &'a str,
+    pub program: Option<Program>,
+    pub name: &'a str,
+    /// Why, in words; any long number in it (an ID number or an account
+    /// quoted from a bad row) is withheld when written.
+    pub reason: String,
+}
+
+/// Digits (and an ID number's `X`) in a row, from which on a number in a
+/// reason is withheld: ID numbers have 15 or 18 characters and bank
+/// accounts 16 to 19, while the numbers a reason otherwise quotes
+/// (amounts, months, household sizes, line numbers) stay far shorter.
+const WITHHELD_NUMBER_CHARS: usize = 10;
+
+/// `text` with every run of [`WITHHELD_NUMBER_CHARS`] or more digits (or
+/// `X`) replaced by `withheld`: the notice holds no ID number or account,
+/// on any sheet.
+pub fn withhold_numbers(text: &str, withheld: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut String| {
+        if run.chars().count() >= WITHHELD_NUMBER_CHARS {
+            out.push_str(withheld);
+        } else {
+            out.push_str(run);
+        }
+        run.clear();
+    };
+    for character in text.chars() {
+        if character.is_ascii_digit() || character == 'X' || character == 'x' {
+            run.push(character);
+        } else {
+            flush(&mut run, &mut out);
+            out.push(character);
+        }
+    }
+    flush(&mut run, &mut out);
+    out
 }
 
 /// Most manual page breaks an Excel sheet holds.
@@ -39,11 +88,13 @@ pub struct NoticeCounts {
 
 /// Writes the notice for `period` to `out`; `rows` in any order (they are
 /// sorted here by village, then program, keeping their order within).
+/// `left_out` (in the order given) make the second sheet.
 pub fn write_notice(
     out: impl Write + Send,
     scratch: &Path,
     period: Period,
     rows: &mut [NoticeRow<'_>],
+    left_out: &[LeftOutRow<'_>],
     lang: Lang,
 ) -> io::Result<NoticeCounts> {
     rows.sort_by(|a, b| a.region.cmp(b.region).then(a.program.cmp(&b.program)));
@@ -148,6 +199,7 @@ pub fn write_notice(
             .set_footer(lang.pick("&C第 &P 页，共 &N 页", "&CPage &P of &N"))
             .set_print_fit_to_pages(1, 0);
         table.finish().map_err(xlsx_error)?;
+        write_left_out(&mut workbook, &formats, left_out, lang)?;
         // A notice is posted on paper: portrait, whatever tables default to.
         for worksheet in workbook.worksheets_mut() {
             worksheet.set_portrait();
@@ -155,4 +207,89 @@ pub fn write_notice(
         workbook.save_to_writer(out).map_err(xlsx_error)
     })?;
     Ok(counts)
+}
+
+/// The second sheet: every enrolled person left out of the notice, and why.
+fn write_left_out(
+    workbook: &mut Workbook,
+    formats: &Formats,
+    left_out: &[LeftOutRow<'_>],
+    lang: Lang,
+) -> io::Result<()> {
+    let mut cuts = Cuts::default();
+    let titles = left_out_titles(lang);
+    let spec = TableSpec {
+        name: sheet_names(lang).left_out,
+        titles: &titles,
+        max_widths: &[6, 16, 18, 14, 8, 80],
+        id_columns: &[2],
+        fit_width: true,
+    };
+    let mut table = Table::new(
+        workbook,
+        formats,
+        spec,
+        Limits::from_environment(),
+        &mut cuts,
+    )
+    .map_err(xlsx_error)?;
+    let withheld = lang.pick("[号码不公示]", "[number withheld]");
+    for (number, row) in left_out.iter().enumerate() {
+        let source = &row.source;
+        let reason = withhold_numbers(&row.reason, withheld);
+        table
+            .push(&[
+                Cell::Count(number as u64 + 1),
+                Cell::Text(&source),
+                Cell::Id(row.region),
+                Cell::Text(
+                    row.program
+                        .map_or("", |program| program_name(program, lang)),
+                ),
+                Cell::Text(row.name),
+                Cell::Text(&reason),
+            ])
+            .map_err(xlsx_error)?;
+    }
+    let none = lang.pick(
+        "无：名册中所有本月在保的低保、特困对象均已列入公示。",
+        "None: every dibao and tekun enrolment of the roster covering the month is in the notice.",
+    );
+    let purpose = lang.pick(
+        "本表供乡镇(街道)和民政部门核对，不张贴公示；原因中的身份证号码、银行账号不显示。",
+        "For the township and the civil affairs office to check; not to be posted. ID numbers and accounts in the reasons are withheld.",
+    );
+    table.side_only(&[]).map_err(xlsx_error)?;
+    if left_out.is_empty() {
+        table
+            .side_only(&[(0 as ColNum, Cell::Text(none))])
+            .map_err(xlsx_error)?;
+    }
+    table
+        .side_only(&[(0 as ColNum, Cell::Text(purpose))])
+        .map_err(xlsx_error)?;
+    table.finish().map_err(xlsx_error)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The notice holds no ID number or account, on its second sheet
+    /// either: a reason quoting one from a bad row withholds it.
+    #[test]
+    fn long_numbers_in_a_reason_are_withheld() {
+        assert_eq!(
+            withhold_numbers(
+                "column id_number: \"51010419490328020X\": expected …; account 6217034259542900",
+                "[w]"
+            ),
+            "column id_number: \"[w]\": expected …; account [w]"
+        );
+        // Amounts, months, sizes and lines stay.
+        let kept =
+            "household_size \"1001\": expected 1 to 1000; 2024-07; 1450.00; roster.csv:123456789";
+        assert_eq!(withhold_numbers(kept, "[w]"), kept);
+    }
 }

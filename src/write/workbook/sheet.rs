@@ -339,12 +339,13 @@ impl<'w, 's> Table<'w, 's> {
                     Cell::RightText(_) => &formats.money_text,
                     _ => &formats.text,
                 };
-                let text = match fit_cell(text, limit, &mut self.buffer) {
+                let shown = show_bidi_controls(text);
+                let text = match fit_cell(&shown, limit, &mut self.buffer) {
                     Some(cut) => {
                         self.cuts.cells_cut += 1;
                         cut
                     }
-                    None => text,
+                    None => &shown,
                 };
                 let worksheet = self.workbook.worksheet_from_index(sheet)?;
                 if text.is_empty() {
@@ -459,6 +460,38 @@ pub fn money_number(fen: i128) -> Option<f64> {
     (fen.abs() <= MAX_EXACT_FEN).then(|| fen as f64 / 100.0)
 }
 
+/// Is `character` a bidirectional control: an embedding, override or
+/// isolate (U+202A–U+202E, U+2066–U+2069) or a direction mark (U+200E,
+/// U+200F, U+061C)? Invisible, they reorder what a reader sees (a name
+/// holding U+202E shows its characters after it backwards).
+pub fn is_bidi_control(character: char) -> bool {
+    matches!(
+        character,
+        '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+    )
+}
+
+/// `text` with each bidirectional control shown as `<U+202E>`
+/// (docs/spec-readings.md): a workbook is read by people, and the text of
+/// a case is shown in it as typed, never reordered by a character nobody
+/// sees. Text without one (nearly all) is returned as it is, after one
+/// byte search: every such control is encoded from 0xD8 or 0xE2.
+pub fn show_bidi_controls(text: &str) -> std::borrow::Cow<'_, str> {
+    if memchr::memchr2(0xD8, 0xE2, text.as_bytes()).is_none() || !text.chars().any(is_bidi_control)
+    {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut shown = String::with_capacity(text.len() + 16);
+    for character in text.chars() {
+        if is_bidi_control(character) {
+            shown.push_str(&format!("<U+{:04X}>", u32::from(character)));
+        } else {
+            shown.push(character);
+        }
+    }
+    std::borrow::Cow::Owned(shown)
+}
+
 /// `text` cut to `limit` UTF-16 units with a marker, or `None` when it
 /// fits.
 pub fn fit_cell<'b>(text: &str, limit: usize, buffer: &'b mut String) -> Option<&'b str> {
@@ -506,6 +539,34 @@ fn is_wide(character: char) -> bool {
 
 #[cfg(test)]
 mod tests {
+
+    /// Bidirectional controls are shown, never obeyed: `<U+202E>` in the
+    /// cell instead of an invisible reordering of the name after it.
+    #[test]
+    fn bidi_controls_in_a_cell_are_shown_not_obeyed() {
+        assert_eq!(show_bidi_controls("张三"), "张三");
+        assert!(matches!(
+            show_bidi_controls("王芳 ·—"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        assert_eq!(
+            show_bidi_controls("张\u{202E}三丰\u{202C}"),
+            "张<U+202E>三丰<U+202C>"
+        );
+        for control in [
+            '\u{061C}', '\u{200E}', '\u{200F}', '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}',
+            '\u{202E}', '\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}',
+        ] {
+            let shown = show_bidi_controls(&format!("a{control}b")).into_owned();
+            assert_eq!(shown, format!("a<U+{:04X}>b", u32::from(control)));
+        }
+        // Neighbours that are no bidi controls stay.
+        for kept in ['\u{200D}', '\u{2065}', '\u{206A}', '\u{061B}', '\u{2029}'] {
+            let text = format!("a{kept}b");
+            assert_eq!(show_bidi_controls(&text), text.as_str());
+        }
+    }
+
     use super::*;
 
     #[test]
