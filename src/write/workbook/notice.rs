@@ -240,7 +240,7 @@ fn write_left_out(
         table
             .push(&[
                 Cell::Count(number as u64 + 1),
-                Cell::Text(&source),
+                Cell::Text(source),
                 Cell::Id(row.region),
                 Cell::Text(
                     row.program
