@@ -685,3 +685,71 @@ pub fn check(config: &crate::cli::CheckConfig) -> Result<String, FatalError> {
     text.pop();
     Ok(text)
 }
+
+/// What `duizhang whatif` reports back.
+pub struct WhatifSummary {
+    pub window: crate::domain::PeriodRange,
+    /// Rows of whatif.csv.
+    pub rows: usize,
+    /// Lines costed, and those whose amount is unknown.
+    pub lines: u64,
+    pub unknown: u64,
+    /// Σ change over the rows, in fen.
+    pub change_fen: i128,
+    pub proposed_rows: usize,
+}
+
+/// `duizhang whatif` (SPEC v3 §6.2): reads the case and the proposed
+/// standards (the case's columns.toml applies to both), lays the proposal
+/// over the case's standards and writes whatif.csv (and with `--report`
+/// whatif.xlsx) into OUT_DIR, whole. A proposed row that cannot be read
+/// stops it: a raise priced without one of its rows would be a wrong
+/// figure that looks right.
+pub fn whatif(config: &crate::cli::WhatifConfig) -> Result<WhatifSummary, FatalError> {
+    use crate::domain::FileKind;
+    crate::write::refuse_inside_case(&config.case_dir, &config.out_dir, "--out")?;
+    let out = crate::write::OutDir::prepare_for(&config.out_dir, &crate::write::WHATIF_OUTPUTS)?;
+    let folder = crate::read::CaseFolder::open(&config.case_dir)?;
+    let options = crate::read::ReadOptions::default();
+    let case = crate::read::read_case_in(&folder, &options)?;
+    let proposal_folder = crate::read::CaseFolder::single_file(
+        FileKind::Standards,
+        &config.standards,
+        folder.columns().clone(),
+    )?;
+    let proposal = crate::read::read_files_in(&proposal_folder, &[FileKind::Standards], &options)?;
+    if let Some(first) = proposal.bad_records.first() {
+        let mut message = format!(
+            "{} proposed row{} cannot be read, and a raise is costed with all of its rows or not at all:",
+            proposal.bad_records.len(),
+            if proposal.bad_records.len() == 1 { "" } else { "s" }
+        );
+        for bad in &proposal.bad_records {
+            message.push_str(&format!(
+                "\n  {}: {}",
+                proposal.inputs.cite(bad.source),
+                bad.detail
+            ));
+        }
+        message.push_str("\nFix these rows (or remove them) and run whatif again.");
+        return Err(FatalError::ProposedStandards {
+            location: crate::error::Location::file(
+                proposal_folder.file(first.source.file).name.clone(),
+            ),
+            message,
+        });
+    }
+    let window = engine::window(&case, config.from, config.to)?;
+    let standards = engine::whatif::proposed_standards(&case.standards, &proposal.standards);
+    let whatif = engine::whatif::whatif(&case, &standards, window);
+    crate::write::write_whatif(out, window, &whatif, config.report)?;
+    let rows = &whatif.rows;
+    Ok(WhatifSummary {
+        window,
+        rows: rows.len(),
+        lines: rows.iter().map(|row| row.lines).sum(),
+        unknown: rows.iter().map(|row| row.unknown).sum(),
+        change_fen: rows.iter().map(|row| row.change_fen()).sum(),
+        proposed_rows: proposal.standards.len(),
+    })
+}

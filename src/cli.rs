@@ -78,6 +78,29 @@ inside CASE_DIR or that cannot be written; the message says which)."
     )]
     Notice(NoticeArgs),
 
+    /// What a proposed raise of the standards would cost: per region,
+    /// program and month, the expected amounts today and under the
+    /// proposal (whatif.csv in OUT_DIR).
+    #[command(long_about = "What a proposed raise of the standards would cost.\n\n\
+PROPOSED is a standards file in the layout of the case's standards.csv (its columns.toml applies). \
+Its rows are laid over the case's: a proposed row with the same region (as written), program, item \
+and effective_from as case rows replaces them, any other is added. For every line of the window \
+that is enrolled and not excluded (every program), duizhang computes the expected amount under the \
+case's standards and under the proposed ones — with everything derived from them: tekun's basic \
+given as a share of the dibao standard, price subsidies, households a higher line makes eligible.\n\n\
+OUT_DIR receives whatif.csv: per region, program and month with at least one such line: lines, \
+expected, proposed, change (proposed − expected), unknown (lines whose amount cannot be computed \
+under either, for a missing standard: counted here and left out of both sums). With --report also \
+whatif.xlsx (the change per town and month with a chart, and the households that gain most), \
+placed together with whatif.csv. Outputs are placed as reconcile places its own: whole, never \
+inside CASE_DIR; reconcile's outputs in the same OUT_DIR are left alone.\n\n\
+Without --from and --to the window runs from the earliest to the latest month of any record; give \
+both when the case has no payment records.\n\n\
+Exit status: 0 written; 2 not (a proposed row that cannot be read or that contradicts another, a \
+case that cannot be read, an OUT_DIR that cannot be written; the message says which, with file, \
+line and column).")]
+    Whatif(WhatifArgs),
+
     /// Write a synthetic county case (SPEC format) with anomalies of every
     /// finding kind, to try the tool or to benchmark it at any size.
     #[command(
@@ -432,6 +455,63 @@ impl NoticeArgs {
             period,
             out: self.out,
             lang: self.lang.lang(),
+        })
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct WhatifArgs {
+    /// The case folder to read.
+    #[arg(value_name = "CASE_DIR")]
+    pub case_dir: PathBuf,
+
+    /// The proposed standards (a standards.csv, or the office's workbook).
+    #[arg(long, value_name = "PROPOSED")]
+    pub standards: PathBuf,
+
+    /// Folder to write whatif.csv into (created if missing; outside CASE_DIR).
+    #[arg(long, value_name = "OUT_DIR")]
+    pub out: PathBuf,
+
+    /// First month, YYYY-MM (default: the earliest month of any record).
+    #[arg(long, value_name = "PERIOD")]
+    pub from: Option<String>,
+
+    /// Last month, YYYY-MM (default: the latest month of any record).
+    #[arg(long, value_name = "PERIOD")]
+    pub to: Option<String>,
+
+    /// Also write whatif.xlsx: the change per town and month with a chart,
+    /// and the households that gain most.
+    #[arg(long)]
+    pub report: bool,
+
+    /// Language of whatif.xlsx: zh (Chinese, the default) or en.
+    #[arg(long, value_enum, value_name = "LANG", default_value = "zh")]
+    pub lang: LangArg,
+}
+
+/// A whatif run's settings, checked.
+#[derive(Debug, Clone)]
+pub struct WhatifConfig {
+    pub case_dir: PathBuf,
+    pub standards: PathBuf,
+    pub out_dir: PathBuf,
+    pub from: Option<Period>,
+    pub to: Option<Period>,
+    pub report: Option<crate::write::workbook::Lang>,
+}
+
+impl WhatifArgs {
+    pub fn into_config(self) -> Result<WhatifConfig, FatalError> {
+        let period = period_flag;
+        Ok(WhatifConfig {
+            case_dir: self.case_dir,
+            standards: self.standards,
+            out_dir: self.out,
+            from: period("--from", self.from)?,
+            to: period("--to", self.to)?,
+            report: self.report.then(|| self.lang.lang()),
         })
     }
 }

@@ -170,6 +170,11 @@ pub enum FatalError {
     #[error("{location}: {message}")]
     AmbiguousStandards { location: Location, message: String },
 
+    /// `whatif --standards`: proposed rows that cannot be read (every one
+    /// is named: a proposal is taken whole or not at all).
+    #[error("{location}: {message}")]
+    ProposedStandards { location: Location, message: String },
+
     #[error("{location}: {message}")]
     Policy { location: Location, message: String },
 
@@ -224,6 +229,7 @@ impl FatalError {
             | FatalError::TooMuchMoney { location, .. }
             | FatalError::AmbiguousStandards { location, .. }
             | FatalError::Policy { location, .. }
+            | FatalError::ProposedStandards { location, .. }
             | FatalError::Register { location, .. }
             | FatalError::Output { location, .. } => Some(location),
             FatalError::BadArgument(_) | FatalError::Distributed(_) | FatalError::Window(_) => None,

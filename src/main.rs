@@ -169,6 +169,37 @@ fn main() -> ExitCode {
                 Err(error) => fail(&error),
             }
         }
+        Command::Whatif(args) => {
+            let outcome = args.into_config().and_then(|config| {
+                let summary = duizhang::app::whatif(&config)?;
+                Ok((config, summary))
+            });
+            match outcome {
+                Ok((config, summary)) => {
+                    print_summary(&format!(
+                        "whatif {}..{}: {} proposed standards rows; {} lines costed{}, change {} in all\nwrote {}{}",
+                        summary.window.first,
+                        summary.window.last,
+                        summary.proposed_rows,
+                        summary.lines,
+                        if summary.unknown > 0 {
+                            format!(" ({} unknown: a standard is missing)", summary.unknown)
+                        } else {
+                            String::new()
+                        },
+                        duizhang::domain::money::format_fen_total(summary.change_fen),
+                        config.out_dir.join("whatif.csv").display(),
+                        if config.report.is_some() {
+                            " and whatif.xlsx"
+                        } else {
+                            ""
+                        }
+                    ));
+                    ExitCode::SUCCESS
+                }
+                Err(error) => fail(&error),
+            }
+        }
         Command::Check(args) => {
             match args
                 .into_config()

@@ -26,7 +26,17 @@ pub struct Context<'a> {
 
 impl<'a> Context<'a> {
     pub fn new(case: &'a Case, window: PeriodRange) -> Context<'a> {
-        let standards = StandardsTable::new(&case.standards, case.policy.item_rounding);
+        Context::with_standards(case, window, &case.standards)
+    }
+
+    /// As [`Context::new`], the entitlements computed under `standards`
+    /// instead of the case's own (`whatif`: a proposed raise).
+    pub fn with_standards(
+        case: &'a Case,
+        window: PeriodRange,
+        standards: &[crate::case::StandardRow],
+    ) -> Context<'a> {
+        let standards = StandardsTable::new(standards, case.policy.item_rounding);
         let mut regions: Vec<&str> = case
             .enrolments
             .iter()

@@ -20,6 +20,7 @@ pub mod settle;
 pub mod standards;
 #[cfg(test)]
 mod testing;
+pub mod whatif;
 pub mod window;
 
 use rayon::prelude::*;

@@ -363,6 +363,49 @@ impl CaseFolder {
         CaseFolder::from_listing(PathBuf::new(), listing, Some(entries), columns)
     }
 
+    /// A folder holding only the file at `path`, read as a file of `kind`
+    /// under `columns` (a case's columns.toml) and cited by its name as
+    /// given: `whatif --standards PROPOSED.csv` reads the proposed
+    /// standards exactly as a case's standards.csv is read.
+    pub fn single_file(
+        kind: FileKind,
+        path: &Path,
+        columns: Arc<super::columns::ColumnsConfig>,
+    ) -> Result<CaseFolder, FatalError> {
+        let name = path
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let format = name
+            .rsplit_once('.')
+            .and_then(|(_, extension)| format_of(extension))
+            .ok_or_else(|| {
+                FatalError::BadArgument(format!(
+                    "{}: not a file duizhang reads; give a .csv, .txt, .xlsx, .xlsm or .xls file",
+                    path.display()
+                ))
+            })?;
+        if !path.is_file() {
+            return Err(FatalError::BadArgument(format!(
+                "{}: no such file",
+                path.display()
+            )));
+        }
+        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        Ok(CaseFolder {
+            dir,
+            files: vec![ListedFile {
+                kind,
+                name,
+                format,
+                place: Place::Disk(path.to_path_buf()),
+            }],
+            entries: None,
+            unused: Vec::new(),
+            columns,
+        })
+    }
+
     fn from_listing(
         dir: PathBuf,
         mut listing: Listing,

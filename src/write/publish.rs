@@ -56,6 +56,39 @@ pub const OUTPUT_NAMES: [&str; 8] = [
 /// The outputs every run places.
 const REQUIRED_OUTPUTS: usize = 6;
 
+/// The outputs one command writes into its OUT_DIR: the first `required`
+/// are placed by every run of it; the others (its workbooks) when asked
+/// for, and an earlier one not asked for is taken away with the rest.
+/// Another command's outputs in the same folder are never touched.
+pub struct OutputSet {
+    pub names: &'static [&'static str],
+    pub required: usize,
+}
+
+/// `reconcile`'s outputs.
+pub const RECONCILE_OUTPUTS: OutputSet = OutputSet {
+    names: &OUTPUT_NAMES,
+    required: REQUIRED_OUTPUTS,
+};
+
+/// `whatif`'s outputs (SPEC v3 §6.2): whatif.csv, and with `--report`
+/// whatif.xlsx.
+pub const WHATIF_OUTPUTS: OutputSet = OutputSet {
+    names: &["whatif.csv", "whatif.xlsx"],
+    required: 1,
+};
+
+/// Every command's outputs: a staging folder left by any of them is
+/// finished or removed by the next run of any.
+const OUTPUT_SETS: [&OutputSet; 2] = [&RECONCILE_OUTPUTS, &WHATIF_OUTPUTS];
+
+/// Every name any command writes.
+fn all_output_names() -> impl Iterator<Item = &'static str> {
+    OUTPUT_SETS
+        .into_iter()
+        .flat_map(|set| set.names.iter().copied())
+}
+
 /// A manifest line's inode for an output the run retires (takes away)
 /// instead of placing.
 const RETIRED: &str = "-";
@@ -232,6 +265,8 @@ enum Placed {
 /// OUT_DIR of one run, locked for as long as this lives.
 pub struct OutDir {
     path: PathBuf,
+    /// The outputs of the command writing here.
+    set: &'static OutputSet,
     /// Held open for the run: its `flock` keeps other runs out.
     _lock: Option<File>,
     /// Anonymous files (`O_TMPFILE`) can be made in OUT_DIR and linked.
@@ -290,6 +325,11 @@ impl OutDir {
     /// and that files can be made there — before any input is read, so a
     /// long run does not fail only at its end.
     pub fn prepare(path: &Path) -> Result<OutDir, FatalError> {
+        OutDir::prepare_for(path, &RECONCILE_OUTPUTS)
+    }
+
+    /// As [`OutDir::prepare`], for the outputs of `set`.
+    pub fn prepare_for(path: &Path, set: &'static OutputSet) -> Result<OutDir, FatalError> {
         let faults = Faults::from_environment();
         if path.exists() && !path.is_dir() {
             return Err(nothing_replaced(
@@ -304,6 +344,7 @@ impl OutDir {
         let lock = sys::lock(path).map_err(|error| nothing_replaced(path, error))?;
         let mut out = OutDir {
             path: path.to_path_buf(),
+            set,
             _lock: lock,
             anonymous: false,
             exchange: !faults.no_exchange,
@@ -337,9 +378,9 @@ impl OutDir {
         &self.path
     }
 
-    /// A new, empty output `name` (one of [`OUTPUT_NAMES`]).
+    /// A new, empty output `name` (one of the set's names).
     pub fn create(&mut self, name: &'static str) -> Result<OutputFile, FatalError> {
-        assert!(OUTPUT_NAMES.contains(&name), "{name} is not an output");
+        assert!(self.set.names.contains(&name), "{name} is not an output");
         let target = self.path.join(name);
         self.faults
             .step("create")
@@ -390,15 +431,15 @@ impl OutDir {
         names.dedup();
         assert_eq!(names.len(), files.len(), "publish takes each output once");
         assert!(
-            OUTPUT_NAMES[..REQUIRED_OUTPUTS]
+            self.set.names[..self.set.required]
                 .iter()
                 .all(|name| names.contains(name)),
-            "publish takes the four outputs every run writes"
+            "publish takes the outputs every run writes"
         );
         self.check_targets()?;
         // Outputs this run does not write whose previous file is there.
         let mut retire = Vec::new();
-        for name in OUTPUT_NAMES {
+        for &name in self.set.names {
             if !names.contains(&name) {
                 let target = self.path.join(name);
                 if target_exists(&target).map_err(|error| nothing_replaced(&target, error))? {
@@ -445,8 +486,8 @@ impl OutDir {
         };
         commit(&mut self).map_err(|error| nothing_replaced(&self.path, error))?;
         // Committed: from here an interrupted run is finished by the next.
-        let mut placed: Vec<(&str, Placed)> = Vec::with_capacity(OUTPUT_NAMES.len());
-        for name in OUTPUT_NAMES {
+        let mut placed: Vec<(&str, Placed)> = Vec::with_capacity(self.set.names.len());
+        for &name in self.set.names {
             let how = if names.contains(&name) {
                 self.place(&staging, name)
             } else if retire.contains(&name) {
@@ -524,7 +565,7 @@ impl OutDir {
     /// link, a device…): duizhang replaces files whole and never writes
     /// through a link. Checked before anything is placed.
     fn check_targets(&self) -> Result<(), FatalError> {
-        for name in OUTPUT_NAMES {
+        for name in self.set.names {
             let target = self.path.join(name);
             target_exists(&target).map_err(|error| nothing_replaced(&target, error))?;
         }
@@ -1050,7 +1091,7 @@ fn is_staging_name(name: &str) -> bool {
 /// `.findings.csv.1234.tmp`: what earlier duizhang builds wrote beside a
 /// target (a predictable name, which they opened without `O_EXCL`).
 fn is_legacy_temporary_name(name: &str) -> bool {
-    OUTPUT_NAMES.iter().any(|output| {
+    all_output_names().any(|output| {
         name.strip_prefix('.')
             .and_then(|rest| rest.strip_prefix(output))
             .and_then(|rest| rest.strip_prefix('.'))
@@ -1066,14 +1107,14 @@ fn is_legacy_temporary_name(name: &str) -> bool {
 fn read_manifest(staging: &Path) -> Option<Vec<(&'static str, Option<u64>)>> {
     let text = std::fs::read_to_string(staging.join(MANIFEST)).ok()?;
     let mut lines: Vec<&str> = text.lines().collect();
-    if lines.pop() != Some(MANIFEST_END) || lines.len() > OUTPUT_NAMES.len() {
+    if lines.pop() != Some(MANIFEST_END) || lines.len() > all_output_names().count() {
         return None;
     }
     let entries: Vec<(&'static str, Option<u64>)> = lines
         .iter()
         .map(|line| {
             let (name, inode) = line.split_once(' ')?;
-            let name = OUTPUT_NAMES.into_iter().find(|output| *output == name)?;
+            let name = all_output_names().find(|output| *output == name)?;
             let inode = match inode {
                 RETIRED => None,
                 inode => Some(inode.parse().ok()?),
@@ -1084,11 +1125,15 @@ fn read_manifest(staging: &Path) -> Option<Vec<(&'static str, Option<u64>)>> {
     let mut names: Vec<&str> = entries.iter().map(|(name, _)| *name).collect();
     names.sort_unstable();
     names.dedup();
+    // One command's outputs, those it always writes placed.
     let complete = names.len() == entries.len()
-        && OUTPUT_NAMES[..REQUIRED_OUTPUTS].iter().all(|name| {
-            entries
-                .iter()
-                .any(|(entry, inode)| entry == name && inode.is_some())
+        && OUTPUT_SETS.iter().any(|set| {
+            entries.iter().all(|(entry, _)| set.names.contains(entry))
+                && set.names[..set.required].iter().all(|name| {
+                    entries
+                        .iter()
+                        .any(|(entry, inode)| entry == name && inode.is_some())
+                })
         });
     complete.then_some(entries)
 }
@@ -1097,7 +1142,7 @@ fn read_manifest(staging: &Path) -> Option<Vec<(&'static str, Option<u64>)>> {
 /// then the folder if that left it empty. Errors are left for the next
 /// run's start, which tries again.
 fn remove_staging(staging: &Path) {
-    for name in OUTPUT_NAMES {
+    for name in all_output_names() {
         let _ = std::fs::remove_file(staging.join(name));
         let _ = std::fs::remove_file(staging.join(format!("{name}{ASIDE_SUFFIX}")));
     }
@@ -1481,6 +1526,21 @@ mod tests {
         for broken in [
             "findings.csv 1\nfindings.csv 1\nledger.csv 2\nsummary.csv 3\nrun.json 4\nend\n",
             "findings.csv -\nledger.csv 2\nsummary.csv 3\nrun.json 4\nend\n",
+        ] {
+            std::fs::write(staging.join(MANIFEST), broken).expect("write");
+            assert_eq!(read_manifest(staging), None, "{broken:?}");
+        }
+        // whatif's outputs are a commit of their own; mixed with
+        // reconcile's they are no commit of either.
+        let whatif = "whatif.xlsx -\nwhatif.csv 8\nend\n";
+        std::fs::write(staging.join(MANIFEST), whatif).expect("write");
+        assert_eq!(
+            read_manifest(staging),
+            Some(vec![("whatif.xlsx", None), ("whatif.csv", Some(8))])
+        );
+        for broken in [
+            "whatif.xlsx 9\nend\n",
+            "whatif.csv 8\nfindings.csv 1\nledger.csv 2\nsummary.csv 3\nregister.csv 6\ncorrections.csv 7\nrun.json 4\nend\n",
         ] {
             std::fs::write(staging.join(MANIFEST), broken).expect("write");
             assert_eq!(read_manifest(staging), None, "{broken:?}");

@@ -66,6 +66,23 @@ pub fn reconcile(case: &Path, out: &Path, extra: &[&str]) -> Run {
     }
 }
 
+/// Runs `duizhang whatif CASE --out OUT ARGS…`.
+pub fn whatif(case: &Path, out: &Path, arguments: &[String]) -> Run {
+    let output = Command::new(env!("CARGO_BIN_EXE_duizhang"))
+        .arg("whatif")
+        .arg(case)
+        .arg("--out")
+        .arg(out)
+        .args(arguments)
+        .output()
+        .expect("the duizhang binary runs");
+    Run {
+        code: output.status.code().expect("exited, not killed"),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
 pub fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
 }

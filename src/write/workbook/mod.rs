@@ -16,6 +16,7 @@ mod ledger;
 mod names;
 mod notice;
 mod sheet;
+mod whatif;
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -38,6 +39,7 @@ pub use names::{
 };
 pub use notice::{withhold_numbers, write_notice, LeftOutRow, NoticeCounts, NoticeRow};
 use sheet::{Cell, Cuts, Formats, Limits, Table, TableSpec, Written};
+pub use whatif::write_whatif_workbook;
 
 /// A region's town (乡镇/街道): the first 9 characters of its code. China's
 /// 12-digit division codes (统计用区划代码) are province 2, prefecture 2,
