@@ -69,7 +69,7 @@ pub fn parse_register(name: &str, format: Format, bytes: Vec<u8>) -> Result<Regi
     let file = super::text::load_bytes(name, format, bytes)?;
     let rows = raw_rows(&file)?;
     let mut rows = rows.into_iter();
-    let Some((header_line, header)) = rows.next() else {
+    let Some(header) = rows.next() else {
         return Err(FatalError::Register {
             location: Location::line(name, 1),
             message: "the register is empty; expected a header row (item, status, …, key) as register.csv writes it".into(),
@@ -77,7 +77,8 @@ pub fn parse_register(name: &str, format: Format, bytes: Vec<u8>) -> Result<Regi
     };
     let mut columns: Vec<Option<usize>> = vec![None; ENGINE_COLUMNS.len()];
     let mut office: Vec<(usize, Box<str>)> = Vec::new();
-    for (position, cell) in header.iter().enumerate() {
+    let header_line = header.line;
+    for (position, cell) in header.cells().enumerate() {
         let text = cell.trim();
         match ENGINE_COLUMNS.iter().position(|column| *column == text) {
             Some(engine) => {
@@ -92,7 +93,7 @@ pub fn parse_register(name: &str, format: Format, bytes: Vec<u8>) -> Result<Regi
                 }
                 columns[engine] = Some(position);
             }
-            None => office.push((position, cell.as_str().into())),
+            None => office.push((position, cell.into())),
         }
     }
     let missing: Vec<&str> = REQUIRED
@@ -113,7 +114,7 @@ pub fn parse_register(name: &str, format: Format, bytes: Vec<u8>) -> Result<Regi
                 "the register lacks the column{} {}; its header has: {}. Give the register.csv (or register.xlsx) a run wrote, with its columns as they were",
                 if missing.len() == 1 { "" } else { "s" },
                 missing.join(", "),
-                excerpt(&header.join(", "))
+                excerpt(&header.cells().collect::<Vec<_>>().join(", "))
             ),
         });
     }
@@ -129,11 +130,12 @@ pub fn parse_register(name: &str, format: Format, bytes: Vec<u8>) -> Result<Regi
     };
     let mut numbers: rustc_hash::FxHashMap<ItemNumber, u64> = rustc_hash::FxHashMap::default();
     let mut keys: rustc_hash::FxHashMap<Box<str>, u64> = rustc_hash::FxHashMap::default();
-    for (line, cells) in rows {
+    for cells in rows {
+        let line = cells.line;
         let cell = |engine: &str| -> &str {
             column(engine)
                 .and_then(|position| cells.get(position))
-                .map_or("", |cell| cell.trim())
+                .map_or("", str::trim)
         };
         let at = |engine: &str| {
             Location::cell(
@@ -253,7 +255,7 @@ pub fn parse_register(name: &str, format: Format, bytes: Vec<u8>) -> Result<Regi
             key: unmark(&key).into(),
             office: office
                 .iter()
-                .map(|(position, _)| unmark(cells.get(*position).map_or("", String::as_str)).into())
+                .map(|(position, _)| unmark(cells.get(*position).unwrap_or("")).into())
                 .collect(),
             period,
         });
@@ -315,17 +317,57 @@ fn range_of(text: &str) -> Option<PeriodRange> {
     month_of(text).map(PeriodRange::single)
 }
 
+/// One row of a register file: its line and its cells' text, kept in one
+/// string (two allocations a row, not one per cell: an office's register
+/// of 50,000 items is read in a blink).
+struct RawRow {
+    line: u64,
+    text: String,
+    /// Each cell's byte range in `text`.
+    bounds: Vec<(u32, u32)>,
+}
+
+impl RawRow {
+    fn new(line: u64) -> RawRow {
+        RawRow {
+            line,
+            text: String::new(),
+            bounds: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, cell: &str) {
+        let start = u32::try_from(self.text.len()).expect("a row is shorter than MAX_ROW_BYTES");
+        self.text.push_str(cell);
+        let end = u32::try_from(self.text.len()).expect("a row is shorter than MAX_ROW_BYTES");
+        self.bounds.push((start, end));
+    }
+
+    fn get(&self, position: usize) -> Option<&str> {
+        self.bounds
+            .get(position)
+            .map(|&(start, end)| &self.text[start as usize..end as usize])
+    }
+
+    fn cells(&self) -> impl Iterator<Item = &str> + '_ {
+        (0..self.bounds.len()).filter_map(|position| self.get(position))
+    }
+
+    fn is_blank(&self) -> bool {
+        self.cells().all(|cell| cell.trim().is_empty())
+    }
+}
+
 /// Every row of a register file as its cells (a workbook: its first sheet
 /// that has a row holding `item` and `key`), with its line; blank rows
 /// left out. A quote never closed or a row past the limit stops the run.
-fn raw_rows(file: &LoadedFile) -> Result<Vec<(u64, Vec<String>)>, FatalError> {
+fn raw_rows(file: &LoadedFile) -> Result<Vec<RawRow>, FatalError> {
     let name = file.name();
     let mut rows = Vec::new();
     if let Some(workbook) = &file.workbook {
         let text = |start: u32, end: u32| {
             std::str::from_utf8(&workbook.text[start as usize..end as usize])
                 .expect("a workbook's text is UTF-8")
-                .to_string()
         };
         let sheet = workbook.sheets.iter().find(|sheet| {
             workbook.rows[sheet.rows.clone()].iter().any(|row| {
@@ -339,19 +381,20 @@ fn raw_rows(file: &LoadedFile) -> Result<Vec<(u64, Vec<String>)>, FatalError> {
         };
         let mut header_seen = false;
         for row in &workbook.rows[sheet.rows.clone()] {
-            let cells: Vec<String> = workbook.cells
-                [row.first as usize..(row.first + row.count) as usize]
-                .iter()
-                .map(|&(start, end)| text(start, end))
-                .collect();
-            if !header_seen && !cells.iter().any(|cell| cell.trim() == "item") {
+            let mut cells = RawRow::new(u64::from(row.line));
+            for &(start, end) in
+                &workbook.cells[row.first as usize..(row.first + row.count) as usize]
+            {
+                cells.push(text(start, end));
+            }
+            if !header_seen && !cells.cells().any(|cell| cell.trim() == "item") {
                 continue;
             }
             header_seen = true;
-            if cells.iter().all(|cell| cell.trim().is_empty()) {
+            if cells.is_blank() {
                 continue;
             }
-            rows.push((u64::from(row.line), cells));
+            rows.push(cells);
         }
         return Ok(rows);
     }
@@ -384,7 +427,9 @@ fn raw_rows(file: &LoadedFile) -> Result<Vec<(u64, Vec<String>)>, FatalError> {
                 limit: MAX_COLUMNS,
             });
         }
-        let mut row = Vec::with_capacity(bounds.len());
+        let mut row = RawRow::new(span.line);
+        row.text.reserve(cells.len());
+        row.bounds.reserve(bounds.len());
         for (position, &(start, end)) in bounds.iter().enumerate() {
             let cell = &cells[start as usize..end as usize];
             let Ok(cell) = std::str::from_utf8(cell) else {
@@ -402,12 +447,12 @@ fn raw_rows(file: &LoadedFile) -> Result<Vec<(u64, Vec<String>)>, FatalError> {
                     ),
                 });
             }
-            row.push(cell.to_string());
+            row.push(cell);
         }
-        if row.iter().all(|cell| cell.trim().is_empty()) {
+        if row.is_blank() {
             continue;
         }
-        rows.push((span.line, row));
+        rows.push(row);
     }
     Ok(rows)
 }

@@ -218,7 +218,7 @@ impl OutputSink {
             })?;
         }
         let (register, transitions) = crate::engine::register::next_register(
-            earlier_register.as_ref(),
+            earlier_register,
             &crate::engine::register::found_of(&findings),
             label,
             window,

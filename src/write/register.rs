@@ -38,10 +38,42 @@ pub fn write_register(
     Ok(())
 }
 
+/// `202406-0001` without `fmt` (a register of 50,000 items is written
+/// row by row); the number has at least four digits, at most six.
+fn item_number_text(item: crate::domain::register::ItemNumber, buffer: &mut [u8; 13]) -> &str {
+    let year = item.label.year();
+    let month = item.label.month();
+    let digits = if item.number >= 100_000 {
+        6
+    } else if item.number >= 10_000 {
+        5
+    } else {
+        4
+    };
+    let head = [
+        b'0' + (year / 1000 % 10) as u8,
+        b'0' + (year / 100 % 10) as u8,
+        b'0' + (year / 10 % 10) as u8,
+        b'0' + (year % 10) as u8,
+        b'0' + (month / 10) as u8,
+        b'0' + (month % 10) as u8,
+        b'-',
+    ];
+    buffer[..7].copy_from_slice(&head);
+    let mut number = item.number;
+    for position in (7..7 + digits).rev() {
+        buffer[position] = b'0' + (number % 10) as u8;
+        number /= 10;
+    }
+    debug_assert_eq!(number, 0, "at most MAX_ITEM_NUMBER");
+    std::str::from_utf8(&buffer[..7 + digits]).expect("ASCII digits")
+}
+
 fn row(out: &mut Vec<u8>, item: &Item, label: Period) {
+    let mut number = [0u8; 13];
     let mut cells = Cells::new(out);
     cells
-        .word(&item.item.to_string())
+        .word(item_number_text(item.item, &mut number))
         .word(item.status_at(label).name())
         .text(&item.values.code)
         .text(&item.values.severity)
@@ -197,6 +229,18 @@ pub fn register_csv(register: &Register, label: Period) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_item_number_is_written_as_its_display_says() {
+        for number in [1, 12, 9999, 10_000, 999_999] {
+            let item = ItemNumber {
+                label: Period::parse("2024-06").expect("a period"),
+                number,
+            };
+            let mut buffer = [0u8; 13];
+            assert_eq!(item_number_text(item, &mut buffer), item.to_string());
+        }
+    }
     use crate::domain::register::{ItemNumber, ItemValues};
 
     #[test]
