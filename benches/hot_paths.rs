@@ -22,6 +22,7 @@ fn county(households: u64) -> std::path::PathBuf {
             anomaly_per_mille: 50,
             // A folder left half-written by a bench stopped early.
             force: true,
+            v3: false,
         };
         duizhang::generate::generate(&folder, &config).expect("generate the bench case");
     }

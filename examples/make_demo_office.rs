@@ -250,15 +250,57 @@ fn roster(demo: &Path, out: &Path) {
     workbook.save(out.join("roster.xlsx")).expect("save");
 }
 
+/// The bank's payout workbooks: payouts.xlsx from payouts.csv, and one
+/// workbook a month, `payouts/2024-07.xlsx`, from each monthly file of a
+/// case generated with `--v3` (SPEC v3: the bank sends one file a month).
 fn payouts(demo: &Path, out: &Path) {
-    let (header, rows) = read_csv(&demo.join("payouts.csv"));
+    let roster = read_csv(&demo.join("roster.csv"));
+    if !demo.join("payouts.csv").exists() {
+        // The workbook of a case made before the demo's payouts were split.
+        let _ = std::fs::remove_file(out.join("payouts.xlsx"));
+    }
+    if demo.join("payouts.csv").exists() {
+        payout_workbook(
+            &demo.join("payouts.csv"),
+            &roster,
+            &out.join("payouts.xlsx"),
+        );
+    }
+    let monthly = demo.join("payouts");
+    if monthly.is_dir() {
+        std::fs::create_dir_all(out.join("payouts")).expect("create payouts/");
+        let mut names: Vec<String> = std::fs::read_dir(&monthly)
+            .expect("list payouts/")
+            .map(|entry| {
+                entry
+                    .expect("an entry")
+                    .file_name()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .filter(|name| name.ends_with(".csv"))
+            .collect();
+        names.sort();
+        for name in names {
+            let book = format!("{}.xlsx", name.trim_end_matches(".csv"));
+            payout_workbook(
+                &monthly.join(&name),
+                &roster,
+                &out.join("payouts").join(book),
+            );
+        }
+    }
+}
+
+fn payout_workbook(csv: &Path, roster: &Table, target: &Path) {
+    let (header, rows) = read_csv(csv);
     let get = |row: &[String], name: &str| row[column(&header, name)].clone();
-    let (roster_header, roster_rows) = read_csv(&demo.join("roster.csv"));
+    let (roster_header, roster_rows) = roster;
     let region_of = |id: &str| {
         roster_rows
             .iter()
-            .find(|row| row[column(&roster_header, "id_number")] == id)
-            .map(|row| row[column(&roster_header, "region")].clone())
+            .find(|row| row[column(roster_header, "id_number")] == id)
+            .map(|row| row[column(roster_header, "region")].clone())
             .unwrap_or_default()
     };
     let mut workbook = new_workbook();
@@ -338,7 +380,7 @@ fn payouts(demo: &Path, out: &Path) {
         };
         write_text(sheet, line, 8, &status);
     }
-    workbook.save(out.join("payouts.xlsx")).expect("save");
+    workbook.save(target).expect("save");
 }
 
 fn csv_line(cells: &[String]) -> String {
@@ -466,6 +508,12 @@ pub fn make(demo: &Path, out: &Path) {
     relatives(demo, out);
     for name in ["standards.csv", "exclusions.csv", "policy.toml"] {
         std::fs::copy(demo.join(name), out.join(name)).expect("copy");
+    }
+    // SPEC v3's registers, as other departments and the office send them.
+    for name in ["members.csv", "watchlist.csv"] {
+        if demo.join(name).exists() {
+            std::fs::copy(demo.join(name), out.join(name)).expect("copy");
+        }
     }
 }
 

@@ -211,6 +211,16 @@ pub struct GenerateArgs {
     /// files there (without it, a folder holding anything is refused).
     #[arg(long)]
     pub force: bool,
+
+    /// Also SPEC v3: members.csv (every dibao household's members),
+    /// watchlist.csv (other departments' leads) and the payouts as the
+    /// bank's monthly files payouts/YYYY-MM.csv instead of payouts.csv;
+    /// with anomalies, also unenrolled leads (POSSIBLY_MISSED), a member's
+    /// death still paid for (MEMBER_EXCLUDED), a household size the members
+    /// disagree with (HOUSEHOLD_SIZE_MISMATCH) and a payout re-exported in
+    /// the next month's file (DUPLICATE_RECORD).
+    #[arg(long)]
+    pub v3: bool,
 }
 
 impl GenerateArgs {
@@ -230,6 +240,7 @@ impl GenerateArgs {
             year: self.year,
             anomaly_per_mille,
             force: self.force,
+            v3: self.v3,
         })
     }
 }

@@ -807,6 +807,11 @@ impl Worker {
         let mut relatives = Vec::new();
         let mut invalid_id_evidence = Vec::new();
         let mut unreadable_roster = Vec::new();
+        // Stage rows wait, to be pushed in the order of their files: a
+        // kind given as several files (payouts/2024-01.csv, …) has each
+        // person's rows in every file, and a stage file's chunks must come
+        // in file order (StageFile::from_chunks).
+        let mut stage_rows: Vec<(u64, u32, PersonId)> = Vec::new();
         for &index in &order {
             let row = rows[index as usize];
             if ids.last().is_none_or(|last| last.as_ref() != row.id_number) {
@@ -820,12 +825,7 @@ impl Worker {
                     enrolment.source = source_at(FileKind::Roster, row.position);
                     enrolments.push(enrolment);
                 }
-                1..=3 => {
-                    let stage_row: StageRow<'_> = decode(row.payload)?;
-                    let stage = Stage::ALL[usize::from(row.kind - 1)];
-                    let source = source_at(stage.file_kind(), row.position);
-                    stages[usize::from(row.kind - 1)].push(&stage_row, source, person)?;
-                }
+                1..=3 => stage_rows.push((row.position, index, person)),
                 ROW_EXCLUSION => {
                     let mut exclusion: Exclusion = decode(row.payload)?;
                     exclusion.person = person;
@@ -844,6 +844,14 @@ impl Worker {
                 }
                 _ => return Err(malformed()),
             }
+        }
+        stage_rows.sort_unstable_by_key(|&(position, index, _)| (position, index));
+        for (position, index, person) in stage_rows {
+            let row = rows[index as usize];
+            let stage_row: StageRow<'_> = decode(row.payload)?;
+            let stage = Stage::ALL[usize::from(row.kind - 1)];
+            let source = source_at(stage.file_kind(), position);
+            stages[usize::from(row.kind - 1)].push(&stage_row, source, person)?;
         }
         let [allocations, transfers, payouts] = stages;
         let case = Case {

@@ -211,6 +211,7 @@ fn main() -> ExitCode {
         }
         Command::Generate(args) => {
             let folder = args.out_dir.clone();
+            let v3 = args.v3;
             let outcome = args
                 .into_config()
                 .and_then(|config| duizhang::generate::generate(&folder, &config));
@@ -219,8 +220,17 @@ fn main() -> ExitCode {
                     use duizhang::domain::FileKind;
                     let rows = |kind| summary.rows.get(kind);
                     let mix = &summary.mix;
+                    // Said only with --v3, so the v2 summary stays as it was.
+                    let v3_rows = match v3 {
+                        true => format!(
+                            "\nv3: {} member rows, {} leads, payouts in monthly files under payouts/",
+                            rows(FileKind::Members),
+                            rows(FileKind::Watchlist)
+                        ),
+                        false => String::new(),
+                    };
                     print_summary(&format!(
-                        "wrote {} people ({} with a planted anomaly): {} roster, {} allocation, {} transfer, {} payout rows to {}\nlocal rules: {} dibao households in tiers (A {}, B {}, C {}, D {}), {} with top-ups, {} in phase-out, {} deceased heads ({} living alone), {} tekun on derived standards",
+                        "wrote {} people ({} with a planted anomaly): {} roster, {} allocation, {} transfer, {} payout rows to {}\nlocal rules: {} dibao households in tiers (A {}, B {}, C {}, D {}), {} with top-ups, {} in phase-out, {} deceased heads ({} living alone), {} tekun on derived standards{v3_rows}",
                         summary.persons,
                         summary.anomalies,
                         rows(FileKind::Roster),

@@ -28,12 +28,18 @@ fn thread_count_does_not_change_a_byte() {
     }
 }
 
-/// Copies a case with every CSV's data rows in reverse order.
+/// Copies a case with every CSV's data rows in reverse order (those of a
+/// kind's sub-folder too, `payouts/2024-07.csv`; the files keep their
+/// names, so their order).
 fn reversed_copy(case: &Path, target: &Path) {
     std::fs::create_dir_all(target).expect("create the copy");
     for entry in std::fs::read_dir(case).expect("read the case") {
         let path = entry.expect("an entry").path();
         let name = path.file_name().expect("a name").to_owned();
+        if path.is_dir() {
+            reversed_copy(&path, &target.join(name));
+            continue;
+        }
         let text = read(&path);
         let reordered = if path.extension().is_some_and(|extension| extension == "csv") {
             let mut lines: Vec<&str> = text.lines().collect();

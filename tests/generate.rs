@@ -2,7 +2,9 @@
 //! roster, standards and policy it wrote); a case without planted
 //! anomalies reconciles without a single finding, so the generator pays
 //! every local rule exactly as the engine recomputes it; and the planted v2
-//! anomalies show as the findings they are meant to cause.
+//! anomalies show as the findings they are meant to cause. With `--v3`
+//! the same, with members.csv, watchlist.csv and monthly payout files, and
+//! the v3 anomalies among the planted ones.
 
 mod common;
 
@@ -12,11 +14,12 @@ use std::process::Command;
 
 use common::{csv_rows, out_dir, read, reconcile};
 
-fn generate(folder: &Path, households: &str, seed: &str, anomaly: &str) {
+fn generate(folder: &Path, households: &str, seed: &str, anomaly: &str, extra: &[&str]) {
     let output = Command::new(env!("CARGO_BIN_EXE_duizhang"))
         .args(["generate", folder.to_str().expect("utf-8 path")])
         .args(["--households", households, "--seed", seed])
         .args(["--anomaly", anomaly])
+        .args(extra)
         .output()
         .expect("runs");
     assert!(
@@ -126,9 +129,10 @@ fn generate_and_reconcile(
     households: &str,
     seed: &str,
     anomaly: &str,
+    extra: &[&str],
 ) -> (PathBuf, PathBuf) {
     let case = out_dir(name);
-    generate(&case, households, seed, anomaly);
+    generate(&case, households, seed, anomaly, extra);
     assert_every_v2_rule_is_present(&case);
     let out = out_dir(&format!("{name}-run"));
     let run = reconcile(&case, &out, &[]);
@@ -138,7 +142,10 @@ fn generate_and_reconcile(
 
 #[test]
 fn a_case_without_anomalies_has_every_v2_rule_and_no_finding() {
-    let (_, out) = generate_and_reconcile("generate-plain", "400", "3", "0");
+    let (case, out) = generate_and_reconcile("generate-plain", "400", "3", "0", &[]);
+    for v3_file in ["members.csv", "watchlist.csv", "payouts"] {
+        assert!(!case.join(v3_file).exists(), "{v3_file} only with --v3");
+    }
     let findings = read(&out.join("findings.csv"));
     assert_eq!(
         findings.lines().count(),
@@ -150,6 +157,78 @@ fn a_case_without_anomalies_has_every_v2_rule_and_no_finding() {
     assert!(ledger.iter().all(|line| line["status"] == "ok"));
 }
 
+/// The v3 files of a generated case: every dibao household's members, as
+/// many as its roster's household size (the head among them), leads, and
+/// the payouts in twelve monthly files instead of payouts.csv.
+fn assert_the_v3_files_are_written(case: &Path, year: &str) {
+    assert!(!case.join("payouts.csv").exists());
+    let months: Vec<String> = (1..=12)
+        .map(|month| format!("{year}-{month:02}.csv"))
+        .collect();
+    let mut files: Vec<String> = std::fs::read_dir(case.join("payouts"))
+        .expect("a payouts folder")
+        .map(|entry| {
+            entry
+                .expect("an entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    files.sort();
+    assert_eq!(files, months);
+    for month in &months {
+        let rows = table(&case.join("payouts").join(month));
+        assert!(
+            rows.iter()
+                .all(|row| row["paid_on"].starts_with(&month[..7])),
+            "payouts/{month} holds the payouts the bank made that month"
+        );
+    }
+    let members = table(&case.join("members.csv"));
+    let mut listed: HashMap<&str, Vec<&str>> = HashMap::new();
+    for member in &members {
+        listed
+            .entry(member["household_id"].as_str())
+            .or_default()
+            .push(member["id_number"].as_str());
+    }
+    assert!(!listed.is_empty());
+    for row in table(&case.join("roster.csv")) {
+        if row["program"] != "dibao" {
+            continue;
+        }
+        let ids = &listed[row["household_id"].as_str()];
+        assert!(
+            ids.contains(&row["id_number"].as_str()),
+            "the head is listed"
+        );
+        assert_eq!(ids.len().to_string(), row["household_size"]);
+    }
+    let leads = table(&case.join("watchlist.csv"));
+    assert!(!leads.is_empty());
+    assert!(leads.iter().all(|lead| !lead["source"].is_empty()));
+}
+
+#[test]
+fn a_v3_case_without_anomalies_has_every_v2_rule_and_no_finding() {
+    let (case, out) = generate_and_reconcile("generate-plain-v3", "400", "3", "0", &["--v3"]);
+    assert_the_v3_files_are_written(&case, "2024");
+    let findings = read(&out.join("findings.csv"));
+    assert_eq!(
+        findings.lines().count(),
+        1,
+        "no finding at all:\n{findings}"
+    );
+    let ledger = table(&out.join("ledger.csv"));
+    assert!(ledger.len() > 4000);
+    assert!(ledger.iter().all(|line| line["status"] == "ok"));
+    // The leads are covered: they name enrolled heads and listed members.
+    let report: serde_json::Value =
+        serde_json::from_str(&read(&out.join("run.json"))).expect("run.json");
+    assert!(report["files"]["watchlist.csv"]["rows"].as_u64() > Some(0));
+}
+
 /// `YYYY-MM` plus `months`.
 fn add_months(period: &str, months: u32) -> String {
     let year: u32 = period[..4].parse().expect("a year");
@@ -158,9 +237,38 @@ fn add_months(period: &str, months: u32) -> String {
     format!("{:04}-{:02}", index / 12, index % 12 + 1)
 }
 
+/// The codes SPEC v3 added, which need members.csv or watchlist.csv.
+const V3_CODES: [&str; 3] = [
+    "POSSIBLY_MISSED",
+    "MEMBER_EXCLUDED",
+    "HOUSEHOLD_SIZE_MISMATCH",
+];
+
 #[test]
 fn planted_v2_anomalies_show_as_their_findings() {
-    let (case, out) = generate_and_reconcile("generate-anomalies", "150", "4", "0.5");
+    let (case, out) = generate_and_reconcile("generate-anomalies", "150", "4", "0.5", &[]);
+    let findings = table(&out.join("findings.csv"));
+    for code in duizhang::domain::Code::ALL {
+        if V3_CODES.contains(&code.name()) {
+            continue;
+        }
+        assert!(
+            findings
+                .iter()
+                .any(|finding| finding["code"] == code.name()),
+            "no {} finding",
+            code.name()
+        );
+    }
+    assert_v2_rule_anomalies(&case, &findings);
+}
+
+/// With `--v3` every finding code shows, the v3 ones included, and the
+/// payout re-exported in the next month's file is a DUPLICATE_RECORD
+/// naming both files.
+#[test]
+fn planted_v2_and_v3_anomalies_show_as_their_findings() {
+    let (case, out) = generate_and_reconcile("generate-anomalies-v3", "150", "4", "0.5", &["--v3"]);
     let findings = table(&out.join("findings.csv"));
     for code in duizhang::domain::Code::ALL {
         assert!(
@@ -171,6 +279,34 @@ fn planted_v2_anomalies_show_as_their_findings() {
             code.name()
         );
     }
+    let re_exported = findings.iter().any(|finding| {
+        let sources: Vec<&str> = finding["sources"].split(';').collect();
+        let file = |source: &str| source.rsplit_once(':').map(|(file, _)| file.to_string());
+        finding["code"] == "DUPLICATE_RECORD"
+            && sources.len() == 2
+            && sources.iter().all(|source| source.starts_with("payouts/"))
+            && file(sources[0]) != file(sources[1])
+    });
+    assert!(re_exported, "a payout repeated in two monthly files");
+    // A dead member's household: the member is not the enrolled head.
+    let heads: Vec<String> = table(&case.join("roster.csv"))
+        .into_iter()
+        .map(|row| row["id_number"].clone())
+        .collect();
+    let member_excluded = findings
+        .iter()
+        .filter(|finding| finding["code"] == "MEMBER_EXCLUDED")
+        .collect::<Vec<_>>();
+    assert!(member_excluded
+        .iter()
+        .all(|finding| heads.contains(&finding["id_number"])));
+    assert_v2_rule_anomalies(&case, &findings);
+}
+
+/// The v2 rules' anomalies: paid past the phase-out, and paid after a
+/// death — at once for a person alone, after the grace months for a
+/// family.
+fn assert_v2_rule_anomalies(case: &Path, findings: &[HashMap<String, String>]) {
     let policy = read(&case.join("policy.toml"));
     let months = |key: &str| -> u32 {
         let line = policy

@@ -6,11 +6,48 @@
 mod common;
 
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use common::{out_dir, read, reconcile, repository};
 
+/// fixtures/demo with the bank's monthly files (payouts/2024-MM.csv)
+/// joined into one payouts.csv, their rows in the order SPEC v3 reads them
+/// (so the same case): these tests change the bytes of one payouts file.
+/// Made once per run of this test binary.
 fn demo() -> PathBuf {
-    repository().join("fixtures/demo")
+    static JOINED: OnceLock<PathBuf> = OnceLock::new();
+    JOINED
+        .get_or_init(|| {
+            let source = repository().join("fixtures/demo");
+            let target = out_dir("inputs-demo-joined");
+            std::fs::create_dir_all(&target).expect("create the copy");
+            let mut payouts = String::new();
+            for entry in std::fs::read_dir(&source).expect("read the demo") {
+                let path = entry.expect("an entry").path();
+                let name = path.file_name().expect("a name").to_owned();
+                if path.is_dir() {
+                    continue;
+                }
+                std::fs::copy(&path, target.join(name)).expect("copy");
+            }
+            let mut months: Vec<PathBuf> = std::fs::read_dir(source.join("payouts"))
+                .expect("the demo's monthly payout files")
+                .map(|entry| entry.expect("an entry").path())
+                .collect();
+            months.sort();
+            for month in months {
+                let text = read(&month);
+                let (header, rows) = text.split_once('\n').expect("a header");
+                if payouts.is_empty() {
+                    payouts.push_str(header);
+                    payouts.push('\n');
+                }
+                payouts.push_str(rows);
+            }
+            std::fs::write(target.join("payouts.csv"), payouts).expect("write payouts.csv");
+            target
+        })
+        .clone()
 }
 
 /// Copies every file of `case` into `target`, passing each CSV's bytes

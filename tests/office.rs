@@ -15,46 +15,40 @@ use std::path::Path;
 use common::{cases, compare_contract, out_dir, read, reconcile, repository};
 
 /// `roster.csv:N` is `roster.xlsx:N+3` (three title rows above the
-/// header), `payouts.csv:N` is `payouts.xlsx:N+1` (the bank's title row);
-/// the other files keep their lines.
+/// header), `payouts.csv:N` is `payouts.xlsx:N+1` and a monthly
+/// `payouts/2024-07.csv:N` is `payouts/2024-07.xlsx:N+1` (the bank's title
+/// row); the other files keep their lines.
 fn to_office_evidence(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
-    loop {
-        let roster = rest.find("roster.csv:");
-        let payouts = rest.find("payouts.csv:");
-        let (at, name, new_name, offset) = match (roster, payouts) {
-            (Some(r), Some(p)) if r < p => (
-                r,
-                "roster.csv:",
-                "roster.xlsx:",
-                make_demo_office::ROSTER_TITLE_ROWS,
-            ),
-            (Some(r), None) => (
-                r,
-                "roster.csv:",
-                "roster.xlsx:",
-                make_demo_office::ROSTER_TITLE_ROWS,
-            ),
-            (_, Some(p)) => (
-                p,
-                "payouts.csv:",
-                "payouts.xlsx:",
-                make_demo_office::PAYOUT_TITLE_ROWS,
-            ),
-            (None, None) => {
-                out.push_str(rest);
-                return out;
-            }
+    while let Some(at) = rest.find(".csv:") {
+        let before = &rest[..at];
+        // The file's name runs back to the separator before it.
+        let start = before
+            .rfind([',', ';', '"', ' ', '('])
+            .map_or(0, |separator| separator + 1);
+        let name = &before[start..];
+        let offset = match name {
+            "roster" => Some(make_demo_office::ROSTER_TITLE_ROWS),
+            "payouts" => Some(make_demo_office::PAYOUT_TITLE_ROWS),
+            _ if name.starts_with("payouts/") => Some(make_demo_office::PAYOUT_TITLE_ROWS),
+            _ => None,
         };
-        out.push_str(&rest[..at]);
-        out.push_str(new_name);
-        rest = &rest[at + name.len()..];
-        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-        let line: u32 = rest[..digits].parse().expect("a line number");
+        let after = &rest[at + ".csv:".len()..];
+        let Some(offset) = offset else {
+            out.push_str(&rest[..at + ".csv:".len()]);
+            rest = after;
+            continue;
+        };
+        out.push_str(before);
+        out.push_str(".xlsx:");
+        let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+        let line: u32 = after[..digits].parse().expect("a line number");
         out.push_str(&(line + offset).to_string());
-        rest = &rest[digits..];
+        rest = &after[digits..];
     }
+    out.push_str(rest);
+    out
 }
 
 fn sorted_lines(text: &str) -> Vec<String> {
@@ -72,7 +66,7 @@ fn the_office_demo_gives_the_csv_demos_findings_with_evidence_in_the_workbooks()
     assert_eq!(run.code, 0, "{}", run.stderr);
     let run = reconcile(&office, &office_out, &[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert_eq!(run.stdout.lines().next(), Some("window 2024-01..2024-12: 4475 ledger lines, 266 findings (high 117, medium 146, low 3)"));
+    assert_eq!(run.stdout.lines().next(), Some("window 2024-01..2024-12: 4458 ledger lines, 256 findings (high 116, medium 137, low 3)"));
     let expected = sorted_lines(&to_office_evidence(&read(&csv_out.join("findings.csv"))));
     let found = sorted_lines(&read(&office_out.join("findings.csv")));
     assert_eq!(expected.len(), found.len());
@@ -98,8 +92,17 @@ fn the_office_demo_gives_the_csv_demos_findings_with_evidence_in_the_workbooks()
             .unwrap_or(0)
             > 0
     );
-    assert_eq!(files["payouts.xlsx"]["sheet"], "代发结果");
-    assert_eq!(files["payouts.xlsx"]["header_row"], 2);
+    // The bank's monthly workbooks (the demo's payouts/2024-MM.csv).
+    for month in 1..=12 {
+        let book = &files[format!("payouts/2024-{month:02}.xlsx")];
+        assert_eq!(book["sheet"], "代发结果");
+        assert_eq!(book["header_row"], 2);
+    }
+    assert!(files.get("payouts.xlsx").is_none());
+    assert_eq!(
+        files["members.csv"]["rows"],
+        read(&demo.join("members.csv")).lines().count() - 1
+    );
     assert_eq!(files["allocations.csv"]["encoding"], "gb18030");
     assert!(files.get("roster.csv").is_none());
 }
@@ -109,8 +112,21 @@ fn the_committed_office_demo_is_what_the_example_makes() {
     let made = out_dir("office-demo-made");
     make_demo_office::make(&repository().join("fixtures/demo"), &made);
     let committed = repository().join("fixtures/demo-office");
+    // The files, and those of the payouts/ sub-folder (monthly workbooks).
+    let mut names = Vec::new();
     for entry in std::fs::read_dir(&committed).expect("lists") {
-        let name = entry.expect("an entry").file_name();
+        let name = std::path::PathBuf::from(entry.expect("an entry").file_name());
+        match committed.join(&name).is_dir() {
+            true => {
+                for inner in std::fs::read_dir(committed.join(&name)).expect("lists") {
+                    names.push(name.join(inner.expect("an entry").file_name()));
+                }
+            }
+            false => names.push(name),
+        }
+    }
+    assert!(names.len() > 12);
+    for name in names {
         assert_eq!(
             std::fs::read(committed.join(&name)).expect("reads"),
             std::fs::read(made.join(&name)).expect("made"),
@@ -206,12 +222,14 @@ fn check_reports_each_file_and_the_missing_standards_and_writes_nothing() {
         "id_number ← 身份证号码",
         "start_period ← 起始保障年月",
         "bad roster.xlsx:183: column per_capita_income: \"1200元\"",
-        "payouts.xlsx: xlsx, sheet \"代发结果\", header in row 2",
+        "payouts/2024-01.xlsx: xlsx, sheet \"代发结果\", header in row 2",
+        "payouts/2024-05.xlsx: xlsx, sheet \"代发结果\", header in row 2; 274 rows, 0 bad, 1 repeated record ids",
+        "members: 695 members in 222 households",
         "amount ← 本次划拨(分) (in fen)",
         "allocations.csv: gb18030",
         "window 2024-01..2024-12",
-        "no standard: region 520102003004, tekun care_full, months 2024-01..2024-12 (1 enrolment, first roster.xlsx:290)",
-        "a run would work: 2 bad rows, 24 months without a standard",
+        "no standard: region 520102003004, tekun care_self, months 2024-01..2024-12 (1 enrolment, first roster.xlsx:71)",
+        "a run would work: 2 bad rows, 12 months without a standard",
     ] {
         assert!(stdout.contains(expected), "{expected:?} not in:\n{stdout}");
     }
@@ -234,6 +252,12 @@ fn the_office_evidence_mapping_moves_only_roster_and_payout_lines() {
             "a,roster.csv:2;payouts.csv:17;transfers.csv:9,\"repeats roster.csv:10\""
         ),
         "a,roster.xlsx:5;payouts.xlsx:18;transfers.csv:9,\"repeats roster.xlsx:13\""
+    );
+    assert_eq!(
+        to_office_evidence(
+            "b,payouts/2024-04.csv:232;payouts/2024-05.csv:9,\"repeats payouts/2024-04.csv:232; members.csv:4\""
+        ),
+        "b,payouts/2024-04.xlsx:233;payouts/2024-05.xlsx:10,\"repeats payouts/2024-04.xlsx:233; members.csv:4\""
     );
 }
 

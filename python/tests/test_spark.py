@@ -117,7 +117,7 @@ def test_many_small_parts_and_partitions(spark, tmp_path: Path):
 def test_generated_case_with_every_finding_code(spark, tmp_path: Path):
     case = tmp_path / "case"
     generated = subprocess.run(
-        [str(BIN), "generate", str(case), "--households", "300", "--seed", "2024", "--anomaly", "0.1"],
+        [str(BIN), "generate", str(case), "--households", "300", "--seed", "2024", "--anomaly", "0.1", "--v3"],
         capture_output=True,
         text=True,
     )

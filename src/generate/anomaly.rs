@@ -37,6 +37,18 @@ pub enum Anomaly {
     /// v2: a family paid on after the head's death and the grace months
     /// (PAID_TO_EXCLUDED).
     PaidPastGrace,
+    /// v3: another department's lead names a person in the village who is
+    /// enrolled nowhere (POSSIBLY_MISSED).
+    PossiblyMissed,
+    /// v3: a member other than the head died; the household is still paid
+    /// at its old size (MEMBER_EXCLUDED).
+    MemberExcluded,
+    /// v3: a member moved away and is gone from members.csv; the roster
+    /// still pays the old household size (HOUSEHOLD_SIZE_MISMATCH).
+    HouseholdSizeMismatch,
+    /// v3: the bank exports a month's payout again in the next month's
+    /// file: the same record id in two files (DUPLICATE_RECORD).
+    ReExported,
 }
 
 impl Anomaly {
@@ -68,10 +80,25 @@ impl Anomaly {
         Anomaly::PaidPastGrace,
     ];
 
+    /// The kinds planted only with `--v3`: they need members.csv,
+    /// watchlist.csv or payouts in several files.
+    pub const V3: [Anomaly; 4] = [
+        Anomaly::PossiblyMissed,
+        Anomaly::MemberExcluded,
+        Anomaly::HouseholdSizeMismatch,
+        Anomaly::ReExported,
+    ];
+
     /// The `count`-th anomaly of a case: round robin, so every kind appears
-    /// once in each run of 25.
-    pub fn nth(count: u64) -> Anomaly {
-        Anomaly::ALL[(count % Anomaly::ALL.len() as u64) as usize]
+    /// once in each run of 25 (29 with `--v3`). Without `--v3` the order is
+    /// the one cases were always generated with.
+    pub fn nth(count: u64, v3: bool) -> Anomaly {
+        let kinds = Anomaly::ALL.len() + if v3 { Anomaly::V3.len() } else { 0 };
+        let index = (count % kinds as u64) as usize;
+        match Anomaly::ALL.get(index) {
+            Some(&anomaly) => anomaly,
+            None => Anomaly::V3[index - Anomaly::ALL.len()],
+        }
     }
 
     /// Anomalies sit on dibao households, so each shows as the finding it

@@ -1,5 +1,6 @@
 //! The case's CSV files as the generator writes them: one buffered writer
-//! per file kind, rows counted, record ids handed out in order.
+//! per file kind (with `--v3`, one per month of the bank's payout files),
+//! rows counted, record ids handed out in order.
 
 use std::fmt;
 use std::fs::File;
@@ -8,8 +9,9 @@ use std::path::Path;
 
 use crate::domain::FileKind;
 
-/// The CSV files of a generated case (policy.toml is written whole).
-pub const CSV_FILES: [FileKind; 7] = [
+/// The CSV files of a generated case (policy.toml is written whole); the
+/// last two only with `--v3`.
+pub const CSV_FILES: [FileKind; 9] = [
     FileKind::Roster,
     FileKind::Standards,
     FileKind::Allocations,
@@ -17,7 +19,23 @@ pub const CSV_FILES: [FileKind; 7] = [
     FileKind::Payouts,
     FileKind::Exclusions,
     FileKind::Relatives,
+    FileKind::Members,
+    FileKind::Watchlist,
 ];
+
+/// The kinds SPEC v3 added, written only with `--v3`.
+const V3_FILES: [FileKind; 2] = [FileKind::Members, FileKind::Watchlist];
+
+/// How the bank's payouts are laid out on disk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Layout {
+    /// payouts.csv, the other kinds' files, as SPEC v2 knows them.
+    V2,
+    /// SPEC v3: also members.csv and watchlist.csv, and the payouts as the
+    /// bank sends them, one file a month (`payouts/2024-07.csv`) for the
+    /// twelve months of the case's `year`.
+    V3 { year: u32 },
+}
 
 /// Each file is written through a buffer this large: few system calls,
 /// and memory fixed whatever the number of households.
@@ -59,39 +77,90 @@ impl FileRows {
     }
 }
 
+/// The months of a year: one payout file each with `--v3`.
+const MONTHS: u32 = 12;
+
 pub struct CaseFiles {
-    writers: Vec<BufWriter<File>>,
+    /// By slot; `None` for a kind this layout does not write (members and
+    /// watchlist without `--v3`, payouts.csv with it).
+    writers: Vec<Option<BufWriter<File>>>,
+    /// `--v3`: the bank's payout file of each month, January first.
+    monthly_payouts: Vec<BufWriter<File>>,
     rows: FileRows,
 }
 
+type CreateError = (std::path::PathBuf, io::Error);
+
+/// Creates `path` and writes its header.
+fn create_file(path: std::path::PathBuf, kind: FileKind) -> Result<BufWriter<File>, CreateError> {
+    let file = File::create(&path).map_err(|error| (path.clone(), error))?;
+    let mut writer = BufWriter::with_capacity(BUFFER_BYTES, file);
+    writeln!(writer, "{}", header(kind)).map_err(|error| (path, error))?;
+    Ok(writer)
+}
+
 impl CaseFiles {
-    /// Creates every file in `folder` and writes its header.
-    pub fn create(folder: &Path) -> Result<CaseFiles, (std::path::PathBuf, io::Error)> {
+    /// Creates every file of `layout` in `folder` and writes its header.
+    pub fn create(folder: &Path, layout: Layout) -> Result<CaseFiles, CreateError> {
         let mut writers = Vec::with_capacity(CSV_FILES.len());
+        let mut monthly_payouts = Vec::new();
         for kind in CSV_FILES {
-            let path = folder.join(kind.file_name());
-            let file = File::create(&path).map_err(|error| (path.clone(), error))?;
-            let mut writer = BufWriter::with_capacity(BUFFER_BYTES, file);
-            writeln!(writer, "{}", header(kind)).map_err(|error| (path, error))?;
-            writers.push(writer);
+            let written = match layout {
+                Layout::V2 => !V3_FILES.contains(&kind),
+                Layout::V3 { .. } => kind != FileKind::Payouts,
+            };
+            writers.push(match written {
+                true => Some(create_file(folder.join(kind.file_name()), kind)?),
+                false => None,
+            });
+        }
+        if let Layout::V3 { year } = layout {
+            let sub_folder = folder.join(FileKind::Payouts.stem());
+            std::fs::create_dir_all(&sub_folder).map_err(|error| (sub_folder.clone(), error))?;
+            for month in 1..=MONTHS {
+                let period =
+                    crate::domain::Period::from_year_month(year, month).expect("a four-digit year");
+                let path = sub_folder.join(format!("{period}.csv"));
+                monthly_payouts.push(create_file(path, FileKind::Payouts)?);
+            }
         }
         Ok(CaseFiles {
             writers,
+            monthly_payouts,
             rows: FileRows::default(),
         })
     }
 
+    /// A row of `kind`'s file; payouts go through [`CaseFiles::payout`].
     pub fn row(&mut self, kind: FileKind, text: fmt::Arguments<'_>) -> io::Result<()> {
         let slot = slot(kind);
         self.rows.0[slot] += 1;
-        let writer = &mut self.writers[slot];
+        let writer = self.writers[slot]
+            .as_mut()
+            .expect("the generator writes only the kinds of its layout");
+        writer.write_fmt(text)?;
+        writer.write_all(b"\n")
+    }
+
+    /// A payout row, in payouts.csv or (`--v3`) in the file of the month
+    /// the bank paid it in, `bank_month` (1–12).
+    pub fn payout(&mut self, bank_month: u32, text: fmt::Arguments<'_>) -> io::Result<()> {
+        if self.monthly_payouts.is_empty() {
+            return self.row(FileKind::Payouts, text);
+        }
+        self.rows.0[slot(FileKind::Payouts)] += 1;
+        assert!((1..=MONTHS).contains(&bank_month), "a month of the year");
+        let writer = &mut self.monthly_payouts[(bank_month - 1) as usize];
         writer.write_fmt(text)?;
         writer.write_all(b"\n")
     }
 
     /// Flushes every file; returns the rows written.
     pub fn finish(mut self) -> io::Result<FileRows> {
-        for writer in &mut self.writers {
+        for writer in self.writers.iter_mut().flatten() {
+            writer.flush()?;
+        }
+        for writer in &mut self.monthly_payouts {
             writer.flush()?;
         }
         Ok(self.rows)

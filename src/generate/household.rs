@@ -17,7 +17,7 @@ use crate::domain::{CareLevel, Money, Program};
 /// Months of the generated year.
 pub const LAST_MONTH: u32 = 12;
 /// Largest household (dibao counts persons, tekun and temp are one).
-const MAX_HOUSEHOLD_SIZE: u64 = 5;
+pub const MAX_HOUSEHOLD_SIZE: u64 = 5;
 /// At most this many members of a household are listed for top-ups.
 const MAX_TOP_UP_MEMBERS: u64 = 2;
 
@@ -31,7 +31,7 @@ const TIERED_PERCENT: u64 = 40;
 const TOP_UP_PERCENT: u64 = 25;
 
 /// How an exclusion names a death (SPEC v2 §4 knows all three).
-const DEATH_REASONS: [&str; 3] = ["deceased", "死亡", "去世"];
+pub const DEATH_REASONS: [&str; 3] = ["deceased", "死亡", "去世"];
 /// Data cross-checks (数据比对) that end a benefit at once.
 const OTHER_REASONS: [&str; 4] = ["public_employee", "vehicle", "business", "property"];
 
@@ -179,15 +179,18 @@ impl RuleMix {
 /// last account (for SHARED_ACCOUNT).
 pub struct Planner {
     id_salt: u64,
+    /// `--v3`: the v3 anomalies join the round robin.
+    v3: bool,
     anomalies: u64,
     deaths: u64,
     previous_account: String,
 }
 
 impl Planner {
-    pub fn new(random: &mut Random) -> Planner {
+    pub fn new(random: &mut Random, v3: bool) -> Planner {
         Planner {
             id_salt: random.next(),
+            v3,
             anomalies: 0,
             deaths: 0,
             previous_account: String::new(),
@@ -196,6 +199,11 @@ impl Planner {
 
     pub fn anomalies(&self) -> u64 {
         self.anomalies
+    }
+
+    /// What every id of the case is drawn with (members' and leads' too).
+    pub fn id_salt(&self) -> u64 {
+        self.id_salt
     }
 
     pub fn household(
@@ -209,7 +217,7 @@ impl Planner {
         let village = 1 + random.below(u64::from(VILLAGES_PER_TOWN)) as u32;
         let anomaly = (random.below(1000) < u64::from(anomaly_per_mille)).then(|| {
             self.anomalies += 1;
-            Anomaly::nth(self.anomalies - 1)
+            Anomaly::nth(self.anomalies - 1, self.v3)
         });
         let program = anomaly.map_or_else(|| draw_program(random), Anomaly::program);
         let event = match anomaly {
@@ -334,7 +342,7 @@ impl Planner {
     }
 }
 
-fn death_reason(random: &mut Random) -> &'static str {
+pub fn death_reason(random: &mut Random) -> &'static str {
     DEATH_REASONS[random.below(DEATH_REASONS.len() as u64) as usize]
 }
 
@@ -371,9 +379,14 @@ fn draw_assessment(
 ) -> Assessment {
     let household_size = match (program, event, anomaly) {
         (Program::Dibao, Event::DeathAlone, _) | (_, _, Some(Anomaly::PaidAfterDeath)) => 1,
-        (Program::Dibao, Event::DeathWithFamily, _) | (_, _, Some(Anomaly::PaidPastGrace)) => {
-            2 + random.below(MAX_HOUSEHOLD_SIZE - 1) as u32
-        }
+        // A household of two or more: a family (the head's death, or v3: a
+        // member's death or departure needs someone besides the head).
+        (Program::Dibao, Event::DeathWithFamily, _)
+        | (
+            _,
+            _,
+            Some(Anomaly::PaidPastGrace | Anomaly::MemberExcluded | Anomaly::HouseholdSizeMismatch),
+        ) => 2 + random.below(MAX_HOUSEHOLD_SIZE - 1) as u32,
         (Program::Dibao, ..) => 1 + random.below(MAX_HOUSEHOLD_SIZE) as u32,
         _ => 1,
     };

@@ -22,6 +22,8 @@ struct MonthTrail {
     skip_payout: bool,
     pay_twice: bool,
     repeat_payout_id: bool,
+    /// v3: the payout exported again in the next month's bank file.
+    re_export: bool,
     bad_amount: bool,
     late: bool,
 }
@@ -38,6 +40,7 @@ fn run_month(household: &Household, due: Money, month: u32, random: &mut Random)
         skip_payout: false,
         pay_twice: false,
         repeat_payout_id: false,
+        re_export: false,
         bad_amount: false,
         late: false,
     };
@@ -67,6 +70,7 @@ fn run_month(household: &Household, due: Money, month: u32, random: &mut Random)
         Anomaly::NameMismatch if !household.centralized => trail.bank_name = person_name(random),
         Anomaly::LatePayment => trail.late = true,
         Anomaly::DuplicateRecord => trail.repeat_payout_id = true,
+        Anomaly::ReExported => trail.re_export = true,
         Anomaly::BadRecord => trail.bad_amount = true,
         _ => {}
     }
@@ -86,6 +90,9 @@ struct LineRecords<'a> {
     person: &'a str,
     program: Program,
     period: PeriodRange,
+    /// The month the bank paid in (1–12): with `--v3`, the payout file the
+    /// rows go to.
+    bank_month: u32,
 }
 
 impl LineRecords<'_> {
@@ -136,8 +143,8 @@ impl LineRecords<'_> {
     ) -> io::Result<()> {
         let (person, program, period) = (self.person, self.program.name(), self.period);
         let (name, account) = (payee.name, payee.account);
-        self.out.row(
-            FileKind::Payouts,
+        self.out.payout(
+            self.bank_month,
             format_args!(
                 "{payout_id},{person},{program},{period},{amount},{name},{account},{paid_on},{status}"
             ),
@@ -167,6 +174,7 @@ pub fn write_month(
         person: &household.id,
         program: household.program,
         period: PeriodRange::single(period),
+        bank_month: month,
     };
     records.stages(trail.allocated, trail.transferred, &transferred_on)?;
     if !trail.skip_payout {
@@ -213,6 +221,14 @@ fn write_payouts(
     }
     if trail.repeat_payout_id {
         records.payout(&payout_id, paid, &payee, &paid_on, "paid")?;
+    }
+    if trail.re_export {
+        // The same row again, in the next month's file: the bank's export
+        // of that month overlapped the one before.
+        let month = records.bank_month;
+        records.bank_month = month + 1;
+        records.payout(&payout_id, paid, &payee, &paid_on, "paid")?;
+        records.bank_month = month;
     }
     if trail.bad_amount {
         let slip = format!("{}.005", trail.paid.fen() / 100);
@@ -272,6 +288,7 @@ pub fn write_back_pay(
             first: county.period(first),
             last: county.period(last),
         },
+        bank_month: BACK_PAY_MONTH,
     };
     records.stages(back_pay, back_pay, &format!("{decided}-15"))?;
     let payee = Payee {
