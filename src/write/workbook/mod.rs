@@ -13,6 +13,7 @@
 
 mod cases;
 mod ledger;
+mod lists;
 mod names;
 mod notice;
 mod sheet;
@@ -32,6 +33,7 @@ use crate::domain::{Code, Finding, Period, Severity};
 use crate::engine::{Context, Reconciliation};
 
 pub use ledger::LedgerSpill;
+pub use lists::{upload_memo, write_upload, UploadCounts, UPLOAD};
 use names::{case_titles, cause_name, finding_titles, ledger_titles, summary_titles};
 pub use names::{
     code_name, program_name, severity_name, sheet_names, stage_name, status_name, Lang,
@@ -135,6 +137,8 @@ pub struct Report {
     limits: Limits,
     scratch: std::path::PathBuf,
     spill: LedgerSpill,
+    /// Households and persons paid per village in the run's label month.
+    paid: lists::PaidCounts,
 }
 
 /// What the workbook is made of besides the ledger: the same values the
@@ -145,6 +149,12 @@ pub struct ReportInputs<'a> {
     pub given: [bool; 3],
     /// Sorted as in findings.csv.
     pub findings: &'a [Finding],
+    /// corrections.csv's rows, in its order.
+    pub corrections: &'a [crate::engine::corrections::Correction],
+    /// The register after this run, and the run's label (the window's
+    /// last month).
+    pub register: &'a crate::domain::register::Register,
+    pub label: Period,
 }
 
 impl Report {
@@ -155,6 +165,7 @@ impl Report {
             limits: Limits::from_environment(),
             scratch: scratch.to_path_buf(),
             spill: LedgerSpill::new(scratch)?,
+            paid: lists::PaidCounts::new(),
         })
     }
 
@@ -164,7 +175,22 @@ impl Report {
         context: &Context<'_>,
         reconciliation: &Reconciliation,
     ) -> io::Result<()> {
+        lists::gather_paid(
+            &mut self.paid,
+            context,
+            reconciliation,
+            reconciliation.window.last,
+        );
         self.spill.add(context, reconciliation)
+    }
+
+    pub fn lang(&self) -> Lang {
+        self.lang
+    }
+
+    /// The folder of the workbook's scratch files (OUT_DIR).
+    pub fn scratch(&self) -> &Path {
+        &self.scratch
     }
 
     /// Builds the workbook and writes it to `out`.
@@ -221,6 +247,74 @@ impl Report {
                 "ledger by village, person and month",
             ),
             ledger,
+        ));
+        let print_formats = lists::PrintFormats::new();
+        let mut month_money: BTreeMap<&str, lists::MonthMoney> = BTreeMap::new();
+        for ((region, _, period), totals) in inputs.summary.iter() {
+            if *period == inputs.label {
+                let money = month_money.entry(region).or_default();
+                money.expected += totals.expected;
+                money.delivered += totals.delivered;
+                money.paid += totals.paid;
+            }
+        }
+        let list_inputs = lists::ListInputs {
+            corrections: inputs.corrections,
+            findings: inputs.findings,
+            register: inputs.register,
+            label: inputs.label,
+            window: inputs.stats.window,
+            month_money,
+            paid: &self.paid,
+        };
+        let mut print = lists::PrintSheets {
+            workbook: &mut *sheets.workbook,
+            formats: &print_formats,
+            limits: sheets.limits,
+            cuts: &mut sheets.cuts,
+            lang,
+        };
+        let month = lists::write_month_report(&mut print, &list_inputs).map_err(xlsx_error)?;
+        written.push((
+            lang.pick(
+                "报告月份按村(社区)：发放户数人数、应发实发、问题整改和追回金额",
+                "the report's month per village: households and persons paid, due and paid, register items and money recovered",
+            ),
+            month,
+        ));
+        let backpay = lists::write_corrections_list(
+            &mut print,
+            &list_inputs,
+            crate::engine::corrections::CorrectionKind::Backpay,
+        )
+        .map_err(xlsx_error)?;
+        written.push((
+            lang.pick(
+                "补发清单，按村(社区)小计，可打印签字",
+                "back pay by village with subtotals, to print and sign",
+            ),
+            backpay,
+        ));
+        let recover = lists::write_corrections_list(
+            &mut print,
+            &list_inputs,
+            crate::engine::corrections::CorrectionKind::Recover,
+        )
+        .map_err(xlsx_error)?;
+        written.push((
+            lang.pick(
+                "追缴清单，按村(社区)小计，可打印签字",
+                "recovery by village with subtotals, to print and sign",
+            ),
+            recover,
+        ));
+        let register = lists::write_register_sheet(&mut print, &list_inputs).map_err(xlsx_error)?;
+        written.push((
+            lang.pick(
+                "整改台账：未整改、逾期、本次销号、销号后再次发现",
+                "the register: open, overdue, closed by this run, found again",
+            ),
+            register,
         ));
         let cuts = sheets.cuts;
         let about = workbook.worksheet_from_index(0).map_err(xlsx_error)?;
