@@ -230,6 +230,8 @@ pub struct PrintFormats {
     note: Format,
     header: Format,
     text: Format,
+    /// Text wrapped in a row made taller for it.
+    wrapped: Format,
     id: Format,
     money: Format,
     money_text: Format,
@@ -245,7 +247,11 @@ pub struct PrintFormats {
 
 impl PrintFormats {
     pub fn new() -> PrintFormats {
-        let ruled = || Format::new().set_border(FormatBorder::Thin);
+        let ruled = || {
+            Format::new()
+                .set_border(FormatBorder::Thin)
+                .set_align(FormatAlign::VerticalCenter)
+        };
         let bold = || ruled().set_bold();
         PrintFormats {
             title: Format::new()
@@ -253,13 +259,17 @@ impl PrintFormats {
                 .set_font_size(16)
                 .set_align(FormatAlign::Center)
                 .set_align(FormatAlign::VerticalCenter),
-            note: Format::new().set_align(FormatAlign::Left),
+            note: Format::new()
+                .set_align(FormatAlign::Left)
+                .set_align(FormatAlign::Top)
+                .set_text_wrap(),
             header: bold()
                 .set_background_color(Color::RGB(0xD9E1F2))
                 .set_align(FormatAlign::Center)
                 .set_align(FormatAlign::VerticalCenter)
                 .set_text_wrap(),
-            text: ruled().set_text_wrap(),
+            text: ruled(),
+            wrapped: ruled().set_text_wrap(),
             id: ruled().set_num_format("@"),
             money: ruled().set_num_format("0.00"),
             money_text: ruled().set_align(FormatAlign::Right),
@@ -315,7 +325,12 @@ struct Print<'w> {
     widths: Vec<usize>,
     written: Written,
     buffer: String,
+    /// The row being written wraps its text cells.
+    wrap: bool,
 }
+
+/// Most lines a row of a printed list is made tall for.
+const MAX_ROW_LINES: usize = 8;
 
 impl<'w> Print<'w> {
     #[allow(clippy::too_many_arguments)]
@@ -350,6 +365,7 @@ impl<'w> Print<'w> {
             widths,
             written: Vec::new(),
             buffer: String::new(),
+            wrap: false,
         };
         print.start_sheet()?;
         Ok(print)
@@ -371,8 +387,15 @@ impl<'w> Print<'w> {
         worksheet.merge_range(0, 0, 0, last, &self.title, &formats.title)?;
         worksheet.set_row_height(0, 28.0)?;
         let mut row: RowNum = 1;
+        let width: usize = self.max_widths.iter().map(|width| width + 2).sum();
         for note in &self.notes {
             worksheet.merge_range(row, 0, row, last, note, &formats.note)?;
+            let lines = sheet::display_width(note)
+                .div_ceil((width * 11 / 10).max(20))
+                .max(1);
+            if lines > 1 {
+                worksheet.set_row_height(row, 15.0 * lines as f64 + 2.0)?;
+            }
             row += 1;
         }
         for (column, title) in self.titles.iter().enumerate() {
@@ -400,6 +423,27 @@ impl<'w> Print<'w> {
     fn row(&mut self, cells: &[Cell<'_>], style: Style) -> Result<(), XlsxError> {
         self.room()?;
         let row = self.row;
+        // A text wider than its column wraps, its row as tall as its lines:
+        // a printed list shows every month of a back-pay.
+        let lines = cells
+            .iter()
+            .enumerate()
+            .map(|(column, cell)| match cell {
+                Cell::Text(text) => {
+                    let most = self.max_widths.get(column).copied().unwrap_or(30);
+                    sheet::display_width(text).div_ceil(most.max(1)).max(1)
+                }
+                _ => 1,
+            })
+            .max()
+            .unwrap_or(1)
+            .min(MAX_ROW_LINES);
+        self.wrap = lines > 1;
+        if self.wrap {
+            self.workbook
+                .worksheet_from_index(self.sheet)?
+                .set_row_height(row, 15.0 * lines as f64)?;
+        }
         for (column, cell) in cells.iter().enumerate() {
             let width = self.cell(row, column as ColNum, *cell, style)?;
             if let Some(widest) = self.widths.get_mut(column) {
@@ -409,6 +453,7 @@ impl<'w> Print<'w> {
         if style == Style::Body {
             self.written.last_mut().expect("a sheet was started").1 += 1;
         }
+        self.wrap = false;
         self.row += 1;
         Ok(())
     }
@@ -459,14 +504,39 @@ impl<'w> Print<'w> {
             }
             None => shown.into_owned(),
         };
+        let lines = sheet::display_width(&text)
+            .div_ceil((self.table_width() * 11 / 10).max(20))
+            .max(1);
         let worksheet = self.workbook.worksheet_from_index(self.sheet)?;
         if last > 0 {
             worksheet.merge_range(row, 0, row, last, &text, &formats.note)?;
         } else {
             worksheet.write_string_with_format(row, 0, &text, &formats.note)?;
         }
+        if lines > 1 {
+            worksheet.set_row_height(row, 15.0 * lines as f64 + 2.0)?;
+        }
         self.row += 1;
         Ok(())
+    }
+
+    /// Each column's width in characters, as [`finish_sheet`] sets it.
+    ///
+    /// [`finish_sheet`]: Self::finish_sheet
+    fn column_widths(&self) -> Vec<usize> {
+        self.widths
+            .iter()
+            .enumerate()
+            .map(|(column, width)| {
+                let most = self.max_widths.get(column).copied().unwrap_or(30);
+                (*width).clamp(4, most) + 2
+            })
+            .collect()
+    }
+
+    /// The table's width in characters.
+    fn table_width(&self) -> usize {
+        self.column_widths().iter().sum()
     }
 
     fn skip(&mut self) {
@@ -532,6 +602,7 @@ impl<'w> Print<'w> {
             | Cell::RightText(text) => {
                 let format = match (cell, total) {
                     (_, true) => &formats.total,
+                    (Cell::Text(_), false) if self.wrap => &formats.wrapped,
                     (Cell::Id(_), _) => &formats.id,
                     (Cell::RightText(_), _) => &formats.money_text,
                     (Cell::Header(_), _) => &formats.header,
@@ -611,22 +682,14 @@ impl<'w> Print<'w> {
 
     /// Widths and the print setup of the current sheet.
     fn finish_sheet(&mut self) -> Result<(), XlsxError> {
-        let widths: Vec<f64> = self
-            .widths
-            .iter()
-            .enumerate()
-            .map(|(column, width)| {
-                let most = self.max_widths.get(column).copied().unwrap_or(30);
-                (*width).clamp(4, most) as f64 + 2.0
-            })
-            .collect();
+        let widths = self.column_widths();
         let header_row = self.header_row;
         let (first, last) = (self.first_data_row, self.row.saturating_sub(1));
         let id_columns = self.id_columns;
         let title = self.title.replace('&', "&&");
         let worksheet = self.workbook.worksheet_from_index(self.sheet)?;
         for (column, width) in widths.into_iter().enumerate() {
-            worksheet.set_column_width(column as ColNum, width)?;
+            worksheet.set_column_width(column as ColNum, width as f64)?;
         }
         worksheet
             .set_paper_size(sheet::A4)
@@ -813,16 +876,16 @@ pub fn write_corrections_list(
     }
     titles.push(lang.pick("备注", "Note").to_string());
     let max_widths: &[usize] = if backpay {
-        &[5, 14, 10, 20, 10, 18, 5, 16, 12, 22, 24]
+        &[5, 14, 10, 20, 10, 24, 5, 16, 12, 22, 22]
     } else {
-        &[5, 14, 10, 20, 10, 18, 5, 24, 12, 24]
+        &[5, 14, 10, 20, 10, 24, 5, 24, 12, 24]
     };
     let id_columns: &[ColNum] = if backpay { &[1, 3, 9] } else { &[1, 3] };
     let codes = codes_of(inputs.findings, kind);
     let mut print = Print::new(sheets, name, title, notes, titles, max_widths, id_columns)?;
     let no_account = lang.pick(
-        "无账号，未列入代发数据，请先核实账号",
-        "No account: not in the upload file; check the account first",
+        "无账号，未列入代发数据",
+        "No account: not in the upload file",
     );
     let rows: Vec<&Correction> = inputs
         .corrections
@@ -1096,7 +1159,7 @@ pub fn write_register_sheet(
         .map(ToString::to_string)
         .collect();
     titles.extend(office.iter().map(ToString::to_string));
-    let mut max_widths = vec![12, 7, 18, 13, 8, 19, 8, 10, 10, 8, 8, 8, 16];
+    let mut max_widths = vec![12, 7, 18, 13, 8, 19, 8, 17, 10, 8, 8, 8, 22];
     max_widths.extend(std::iter::repeat_n(16, office.len()));
     let max_widths: &[usize] = &max_widths;
     let mut print = Print::new(
@@ -1127,7 +1190,7 @@ pub fn write_register_sheet(
             let closed = month(item.closed_in);
             let flag = if item.reopened > 0 {
                 lang.pick(
-                    format!("可能虚假整改（销号后第 {} 次再次发现）", item.reopened),
+                    format!("可能虚假整改(再现{}次)", item.reopened),
                     format!(
                         "possible false rectification (found again {} times after closing)",
                         item.reopened
