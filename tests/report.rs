@@ -191,7 +191,20 @@ fn every_sheet_holds_what_the_csv_files_hold() {
     let out = demo_report("zh");
     let all = sheets(&out.join("report.xlsx"));
     let names: Vec<&str> = all.iter().map(|(name, _)| name.as_str()).collect();
-    assert_eq!(names, ["说明", "汇总", "问题清单", "问题汇总", "台账"]);
+    assert_eq!(
+        names,
+        [
+            "说明",
+            "汇总",
+            "问题清单",
+            "问题汇总",
+            "台账",
+            "月报",
+            "补发清单",
+            "追缴清单",
+            "整改台账"
+        ]
+    );
     let lang = Lang::Zh;
 
     // 问题清单 = findings.csv, row for row.
@@ -428,7 +441,11 @@ fn sheet_names_and_titles_follow_the_language() {
                 names.summary,
                 names.findings,
                 names.cases,
-                names.ledger
+                names.ledger,
+                names.monthly,
+                names.backpay,
+                names.recover,
+                names.register
             ]
         );
         let findings = table(sheet(&all, names.findings));
@@ -547,7 +564,11 @@ fn tables_longer_than_a_sheet_continue_and_long_text_is_cut_and_said() {
             "台账 (2)",
             "台账 (3)",
             "台账 (4)",
-            "台账 (5)"
+            "台账 (5)",
+            "月报",
+            "补发清单",
+            "追缴清单",
+            "整改台账"
         ]
     );
     let (_, ledger) = csv_rows(&read(&out.join("ledger.csv")));
@@ -1430,4 +1451,60 @@ fn the_month_report_adds_up_and_lists_recovered_cells_that_are_not_money() {
         });
         assert_eq!(noted, listed, "{recovered}");
     }
+}
+
+/// A printed list longer than a sheet holds goes on in `补发清单 (2)` …,
+/// each with its title and header; no row is lost and the total stays.
+#[test]
+fn a_printed_list_longer_than_a_sheet_goes_on() {
+    let case = repository().join("fixtures/spec-examples/case21");
+    let out = out_dir("lists-continued");
+    let output = run(duizhang()
+        .env("DUIZHANG_XLSX_ROWS", "5")
+        .current_dir(&case)
+        .arg("reconcile")
+        .arg(".")
+        .arg("--out")
+        .arg(&out)
+        .args(["--quiet", "--report"])
+        .args(read(&case.join("args.txt")).split_whitespace()));
+    assert_eq!(output.status.code(), Some(0), "{}", said(&output));
+    let all = sheets(&out.join("report.xlsx"));
+    let continued: Vec<&(String, Vec<Vec<Data>>)> = all
+        .iter()
+        .filter(|(name, _)| name.starts_with("追缴清单"))
+        .collect();
+    assert!(
+        continued.len() > 1,
+        "{:?}",
+        all.iter().map(|(name, _)| name).collect::<Vec<_>>()
+    );
+    let (_, corrections) = csv_rows(&read(&out.join("corrections.csv")));
+    let expected: i64 = corrections
+        .iter()
+        .filter(|row| row[0] == "recover")
+        .map(|row| fen(&row[7]))
+        .sum();
+    let mut listed = 0;
+    let mut sum = 0;
+    let mut total = None;
+    for (_, rows) in &continued {
+        assert!(text(&rows[0][0]).starts_with("社会救助资金追缴清单"));
+        let (_, body) = printed(rows, "序号");
+        for row in body {
+            match &row[0] {
+                Data::Float(_) => {
+                    listed += 1;
+                    sum += fen_of(&row[8]);
+                }
+                Data::String(label) if label.starts_with("合计") => total = Some(fen_of(&row[8])),
+                _ => {}
+            }
+        }
+    }
+    assert_eq!(
+        listed,
+        corrections.iter().filter(|row| row[0] == "recover").count()
+    );
+    assert_eq!((sum, total), (expected, Some(expected)));
 }

@@ -410,9 +410,10 @@ impl<'w> Print<'w> {
         Ok(())
     }
 
-    /// Room for one more row, or a new sheet.
+    /// Room for one more row, or a new sheet (never before a row of the
+    /// current one: each sheet holds at least one).
     fn room(&mut self) -> Result<(), XlsxError> {
-        if self.row >= self.limits.rows {
+        if self.row >= self.limits.rows.max(self.first_data_row + 1) {
             self.finish_sheet()?;
             self.start_sheet()?;
         }

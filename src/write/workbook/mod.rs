@@ -1128,6 +1128,9 @@ fn reading_guide(lang: Lang) -> &'static [&'static str] {
             "问题汇总：同一人、同一项目、同一类问题合并为一个案件；连续月份合并为区间(如 2024-01..2024-12)，断开的月份用“, ”分隔；列出问题条数和涉及金额合计。",
             "台账：按村(社区)区划代码、身份证号、项目、月份列出每月应发、拨付、划拨、实发和状态，供乡镇(街道)留存备查。",
             "金额单位为元，保留两位小数，与 CSV 文件完全一致；身份证号、账号、区划代码以文本保存，不会变成科学计数法。",
+            "月报：报告月份(运行窗口的最后一个月，与整改台账的月份一致)按村(社区)列出发放户数和人数、应发、实发、足额发放率、新发现/未整改/逾期/本月销号的问题项数和整改台账“追回金额”列的累计金额；无法识别为金额的单元格列在表下。",
+            "补发清单、追缴清单：与 corrections.csv 逐行一致，按村(社区)分组小计，末行合计，下方为制表人、审核人、负责人、日期签字栏，A4 横向按一页宽打印。补发的银行代发数据另存为同一目录下的 backpay-upload.xlsx(只有一张表，无合计行)。",
+            "整改台账：本次对账后的台账，分为未整改、逾期未整改、本次销号、销号后再次发现(可能虚假整改)四组，含整改措施、责任人、追回金额、备注等经办单位填写的列；此前已销号的不再列出。",
         ],
         Lang::En => &[
             "Summary: per region, program and month: lines, due (E), allocated (A), transferred (T), paid (P), shortfall, overpaid, improper and the delivery rate (Σ min(P, E) ÷ Σ E), as in summary.csv.",
@@ -1137,6 +1140,9 @@ fn reading_guide(lang: Lang) -> &'static [&'static str] {
             "Findings by case: one person, program and kind of finding make one case; consecutive months are merged into ranges (2024-01..2024-12), gaps separated by “, ”; with the number of findings and their total amount.",
             "Ledger: every month's due, allocated, transferred and paid amounts and status by village (region code), person and month, as the township keeps it.",
             "Amounts are yuan with two decimals, exactly as in the CSV files; ID numbers, accounts and region codes are stored as text, never in scientific notation.",
+            "Monthly: the report's month (the window's last, the register's month) per village: households and persons paid, due, paid, delivery rate, register items new, open, overdue and closed this month, and the sum of the register's 追回金额 column; cells there that are not money are listed under the table.",
+            "Back pay and Recovery: corrections.csv row for row, by village with subtotals, a total and lines to sign, printed A4 landscape one page wide. The bank's upload of the back pay is backpay-upload.xlsx beside this workbook (one sheet, no totals row).",
+            "Register: the register after this run in four groups: open, overdue, closed by this run, found again after closing (possible false rectification), with the office's columns; items closed by earlier runs are not listed.",
         ],
     }
 }
