@@ -776,7 +776,7 @@ fn window_text(window: PeriodRange, lang: Lang) -> String {
     }
 }
 
-fn village<'a>(region: &'a str, lang: Lang) -> &'a str {
+fn village(region: &str, lang: Lang) -> &str {
     if region.is_empty() {
         lang.pick("(无区划)", "(no region)")
     } else {
@@ -785,10 +785,10 @@ fn village<'a>(region: &'a str, lang: Lang) -> &'a str {
 }
 
 /// The finding codes behind each (id_number, program) of one kind.
-fn codes_of<'a>(
-    findings: &'a [Finding],
+fn codes_of(
+    findings: &[Finding],
     kind: CorrectionKind,
-) -> BTreeMap<(&'a str, Program), BTreeSet<Code>> {
+) -> BTreeMap<(&str, Program), BTreeSet<Code>> {
     let mut codes: BTreeMap<(&str, Program), BTreeSet<Code>> = BTreeMap::new();
     for finding in findings {
         if CorrectionKind::of(finding) != Some(kind) {
