@@ -1361,7 +1361,7 @@ fn the_register_sheet_groups_items_and_flags_the_ones_found_again() {
         };
         assert!(group.starts_with(expected_group), "{number}: {group}");
         assert_eq!(
-            text(&row[12]).contains("可能虚假整改"),
+            text(&row[11]).contains("可能虚假整改"),
             reopened > 0,
             "{number}"
         );

@@ -1023,7 +1023,7 @@ impl RegisterGroup {
                 "2. Overdue (past the due month)",
             ),
             RegisterGroup::ClosedNow => lang.pick(
-                "三、本次销号（本次对账复核未再发现）",
+                "三、本次销号（本次对账复核未再发现，销号月份为本月）",
                 "3. Closed by this run (checked again and not found)",
             ),
             RegisterGroup::Reopened => lang.pick(
@@ -1137,7 +1137,6 @@ pub fn write_register_sheet(
                 "涉及金额(元)",
                 "首次发现",
                 "整改期限",
-                "销号月份",
                 "提示",
             ],
             [
@@ -1152,7 +1151,6 @@ pub fn write_register_sheet(
                 "Amount (yuan)",
                 "First found",
                 "Due",
-                "Closed in",
                 "Flag",
             ],
         )
@@ -1160,7 +1158,7 @@ pub fn write_register_sheet(
         .map(ToString::to_string)
         .collect();
     titles.extend(office.iter().map(ToString::to_string));
-    let mut max_widths = vec![12, 7, 18, 13, 8, 19, 8, 17, 10, 8, 8, 8, 22];
+    let mut max_widths = vec![12, 7, 22, 13, 8, 19, 8, 17, 10, 8, 8, 22];
     max_widths.extend(std::iter::repeat_n(16, office.len()));
     let max_widths: &[usize] = &max_widths;
     let mut print = Print::new(
@@ -1188,7 +1186,6 @@ pub fn write_register_sheet(
             let month = |period: Option<Period>| period.map(|p| p.to_string()).unwrap_or_default();
             let first = month(Some(item.first_found));
             let due = month(Some(item.due));
-            let closed = month(item.closed_in);
             let flag = if item.reopened > 0 {
                 lang.pick(
                     format!("可能虚假整改(再现{}次)", item.reopened),
@@ -1220,7 +1217,6 @@ pub fn write_register_sheet(
                 amount,
                 Cell::Text(&first),
                 Cell::Text(&due),
-                Cell::Text(&closed),
                 Cell::Text(&flag),
             ];
             for index in &position {
