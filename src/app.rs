@@ -274,7 +274,7 @@ pub fn describe(config: &RunConfig, summary: &RunSummary) -> String {
         if codes.is_empty() { "" } else { "\n  " },
         codes.join(", "),
         if config.report.is_some() {
-            ", report.xlsx, register.xlsx"
+            ", report.xlsx, register.xlsx, backpay-upload.xlsx"
         } else {
             ""
         },

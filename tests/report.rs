@@ -191,7 +191,20 @@ fn every_sheet_holds_what_the_csv_files_hold() {
     let out = demo_report("zh");
     let all = sheets(&out.join("report.xlsx"));
     let names: Vec<&str> = all.iter().map(|(name, _)| name.as_str()).collect();
-    assert_eq!(names, ["说明", "汇总", "问题清单", "问题汇总", "台账"]);
+    assert_eq!(
+        names,
+        [
+            "说明",
+            "汇总",
+            "问题清单",
+            "问题汇总",
+            "台账",
+            "月报",
+            "补发清单",
+            "追缴清单",
+            "整改台账"
+        ]
+    );
     let lang = Lang::Zh;
 
     // 问题清单 = findings.csv, row for row.
@@ -428,7 +441,11 @@ fn sheet_names_and_titles_follow_the_language() {
                 names.summary,
                 names.findings,
                 names.cases,
-                names.ledger
+                names.ledger,
+                names.monthly,
+                names.backpay,
+                names.recover,
+                names.register
             ]
         );
         let findings = table(sheet(&all, names.findings));
@@ -547,7 +564,11 @@ fn tables_longer_than_a_sheet_continue_and_long_text_is_cut_and_said() {
             "台账 (2)",
             "台账 (3)",
             "台账 (4)",
-            "台账 (5)"
+            "台账 (5)",
+            "月报",
+            "补发清单",
+            "追缴清单",
+            "整改台账"
         ]
     );
     let (_, ledger) = csv_rows(&read(&out.join("ledger.csv")));
@@ -738,7 +759,7 @@ fn a_notice_with_a_bad_period_exits_2_and_writes_nothing() {
     assert!(!file.exists());
 }
 
-const OUTPUTS: [&str; 8] = [
+const OUTPUTS: [&str; 9] = [
     "findings.csv",
     "ledger.csv",
     "summary.csv",
@@ -747,6 +768,7 @@ const OUTPUTS: [&str; 8] = [
     "run.json",
     "report.xlsx",
     "register.xlsx",
+    "backpay-upload.xlsx",
 ];
 
 fn outputs(folder: &Path) -> BTreeMap<&'static str, Vec<u8>> {
@@ -760,17 +782,17 @@ fn outputs(folder: &Path) -> BTreeMap<&'static str, Vec<u8>> {
         .collect()
 }
 
-/// A failure at any step of writing or placing leaves all eight outputs as
+/// A failure at any step of writing or placing leaves all nine outputs as
 /// they were; a run without --report takes an earlier report.xlsx away
 /// with the rest, and puts it back when it fails.
 #[test]
-fn the_eight_outputs_are_placed_all_or_none() {
+fn the_nine_outputs_are_placed_all_or_none() {
     let case = repository().join("fixtures/codes/SHORTFALL");
     let out = out_dir("report-all-or-none");
-    // The previous run: eight outputs of the whole window.
+    // The previous run: nine outputs of the whole window.
     assert_eq!(reconcile(&case, &out, &["--report"]).status.code(), Some(0));
     let previous = outputs(&out);
-    assert_eq!(previous.len(), 8);
+    assert_eq!(previous.len(), 9);
     for (extra, expect_report) in [(&["--report", "--lang", "en"][..], true), (&[][..], false)] {
         let mut step = 1;
         loop {
@@ -816,6 +838,7 @@ fn the_eight_outputs_are_placed_all_or_none() {
     // folder (the outputs were placed); the next start removes it.
     assert_eq!(reconcile(&case, &out, &[]).status.code(), Some(0));
     assert!(!out.join("report.xlsx").exists());
+    assert!(!out.join("backpay-upload.xlsx").exists());
     let left: Vec<String> = std::fs::read_dir(&out)
         .expect("a folder")
         .map(|entry| {
@@ -1119,4 +1142,369 @@ fn bidi_controls_in_a_name_are_shown_in_the_workbooks_not_obeyed() {
         read(&out.join("ledger.csv")).contains(&disguised),
         "CSV as read"
     );
+}
+
+/// Runs a spec example with its args.txt (paths in it relative to the
+/// example) and `--report`; returns the output folder.
+fn spec_example_report(name: &str) -> PathBuf {
+    report_of(
+        &repository().join("fixtures/spec-examples").join(name),
+        name,
+    )
+}
+
+/// Runs the case in `case` as [`spec_example_report`] does.
+fn report_of(case: &Path, tag: &str) -> PathBuf {
+    let out = out_dir(&format!("lists-{tag}"));
+    let args = read(&case.join("args.txt"));
+    let output = run(duizhang()
+        .current_dir(case)
+        .arg("reconcile")
+        .arg(".")
+        .arg("--out")
+        .arg(&out)
+        .arg("--quiet")
+        .arg("--report")
+        .args(args.split_whitespace()));
+    assert_eq!(output.status.code(), Some(0), "{tag}: {}", said(&output));
+    out
+}
+
+fn fen_of(cell: &Data) -> i64 {
+    (number(cell).expect("an amount") * 100.0).round() as i64
+}
+
+/// The rows of a printed list from its header row (the row whose first
+/// cell is `first_title`) to the first empty row.
+fn printed(rows: &[Vec<Data>], first_title: &str) -> (Vec<String>, Vec<Vec<Data>>) {
+    let at = rows
+        .iter()
+        .position(|row| matches!(&row[0], Data::String(text) if text == first_title))
+        .unwrap_or_else(|| panic!("no header {first_title}"));
+    let header: Vec<String> = rows[at]
+        .iter()
+        .map(|cell| match cell {
+            Data::String(text) => text.clone(),
+            _ => String::new(),
+        })
+        .filter(|title| !title.is_empty())
+        .collect();
+    let body = rows[at + 1..]
+        .iter()
+        .take_while(|row| row.iter().any(|cell| !matches!(cell, Data::Empty)))
+        .map(|row| row[..header.len()].to_vec())
+        .collect();
+    (header, body)
+}
+
+/// The 补发清单 and 追缴清单 sheets hold corrections.csv's rows of their
+/// kind in its order, grouped by village with each village's subtotal and
+/// the grand total equal to the CSV's sums, ids as text, and the lines to
+/// sign; backpay-upload.xlsx is the bank's sheet of the back-pay with an
+/// account and nothing else.
+#[test]
+fn the_lists_and_the_upload_sheet_add_up_to_corrections_csv() {
+    for name in ["case21", "case22", "case24"] {
+        let out = spec_example_report(name);
+        let (_, corrections) = csv_rows(&read(&out.join("corrections.csv")));
+        let all = sheets(&out.join("report.xlsx"));
+        let names = sheet_names(Lang::Zh);
+        for (kind, sheet_name) in [("backpay", names.backpay), ("recover", names.recover)] {
+            let expected: Vec<&Vec<String>> =
+                corrections.iter().filter(|row| row[0] == kind).collect();
+            let rows = sheet(&all, sheet_name);
+            assert!(
+                text(&rows[0][0]).starts_with("社会救助资金"),
+                "{name} {sheet_name}: the title"
+            );
+            let (header, body) = printed(rows, "序号");
+            assert_eq!(header[3], "身份证号");
+            let mut listed = Vec::new();
+            let mut village_sum = 0i64;
+            let mut villages: Vec<(String, i64)> = Vec::new();
+            let mut total = None;
+            for row in &body {
+                match &row[0] {
+                    Data::Float(_) | Data::Int(_) => {
+                        listed.push(row.clone());
+                        village_sum += fen_of(&row[8]);
+                    }
+                    Data::String(label) if label.contains("小计") => {
+                        assert_eq!(fen_of(&row[8]), village_sum, "{name}: {label}");
+                        villages.push((label.clone(), village_sum));
+                        village_sum = 0;
+                    }
+                    Data::String(label) if label.starts_with("本次对账无") => {
+                        assert!(expected.is_empty(), "{name}: {label}");
+                    }
+                    Data::String(label) if label.starts_with("合计") => {
+                        total = Some(fen_of(&row[8]));
+                        break;
+                    }
+                    other => panic!("{name} {sheet_name}: an unexpected row {other:?}"),
+                }
+            }
+            let csv_total: i64 = expected.iter().map(|row| fen(&row[7])).sum();
+            assert_eq!(total, Some(csv_total), "{name} {sheet_name}: the total");
+            assert_eq!(listed.len(), expected.len(), "{name} {sheet_name}");
+            for (row, csv) in listed.iter().zip(&expected) {
+                assert_eq!(text(&row[2]), unmarked(&csv[2]), "{name}: the name");
+                assert!(matches!(row[3], Data::String(_)), "the id is text");
+                assert_eq!(text(&row[3]), csv[1], "{name}: the id");
+                assert_eq!(text(&row[4]), program_text(&csv[4], Lang::Zh));
+                assert_eq!(text(&row[5]), csv[5].replace(';', "、"));
+                assert_eq!(number(&row[6]), csv_number(&csv[6]));
+                assert_eq!(fen_of(&row[8]) as f64 / 100.0, csv_number(&csv[7]).unwrap());
+                let region = if csv[3].is_empty() {
+                    "(无区划)"
+                } else {
+                    &csv[3]
+                };
+                assert_eq!(text(&row[1]), region);
+                if kind == "backpay" {
+                    assert_eq!(text(&row[9]), csv[8], "{name}: the account");
+                }
+            }
+            // One subtotal per village, in the CSV's region order.
+            let mut regions: Vec<&str> = expected.iter().map(|row| row[3].as_str()).collect();
+            regions.dedup();
+            assert_eq!(villages.len(), regions.len(), "{name} {sheet_name}");
+            let signed = rows.iter().any(|row| {
+                row.iter()
+                    .any(|cell| matches!(cell, Data::String(text) if text.starts_with("制表人")))
+            });
+            assert!(signed, "{name} {sheet_name}: the signature lines");
+        }
+
+        // The bank's sheet: one sheet, its header, one row per back-pay
+        // with an account, no totals row.
+        let upload = sheets(&out.join("backpay-upload.xlsx"));
+        assert_eq!(upload.len(), 1, "{name}: one sheet");
+        let rows = &upload[0].1;
+        assert_eq!(
+            rows[0].iter().map(text).collect::<Vec<_>>(),
+            ["序号", "姓名", "身份证号", "账号", "金额", "摘要"]
+        );
+        let banked: Vec<&Vec<String>> = corrections
+            .iter()
+            .filter(|row| row[0] == "backpay" && !row[8].is_empty())
+            .collect();
+        assert_eq!(rows.len(), banked.len() + 1, "{name}: no totals row");
+        for (index, (row, csv)) in rows[1..].iter().zip(&banked).enumerate() {
+            assert_eq!(number(&row[0]), Some(index as f64 + 1.0));
+            assert_eq!(text(&row[1]), unmarked(&csv[2]));
+            assert!(matches!(row[2], Data::String(_)) && matches!(row[3], Data::String(_)));
+            assert_eq!(text(&row[2]), csv[1]);
+            assert_eq!(text(&row[3]), csv[8]);
+            assert_eq!(number(&row[4]), csv_number(&csv[7]));
+            assert!(text(&row[5]).ends_with("补发"), "{:?}", row[5]);
+        }
+    }
+    // The months and program of a back-pay make its 摘要.
+    let out = spec_example_report("case21");
+    let upload = sheets(&out.join("backpay-upload.xlsx"));
+    let memos: Vec<String> = upload[0].1[1..].iter().map(|row| text(&row[5])).collect();
+    assert_eq!(memos, ["2024年2月特困供养补发", "2024年1-2月、4月低保补发"]);
+    // An account with a leading zero and 19 digits stays as written.
+    let upload = sheets(&spec_example_report("case24").join("backpay-upload.xlsx"));
+    assert_eq!(text(&upload[0].1[1][3]), "62220001");
+    assert_eq!(text(&upload[0].1[1][5]), "2024年2-3月价格临时补贴补发");
+}
+
+/// 整改台账 lists the register after the run by where each item stands —
+/// open, overdue, closed by this run, found again after closing (marked
+/// 可能虚假整改) — with the office's columns as the register holds them;
+/// items closed by earlier runs are counted, not listed.
+#[test]
+fn the_register_sheet_groups_items_and_flags_the_ones_found_again() {
+    let out = spec_example_report("case22");
+    let (header, register) = csv_rows(&read(&out.join("register.csv")));
+    let column = |name: &str| header.iter().position(|title| title == name).unwrap();
+    let all = sheets(&out.join("report.xlsx"));
+    let rows = sheet(&all, sheet_names(Lang::Zh).register);
+    assert_eq!(text(&rows[0][0]), "整改台账（截至2024年6月）");
+    let (titles, body) = printed(rows, "问题编号");
+    for office in ["整改措施", "责任人", "追回金额", "备注"] {
+        assert!(titles.iter().any(|title| title == office), "{office}");
+    }
+    let office = |name: &str| titles.iter().position(|title| title == name).unwrap();
+    let mut group = String::new();
+    let mut listed: BTreeMap<String, (String, Vec<Data>)> = BTreeMap::new();
+    for row in &body {
+        let first = text(&row[0]);
+        if first.starts_with(['一', '二', '三', '四']) {
+            group = first;
+        } else {
+            listed.insert(first, (group.clone(), row.clone()));
+        }
+    }
+    let mut closed_before = 0;
+    for item in &register {
+        let number = &item[column("item")];
+        let status = &item[column("status")];
+        let closed_in = &item[column("closed_in")];
+        if status == "closed" && closed_in != "2024-06" {
+            closed_before += 1;
+            assert!(!listed.contains_key(number), "{number} was closed before");
+            continue;
+        }
+        let (group, row) = &listed[number];
+        let reopened: u32 = item[column("reopened")].parse().unwrap();
+        let expected_group = if status == "closed" {
+            "三、本次销号"
+        } else if reopened > 0 {
+            "四、销号后再次发现"
+        } else if status == "overdue" {
+            "二、逾期未整改"
+        } else {
+            "一、未整改"
+        };
+        assert!(group.starts_with(expected_group), "{number}: {group}");
+        assert_eq!(
+            text(&row[11]).contains("可能虚假整改"),
+            reopened > 0,
+            "{number}"
+        );
+        for name in ["整改措施", "责任人", "追回金额", "备注"] {
+            assert_eq!(text(&row[office(name)]), unmarked(&item[column(name)]));
+        }
+        assert_eq!(text(&row[5]), item[column("id_number")]);
+    }
+    assert_eq!(closed_before, 1);
+    // The reopened DUPLICATE_ENROLMENT item of SPEC's case22.
+    assert_eq!(
+        listed["202403-0003"].0,
+        "四、销号后再次发现（可能虚假整改，请重点核查）  1 项"
+    );
+    // The office's formula-like text is a text cell, shown as typed.
+    assert_eq!(
+        text(&listed["202312-0001"].1[office("整改措施")]),
+        "=重新核定收入"
+    );
+}
+
+/// 月报: per village in the label month, E and P as summary.csv's rows of
+/// that month add up, the register's items where they stand, and the
+/// office's 追回金额 read as money; a cell that is not money is listed
+/// under the table and the run goes on.
+#[test]
+fn the_month_report_adds_up_and_lists_recovered_cells_that_are_not_money() {
+    let copy = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("case22-with-recovered");
+    let _ = std::fs::remove_dir_all(&copy);
+    for (recovered, expect_fen, listed) in [("50.00", 5000, false), ("约50元", 0, true)] {
+        let _ = std::fs::remove_dir_all(&copy);
+        std::fs::create_dir_all(&copy).expect("a folder");
+        let example = repository().join("fixtures/spec-examples/case22");
+        for entry in std::fs::read_dir(&example).expect("the example") {
+            let entry = entry.expect("an entry");
+            std::fs::copy(entry.path(), copy.join(entry.file_name())).expect("a copy");
+        }
+        let before = read(&copy.join("before-register.csv"));
+        assert!(before.contains(",张会计,50.00,"));
+        let before = before.replace(",张会计,50.00,", &format!(",张会计,{recovered},"));
+        std::fs::write(copy.join("before-register.csv"), before).expect("write");
+        let out = report_of(&copy, "case22-copy");
+        let all = sheets(&out.join("report.xlsx"));
+        let rows = sheet(&all, sheet_names(Lang::Zh).monthly);
+        assert_eq!(text(&rows[0][0]), "社会救助资金对账月报（2024年6月）");
+        let (titles, body) = printed(rows, "区划代码(村/社区)");
+        assert_eq!(titles.len(), 12);
+        let total = body
+            .iter()
+            .find(|row| text(&row[0]) == "合计")
+            .expect("a total row");
+        let (_, summary) = csv_rows(&read(&out.join("summary.csv")));
+        let month: Vec<&Vec<String>> = summary.iter().filter(|row| row[2] == "2024-06").collect();
+        let expected: i64 = month.iter().map(|row| fen(&row[4])).sum();
+        let paid: i64 = month.iter().map(|row| fen(&row[7])).sum();
+        assert_eq!(fen_of(&total[3]), expected);
+        assert_eq!(fen_of(&total[4]), paid);
+        assert_eq!(fen_of(&total[11]), expect_fen, "{recovered}");
+        // The register's items of the month: SPEC case22's register.
+        let (header, register) = csv_rows(&read(&out.join("register.csv")));
+        let column = |name: &str| header.iter().position(|title| title == name).unwrap();
+        let count = |test: &dyn Fn(&Vec<String>) -> bool| {
+            register.iter().filter(|row| test(row)).count() as f64
+        };
+        assert_eq!(
+            number(&total[7]),
+            Some(count(&|row| row[column("status")] == "open"))
+        );
+        assert_eq!(
+            number(&total[8]),
+            Some(count(&|row| row[column("status")] == "overdue"))
+        );
+        assert_eq!(
+            number(&total[9]),
+            Some(count(&|row| row[column("closed_in")] == "2024-06"))
+        );
+        assert_eq!(
+            number(&total[6]),
+            Some(count(&|row| row[column("first_found")] == "2024-06"
+                && row[column("reopened")] == "0"
+                && row[column("closed_in")].is_empty()))
+        );
+        let noted = rows.iter().any(|row| {
+            row.iter().any(
+                |cell| matches!(cell, Data::String(text) if text.contains("“约50元”") && text.contains("202402-0001")),
+            )
+        });
+        assert_eq!(noted, listed, "{recovered}");
+    }
+}
+
+/// A printed list longer than a sheet holds goes on in `补发清单 (2)` …,
+/// each with its title and header; no row is lost and the total stays.
+#[test]
+fn a_printed_list_longer_than_a_sheet_goes_on() {
+    let case = repository().join("fixtures/spec-examples/case21");
+    let out = out_dir("lists-continued");
+    let output = run(duizhang()
+        .env("DUIZHANG_XLSX_ROWS", "5")
+        .current_dir(&case)
+        .arg("reconcile")
+        .arg(".")
+        .arg("--out")
+        .arg(&out)
+        .args(["--quiet", "--report"])
+        .args(read(&case.join("args.txt")).split_whitespace()));
+    assert_eq!(output.status.code(), Some(0), "{}", said(&output));
+    let all = sheets(&out.join("report.xlsx"));
+    let continued: Vec<&(String, Vec<Vec<Data>>)> = all
+        .iter()
+        .filter(|(name, _)| name.starts_with("追缴清单"))
+        .collect();
+    assert!(
+        continued.len() > 1,
+        "{:?}",
+        all.iter().map(|(name, _)| name).collect::<Vec<_>>()
+    );
+    let (_, corrections) = csv_rows(&read(&out.join("corrections.csv")));
+    let expected: i64 = corrections
+        .iter()
+        .filter(|row| row[0] == "recover")
+        .map(|row| fen(&row[7]))
+        .sum();
+    let mut listed = 0;
+    let mut sum = 0;
+    let mut total = None;
+    for (_, rows) in &continued {
+        assert!(text(&rows[0][0]).starts_with("社会救助资金追缴清单"));
+        let (_, body) = printed(rows, "序号");
+        for row in body {
+            match &row[0] {
+                Data::Float(_) => {
+                    listed += 1;
+                    sum += fen_of(&row[8]);
+                }
+                Data::String(label) if label.starts_with("合计") => total = Some(fen_of(&row[8])),
+                _ => {}
+            }
+        }
+    }
+    assert_eq!(
+        listed,
+        corrections.iter().filter(|row| row[0] == "recover").count()
+    );
+    assert_eq!((sum, total), (expected, Some(expected)));
 }

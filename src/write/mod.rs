@@ -1,5 +1,6 @@
-//! The output edge: findings.csv, ledger.csv, summary.csv and run.json,
-//! and with `--report` report.xlsx, placed in OUT_DIR all or none
+//! The output edge: findings.csv, ledger.csv, summary.csv, register.csv,
+//! corrections.csv and run.json, and with `--report` report.xlsx,
+//! register.xlsx and backpay-upload.xlsx, placed in OUT_DIR all or none
 //! ([`publish`]); and the public notice of `duizhang notice` ([`workbook`]).
 
 pub mod corrections;
@@ -279,6 +280,19 @@ impl OutputSink {
             out.complete(&mut file)?;
             files.push(file);
         }
+        if let Some(report) = &report {
+            // The bank's upload sheet of the back-pay, a workbook of its own.
+            let path = out.path().join(workbook::UPLOAD);
+            let file = out.create(workbook::UPLOAD)?;
+            let mut writer = std::io::BufWriter::with_capacity(WRITE_BUFFER_BYTES, file);
+            workbook::write_upload(&mut writer, report.scratch(), &corrections, report.lang())
+                .map_err(output_error(&path))?;
+            let mut file = writer
+                .into_inner()
+                .map_err(|error| output_error(&path)(error.into_error()))?;
+            out.complete(&mut file)?;
+            files.push(file);
+        }
         if let Some(report) = report {
             let path = out.path().join(REPORT);
             let file = out.create(REPORT)?;
@@ -288,6 +302,9 @@ impl OutputSink {
                 summary: &summary_groups,
                 given,
                 findings: &findings,
+                corrections: &corrections,
+                register: &register,
+                label,
             };
             report
                 .finish(&mut writer, &inputs)

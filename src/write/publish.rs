@@ -42,7 +42,7 @@ use crate::error::FatalError;
 
 /// Every output, in the order they are placed: the six every run writes
 /// ([`REQUIRED_OUTPUTS`]), then the workbooks of `--report`.
-pub const OUTPUT_NAMES: [&str; 8] = [
+pub const OUTPUT_NAMES: [&str; 9] = [
     "findings.csv",
     "ledger.csv",
     "summary.csv",
@@ -51,6 +51,7 @@ pub const OUTPUT_NAMES: [&str; 8] = [
     "run.json",
     "report.xlsx",
     "register.xlsx",
+    "backpay-upload.xlsx",
 ];
 
 /// The outputs every run places.

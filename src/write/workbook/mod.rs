@@ -13,6 +13,7 @@
 
 mod cases;
 mod ledger;
+mod lists;
 mod names;
 mod notice;
 mod sheet;
@@ -33,6 +34,7 @@ use crate::domain::{Code, Finding, Period, Severity};
 use crate::engine::{Context, Reconciliation};
 
 pub use ledger::LedgerSpill;
+pub use lists::{upload_memo, write_upload, UploadCounts, UPLOAD};
 use names::{case_titles, cause_name, finding_titles, ledger_titles, summary_titles};
 pub use names::{
     code_name, program_name, severity_name, sheet_names, stage_name, status_name, Lang,
@@ -137,6 +139,8 @@ pub struct Report {
     limits: Limits,
     scratch: std::path::PathBuf,
     spill: LedgerSpill,
+    /// Households and persons paid per village in the run's label month.
+    paid: lists::PaidCounts,
 }
 
 /// What the workbook is made of besides the ledger: the same values the
@@ -147,6 +151,12 @@ pub struct ReportInputs<'a> {
     pub given: [bool; 3],
     /// Sorted as in findings.csv.
     pub findings: &'a [Finding],
+    /// corrections.csv's rows, in its order.
+    pub corrections: &'a [crate::engine::corrections::Correction],
+    /// The register after this run, and the run's label (the window's
+    /// last month).
+    pub register: &'a crate::domain::register::Register,
+    pub label: Period,
 }
 
 impl Report {
@@ -157,6 +167,7 @@ impl Report {
             limits: Limits::from_environment(),
             scratch: scratch.to_path_buf(),
             spill: LedgerSpill::new(scratch)?,
+            paid: lists::PaidCounts::new(),
         })
     }
 
@@ -166,7 +177,22 @@ impl Report {
         context: &Context<'_>,
         reconciliation: &Reconciliation,
     ) -> io::Result<()> {
+        lists::gather_paid(
+            &mut self.paid,
+            context,
+            reconciliation,
+            reconciliation.window.last,
+        );
         self.spill.add(context, reconciliation)
+    }
+
+    pub fn lang(&self) -> Lang {
+        self.lang
+    }
+
+    /// The folder of the workbook's scratch files (OUT_DIR).
+    pub fn scratch(&self) -> &Path {
+        &self.scratch
     }
 
     /// Builds the workbook and writes it to `out`.
@@ -223,6 +249,74 @@ impl Report {
                 "ledger by village, person and month",
             ),
             ledger,
+        ));
+        let print_formats = lists::PrintFormats::new();
+        let mut month_money: BTreeMap<&str, lists::MonthMoney> = BTreeMap::new();
+        for ((region, _, period), totals) in inputs.summary.iter() {
+            if *period == inputs.label {
+                let money = month_money.entry(region).or_default();
+                money.expected += totals.expected;
+                money.delivered += totals.delivered;
+                money.paid += totals.paid;
+            }
+        }
+        let list_inputs = lists::ListInputs {
+            corrections: inputs.corrections,
+            findings: inputs.findings,
+            register: inputs.register,
+            label: inputs.label,
+            window: inputs.stats.window,
+            month_money,
+            paid: &self.paid,
+        };
+        let mut print = lists::PrintSheets {
+            workbook: &mut *sheets.workbook,
+            formats: &print_formats,
+            limits: sheets.limits,
+            cuts: &mut sheets.cuts,
+            lang,
+        };
+        let month = lists::write_month_report(&mut print, &list_inputs).map_err(xlsx_error)?;
+        written.push((
+            lang.pick(
+                "报告月份按村(社区)：发放户数人数、应发实发、问题整改和追回金额",
+                "the report's month per village: households and persons paid, due and paid, register items and money recovered",
+            ),
+            month,
+        ));
+        let backpay = lists::write_corrections_list(
+            &mut print,
+            &list_inputs,
+            crate::engine::corrections::CorrectionKind::Backpay,
+        )
+        .map_err(xlsx_error)?;
+        written.push((
+            lang.pick(
+                "补发清单，按村(社区)小计，可打印签字",
+                "back pay by village with subtotals, to print and sign",
+            ),
+            backpay,
+        ));
+        let recover = lists::write_corrections_list(
+            &mut print,
+            &list_inputs,
+            crate::engine::corrections::CorrectionKind::Recover,
+        )
+        .map_err(xlsx_error)?;
+        written.push((
+            lang.pick(
+                "追缴清单，按村(社区)小计，可打印签字",
+                "recovery by village with subtotals, to print and sign",
+            ),
+            recover,
+        ));
+        let register = lists::write_register_sheet(&mut print, &list_inputs).map_err(xlsx_error)?;
+        written.push((
+            lang.pick(
+                "整改台账：未整改、逾期、本次销号、销号后再次发现",
+                "the register: open, overdue, closed by this run, found again",
+            ),
+            register,
         ));
         let cuts = sheets.cuts;
         let about = workbook.worksheet_from_index(0).map_err(xlsx_error)?;
@@ -1036,6 +1130,9 @@ fn reading_guide(lang: Lang) -> &'static [&'static str] {
             "问题汇总：同一人、同一项目、同一类问题合并为一个案件；连续月份合并为区间(如 2024-01..2024-12)，断开的月份用“, ”分隔；列出问题条数和涉及金额合计。",
             "台账：按村(社区)区划代码、身份证号、项目、月份列出每月应发、拨付、划拨、实发和状态，供乡镇(街道)留存备查。",
             "金额单位为元，保留两位小数，与 CSV 文件完全一致；身份证号、账号、区划代码以文本保存，不会变成科学计数法。",
+            "月报：报告月份(运行窗口的最后一个月，与整改台账的月份一致)按村(社区)列出发放户数和人数、应发、实发、足额发放率、新发现/未整改/逾期/本月销号的问题项数和整改台账“追回金额”列的累计金额；无法识别为金额的单元格列在表下。",
+            "补发清单、追缴清单：与 corrections.csv 逐行一致，按村(社区)分组小计，末行合计，下方为制表人、审核人、负责人、日期签字栏，A4 横向按一页宽打印。补发的银行代发数据另存为同一目录下的 backpay-upload.xlsx(只有一张表，无合计行)。",
+            "整改台账：本次对账后的台账，分为未整改、逾期未整改、本次销号、销号后再次发现(可能虚假整改)四组，含整改措施、责任人、追回金额、备注等经办单位填写的列；此前已销号的不再列出。",
         ],
         Lang::En => &[
             "Summary: per region, program and month: lines, due (E), allocated (A), transferred (T), paid (P), shortfall, overpaid, improper and the delivery rate (Σ min(P, E) ÷ Σ E), as in summary.csv.",
@@ -1045,6 +1142,9 @@ fn reading_guide(lang: Lang) -> &'static [&'static str] {
             "Findings by case: one person, program and kind of finding make one case; consecutive months are merged into ranges (2024-01..2024-12), gaps separated by “, ”; with the number of findings and their total amount.",
             "Ledger: every month's due, allocated, transferred and paid amounts and status by village (region code), person and month, as the township keeps it.",
             "Amounts are yuan with two decimals, exactly as in the CSV files; ID numbers, accounts and region codes are stored as text, never in scientific notation.",
+            "Monthly: the report's month (the window's last, the register's month) per village: households and persons paid, due, paid, delivery rate, register items new, open, overdue and closed this month, and the sum of the register's 追回金额 column; cells there that are not money are listed under the table.",
+            "Back pay and Recovery: corrections.csv row for row, by village with subtotals, a total and lines to sign, printed A4 landscape one page wide. The bank's upload of the back pay is backpay-upload.xlsx beside this workbook (one sheet, no totals row).",
+            "Register: the register after this run in four groups: open, overdue, closed by this run, found again after closing (possible false rectification), with the office's columns; items closed by earlier runs are not listed.",
         ],
     }
 }

@@ -131,6 +131,12 @@ pub struct SheetNames {
     pub notice: &'static str,
     /// The notice's second sheet: who is left out of it, and why.
     pub left_out: &'static str,
+    /// The printed lists of report.xlsx: back pay, recovery, the register
+    /// and the month's report.
+    pub backpay: &'static str,
+    pub recover: &'static str,
+    pub register: &'static str,
+    pub monthly: &'static str,
 }
 
 pub fn sheet_names(lang: Lang) -> SheetNames {
@@ -143,6 +149,10 @@ pub fn sheet_names(lang: Lang) -> SheetNames {
             ledger: "台账",
             notice: "公示",
             left_out: "未列入公示",
+            backpay: "补发清单",
+            recover: "追缴清单",
+            register: "整改台账",
+            monthly: "月报",
         },
         Lang::En => SheetNames {
             about: "About",
@@ -152,6 +162,10 @@ pub fn sheet_names(lang: Lang) -> SheetNames {
             ledger: "Ledger",
             notice: "Notice",
             left_out: "Not in the notice",
+            backpay: "Back pay",
+            recover: "Recovery",
+            register: "Register",
+            monthly: "Monthly",
         },
     }
 }
@@ -378,6 +392,10 @@ mod tests {
                 names.ledger,
                 names.notice,
                 names.left_out,
+                names.backpay,
+                names.recover,
+                names.register,
+                names.monthly,
             ] {
                 assert!(name.chars().count() + " (9999)".len() <= 31, "{name}");
             }
