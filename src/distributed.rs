@@ -474,6 +474,8 @@ pub struct Driver {
     last_id: Option<Box<str>>,
     /// The files as evidence names them, once planned.
     inputs: InputFiles,
+    /// `--register`: the earlier register, carried on at the end.
+    earlier_register: Option<crate::domain::register::Register>,
 }
 
 /// What a finished distributed run reports.
@@ -487,11 +489,17 @@ impl Driver {
     /// As the CLI starts a run: the flags checked, OUT_DIR locked and
     /// checked, the case folder listed, policy.toml read. Returns the
     /// driver and the folder's warnings.
+    /// `register` and `new_register` are the CLI's `--register` and
+    /// `--new-register` (SPEC v3 §6.1): the earlier register is read here,
+    /// before any case file, and an edited register.csv in OUT_DIR stops
+    /// the run unless one of them is given.
     pub fn open(
         case_dir: &Path,
         out_dir: &Path,
         from: Option<&str>,
         to: Option<&str>,
+        register: Option<&Path>,
+        new_register: bool,
     ) -> Result<(Driver, Vec<String>), FatalError> {
         let from = period_flag("--from", from)?;
         let to = period_flag("--to", to)?;
@@ -502,7 +510,17 @@ impl Driver {
                 )));
             }
         }
+        crate::write::refuse_inside_case(case_dir, out_dir, "--out")?;
         let out = OutDir::prepare(out_dir)?;
+        let earlier_register = match register {
+            Some(path) => Some(crate::read::register::read_register(path)?),
+            None => {
+                if !new_register {
+                    crate::write::register::check_not_edited(out_dir)?;
+                }
+                None
+            }
+        };
         let folder = CaseFolder::open(case_dir)?;
         let warnings = folder.warnings();
         let mut driver = Driver {
@@ -521,6 +539,7 @@ impl Driver {
             window: None,
             last_id: None,
             inputs: InputFiles::default(),
+            earlier_register,
         };
         match crate::read::read_files_in(
             &driver.folder,
@@ -612,7 +631,8 @@ impl Driver {
         // The outputs begin as a run's with no person: the parts follow.
         let nothing = Reconciliation::empty(window, [given[0], given[1], true]);
         let out = self.out.take().expect("a run is planned once");
-        let mut sink = OutputSink::create(out, &header, &nothing, None, None)?;
+        let mut sink =
+            OutputSink::create(out, &header, &nothing, None, self.earlier_register.take())?;
         sink.add(&header, &nothing)?;
         self.sink = Some(sink);
         self.window = Some(window);

@@ -23,8 +23,15 @@ fn run_distributed(case: &Path, out: &Path, rows_per_part: usize) -> Result<(), 
             .position(|arg| arg == name)
             .map(|at| args[at + 1].as_str())
     };
-    let (mut driver, _warnings) =
-        Driver::open(case, out, flag("--from"), flag("--to")).map_err(|error| error.to_string())?;
+    let (mut driver, _warnings) = Driver::open(
+        case,
+        out,
+        flag("--from"),
+        flag("--to"),
+        flag("--register").map(Path::new),
+        args.iter().any(|arg| arg == "--new-register"),
+    )
+    .map_err(|error| error.to_string())?;
     let mut rows: Vec<OwnedRow> = Vec::new();
     for kind in distributed::FILE_TASKS {
         let facts = distributed::read_file(case, kind, &mut |key, row, position, payload| {
@@ -128,7 +135,7 @@ fn a_standards_file_changed_after_the_first_pass_stops_the_run() {
         std::fs::copy(&path, case.join(path.file_name().unwrap())).unwrap();
     }
     let out = out_dir("distributed-changed-out");
-    let (mut driver, _) = Driver::open(&case, &out, None, None).unwrap();
+    let (mut driver, _) = Driver::open(&case, &out, None, None, None, false).unwrap();
     for kind in distributed::FILE_TASKS {
         let facts = distributed::read_file(&case, kind, &mut |_, _, _, _| {});
         driver.add_facts(&facts).unwrap();

@@ -2,7 +2,7 @@
 
     python -m duizhang.spark reconcile CASE_DIR --out OUT_DIR
         [--master URL] [--partitions N] [--from YYYY-MM] [--to YYYY-MM]
-        [--fail-on low|medium|high] [--timings]
+        [--fail-on low|medium|high] [--timings] [--register FILE | --new-register]
 
 How a run goes (every step that decides an output is the crate's Rust):
 
@@ -189,6 +189,8 @@ def reconcile(
     period_to: Optional[str] = None,
     rows_per_part: int = ROWS_PER_PART,
     timings: bool = False,
+    register: Optional[str] = None,
+    new_register: bool = False,
 ) -> "Result":
     """Reconciles CASE_DIR into OUT_DIR on Spark; returns the summary line
     (a str, with the most severe finding's severity as `.highest`).
@@ -207,7 +209,14 @@ def reconcile(
             print(f"duizhang: {name}: {time.monotonic() - started:.1f} s", file=sys.stderr)
 
     case_dir = os.path.abspath(case_dir)
-    driver = _native.Driver(case_dir, os.path.abspath(out_dir), period_from, period_to)
+    driver = _native.Driver(
+        case_dir,
+        os.path.abspath(out_dir),
+        period_from,
+        period_to,
+        os.path.abspath(register) if register else None,
+        new_register,
+    )
     for warning in driver.warnings:
         print(f"duizhang: warning: {warning}", file=sys.stderr)
     spark = spark or session(master)
@@ -266,6 +275,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     run.add_argument("--master", metavar="URL", help="Spark master (default: spark-submit's, else local[*])")
     run.add_argument("--partitions", type=int, metavar="N", help="partitions of persons (default: Spark's parallelism, or one per 256 MiB of input if more)")
     run.add_argument("--timings", action="store_true", help="print each phase's time to stderr")
+    run.add_argument("--register", metavar="FILE", help="the rectification register of an earlier run, carried on (as the CLI)")
+    run.add_argument("--new-register", action="store_true", help="start a new register over an edited register.csv in OUT_DIR (as the CLI)")
     run.add_argument(
         "--fail-on",
         choices=SEVERITIES,
@@ -283,6 +294,8 @@ def main(argv: Optional[list[str]] = None) -> int:
             period_from=args.period_from,
             period_to=args.period_to,
             timings=args.timings,
+            register=args.register,
+            new_register=args.new_register,
         )
     except DuizhangError as error:
         print(f"duizhang: error: {error}", file=sys.stderr)

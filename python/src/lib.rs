@@ -179,18 +179,22 @@ impl Driver {
 #[pymethods]
 impl Driver {
     #[new]
-    #[pyo3(signature = (case_dir, out_dir, period_from=None, period_to=None))]
+    #[pyo3(signature = (case_dir, out_dir, period_from=None, period_to=None, register=None, new_register=false))]
     fn new(
         case_dir: PathBuf,
         out_dir: PathBuf,
         period_from: Option<String>,
         period_to: Option<String>,
+        register: Option<PathBuf>,
+        new_register: bool,
     ) -> PyResult<Driver> {
         let (inner, warnings) = distributed::Driver::open(
             &case_dir,
             &out_dir,
             period_from.as_deref(),
             period_to.as_deref(),
+            register.as_deref(),
+            new_register,
         )
         .map_err(error)?;
         Ok(Driver {
