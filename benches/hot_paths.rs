@@ -7,6 +7,11 @@
 
 use std::hint::black_box;
 
+/// The allocator the binary runs with: figures of allocation-heavy paths
+/// (the register) are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use duizhang::domain::{Amount, Item, Money, Period, Rounding, Share};
 use duizhang::engine::standards::StandardsTable;
