@@ -35,14 +35,24 @@ def cases() -> list[Path]:
 
 
 def case_args(case: Path) -> list[str]:
+    """args.txt's arguments; a file it names in the case folder
+    (`--register before-register.csv`) made a whole path."""
     args = case / "args.txt"
-    return shlex.split(args.read_text()) if args.exists() else []
+    words = shlex.split(args.read_text()) if args.exists() else []
+    return [
+        str(case / word) if not word.startswith("-") and (case / word).is_file() else word
+        for word in words
+    ]
 
 
 def spark_args(args: list[str]) -> dict:
     options = {}
-    for flag, value in zip(args[::2], args[1::2]):
-        options[{"--from": "period_from", "--to": "period_to"}[flag]] = value
+    words = iter(args)
+    for flag in words:
+        if flag == "--new-register":
+            options["new_register"] = True
+            continue
+        options[{"--from": "period_from", "--to": "period_to", "--register": "register"}[flag]] = next(words)
     return options
 
 
