@@ -126,6 +126,7 @@ fn run_in_memory(
         &reconciliation,
         config.report,
         earlier_register,
+        config.bom,
     )?;
     sink.add(&case, &reconciliation)?;
     let findings = sink.finish(std::mem::take(&mut reconciliation.findings))?;
@@ -196,6 +197,7 @@ fn run_partitioned(
                 earlier_register
                     .take()
                     .expect("the first partition takes the register"),
+                config.bom,
             )?),
         };
         sink.add(&case, &reconciliation)?;
@@ -742,7 +744,7 @@ pub fn whatif(config: &crate::cli::WhatifConfig) -> Result<WhatifSummary, FatalE
     let window = engine::window(&case, config.from, config.to)?;
     let standards = engine::whatif::proposed_standards(&case.standards, &proposal.standards);
     let whatif = engine::whatif::whatif(&case, &standards, window);
-    crate::write::write_whatif(out, window, &whatif, config.report)?;
+    crate::write::write_whatif(out, window, &whatif, config.report, config.bom)?;
     let rows = &whatif.rows;
     Ok(WhatifSummary {
         window,

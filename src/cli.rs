@@ -403,6 +403,14 @@ pub struct ReconcileArgs {
     /// replace).
     #[arg(long, conflicts_with = "register")]
     pub new_register: bool,
+
+    /// Write the CSV outputs with a UTF-8 byte-order mark, so that Excel
+    /// and WPS open them right on a double-click (without it they take
+    /// the Chinese text for the local code page). A spreadsheet still
+    /// turns long ID numbers in any CSV into numbers: report.xlsx keeps
+    /// them as text.
+    #[arg(long)]
+    pub bom: bool,
 }
 
 /// The language of a workbook.
@@ -500,6 +508,10 @@ pub struct WhatifArgs {
     /// Language of whatif.xlsx: zh (Chinese, the default) or en.
     #[arg(long, value_enum, value_name = "LANG", default_value = "zh")]
     pub lang: LangArg,
+
+    /// Write whatif.csv with a UTF-8 byte-order mark (as reconcile --bom).
+    #[arg(long)]
+    pub bom: bool,
 }
 
 /// A whatif run's settings, checked.
@@ -511,6 +523,7 @@ pub struct WhatifConfig {
     pub from: Option<Period>,
     pub to: Option<Period>,
     pub report: Option<crate::write::workbook::Lang>,
+    pub bom: bool,
 }
 
 impl WhatifArgs {
@@ -523,6 +536,7 @@ impl WhatifArgs {
             from: period("--from", self.from)?,
             to: period("--to", self.to)?,
             report: self.report.then(|| self.lang.lang()),
+            bom: self.bom,
         })
     }
 }
@@ -552,6 +566,8 @@ pub struct RunConfig {
     pub register: Option<PathBuf>,
     /// `--new-register`: replace an edited register.csv in OUT_DIR.
     pub new_register: bool,
+    /// `--bom`: the CSV outputs begin with a UTF-8 byte-order mark.
+    pub bom: bool,
 }
 
 /// Upper bound on `--threads`: more than this is a typing error.
@@ -595,6 +611,7 @@ impl ReconcileArgs {
             timings: self.timings,
             register: self.register,
             new_register: self.new_register,
+            bom: self.bom,
             report: self
                 .report
                 .then(|| self.lang.unwrap_or_default().lang()),

@@ -476,6 +476,8 @@ pub struct Driver {
     inputs: InputFiles,
     /// `--register`: the earlier register, carried on at the end.
     earlier_register: Option<crate::domain::register::Register>,
+    /// `--bom`: the CSV outputs begin with a UTF-8 byte-order mark.
+    bom: bool,
 }
 
 /// What a finished distributed run reports.
@@ -540,6 +542,7 @@ impl Driver {
             last_id: None,
             inputs: InputFiles::default(),
             earlier_register,
+            bom: false,
         };
         match crate::read::read_files_in(
             &driver.folder,
@@ -553,6 +556,13 @@ impl Driver {
             Err(error) => driver.note_error(FileKind::Policy, error.to_string()),
         }
         Ok((driver, warnings))
+    }
+
+    /// The CLI's `--bom`: the CSV outputs begin with a UTF-8 byte-order
+    /// mark. Given before [`Driver::plan`], which starts the outputs.
+    pub fn set_bom(&mut self, bom: bool) {
+        assert!(self.sink.is_none(), "the outputs are not started yet");
+        self.bom = bom;
     }
 
     fn note_error(&mut self, kind: FileKind, message: String) {
@@ -631,8 +641,14 @@ impl Driver {
         // The outputs begin as a run's with no person: the parts follow.
         let nothing = Reconciliation::empty(window, [given[0], given[1], true]);
         let out = self.out.take().expect("a run is planned once");
-        let mut sink =
-            OutputSink::create(out, &header, &nothing, None, self.earlier_register.take())?;
+        let mut sink = OutputSink::create(
+            out,
+            &header,
+            &nothing,
+            None,
+            self.earlier_register.take(),
+            self.bom,
+        )?;
         sink.add(&header, &nothing)?;
         self.sink = Some(sink);
         self.window = Some(window);

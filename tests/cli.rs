@@ -572,3 +572,48 @@ fn reconcile_refuses_an_out_dir_inside_the_case_folder() {
     let run = reconcile(&case, &root.join("out"), &[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
 }
+
+#[test]
+fn with_bom_every_csv_output_begins_with_the_mark_and_is_otherwise_the_same() {
+    const MARK: &[u8] = b"\xEF\xBB\xBF";
+    let plain = out_dir("bom-plain");
+    let marked = out_dir("bom-marked");
+    assert_eq!(reconcile(&demo(), &plain, &[]).code, 0);
+    assert_eq!(reconcile(&demo(), &marked, &["--bom"]).code, 0);
+    for file in [
+        "findings.csv",
+        "ledger.csv",
+        "summary.csv",
+        "register.csv",
+        "corrections.csv",
+    ] {
+        let plain_bytes = std::fs::read(plain.join(file)).expect("read");
+        let marked_bytes = std::fs::read(marked.join(file)).expect("read");
+        assert!(!plain_bytes.starts_with(MARK), "{file} without --bom");
+        assert_eq!(
+            marked_bytes.strip_prefix(MARK),
+            Some(plain_bytes.as_slice()),
+            "{file}: the mark, then the same bytes"
+        );
+    }
+    assert!(!std::fs::read(marked.join("run.json"))
+        .expect("read")
+        .starts_with(MARK));
+    // The register as written (mark included) is what run.json hashes: a
+    // second run into the folder sees it unedited, and it is read back.
+    let again = reconcile(&demo(), &marked, &["--bom"]);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    let register = marked.join("register.csv");
+    let carried = out_dir("bom-carried");
+    let run = reconcile(
+        &demo(),
+        &carried,
+        &["--register", register.to_str().expect("a UTF-8 path")],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        std::fs::read(carried.join("register.csv")).expect("read"),
+        std::fs::read(plain.join("register.csv")).expect("read"),
+        "the same register carried on: every item found again, nothing else"
+    );
+}

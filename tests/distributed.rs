@@ -154,3 +154,55 @@ fn a_standards_file_changed_after_the_first_pass_stops_the_run() {
         "{error}"
     );
 }
+
+#[test]
+fn with_bom_the_distributed_run_writes_the_clis_bytes() {
+    let case = common::repository().join("fixtures/spec-examples/case21");
+    let cli_out = out_dir("distributed-bom-cli");
+    let cli = reconcile(&case, &cli_out, &["--bom"]);
+    assert_eq!(cli.code, 0, "{}", cli.stderr);
+    let out = out_dir("distributed-bom");
+    let args = case_arguments(&case);
+    let flag = |name: &str| {
+        args.iter()
+            .position(|arg| arg == name)
+            .map(|at| args[at + 1].as_str())
+    };
+    let (mut driver, _) =
+        Driver::open(&case, &out, flag("--from"), flag("--to"), None, false).unwrap();
+    driver.set_bom(true);
+    let mut rows: Vec<OwnedRow> = Vec::new();
+    for kind in distributed::FILE_TASKS {
+        let facts = distributed::read_file(&case, kind, &mut |key, row, position, payload| {
+            rows.push((key.to_string(), row, position, payload.to_vec()));
+        });
+        driver.add_facts(&facts).unwrap();
+    }
+    let plan = driver.plan().unwrap();
+    let worker = Worker::new(&case, &plan).unwrap();
+    rows.sort_by(|a, b| (&a.0, a.1, a.2).cmp(&(&b.0, b.1, b.2)));
+    let part: Vec<Row<'_>> = rows
+        .iter()
+        .map(|(key, kind, position, payload)| Row {
+            id_number: key,
+            kind: *kind,
+            position: *position,
+            payload,
+        })
+        .collect();
+    driver.add_part(&worker.reconcile(&part).unwrap()).unwrap();
+    driver.finish().unwrap();
+    for file in [
+        "findings.csv",
+        "ledger.csv",
+        "summary.csv",
+        "register.csv",
+        "corrections.csv",
+        "run.json",
+    ] {
+        assert!(
+            std::fs::read(cli_out.join(file)).unwrap() == std::fs::read(out.join(file)).unwrap(),
+            "{file} differs from the CLI's"
+        );
+    }
+}

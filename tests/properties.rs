@@ -375,7 +375,7 @@ proptest! {
             let mut reconciliation = engine::reconcile(&case_read, window);
             let out = folder("property-mangled-out");
             let out_dir = duizhang::write::OutDir::prepare(&out).unwrap();
-            let mut sink = duizhang::write::OutputSink::create(out_dir, &case_read, &reconciliation, None, None).unwrap();
+            let mut sink = duizhang::write::OutputSink::create(out_dir, &case_read, &reconciliation, None, None, false).unwrap();
             sink.add(&case_read, &reconciliation).unwrap();
             sink.finish(std::mem::take(&mut reconciliation.findings)).unwrap();
             let findings = std::fs::read(out.join("findings.csv")).unwrap();

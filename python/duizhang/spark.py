@@ -2,7 +2,7 @@
 
     python -m duizhang.spark reconcile CASE_DIR --out OUT_DIR
         [--master URL] [--partitions N] [--from YYYY-MM] [--to YYYY-MM]
-        [--fail-on low|medium|high] [--timings] [--register FILE | --new-register]
+        [--fail-on low|medium|high] [--timings] [--register FILE | --new-register] [--bom]
 
 How a run goes (every step that decides an output is the crate's Rust):
 
@@ -191,6 +191,7 @@ def reconcile(
     timings: bool = False,
     register: Optional[str] = None,
     new_register: bool = False,
+    bom: bool = False,
 ) -> "Result":
     """Reconciles CASE_DIR into OUT_DIR on Spark; returns the summary line
     (a str, with the most severe finding's severity as `.highest`).
@@ -216,6 +217,7 @@ def reconcile(
         period_to,
         os.path.abspath(register) if register else None,
         new_register,
+        bom,
     )
     for warning in driver.warnings:
         print(f"duizhang: warning: {warning}", file=sys.stderr)
@@ -277,6 +279,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     run.add_argument("--timings", action="store_true", help="print each phase's time to stderr")
     run.add_argument("--register", metavar="FILE", help="the rectification register of an earlier run, carried on (as the CLI)")
     run.add_argument("--new-register", action="store_true", help="start a new register over an edited register.csv in OUT_DIR (as the CLI)")
+    run.add_argument("--bom", action="store_true", help="write the CSV outputs with a UTF-8 byte-order mark (as the CLI)")
     run.add_argument(
         "--fail-on",
         choices=SEVERITIES,
@@ -296,6 +299,7 @@ def main(argv: Optional[list[str]] = None) -> int:
             timings=args.timings,
             register=args.register,
             new_register=args.new_register,
+            bom=args.bom,
         )
     except DuizhangError as error:
         print(f"duizhang: error: {error}", file=sys.stderr)

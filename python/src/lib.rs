@@ -179,7 +179,7 @@ impl Driver {
 #[pymethods]
 impl Driver {
     #[new]
-    #[pyo3(signature = (case_dir, out_dir, period_from=None, period_to=None, register=None, new_register=false))]
+    #[pyo3(signature = (case_dir, out_dir, period_from=None, period_to=None, register=None, new_register=false, bom=false))]
     fn new(
         case_dir: PathBuf,
         out_dir: PathBuf,
@@ -187,8 +187,9 @@ impl Driver {
         period_to: Option<String>,
         register: Option<PathBuf>,
         new_register: bool,
+        bom: bool,
     ) -> PyResult<Driver> {
-        let (inner, warnings) = distributed::Driver::open(
+        let (mut inner, warnings) = distributed::Driver::open(
             &case_dir,
             &out_dir,
             period_from.as_deref(),
@@ -197,6 +198,7 @@ impl Driver {
             new_register,
         )
         .map_err(error)?;
+        inner.set_bom(bom);
         Ok(Driver {
             inner: Some(inner),
             warnings,

@@ -49,8 +49,8 @@ def spark_args(args: list[str]) -> dict:
     options = {}
     words = iter(args)
     for flag in words:
-        if flag == "--new-register":
-            options["new_register"] = True
+        if flag in ("--new-register", "--bom"):
+            options[flag[2:].replace("-", "_")] = True
             continue
         options[{"--from": "period_from", "--to": "period_to", "--register": "register"}[flag]] = next(words)
     return options

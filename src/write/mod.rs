@@ -56,11 +56,15 @@ pub fn write_whatif(
     window: crate::domain::PeriodRange,
     whatif: &crate::engine::whatif::Whatif<'_>,
     report: Option<workbook::Lang>,
+    bom: bool,
 ) -> Result<(), FatalError> {
     let mut files = Vec::new();
     let path = out.path().join(WHATIF_CSV);
     let file = out.create(WHATIF_CSV)?;
     let mut writer = std::io::BufWriter::with_capacity(WRITE_BUFFER_BYTES, file);
+    if bom {
+        writer.write_all(BOM).map_err(output_error(&path))?;
+    }
     whatif::write_whatif_csv(&mut writer, &whatif.rows).map_err(output_error(&path))?;
     let mut file = writer
         .into_inner()
@@ -113,7 +117,13 @@ pub struct OutputSink {
     report: Option<workbook::Report>,
     /// The register of an earlier run (`--register`), carried on at the end.
     earlier_register: Option<crate::domain::register::Register>,
+    /// `--bom`: every CSV output begins with [`BOM`].
+    bom: bool,
 }
+
+/// UTF-8's byte-order mark: Excel and WPS read a CSV file that begins
+/// with it as UTF-8 on a double-click (without it, as the local code page).
+pub const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// The rectification register of a run (SPEC v3 §6.1).
 pub const REGISTER: &str = "register.csv";
@@ -140,10 +150,14 @@ impl OutputSink {
         reconciliation: &Reconciliation,
         report: Option<workbook::Lang>,
         earlier_register: Option<crate::domain::register::Register>,
+        bom: bool,
     ) -> Result<OutputSink, FatalError> {
         let ledger_path = out.path().join(LEDGER);
         let file = out.create(LEDGER)?;
         let mut ledger = std::io::BufWriter::with_capacity(WRITE_BUFFER_BYTES, file);
+        if bom {
+            ledger.write_all(BOM).map_err(output_error(&ledger_path))?;
+        }
         tables::write_ledger_header(&mut ledger).map_err(output_error(&ledger_path))?;
         let report = match report {
             Some(lang) => {
@@ -161,6 +175,7 @@ impl OutputSink {
             given: reconciliation.given,
             report,
             earlier_register,
+            bom,
         })
     }
 
@@ -204,6 +219,7 @@ impl OutputSink {
             given,
             report,
             earlier_register,
+            bom,
         } = self;
         // The register after this run, labelled by the window's last month.
         let window = stats.window;
@@ -225,7 +241,10 @@ impl OutputSink {
             window,
             stats.policy.rectify_months,
         );
-        let register_bytes = register::register_csv(&register, label);
+        let mut register_bytes = register::register_csv(&register, label);
+        if bom {
+            register_bytes.splice(0..0, BOM.iter().copied());
+        }
         stats.note_register(&register, transitions, &register_bytes);
         let corrections = crate::engine::corrections::corrections_of(&findings);
         stats.note_corrections(&corrections);
@@ -260,6 +279,11 @@ impl OutputSink {
             let path = out.path().join(name);
             let file = out.create(name)?;
             let mut writer = std::io::BufWriter::with_capacity(WRITE_BUFFER_BYTES, file);
+            // The register's bytes carry their mark already (run.json's
+            // SHA-256 is of the file as written); run.json is no CSV.
+            if bom && *name != REGISTER && *name != "run.json" {
+                writer.write_all(BOM).map_err(output_error(&path))?;
+            }
             render(&mut writer).map_err(output_error(&path))?;
             let mut file = writer
                 .into_inner()
