@@ -313,6 +313,37 @@ pub fn notice(config: &crate::cli::NoticeConfig) -> Result<NoticeSummary, FatalE
     crate::write::refuse_inside_case(&config.case_dir, &config.out, "--out")?;
     let case = crate::read::read_case_with(&config.case_dir, &crate::read::ReadOptions::default())?;
     let lines = engine::notice_lines(&case, config.period);
+    if lines.is_empty() {
+        // A month no enrolment covers is a typing error (2030-01 for
+        // 2023-01), not an empty notice to post.
+        let mut covered: Option<crate::domain::PeriodRange> = None;
+        for enrolment in case
+            .enrolments
+            .iter()
+            .filter(|enrolment| matches!(enrolment.program, Program::Dibao | Program::Tekun))
+        {
+            let span = enrolment.span();
+            covered = Some(match covered {
+                None => span,
+                Some(range) => crate::domain::PeriodRange {
+                    first: range.first.min(span.first),
+                    last: range.last.max(span.last),
+                },
+            });
+        }
+        return Err(FatalError::BadArgument(match covered {
+            Some(range) => format!(
+                "--period {}: no dibao or tekun enrolment of the roster covers that month (they cover {}..{}); give a month they cover",
+                config.period,
+                range.first,
+                if range.last.year() == 9999 { "now".to_string() } else { range.last.to_string() }
+            ),
+            None => format!(
+                "--period {}: the roster holds no dibao or tekun enrolment that could be read, so there is nobody to post",
+                config.period
+            ),
+        }));
+    }
     let mut rows: Vec<NoticeRow<'_>> = Vec::with_capacity(lines.len());
     let mut left_out: Vec<(crate::domain::Source, LeftOutRow<'_>)> = Vec::new();
     let cite = |source: crate::domain::Source| case.inputs.cite(source).to_string();
@@ -409,11 +440,30 @@ pub fn notice(config: &crate::cli::NoticeConfig) -> Result<NoticeSummary, FatalE
     }
     left_out.sort_by_key(|(source, _)| *source);
     let left_out: Vec<LeftOutRow<'_>> = left_out.into_iter().map(|(_, row)| row).collect();
+    // A month past every record is allowed (a notice is posted before the
+    // month is paid) but said: 2030-01 for 2023-01 is a typing error the
+    // roster's open-ended enrolments would not catch.
+    if let Ok(records) = engine::window(&case, None, None) {
+        if !records.contains(config.period) && config.period > records.last.plus_months(3) {
+            let _ = writeln!(
+                std::io::stderr(),
+                "duizhang: warning: --period {}: the case's records end in {}; the notice lists the roster as it stands, with the standards in force in {}",
+                config.period,
+                records.last,
+                config.period
+            );
+        }
+    }
+    let frame = crate::write::workbook::NoticeFrame {
+        settings: &case.policy.notice,
+        posted: config.posted,
+    };
     let counts = crate::write::write_notice_file(
         &config.out,
         config.period,
         &mut rows,
         &left_out,
+        &frame,
         config.lang,
     )?;
     Ok(NoticeSummary {

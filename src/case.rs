@@ -653,6 +653,33 @@ pub struct Policy {
     pub deceased_grace_months: u32,
     /// v3: months allowed to rectify a register item (its `due`).
     pub rectify_months: u32,
+    /// policy.toml's `[notice]`: what the public notice (公示) carries
+    /// beside the list. Not SPEC's: read only by `notice`.
+    pub notice: NoticeSettings,
+}
+
+/// policy.toml's `[notice]` table.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NoticeSettings {
+    /// The body that posts the notice (发布单位), e.g. `某某镇人民政府`.
+    pub issuer: Option<String>,
+    /// The supervision telephone (监督电话).
+    pub phone: Option<String>,
+    /// Days the notice is posted (公示期): 7 by the 2021 dibao rules.
+    pub days: u32,
+}
+
+/// `[notice] days`' range.
+pub const NOTICE_DAYS: std::ops::RangeInclusive<u32> = 1..=30;
+
+impl Default for NoticeSettings {
+    fn default() -> NoticeSettings {
+        NoticeSettings {
+            issuer: None,
+            phone: None,
+            days: 7,
+        }
+    }
 }
 
 /// policy.toml's ranges (SPEC v2 §2).
@@ -673,6 +700,7 @@ impl Default for Policy {
             phase_out_months: 6,
             deceased_grace_months: 0,
             rectify_months: 1,
+            notice: NoticeSettings::default(),
         }
     }
 }

@@ -66,7 +66,11 @@ household sizes and amounts of those who receive dibao. The notice lists, per vi
 code), every dibao and tekun enrolment covering PERIOD whose person is not excluded that month, \
 with its name, household size and the monthly amount duizhang computes for PERIOD (the expected \
 amount of ledger.csv). It holds no ID number and no account. An amount whose standard is missing \
-shows as pending (待核定).\n\n\
+shows as pending (待核定); such rows, and rows at 0.00, say why in a 备注 column. Under the list: the counts, \
+where to object, the 公示期 (from --posted, for policy.toml's [notice] days, default 7), the supervision \
+telephone and the issuing body ([notice] phone and issuer; blanks to fill in by hand where not given). \
+PERIOD may be written as offices write months (2024-07, 202407, 2024年7月); a month no enrolment covers \
+is refused.\n\n\
 A second sheet, for the office and not for posting, lists every enrolled person left out of \
 the notice and why: excluded that month, a repeated roster row, or a roster row that cannot be \
 read (each such row is also named in a warning on stderr).\n\n\
@@ -438,9 +442,16 @@ pub struct NoticeArgs {
     #[arg(value_name = "CASE_DIR")]
     pub case_dir: PathBuf,
 
-    /// The month of the notice, YYYY-MM (or YYYYMM).
+    /// The month of the notice: YYYY-MM, YYYYMM, 2024年7月, 2024/7 …
     #[arg(long, value_name = "PERIOD")]
     pub period: String,
+
+    /// The day the notice is posted, YYYY-MM-DD (or 2024年7月5日): the
+    /// notice then states its 公示期, from that day for policy.toml's
+    /// `[notice] days` (7 unless set). Without it the dates are left
+    /// blank to be written in by hand.
+    #[arg(long, value_name = "DATE")]
+    pub posted: Option<String>,
 
     /// The workbook to write, e.g. notice-2024-07.xlsx (replaced whole; its
     /// folder is created if missing).
@@ -457,21 +468,35 @@ pub struct NoticeArgs {
 pub struct NoticeConfig {
     pub case_dir: PathBuf,
     pub period: Period,
+    pub posted: Option<crate::domain::Date>,
     pub out: PathBuf,
     pub lang: crate::write::workbook::Lang,
 }
 
 impl NoticeArgs {
     pub fn into_config(self) -> Result<NoticeConfig, FatalError> {
-        let period = Period::parse(self.period.trim()).ok_or_else(|| {
+        let period = Period::parse_any(self.period.trim()).ok_or_else(|| {
             FatalError::BadArgument(format!(
-                "--period {:?}: expected a period YYYY-MM (or YYYYMM), e.g. 2024-07",
-                self.period
+                "--period {:?}: expected a month, e.g. 2024-07, 202407 or 2024年7月",
+                crate::error::excerpt(&self.period)
             ))
         })?;
+        let posted = self
+            .posted
+            .as_deref()
+            .map(|text| {
+                crate::domain::Date::parse_any(text.trim()).ok_or_else(|| {
+                    FatalError::BadArgument(format!(
+                        "--posted {:?}: expected a date, e.g. 2024-07-05 or 2024年7月5日",
+                        crate::error::excerpt(text)
+                    ))
+                })
+            })
+            .transpose()?;
         Ok(NoticeConfig {
             case_dir: self.case_dir,
             period,
+            posted,
             out: self.out,
             lang: self.lang.lang(),
         })

@@ -1508,3 +1508,116 @@ fn a_printed_list_longer_than_a_sheet_goes_on() {
     );
     assert_eq!((sum, total), (expected, Some(expected)));
 }
+
+/// The demo copied (sub-folders too), with `policy_tail` added to its
+/// policy.toml.
+fn demo_with_policy(name: &str, policy_tail: &str) -> PathBuf {
+    let case = out_dir(name);
+    let copy = |from: &Path, to: &Path| {
+        std::fs::create_dir_all(to).expect("a folder");
+        for entry in std::fs::read_dir(from).expect("listed") {
+            let path = entry.expect("an entry").path();
+            if path.is_file() {
+                std::fs::copy(&path, to.join(path.file_name().expect("a name"))).expect("copied");
+            }
+        }
+    };
+    copy(&demo(), &case);
+    copy(&demo().join("payouts"), &case.join("payouts"));
+    let policy = case.join("policy.toml");
+    let mut text = read(&policy);
+    text.push_str(policy_tail);
+    std::fs::write(&policy, text).expect("written");
+    case
+}
+
+#[test]
+fn the_notice_states_its_posting_period_issuer_and_telephone_and_notes_rows_without_an_amount() {
+    let case = demo_with_policy(
+        "notice-frame-case",
+        "\n[notice]\nissuer = \"某某镇人民政府\"\nphone = \"0851-1234567\"\ndays = 10\n",
+    );
+    let out = out_dir("notice-frame");
+    let file = out.join("notice.xlsx");
+    // The month in the office's own form.
+    let output = notice(&case, "2024年7月", &file, &["--posted", "2024-07-25"]);
+    assert_eq!(output.status.code(), Some(0), "{}", said(&output));
+    let all = sheets(&file);
+    let first_cells = |rows: &[Vec<Data>]| -> Vec<String> {
+        rows.iter()
+            .filter_map(|row| match &row[0] {
+                Data::String(line) => Some(line.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+    let lines = first_cells(&all[0].1);
+    for expected in [
+        "公示期：2024年7月25日至2024年8月3日（10天）。",
+        "监督电话：0851-1234567",
+        "发布单位：某某镇人民政府",
+        "发布日期：2024年7月25日",
+    ] {
+        assert!(
+            lines.iter().any(|line| line == expected),
+            "{expected} in {lines:?}"
+        );
+    }
+    // Every row without an amount to pay says why, on the posted sheet.
+    let rows = table(&all[0].1);
+    let pending: Vec<&Vec<Data>> = rows
+        .iter()
+        .filter(|row| matches!(&row[5], Data::String(text) if text == "待核定"))
+        .collect();
+    assert!(!pending.is_empty(), "the demo has a missing standard");
+    for row in rows.iter() {
+        let without_amount = matches!(&row[5], Data::String(_)) || number(&row[5]) == Some(0.0);
+        assert_eq!(without_amount, !text(&row[6]).is_empty(), "{row:?}");
+    }
+    // The same notice without --posted leaves the dates to be written in.
+    let blank = out.join("notice-blank.xlsx");
+    assert_eq!(notice(&case, "2024-07", &blank, &[]).status.code(), Some(0));
+    let blank_lines = first_cells(&sheets(&blank)[0].1);
+    assert!(blank_lines
+        .iter()
+        .any(|line| line == "公示期：____年__月__日至____年__月__日（10天）。"));
+}
+
+#[test]
+fn a_notice_for_a_month_no_enrolment_covers_is_refused() {
+    let out = out_dir("notice-uncovered");
+    let file = out.join("notice.xlsx");
+    let output = notice(&demo(), "2000-01", &file, &[]);
+    assert_eq!(output.status.code(), Some(2), "{}", said(&output));
+    assert!(
+        said(&output).contains("no dibao or tekun enrolment"),
+        "{}",
+        said(&output)
+    );
+    assert!(!file.exists());
+    // A month past every record is posted, with a warning.
+    let output = notice(&demo(), "2030-01", &file, &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", said(&output));
+    assert!(
+        said(&output).contains("the case's records end in 2024-12"),
+        "{}",
+        said(&output)
+    );
+}
+
+#[test]
+fn a_notice_setting_policy_toml_does_not_know_is_a_located_error() {
+    let case = demo_with_policy(
+        "notice-bad-policy-case",
+        "\n[notice]\nissuer = \"某某镇\"\nfax = \"1\"\n",
+    );
+    let out = out_dir("notice-bad-policy");
+    let output = notice(&case, "2024-07", &out.join("notice.xlsx"), &[]);
+    assert_eq!(output.status.code(), Some(2), "{}", said(&output));
+    let message = said(&output);
+    assert!(message.contains("policy.toml:"), "{message}");
+    assert!(
+        message.contains("unknown key \"fax\" in [notice]"),
+        "{message}"
+    );
+}

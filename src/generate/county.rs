@@ -231,6 +231,7 @@ pub fn policy() -> Policy {
         phase_out_months: 6,
         deceased_grace_months: 3,
         rectify_months: 1,
+        notice: crate::case::NoticeSettings::default(),
     }
 }
 

@@ -14,7 +14,7 @@ fn at(line: usize, column: usize) -> Location {
     )
 }
 
-const KEYS: [&str; 9] = [
+const KEYS: [&str; 10] = [
     "payment_deadline_day",
     "rounding",
     "tolerance",
@@ -24,7 +24,11 @@ const KEYS: [&str; 9] = [
     "phase_out_months",
     "deceased_grace_months",
     "rectify_months",
+    "notice",
 ];
+
+/// The keys of the `[notice]` table.
+const NOTICE_KEYS: [&str; 3] = ["issuer", "phone", "days"];
 
 /// What each key accepts, as every message about it says.
 fn accepts(key: &str) -> Option<String> {
@@ -46,6 +50,7 @@ fn accepts(key: &str) -> Option<String> {
         "phase_out_months" => months(PHASE_OUT_MONTHS),
         "deceased_grace_months" => months(DECEASED_GRACE_MONTHS),
         "rectify_months" => months(RECTIFY_MONTHS),
+        "notice" => "a table: [notice] with issuer = \"…\", phone = \"…\", days = 7".to_string(),
         _ => return None,
     };
     Some(words)
@@ -155,6 +160,54 @@ pub fn parse(text: &str) -> Result<Policy, FatalError> {
             "exclusive" => {
                 policy.exclusive = parse_exclusive(value)
                     .map_err(|problem| at(format!("exclusive = {shown}: {problem}")))?;
+            }
+            "notice" => {
+                let Some(table) = value.as_table() else {
+                    return Err(at(refused(key, &shown)));
+                };
+                for (name, setting) in table {
+                    let shown = crate::error::excerpt(&setting.to_string()).into_owned();
+                    let at_setting = |message: String| {
+                        let (line, column) = line_and_column(text, positions.key(&[key, name]));
+                        FatalError::Policy {
+                            location: self::at(line, column),
+                            message,
+                        }
+                    };
+                    let text_setting = || {
+                        setting
+                            .as_str()
+                            .map(str::trim)
+                            .filter(|text| !text.is_empty() && !text.chars().any(char::is_control))
+                            .map(String::from)
+                            .ok_or_else(|| {
+                                at_setting(format!(
+                                    "notice.{name} = {shown}: expected text in quotes, on one line"
+                                ))
+                            })
+                    };
+                    match name.as_str() {
+                        "issuer" => policy.notice.issuer = Some(text_setting()?),
+                        "phone" => policy.notice.phone = Some(text_setting()?),
+                        "days" => {
+                            policy.notice.days = months(setting, crate::case::NOTICE_DAYS)
+                                .ok_or_else(|| {
+                                    at_setting(format!(
+                                        "notice.days = {shown}: expected a whole number of days from {} to {}",
+                                        crate::case::NOTICE_DAYS.start(),
+                                        crate::case::NOTICE_DAYS.end()
+                                    ))
+                                })?;
+                        }
+                        _ => {
+                            return Err(at_setting(format!(
+                                "unknown key \"{}\" in [notice]; it knows only {}",
+                                crate::error::excerpt(name),
+                                NOTICE_KEYS.join(", ")
+                            )))
+                        }
+                    }
+                }
             }
             _ => {
                 return Err(at(format!(

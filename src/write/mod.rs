@@ -34,11 +34,13 @@ pub fn write_notice_file(
     period: crate::domain::Period,
     rows: &mut [workbook::NoticeRow<'_>],
     left_out: &[workbook::LeftOutRow<'_>],
+    frame: &workbook::NoticeFrame<'_>,
     lang: workbook::Lang,
 ) -> Result<workbook::NoticeCounts, FatalError> {
     publish::publish_file(path, |file, scratch| {
         let mut writer = std::io::BufWriter::with_capacity(WRITE_BUFFER_BYTES, file);
-        let counts = workbook::write_notice(&mut writer, scratch, period, rows, left_out, lang)?;
+        let counts =
+            workbook::write_notice(&mut writer, scratch, period, rows, left_out, frame, lang)?;
         writer.flush()?;
         Ok(counts)
     })

@@ -39,7 +39,9 @@ use names::{case_titles, cause_name, finding_titles, ledger_titles, summary_titl
 pub use names::{
     code_name, program_name, severity_name, sheet_names, stage_name, status_name, Lang,
 };
-pub use notice::{withhold_numbers, write_notice, LeftOutRow, NoticeCounts, NoticeRow};
+pub use notice::{
+    withhold_numbers, write_notice, LeftOutRow, NoticeCounts, NoticeFrame, NoticeRow,
+};
 use sheet::{Cell, Cuts, Formats, Limits, Table, TableSpec, Written};
 pub use whatif::write_whatif_workbook;
 

@@ -334,7 +334,7 @@ pub fn left_out_titles(lang: Lang) -> [&'static str; 6] {
 }
 
 /// Column titles of the notice (公示).
-pub fn notice_titles(lang: Lang) -> [&'static str; 6] {
+pub fn notice_titles(lang: Lang) -> [&'static str; 7] {
     match lang {
         Lang::Zh => [
             "序号",
@@ -343,6 +343,7 @@ pub fn notice_titles(lang: Lang) -> [&'static str; 6] {
             "姓名",
             "家庭人口",
             "月保障金额(元)",
+            "备注",
         ],
         Lang::En => [
             "No.",
@@ -351,6 +352,7 @@ pub fn notice_titles(lang: Lang) -> [&'static str; 6] {
             "Name",
             "Household size",
             "Monthly amount (yuan)",
+            "Note",
         ],
     }
 }

@@ -84,6 +84,76 @@ pub struct NoticeCounts {
     pub tekun: usize,
     /// Rows whose amount could not be computed (a standard is missing).
     pub pending: usize,
+    /// Rows whose amount is 0.00 (income at or above the line).
+    pub zero: usize,
+}
+
+/// What the notice says beside its list: who posts it, from which day
+/// and for how long, and the supervision telephone (policy.toml's
+/// `[notice]` and `notice --posted`). Left blank, to be written in by
+/// hand, where not given.
+pub struct NoticeFrame<'a> {
+    pub settings: &'a crate::case::NoticeSettings,
+    pub posted: Option<crate::domain::Date>,
+}
+
+/// `2024年7月5日`.
+fn chinese_date(date: crate::domain::Date) -> String {
+    let text = date.to_string();
+    let mut parts = text.split('-');
+    let mut next = || {
+        parts
+            .next()
+            .and_then(|part| part.parse::<u32>().ok())
+            .unwrap_or(0)
+    };
+    let (year, month, day) = (next(), next(), next());
+    format!("{year}年{month}月{day}日")
+}
+
+/// The lines under the list on 公示期, the supervision telephone and the
+/// body that posts it.
+fn frame_lines(frame: &NoticeFrame<'_>, lang: Lang) -> Vec<String> {
+    let days = frame.settings.days;
+    let period = match frame.posted {
+        Some(posted) => {
+            let last = crate::domain::Date::from_days(posted.days() + days as i32 - 1);
+            lang.pick(
+                format!(
+                    "公示期：{}至{}（{days}天）。",
+                    chinese_date(posted),
+                    chinese_date(last)
+                ),
+                format!("Posted from {posted} to {last} ({days} days)."),
+            )
+        }
+        None => lang.pick(
+            format!("公示期：____年__月__日至____年__月__日（{days}天）。"),
+            format!("Posted from ____-__-__ to ____-__-__ ({days} days)."),
+        ),
+    };
+    let phone = frame.settings.phone.as_deref().unwrap_or("______________");
+    let issuer = frame
+        .settings
+        .issuer
+        .as_deref()
+        .unwrap_or("______________（盖章）");
+    let posted = frame.posted.map_or_else(
+        || lang.pick("____年__月__日".to_string(), "____-__-__".to_string()),
+        |date| lang.pick(chinese_date(date), date.to_string()),
+    );
+    vec![
+        period,
+        lang.pick(
+            format!("监督电话：{phone}"),
+            format!("Supervision telephone: {phone}"),
+        ),
+        lang.pick(
+            format!("发布单位：{issuer}"),
+            format!("Posted by: {issuer}"),
+        ),
+        lang.pick(format!("发布日期：{posted}"), format!("Date: {posted}")),
+    ]
 }
 
 /// Writes the notice for `period` to `out`; `rows` in any order (they are
@@ -95,6 +165,7 @@ pub fn write_notice(
     period: Period,
     rows: &mut [NoticeRow<'_>],
     left_out: &[LeftOutRow<'_>],
+    frame: &NoticeFrame<'_>,
     lang: Lang,
 ) -> io::Result<NoticeCounts> {
     rows.sort_by(|a, b| a.region.cmp(b.region).then(a.program.cmp(&b.program)));
@@ -117,7 +188,7 @@ pub fn write_notice(
         let spec = TableSpec {
             name: sheet_names(lang).notice,
             titles: &titles,
-            max_widths: &[6, 18, 14, 14, 8, 14],
+            max_widths: &[6, 18, 14, 14, 8, 14, 30],
             id_columns: &[1],
             fit_width: true,
         };
@@ -130,6 +201,14 @@ pub fn write_notice(
         )
         .map_err(xlsx_error)?;
         let pending = lang.pick("待核定", "pending");
+        let pending_note = lang.pick(
+            "本月保障标准缺失，金额核定后另行公布",
+            "This month's standard is missing; the amount follows once set",
+        );
+        let zero_note = lang.pick(
+            "按核定收入本月补助为零，待复核",
+            "No amount this month on the assessed income; under review",
+        );
         let mut breaks = Vec::new();
         let mut number = 0u64;
         let mut previous: Option<&str> = None;
@@ -147,11 +226,17 @@ pub fn write_notice(
                 Program::Dibao => counts.dibao += 1,
                 _ => counts.tekun += 1,
             }
-            let amount = match row.amount {
-                Some(fen) => Cell::Money(Some(i128::from(fen))),
+            // A row that is not an amount to pay carries why, on the
+            // posted sheet itself.
+            let (amount, note) = match row.amount {
+                Some(0) => {
+                    counts.zero += 1;
+                    (Cell::Money(Some(0)), zero_note)
+                }
+                Some(fen) => (Cell::Money(Some(i128::from(fen))), ""),
                 None => {
                     counts.pending += 1;
-                    Cell::RightText(pending)
+                    (Cell::RightText(pending), pending_note)
                 }
             };
             table
@@ -162,6 +247,7 @@ pub fn write_notice(
                     Cell::Text(row.name),
                     Cell::Count(u64::from(row.household_size)),
                     amount,
+                    Cell::Text(note),
                 ])
                 .map_err(xlsx_error)?;
         }
@@ -184,7 +270,10 @@ pub fn write_notice(
             "Objections go to the township or the county civil affairs office during the notice period. Amounts are this month's entitlement in yuan; “pending” means a standard is missing and must be settled first.",
         );
         table.side_only(&[]).map_err(xlsx_error)?;
-        for line in [totals.as_str(), basis, objections] {
+        let frame_lines = frame_lines(frame, lang);
+        let mut lines: Vec<&str> = vec![totals.as_str(), basis, objections];
+        lines.extend(frame_lines.iter().map(String::as_str));
+        for line in lines {
             table
                 .side_only(&[(0 as ColNum, Cell::Text(line))])
                 .map_err(xlsx_error)?;
