@@ -75,6 +75,30 @@ pub(crate) const AMOUNT_ALIASES: &[&str] = &[
     "指标金额",
 ];
 
+/// Every column of `kind`'s file with every header it is found under
+/// besides its SPEC name (the docs list them all; a test checks).
+pub fn headers_of(kind: FileKind) -> Vec<(&'static str, &'static [&'static str])> {
+    let headers = |columns: &[table::Column]| -> Vec<(&'static str, &'static [&'static str])> {
+        columns
+            .iter()
+            .filter(|column| !column.name.starts_with('\u{0}'))
+            .map(|column| (column.name, column.aliases))
+            .collect()
+    };
+    match kind {
+        FileKind::Roster => headers(&roster::COLUMNS),
+        FileKind::Standards => headers(&standards::COLUMNS),
+        FileKind::Payouts => headers(&stages::columns(Stage::Payout)),
+        FileKind::Allocations => headers(&stages::columns(Stage::Allocation)),
+        FileKind::Transfers => headers(&stages::columns(Stage::Transfer)),
+        FileKind::Exclusions => headers(&registers::EXCLUSION_COLUMNS),
+        FileKind::Relatives => headers(&registers::RELATIVE_COLUMNS),
+        FileKind::Members => headers(&registers::MEMBER_COLUMNS),
+        FileKind::Watchlist => headers(&registers::LEAD_COLUMNS),
+        FileKind::Policy => Vec::new(),
+    }
+}
+
 /// Every column of `kind`'s file: its SPEC name and whether it is money
 /// (columns.toml names these).
 pub(crate) fn columns_of(kind: FileKind) -> Vec<(&'static str, bool)> {
