@@ -1621,3 +1621,35 @@ fn a_notice_setting_policy_toml_does_not_know_is_a_located_error() {
         "{message}"
     );
 }
+
+#[test]
+fn the_about_sheet_names_each_workbook_with_its_sheet_and_header_row_and_the_policy_in_words() {
+    let out = out_dir("about-office");
+    let case = repository().join("fixtures/demo-office");
+    let output = reconcile(&case, &out, &["--report"]);
+    assert_eq!(output.status.code(), Some(0), "{}", said(&output));
+    let all = sheets(&out.join("report.xlsx"));
+    let about = &all[0].1;
+    let first: Vec<String> = about
+        .iter()
+        .filter_map(|row| match &row[0] {
+            Data::String(text) => Some(text.clone()),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        first.contains(&"roster.xlsx（工作表“花名册”，表头在第 4 行）".to_string()),
+        "{first:?}"
+    );
+    // Each setting in words, its value, and the key to edit in policy.toml.
+    let rectify = about
+        .iter()
+        .find(|row| matches!(&row[0], Data::String(text) if text == "整改期限(月)"))
+        .expect("the rectify_months row");
+    assert_eq!(text_of(&rectify[2]), "rectify_months");
+    let rounding = about
+        .iter()
+        .find(|row| matches!(&row[0], Data::String(text) if text == "派生标准取整单位(四舍五入)"))
+        .expect("the item_rounding row");
+    assert_eq!(text_of(&rounding[1]), "角");
+}

@@ -819,13 +819,16 @@ fn write_about(
         let mut name = input.name.to_string();
         match report.sheets.as_slice() {
             [] => {}
-            [sheet] => name.push_str(&format!(
-                " ({} {}, {} {})",
-                lang.pick("工作表", "sheet"),
-                sheet.name,
-                lang.pick("表头在第", "header in row"),
-                sheet.header_row
-            )),
+            [sheet] => name.push_str(&match lang {
+                Lang::Zh => format!(
+                    "（工作表“{}”，表头在第 {} 行）",
+                    sheet.name, sheet.header_row
+                ),
+                Lang::En => format!(
+                    " (sheet {}, header in row {})",
+                    sheet.name, sheet.header_row
+                ),
+            }),
             sheets => name.push_str(&format!(
                 " ({} {})",
                 lang.pick("工作表", "sheets"),
@@ -887,36 +890,96 @@ fn write_about(
         bold,
     )?;
     let policy = &stats.policy;
+    let unit = |rounding: crate::domain::Rounding| -> String {
+        match lang {
+            Lang::Zh => match rounding.name() {
+                "fen" => "分".to_string(),
+                "jiao" => "角".to_string(),
+                "yuan" => "元".to_string(),
+                other => other.to_string(),
+            },
+            Lang::En => rounding.name().to_string(),
+        }
+    };
     let exclusive = policy
         .exclusive
         .iter()
         .map(|group| {
             group
                 .iter()
-                .map(|program| program.name())
+                .map(|program| program_name(*program, lang))
                 .collect::<Vec<_>>()
                 .join("+")
         })
         .collect::<Vec<_>>()
-        .join(", ");
-    let policy_rows: [(&str, String); 8] = [
+        .join(lang.pick("；", ", "));
+    let stacking = match (lang, policy.topup_stacking.name()) {
+        (Lang::Zh, "highest") => "取最高一项".to_string(),
+        (Lang::Zh, "sum") => "各项累加".to_string(),
+        (_, other) => other.to_string(),
+    };
+    // The setting in words, then its key in policy.toml (what to edit).
+    let policy_rows: [(&str, &str, String); 9] = [
         (
+            lang.pick("每月发放截止日", "Payment deadline, day of month"),
             "payment_deadline_day",
             policy.payment_deadline_day.to_string(),
         ),
-        ("rounding", policy.rounding.name().to_string()),
-        ("tolerance", policy.tolerance.to_string()),
-        ("exclusive", exclusive),
-        ("item_rounding", policy.item_rounding.name().to_string()),
-        ("topup_stacking", policy.topup_stacking.name().to_string()),
-        ("phase_out_months", policy.phase_out_months.to_string()),
         (
+            lang.pick(
+                "低保金额取整单位(四舍五入)",
+                "Dibao amounts rounded half-up to",
+            ),
+            "rounding",
+            unit(policy.rounding),
+        ),
+        (
+            lang.pick("允许误差(元)", "Tolerance (yuan)"),
+            "tolerance",
+            policy.tolerance.to_string(),
+        ),
+        (
+            lang.pick("不得同时享受的项目", "Programs one may not hold together"),
+            "exclusive",
+            exclusive,
+        ),
+        (
+            lang.pick(
+                "派生标准取整单位(四舍五入)",
+                "Derived standards rounded half-up to",
+            ),
+            "item_rounding",
+            unit(policy.item_rounding),
+        ),
+        (
+            lang.pick("分类施保加发方式", "Top-ups for several categories"),
+            "topup_stacking",
+            stacking,
+        ),
+        (
+            lang.pick("渐退期(月)", "Phase-out months"),
+            "phase_out_months",
+            policy.phase_out_months.to_string(),
+        ),
+        (
+            lang.pick(
+                "户主死亡后保留待遇(月)",
+                "Months kept after the head's death",
+            ),
             "deceased_grace_months",
             policy.deceased_grace_months.to_string(),
         ),
+        (
+            lang.pick("整改期限(月)", "Months to rectify a register item"),
+            "rectify_months",
+            policy.rectify_months.to_string(),
+        ),
     ];
-    for (key, value) in &policy_rows {
-        about.put(&[Cell::Text(key), Cell::Text(value)], None)?;
+    for (words, key, value) in &policy_rows {
+        about.put(
+            &[Cell::Text(words), Cell::Text(value), Cell::Text(key)],
+            None,
+        )?;
     }
     about.skip();
 
