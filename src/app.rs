@@ -476,7 +476,7 @@ pub fn notice(config: &crate::cli::NoticeConfig) -> Result<NoticeSummary, FatalE
 /// found — per file the encoding (a workbook's sheet and header row), the
 /// header each column was found under, rows and bad rows; then the window
 /// and the months whose standards are missing. `Err` when a run would stop.
-pub fn check(config: &crate::cli::CheckConfig) -> Result<String, FatalError> {
+pub fn check(config: &crate::cli::CheckConfig) -> Result<CheckReport, FatalError> {
     use std::fmt::Write as _;
     let folder = crate::read::CaseFolder::open(&config.case_dir)?;
     let mut text = String::new();
@@ -493,7 +493,35 @@ pub fn check(config: &crate::cli::CheckConfig) -> Result<String, FatalError> {
         None => None,
     };
     let case = crate::read::read_case_in(&folder, &crate::read::ReadOptions::default())?;
-    let window = engine::window(&case, config.from, config.to)?;
+    // A file most of whose rows cannot be read is read wrongly (amounts
+    // in another form, the wrong sheet, a shifted header): a run would
+    // "work" and report every row as BAD_RECORD. Say it is not fit.
+    let unfit: Vec<String> = case
+        .files
+        .iter()
+        .filter(|(_, report)| is_unfit(report.rows, report.bad))
+        .map(|(id, report)| {
+            format!(
+                "{}: {} of {} rows cannot be read ({}%)",
+                case.inputs.get(*id).name,
+                report.bad,
+                report.rows,
+                report.bad * 100 / report.rows.max(1)
+            )
+        })
+        .collect();
+    let window = match engine::window(&case, config.from, config.to) {
+        Ok(window) => window,
+        // No record could be read, so no window: the unreadable file is
+        // the reason to give.
+        Err(error) if !unfit.is_empty() => {
+            return Err(FatalError::BadArgument(format!(
+                "not fit to run: {}; {error}",
+                unfit.join("; ")
+            )))
+        }
+        Err(error) => return Err(error.into()),
+    };
     // The files of each kind given as several (SPEC v3).
     for kind in crate::domain::FileKind::ALL {
         let count = case.inputs.of_kind(kind).count();
@@ -723,19 +751,51 @@ pub fn check(config: &crate::cli::CheckConfig) -> Result<String, FatalError> {
         }
     }
     let bad: usize = case.bad_records.len();
+    let months_without = gaps
+        .iter()
+        .flat_map(|gap| gap.months.iter())
+        .map(|range| (range.last.index() - range.first.index() + 1) as usize)
+        .sum::<usize>();
+    if !unfit.is_empty() {
+        line(
+            &mut text,
+            format_args!(
+                "not fit to run: {}; a file with at least {UNFIT_MIN_BAD_ROWS} rows that cannot be read, more than one in {UNFIT_SHARE_DENOMINATOR} of its rows, is read wrongly as a whole — see its bad rows above, fix the file (or columns.toml) and check again",
+                unfit.join("; ")
+            ),
+        );
+        text.pop();
+        return Ok(CheckReport {
+            text,
+            unfit: Some(unfit.join("; ")),
+        });
+    }
     line(
         &mut text,
         format_args!(
             "a run would work: {} bad rows, {} months without a standard",
-            bad,
-            gaps.iter()
-                .flat_map(|gap| gap.months.iter())
-                .map(|range| (range.last.index() - range.first.index() + 1) as usize)
-                .sum::<usize>()
+            bad, months_without
         ),
     );
     text.pop();
-    Ok(text)
+    Ok(CheckReport { text, unfit: None })
+}
+
+/// `check`'s report, and whether the case is fit to run.
+pub struct CheckReport {
+    pub text: String,
+    /// Why not (exit 2), naming each file whose bad rows pass the bound.
+    pub unfit: Option<String>,
+}
+
+/// A file is read wrongly as a whole, not a few bad rows, when at least
+/// this many of its rows cannot be read…
+pub const UNFIT_MIN_BAD_ROWS: u64 = 10;
+/// …and they are more than one in this many of its rows.
+pub const UNFIT_SHARE_DENOMINATOR: u64 = 10;
+
+fn is_unfit(rows: u64, bad: u64) -> bool {
+    bad >= UNFIT_MIN_BAD_ROWS && bad * UNFIT_SHARE_DENOMINATOR > rows
 }
 
 /// What `duizhang whatif` reports back.

@@ -129,7 +129,9 @@ of the run window (the enrolments' covered months only) that lack a standard the
 dibao standard and the tiers and top-ups the roster names, tekun basic and the care levels used.\n\n\
 Exit status: 0 a run would work (bad rows and missing standards are listed: a run reports them as \
 BAD_RECORD and NO_STANDARD findings); 2 it would not, with the reason, or the report could not be \
-written to standard output (a full disk, a closed pipe)."
+written to standard output (a full disk, a closed pipe), or the case is not fit to run: a file with at \
+least 10 rows that cannot be read, more than one in ten of its rows, is read wrongly as a whole (the \
+report is printed and its last line names the files)."
     )]
     Check(CheckArgs),
 }

@@ -205,7 +205,15 @@ fn main() -> ExitCode {
                 .into_config()
                 .and_then(|config| duizhang::app::check(&config))
             {
-                Ok(report) => print_report(&report),
+                Ok(report) => {
+                    let printed = print_report(&report.text);
+                    match report.unfit {
+                        // The report is the answer; the status says a run
+                        // should not be made as the case stands.
+                        Some(_) if printed == ExitCode::SUCCESS => ExitCode::from(2),
+                        _ => printed,
+                    }
+                }
                 Err(error) => fail(&error),
             }
         }

@@ -617,3 +617,55 @@ fn with_bom_every_csv_output_begins_with_the_mark_and_is_otherwise_the_same() {
         "the same register carried on: every item found again, nothing else"
     );
 }
+
+#[test]
+fn check_says_a_case_is_not_fit_to_run_when_most_rows_of_a_file_cannot_be_read() {
+    let case = out_dir("check-unfit-case");
+    std::fs::create_dir_all(&case).expect("a folder");
+    std::fs::write(
+        case.join("roster.csv"),
+        "enrolment_id,id_number,name,region,program,household_size,per_capita_income,start_period\n\
+         D1,110101197203150017,孙一,110101,dibao,1,100.00,2024-01\n",
+    )
+    .expect("written");
+    std::fs::write(
+        case.join("standards.csv"),
+        "region,program,item,effective_from,amount\n*,dibao,standard,2024-01,600.00\n",
+    )
+    .expect("written");
+    // A bank's amounts in a European form: every row unreadable.
+    let mut payouts = String::from("payout_id,id_number,program,period,amount\n");
+    for month in 1..=12 {
+        payouts.push_str(&format!(
+            "P{month},110101197203150017,dibao,2024-{month:02},\"500,00\"\n"
+        ));
+    }
+    std::fs::write(case.join("payouts.csv"), payouts).expect("written");
+    // No record read, so no window: the unreadable file is the reason given.
+    let output = Command::new(env!("CARGO_BIN_EXE_duizhang"))
+        .arg("check")
+        .arg(&case)
+        .output()
+        .expect("runs");
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{said}");
+    assert!(
+        said.contains("not fit to run: payouts.csv: 12 of 12 rows cannot be read (100%)"),
+        "{said}"
+    );
+    // With the window given, the whole report, then why it is not fit.
+    let output = Command::new(env!("CARGO_BIN_EXE_duizhang"))
+        .arg("check")
+        .arg(&case)
+        .args(["--from", "2024-01", "--to", "2024-12"])
+        .output()
+        .expect("runs");
+    let report = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(2), "{report}");
+    assert!(
+        report.contains("not fit to run: payouts.csv: 12 of 12 rows cannot be read (100%)"),
+        "{report}"
+    );
+    // The per-file report is printed before it.
+    assert!(report.contains("bad payouts.csv:2"), "{report}");
+}
