@@ -406,9 +406,20 @@ fn cases_of(findings: &[Vec<String>]) -> Vec<ExpectedCase> {
     groups
         .into_iter()
         .map(|((id_number, program, code, _), rows)| {
+            // Only the outcomes of lines are summed: the other codes'
+            // money is an outcome's too (counted, not summed).
+            const LINE_OUTCOMES: [&str; 7] = [
+                "PAID_TO_EXCLUDED",
+                "PAID_AFTER_EXIT",
+                "PAID_NOT_ENROLLED",
+                "NO_STANDARD",
+                "MISSING_PAYMENT",
+                "SHORTFALL",
+                "OVERPAYMENT",
+            ];
             let amounts: Vec<i64> = rows
                 .iter()
-                .filter(|row| !row[8].is_empty())
+                .filter(|row| !row[8].is_empty() && LINE_OUTCOMES.contains(&row[0].as_str()))
                 .map(|row| fen(&row[8]))
                 .collect();
             let periods: Vec<&str> = rows.iter().map(|row| row[6].as_str()).collect();
@@ -1652,4 +1663,39 @@ fn the_about_sheet_names_each_workbook_with_its_sheet_and_header_row_and_the_pol
         .find(|row| matches!(&row[0], Data::String(text) if text == "派生标准取整单位(四舍五入)"))
         .expect("the item_rounding row");
     assert_eq!(text_of(&rounding[1]), "角");
+}
+
+#[test]
+fn the_about_sheet_gives_the_money_to_put_right_once_from_corrections() {
+    let case = repository().join("fixtures/spec-examples/case21");
+    let out = out_dir("about-corrections");
+    let mut arguments: Vec<String> = common::case_arguments(&case);
+    arguments.push("--report".into());
+    let arguments: Vec<&str> = arguments.iter().map(String::as_str).collect();
+    let output = reconcile(&case, &out, &arguments);
+    assert_eq!(output.status.code(), Some(0), "{}", said(&output));
+    let (header, rows) = csv_rows(&read(&out.join("corrections.csv")));
+    let kind = header.iter().position(|name| name == "kind").expect("kind");
+    let amount = header
+        .iter()
+        .position(|name| name == "amount")
+        .expect("amount");
+    let total = |wanted: &str| -> f64 {
+        rows.iter()
+            .filter(|row| row[kind] == wanted)
+            .map(|row| row[amount].parse::<f64>().expect("money"))
+            .sum()
+    };
+    let all = sheets(&out.join("report.xlsx"));
+    let about = &all[0].1;
+    let value = |label: &str| -> f64 {
+        let row = about
+            .iter()
+            .find(|row| matches!(&row[0], Data::String(text) if text == label))
+            .unwrap_or_else(|| panic!("no {label} row"));
+        number(&row[1]).expect("an amount")
+    };
+    assert!(total("backpay") > 0.0 && total("recover") > 0.0);
+    assert!((value("应补发(补发清单合计)") - total("backpay")).abs() < 0.001);
+    assert!((value("应追缴(追缴清单合计)") - total("recover")).abs() < 0.001);
 }

@@ -57,7 +57,11 @@ pub fn fold(findings: &[Finding]) -> Vec<Case<'_>> {
         let mut amount: Option<i128> = None;
         let mut periods = Vec::new();
         for finding in members {
-            if let Some(money) = finding.amount {
+            // Only a line's outcome is money at stake that adds up: the
+            // same yuan is also a money-trail mismatch or a payout-level
+            // finding (a duplicate's money is its month's overpayment), so
+            // those are counted, not summed.
+            if let (Some(money), true) = (finding.amount, is_money_at_stake(finding.code)) {
                 *amount.get_or_insert(0) += i128::from(money.fen());
             }
             periods.extend(finding.period);
@@ -71,6 +75,12 @@ pub fn fold(findings: &[Finding]) -> Vec<Case<'_>> {
         start = end;
     }
     cases
+}
+
+/// Codes whose amounts 问题汇总 sums: the line outcomes (one a line, so
+/// no yuan twice). Others are counted only.
+pub fn is_money_at_stake(code: crate::domain::Code) -> bool {
+    crate::engine::register::is_line_outcome(code)
 }
 
 /// The months of `periods` merged into ranges: consecutive months make one
@@ -138,7 +148,7 @@ mod tests {
     }
 
     #[test]
-    fn a_case_counts_and_sums_its_findings() {
+    fn a_case_counts_its_findings_and_sums_only_the_money_at_stake() {
         let mut findings = vec![
             finding(Code::Shortfall, "A", "2024-01", 100),
             finding(Code::AllocationMismatch, "A", "2024-01", -100),
@@ -166,9 +176,10 @@ mod tests {
         assert_eq!(
             summary,
             vec![
-                ("", Code::SharedAccount, 1, Some(5), ""),
-                ("", Code::SharedAccount, 1, Some(5), ""),
-                ("A", Code::AllocationMismatch, 1, Some(-100), "2024-01"),
+                // Counted, not summed: their money is a line's outcome too.
+                ("", Code::SharedAccount, 1, None, ""),
+                ("", Code::SharedAccount, 1, None, ""),
+                ("A", Code::AllocationMismatch, 1, None, "2024-01"),
                 (
                     "A",
                     Code::Shortfall,

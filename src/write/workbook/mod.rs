@@ -800,6 +800,36 @@ fn write_about(
         };
         about.put(&[Cell::Text(label), value], None)?;
     }
+    // The money to put right, each yuan once (corrections.csv: per
+    // person and program), where findings' amounts overlap.
+    if let Some(corrections) = &stats.corrections {
+        let money = |text: &str| {
+            crate::domain::Money::parse(text)
+                .map(|money| Cell::Money(Some(i128::from(money.fen()))))
+                .unwrap_or(Cell::RightText(""))
+        };
+        about.put(
+            &[
+                Cell::Text(lang.pick("应补发(补发清单合计)", "Back pay owed (corrections)")),
+                money(&corrections.backpay),
+            ],
+            None,
+        )?;
+        about.put(
+            &[
+                Cell::Text(lang.pick("应追缴(追缴清单合计)", "To recover (corrections)")),
+                money(&corrections.recover),
+            ],
+            None,
+        )?;
+        about.put(
+            &[Cell::Text(lang.pick(
+                "问题金额不可相加：同一笔钱可能既是少发又是拨付不符、既是多发又是重复发放。应补发、应追缴按人、按项目只计一次；问题汇总只合计发放结果类问题(少发、未发放、多发、违规发放)的金额，资金链不符、重复发放、账户与户名等问题只计条数。",
+                "Findings' amounts do not add up: the same yuan can be a shortfall and an allocation mismatch, an overpayment and a duplicate payment. Back pay and recovery count each yuan once, per person and program; Findings by case sums only the outcomes of lines (shortfall, missing, overpaid, improper), and counts money-trail, duplicate, account and name findings without summing them.",
+            ))],
+            None,
+        )?;
+    }
     about.skip();
 
     about.put(&[Cell::Text(lang.pick("输入文件", "Input files"))], bold)?;
@@ -1192,7 +1222,7 @@ fn reading_guide(lang: Lang) -> &'static [&'static str] {
             "汇总表右侧：各乡镇(街道)按月的足额发放率及折线图；乡镇取区划代码的前 9 位，合计全部项目；没有应发金额的乡镇不列入。",
             "问题清单：每行一个问题，与 findings.csv 逐行一致；可用表头筛选。严重程度“高”涉及资金安全(少发、未发放、多发、违规发放、重复发放等)，“中”需核实，“低”为提示。",
             "“依据(文件:行)”列出原始文件和行号，例如 payouts.csv:17，可在原表中直接核对。",
-            "问题汇总：同一人、同一项目、同一类问题合并为一个案件；连续月份合并为区间(如 2024-01..2024-12)，断开的月份用“, ”分隔；列出问题条数和涉及金额合计。",
+            "问题汇总：同一人、同一项目、同一类问题合并为一个案件；连续月份合并为区间(如 2024-01..2024-12)，断开的月份用“, ”分隔；列出问题条数；涉及金额只合计发放结果类问题(少发、未发放、多发、违规发放)，其他问题的金额已含在其中，只计条数。",
             "台账：按村(社区)区划代码、身份证号、项目、月份列出每月应发、拨付、划拨、实发和状态，供乡镇(街道)留存备查。",
             "金额单位为元，保留两位小数，与 CSV 文件完全一致；身份证号、账号、区划代码以文本保存，不会变成科学计数法。",
             "月报：报告月份(运行窗口的最后一个月，与整改台账的月份一致)按村(社区)列出发放户数和人数、应发、实发、足额发放率、新发现/未整改/逾期/本月销号的问题项数和整改台账“追回金额”列的累计金额；无法识别为金额的单元格列在表下。",
@@ -1204,7 +1234,7 @@ fn reading_guide(lang: Lang) -> &'static [&'static str] {
             "Beside it: each town's delivery rate by month, with a line chart; a town is the first 9 digits of the region code, all programs together; towns with nothing due are not listed.",
             "Findings: one row per finding, as findings.csv row for row; filter with the header. High severity is money at stake (shortfall, missing, overpaid, improper or duplicate payments…), medium asks for a check, low is a note.",
             "“Sources” names the input file and line behind each finding, e.g. payouts.csv:17, to open in the original table.",
-            "Findings by case: one person, program and kind of finding make one case; consecutive months are merged into ranges (2024-01..2024-12), gaps separated by “, ”; with the number of findings and their total amount.",
+            "Findings by case: one person, program and kind of finding make one case; consecutive months are merged into ranges (2024-01..2024-12), gaps separated by “, ”; with the number of findings; the amount is summed for the outcomes of lines only (shortfall, missing, overpaid, improper), whose money the other findings repeat.",
             "Ledger: every month's due, allocated, transferred and paid amounts and status by village (region code), person and month, as the township keeps it.",
             "Amounts are yuan with two decimals, exactly as in the CSV files; ID numbers, accounts and region codes are stored as text, never in scientific notation.",
             "Monthly: the report's month (the window's last, the register's month) per village: households and persons paid, due, paid, delivery rate, register items new, open, overdue and closed this month, and the sum of the register's 追回金额 column; cells there that are not money are listed under the table.",
