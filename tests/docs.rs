@@ -25,3 +25,20 @@ fn every_header_the_reader_accepts_is_in_the_formats_document() {
         missing.join("\n")
     );
 }
+
+#[test]
+fn every_finding_codes_advice_is_in_the_formats_document() {
+    use duizhang::write::workbook::{code_advice, Lang};
+    let formats = common::read(&common::repository().join("docs/formats.md"));
+    for code in duizhang::domain::Code::ALL {
+        let advice = code_advice(code, Lang::Zh);
+        assert!(
+            formats
+                .lines()
+                .any(|line| line.starts_with(&format!("| {} |", code.name()))
+                    && line.contains(advice)),
+            "docs/formats.md's code table lacks {}'s 处理建议: {advice}",
+            code.name()
+        );
+    }
+}

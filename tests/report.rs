@@ -299,6 +299,11 @@ fn every_sheet_holds_what_the_csv_files_hold() {
         );
         assert_eq!(text(&row[9]), case.code, "{context}");
         assert_eq!(
+            text(&row[10]),
+            duizhang::write::workbook::code_advice(code(&case.code), lang),
+            "{context}"
+        );
+        assert_eq!(
             text(&row[4]),
             code_name(code(&case.code), lang),
             "{context}"

@@ -37,7 +37,7 @@ pub use ledger::LedgerSpill;
 pub use lists::{upload_memo, write_upload, UploadCounts, UPLOAD};
 use names::{case_titles, cause_name, finding_titles, ledger_titles, summary_titles};
 pub use names::{
-    code_name, program_name, severity_name, sheet_names, stage_name, status_name, Lang,
+    code_advice, code_name, program_name, severity_name, sheet_names, stage_name, status_name, Lang,
 };
 pub use notice::{
     withhold_numbers, write_notice, LeftOutRow, NoticeCounts, NoticeFrame, NoticeRow,
@@ -565,7 +565,7 @@ fn write_findings(sheets: &mut Sheets<'_>, findings: &[Finding]) -> Result<Writt
         name: sheet_names(lang).findings,
         titles: &titles,
         max_widths: &[
-            24, 8, 20, 12, 14, 12, 18, 22, 12, 12, 12, 12, 12, 10, 20, 60, 40, 24,
+            24, 8, 20, 12, 14, 12, 18, 22, 12, 12, 12, 12, 12, 10, 20, 60, 40, 24, 50,
         ],
         id_columns: &[2, 4, 7],
         fit_width: true,
@@ -613,6 +613,7 @@ fn write_findings(sheets: &mut Sheets<'_>, findings: &[Finding]) -> Result<Writt
             Cell::Text(&finding.detail),
             Cell::Text(&finding.sources),
             Cell::Text(finding.code.name()),
+            Cell::Text(code_advice(finding.code, lang)),
         ])?;
     }
     table.finish()
@@ -625,7 +626,7 @@ fn write_cases(sheets: &mut Sheets<'_>, findings: &[Finding]) -> Result<Written,
     let spec = TableSpec {
         name: sheet_names(lang).cases,
         titles: &titles,
-        max_widths: &[20, 12, 14, 12, 24, 8, 40, 8, 14, 24],
+        max_widths: &[20, 12, 14, 12, 24, 8, 40, 8, 14, 24, 50],
         id_columns: &[0, 2],
         fit_width: true,
     };
@@ -649,6 +650,7 @@ fn write_cases(sheets: &mut Sheets<'_>, findings: &[Finding]) -> Result<Written,
             Cell::Count(case.count),
             Cell::Money(case.amount),
             Cell::Text(first.code.name()),
+            Cell::Text(code_advice(first.code, lang)),
         ])?;
     }
     table.finish()

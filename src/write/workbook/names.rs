@@ -68,6 +68,115 @@ pub fn code_name(code: Code, lang: Lang) -> &'static str {
     lang.pick(zh, en)
 }
 
+/// What to do about a finding of `code`, and who does it (处理建议): the
+/// next step a township office takes, printed beside every finding and
+/// case. The docs' code table says the same.
+pub fn code_advice(code: Code, lang: Lang) -> &'static str {
+    let (zh, en) = match code {
+        Code::PaidToExcluded => (
+            "核实比对结果；属实的停发并追回违规发放资金（乡镇经办，县民政局审核）",
+            "Check the data match; if it holds, stop payment and recover the money (township, county civil affairs)",
+        ),
+        Code::PaidAfterExit => (
+            "停止发放，追回退出后发放的资金，核查退出是否已通知代发银行（乡镇经办）",
+            "Stop payment, recover what was paid after exit, check the bank was told of the exit (township)",
+        ),
+        Code::PaidNotEnrolled => (
+            "核实是否漏录花名册：在保的补录，不在保的追回资金（乡镇经办，县民政局）",
+            "Check whether the roster misses the person: add them if enrolled, else recover the money (township, county)",
+        ),
+        Code::NoStandard => (
+            "补录当月保障标准，核定后补发或追缴差额（县民政局）",
+            "Enter the month's standard, then pay or recover the difference (county civil affairs)",
+        ),
+        Code::MissingPayment => (
+            "查明未发原因（账户、退票），确认应发的及时补发（乡镇经办，代发银行）",
+            "Find why nothing was paid (account, returned transfer) and pay what is due (township, paying bank)",
+        ),
+        Code::Shortfall => (
+            "查明少发原因（是否未执行提标），按应发金额补发差额（乡镇经办，县财政）",
+            "Find why less was paid (a raise not applied?) and pay the difference (township, county finance)",
+        ),
+        Code::Overpayment => (
+            "查明多发原因，追回多发金额或在以后的发放中扣回（乡镇经办）",
+            "Find why more was paid and recover it, or deduct it from later payments (township)",
+        ),
+        Code::AllocationMismatch => (
+            "核对资金拨付文件与应发金额，调整拨付（县财政、县民政局）",
+            "Compare the allocation with what is due and adjust it (county finance, civil affairs)",
+        ),
+        Code::TransferMismatch => (
+            "核对划拨凭证与拨付金额（县财政，代发银行）",
+            "Compare the transfer voucher with the allocation (county finance, paying bank)",
+        ),
+        Code::PayoutMismatch => (
+            "向代发银行核对入账结果，查明差额去向（代发银行，乡镇经办）",
+            "Check the credits with the paying bank and trace the difference (paying bank, township)",
+        ),
+        Code::DuplicatePayment => (
+            "核实是否重复入账，追回重复发放的金额（乡镇经办，代发银行）",
+            "Check for a double credit and recover the repeated amount (township, paying bank)",
+        ),
+        Code::DuplicateEnrolment => (
+            "核查重复纳入，保留一项，追回重复享受的资金（乡镇经办，县民政局）",
+            "Check the double enrolment, keep one, recover what was paid twice (township, county)",
+        ),
+        Code::EnrolledWhileExcluded => (
+            "核实比对结果，属实的办理停保或退出手续（乡镇经办）",
+            "Check the data match; if it holds, suspend or end the enrolment (township)",
+        ),
+        Code::IncomeAboveStandard => (
+            "重新核定家庭收入，不符合条件的按程序退出（乡镇经办，县民政局）",
+            "Assess the household's income again; end the enrolment if no longer eligible (township, county)",
+        ),
+        Code::UnfiledStaffRelative => (
+            "补办近亲属备案，复核其保障资格（乡镇，县民政局）",
+            "File the relative as the rules require and review the eligibility (township, county)",
+        ),
+        Code::SharedAccount => (
+            "核实账户归属，不同家庭共用的账户逐一变更为本人账户（乡镇经办，代发银行）",
+            "Check who holds the account; move each household to an account of its own (township, paying bank)",
+        ),
+        Code::AccountMismatch => (
+            "核实发放账户，改为登记的本人账户或更新登记（乡镇经办，代发银行）",
+            "Check the account paid into; use the registered one or update the register (township, paying bank)",
+        ),
+        Code::NameMismatch => (
+            "核对户名与花名册姓名，更正登记或账户（乡镇经办，代发银行）",
+            "Compare the account holder's name with the roster and correct one of them (township, paying bank)",
+        ),
+        Code::LatePayment => (
+            "查明延迟原因，按规定时限发放（乡镇经办，代发银行）",
+            "Find the cause of the delay and pay on time from now on (township, paying bank)",
+        ),
+        Code::InvalidIdNumber => (
+            "核对身份证件，更正身份证号码（乡镇经办）",
+            "Check the ID card and correct the number (township)",
+        ),
+        Code::DuplicateRecord => (
+            "核对重复的记录编号，删除重复导出的行（报送数据的单位）",
+            "Check the repeated record id and remove the row exported twice (whoever sent the file)",
+        ),
+        Code::BadRecord => (
+            "按说明修正该行数据后重新对账（报送数据的单位）",
+            "Correct the row as the detail says and reconcile again (whoever sent the file)",
+        ),
+        Code::PossiblyMissed => (
+            "入户核查，符合条件的引导申请纳入保障（村（社区），乡镇）",
+            "Visit the household; if eligible, help them apply (village, township)",
+        ),
+        Code::MemberExcluded => (
+            "核减死亡或不符合条件的成员，重新核定保障金额，追回多发部分（乡镇经办）",
+            "Remove the member, assess the amount again and recover what was overpaid (township)",
+        ),
+        Code::HouseholdSizeMismatch => (
+            "核对家庭成员信息，更正保障人数并重新核定金额（乡镇经办）",
+            "Check the household's members, correct the size and assess the amount again (township)",
+        ),
+    };
+    lang.pick(zh, en)
+}
+
 pub fn program_name(program: Program, lang: Lang) -> &'static str {
     let (zh, en) = match program {
         Program::Dibao => ("低保", "Dibao"),
@@ -206,7 +315,7 @@ pub fn summary_titles(lang: Lang) -> [&'static str; 12] {
 
 /// Column titles of the 问题清单 sheet (findings.csv's columns, the code's
 /// name first and the code itself last).
-pub fn finding_titles(lang: Lang) -> [&'static str; 18] {
+pub fn finding_titles(lang: Lang) -> [&'static str; 19] {
     match lang {
         Lang::Zh => [
             "问题类型",
@@ -227,6 +336,7 @@ pub fn finding_titles(lang: Lang) -> [&'static str; 18] {
             "说明",
             "依据(文件:行)",
             "问题代码",
+            "处理建议",
         ],
         Lang::En => [
             "Finding",
@@ -247,12 +357,13 @@ pub fn finding_titles(lang: Lang) -> [&'static str; 18] {
             "Detail",
             "Sources (file:line)",
             "Code",
+            "What to do",
         ],
     }
 }
 
 /// Column titles of the 问题汇总 sheet.
-pub fn case_titles(lang: Lang) -> [&'static str; 10] {
+pub fn case_titles(lang: Lang) -> [&'static str; 11] {
     match lang {
         Lang::Zh => [
             "身份证号",
@@ -265,6 +376,7 @@ pub fn case_titles(lang: Lang) -> [&'static str; 10] {
             "问题条数",
             "涉及金额合计",
             "问题代码",
+            "处理建议",
         ],
         Lang::En => [
             "ID number",
@@ -277,6 +389,7 @@ pub fn case_titles(lang: Lang) -> [&'static str; 10] {
             "Findings",
             "Total amount",
             "Code",
+            "What to do",
         ],
     }
 }
