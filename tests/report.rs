@@ -1704,3 +1704,45 @@ fn the_about_sheet_gives_the_money_to_put_right_once_from_corrections() {
     assert!((value("应补发(补发清单合计)") - total("backpay")).abs() < 0.001);
     assert!((value("应追缴(追缴清单合计)") - total("recover")).abs() < 0.001);
 }
+
+#[test]
+fn every_sheet_prints_one_page_wide_with_its_name_and_page_numbers() {
+    use std::io::Read;
+    // A folder of its own: demo_report's is shared by other tests.
+    let out = out_dir("report-print-settings");
+    let output = reconcile(&demo(), &out, &["--report"]);
+    assert_eq!(output.status.code(), Some(0), "{}", said(&output));
+    let file = std::fs::File::open(out.join("report.xlsx")).expect("the workbook");
+    let mut archive = zip::ZipArchive::new(file).expect("a zip");
+    let mut part = |name: &str| -> String {
+        let mut text = String::new();
+        archive
+            .by_name(name)
+            .unwrap_or_else(|error| panic!("{name}: {error}"))
+            .read_to_string(&mut text)
+            .expect("UTF-8 XML");
+        text
+    };
+    let workbook = part("xl/workbook.xml");
+    let sheets = workbook.matches("<sheet ").count();
+    assert!(sheets >= 9, "{workbook}");
+    for index in 1..=sheets {
+        let xml = part(&format!("xl/worksheets/sheet{index}.xml"));
+        assert!(
+            xml.contains("<pageSetUpPr fitToPage=\"1\"/>"),
+            "sheet{index}: not fitted"
+        );
+        assert!(
+            xml.contains("fitToHeight=\"0\""),
+            "sheet{index}: not one page wide"
+        );
+        assert!(xml.contains("paperSize=\"9\""), "sheet{index}: not A4");
+        assert!(xml.contains("&amp;P"), "sheet{index}: no page number");
+        assert!(xml.contains("<oddHeader>"), "sheet{index}: no header");
+    }
+    // 汇总 prints its own twelve columns, not the towns' table beside it.
+    assert!(
+        workbook.contains("Print_Area\" localSheetId=\"1\">汇总!$A:$L</definedName>"),
+        "{workbook}"
+    );
+}

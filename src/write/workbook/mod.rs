@@ -465,7 +465,11 @@ fn write_summary(
         titles: &titles,
         max_widths: &[14, 14, 9, 10, 16, 16, 16, 16, 14, 14, 14, 10],
         id_columns: &[0],
-        fit_width: false,
+        // One page wide; on the first sheet only the summary's twelve
+        // columns print (the print area below): the towns' table and
+        // chart beside it are read on screen, and printed they left the
+        // last columns alone on dozens of pages.
+        fit_width: true,
     };
     let given = inputs.given;
     let mut table = sheets.table(spec)?;
@@ -538,6 +542,8 @@ fn write_summary(
         }
         let worksheet: &mut Worksheet = table.first_worksheet()?;
         worksheet.insert_chart(1, TOWN_COLUMN, &chart)?;
+        // Rows 1..=1,048,576 (Excel's last), columns A..L: printed as $A:$L.
+        worksheet.set_print_area(0, 0, 1_048_575, TOWN_COLUMN - 2)?;
         worksheet.set_column_width(TOWN_COLUMN, 14)?;
         for offset in 0..shown_months.len() {
             worksheet.set_column_width(TOWN_COLUMN + 1 + offset as ColNum, 9)?;
@@ -1061,6 +1067,11 @@ fn write_about(
     sheet
         .set_paper_size(sheet::A4)
         .set_landscape()
+        .set_header(format!(
+            "&L&9{}",
+            sheet_names(lang).about.replace('&', "&&")
+        ))
+        .set_footer("&C&9&P / &N")
         .set_print_fit_to_pages(1, 0);
     Ok(())
 }

@@ -413,6 +413,12 @@ impl<'w, 's> Table<'w, 's> {
             .collect();
         let id_columns = self.spec.id_columns;
         let fit_width = self.spec.fit_width;
+        // Every printed page says which sheet it is and which page: a
+        // stack of printouts is read out of order.
+        let name = self
+            .written
+            .last()
+            .map_or_else(String::new, |(name, _)| name.replace('&', "&&"));
         let worksheet = self.worksheet()?;
         for (column, width) in widths.into_iter().enumerate() {
             worksheet.set_column_width(column as ColNum, width)?;
@@ -422,6 +428,8 @@ impl<'w, 's> Table<'w, 's> {
         worksheet
             .set_landscape()
             .set_paper_size(A4)
+            .set_header(format!("&L&9{name}"))
+            .set_footer("&C&9&P / &N")
             .set_repeat_rows(0, 0)?;
         if fit_width {
             worksheet.set_print_fit_to_pages(1, 0);

@@ -210,6 +210,8 @@ fn write_towns(
         .set_landscape()
         .set_paper_size(9)
         .set_print_fit_to_pages(1, 0)
+        .set_header(format!("&L&9{}", name.replace('&', "&&")))
+        .set_footer("&C&9&P / &N")
         .set_repeat_rows(header_row, header_row)
         .map_err(xlsx_error)?;
     Ok(())
