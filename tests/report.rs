@@ -1740,6 +1740,30 @@ fn every_sheet_prints_one_page_wide_with_its_name_and_page_numbers() {
         assert!(xml.contains("&amp;P"), "sheet{index}: no page number");
         assert!(xml.contains("<oddHeader>"), "sheet{index}: no header");
     }
+    // 台账 starts each village on a page of its own.
+    let names: Vec<&str> = workbook
+        .split("<sheet ")
+        .skip(1)
+        .map(|sheet| {
+            sheet
+                .split("name=\"")
+                .nth(1)
+                .and_then(|rest| rest.split('"').next())
+                .unwrap_or("")
+        })
+        .collect();
+    let ledger_index = names.iter().position(|name| *name == "台账").expect("台账") + 1;
+    let ledger = part(&format!("xl/worksheets/sheet{ledger_index}.xml"));
+    let villages: std::collections::BTreeSet<String> = csv_rows(&read(&out.join("ledger.csv")))
+        .1
+        .iter()
+        .map(|row| row[2].clone())
+        .collect();
+    assert!(
+        ledger.contains(&format!("<rowBreaks count=\"{}\"", villages.len() - 1)),
+        "one break before each village but the first ({} villages)",
+        villages.len()
+    );
     // 汇总 prints its own twelve columns, not the towns' table beside it.
     assert!(
         workbook.contains("Print_Area\" localSheetId=\"1\">汇总!$A:$L</definedName>"),

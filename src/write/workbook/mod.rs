@@ -678,7 +678,27 @@ fn write_ledger(sheets: &mut Sheets<'_>, spill: LedgerSpill) -> io::Result<Writt
     let mut table = sheets.table(spec).map_err(xlsx_error)?;
     let mut written = 0u64;
     let mut period = String::new();
+    // Each village starts a printed page (the township files each
+    // village's pages apart); past Excel's limit of breaks a sheet, each
+    // town does. The first sheet only: a continuation sheet is a
+    // province's, read on screen.
+    let mut village_breaks: Vec<u32> = Vec::new();
+    let mut town_breaks: Vec<u32> = Vec::new();
+    let mut previous: Option<String> = None;
     while let Some(row) = merge.next_row()? {
+        if table.sheet_count() == 1 {
+            match &previous {
+                Some(region) if region[..] == row.region[..] => {}
+                Some(region) => {
+                    village_breaks.push(table.next_row());
+                    if town_of(region) != town_of(&row.region) {
+                        town_breaks.push(table.next_row());
+                    }
+                    previous = Some(row.region.to_string());
+                }
+                None => previous = Some(row.region.to_string()),
+            }
+        }
         period.clear();
         period.push_str(&row.period().to_string());
         let fen = |amount: Option<i64>| amount.map(i128::from);
@@ -702,8 +722,24 @@ fn write_ledger(sheets: &mut Sheets<'_>, spill: LedgerSpill) -> io::Result<Writt
         written, expected_lines,
         "every ledger line reaches the workbook"
     );
+    let mut breaks = if village_breaks.len() <= MAX_PAGE_BREAKS {
+        village_breaks
+    } else {
+        town_breaks
+    };
+    breaks.truncate(MAX_PAGE_BREAKS);
+    if !breaks.is_empty() {
+        table
+            .first_worksheet()
+            .map_err(xlsx_error)?
+            .set_page_breaks(&breaks)
+            .map_err(xlsx_error)?;
+    }
     table.finish().map_err(xlsx_error)
 }
+
+/// Most manual page breaks Excel keeps on one sheet.
+const MAX_PAGE_BREAKS: usize = 1023;
 
 /// The 说明 sheet: what the run read and found, the policy, the sheets and
 /// their rows, what had to be cut, and how to read the workbook.

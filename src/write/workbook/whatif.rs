@@ -10,21 +10,13 @@ use std::io::{self, Write};
 use rust_xlsxwriter::{Chart, ChartType, ColNum, Workbook};
 
 use super::sheet::{money_number, Cell, Cuts, Formats, Limits, Table, TableSpec};
-use super::{guarded, program_name, properties, xlsx_error, Lang, MAX_CHART_SERIES, TOWN_DIGITS};
+use super::{guarded, program_name, properties, town_of, xlsx_error, Lang, MAX_CHART_SERIES};
 use crate::domain::{Period, PeriodRange};
 use crate::engine::whatif::{Whatif, MAX_LISTED_GAINS};
 
 /// Most months the town sheet shows as columns (ten years): a longer
 /// window is in 测算明细 whole.
 const MAX_TOWN_MONTHS: usize = 120;
-
-/// The town of a region code (its first [`TOWN_DIGITS`] characters).
-fn town_of(region: &str) -> &str {
-    match region.char_indices().nth(TOWN_DIGITS) {
-        Some((end, _)) => &region[..end],
-        None => region,
-    }
-}
 
 /// Writes whatif.xlsx for `whatif` over `window`.
 pub fn write_whatif_workbook(
