@@ -17,6 +17,16 @@ type OwnedRow = (String, u8, u64, Vec<u8>);
 /// Runs `case` the distributed way into `out`, persons cut into parts of
 /// at least `rows_per_part` rows; `Err` with the message a run stops with.
 fn run_distributed(case: &Path, out: &Path, rows_per_part: usize) -> Result<(), String> {
+    run_distributed_with(case, out, rows_per_part, false)
+}
+
+/// As [`run_distributed`]; `bom`: the CLI's `--bom`.
+fn run_distributed_with(
+    case: &Path,
+    out: &Path,
+    rows_per_part: usize,
+    bom: bool,
+) -> Result<(), String> {
     let args = case_arguments(case);
     let flag = |name: &str| {
         args.iter()
@@ -32,6 +42,7 @@ fn run_distributed(case: &Path, out: &Path, rows_per_part: usize) -> Result<(), 
         args.iter().any(|arg| arg == "--new-register"),
     )
     .map_err(|error| error.to_string())?;
+    driver.set_bom(bom);
     let mut rows: Vec<OwnedRow> = Vec::new();
     for kind in distributed::FILE_TASKS {
         let facts = distributed::read_file(case, kind, &mut |key, row, position, payload| {
@@ -162,36 +173,7 @@ fn with_bom_the_distributed_run_writes_the_clis_bytes() {
     let cli = reconcile(&case, &cli_out, &["--bom"]);
     assert_eq!(cli.code, 0, "{}", cli.stderr);
     let out = out_dir("distributed-bom");
-    let args = case_arguments(&case);
-    let flag = |name: &str| {
-        args.iter()
-            .position(|arg| arg == name)
-            .map(|at| args[at + 1].as_str())
-    };
-    let (mut driver, _) =
-        Driver::open(&case, &out, flag("--from"), flag("--to"), None, false).unwrap();
-    driver.set_bom(true);
-    let mut rows: Vec<OwnedRow> = Vec::new();
-    for kind in distributed::FILE_TASKS {
-        let facts = distributed::read_file(&case, kind, &mut |key, row, position, payload| {
-            rows.push((key.to_string(), row, position, payload.to_vec()));
-        });
-        driver.add_facts(&facts).unwrap();
-    }
-    let plan = driver.plan().unwrap();
-    let worker = Worker::new(&case, &plan).unwrap();
-    rows.sort_by(|a, b| (&a.0, a.1, a.2).cmp(&(&b.0, b.1, b.2)));
-    let part: Vec<Row<'_>> = rows
-        .iter()
-        .map(|(key, kind, position, payload)| Row {
-            id_number: key,
-            kind: *kind,
-            position: *position,
-            payload,
-        })
-        .collect();
-    driver.add_part(&worker.reconcile(&part).unwrap()).unwrap();
-    driver.finish().unwrap();
+    run_distributed_with(&case, &out, 1, true).expect("the distributed run");
     for file in [
         "findings.csv",
         "ledger.csv",

@@ -249,13 +249,7 @@ pub fn notice_lines(case: &Case, period: Period) -> Vec<NoticeLine> {
     let people = case.people.len();
     let (enrolments, exclusions) = roster_groupings(case);
     let parts = per_person(people, |person, lines: &mut Vec<NoticeLine>| {
-        let bundle = Bundle {
-            person,
-            enrolments: enrolments.of(person),
-            exclusions: exclusions.of(person),
-            relatives: &[],
-            records: [&[], &[], &[]],
-        };
+        let bundle = Bundle::roster_only(person, &enrolments, &exclusions);
         let person = Person::new(&context, &bundle);
         for program in [Program::Dibao, Program::Tekun] {
             let basis = person.basis(program, period);

@@ -67,6 +67,24 @@ pub struct Bundle<'a> {
     pub records: [&'a [u32]; 3],
 }
 
+impl<'a> Bundle<'a> {
+    /// A person's enrolments and exclusions alone (no records, no
+    /// relatives): what the notice and whatif read of them.
+    pub fn roster_only(
+        person: PersonId,
+        enrolments: &'a Grouping,
+        exclusions: &'a Grouping,
+    ) -> Bundle<'a> {
+        Bundle {
+            person,
+            enrolments: enrolments.of(person),
+            exclusions: exclusions.of(person),
+            relatives: &[],
+            records: [&[], &[], &[]],
+        }
+    }
+}
+
 /// Every collection of the case that a person's reconciliation reads,
 /// grouped by person.
 pub struct Groupings {

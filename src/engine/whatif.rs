@@ -115,13 +115,7 @@ pub fn whatif<'a>(case: &'a Case, proposed: &[StandardRow], window: PeriodRange)
     let raised = Context::with_standards(case, window, proposed);
     let (enrolments, exclusions) = roster_groupings(case);
     let parts = per_person(case.people.len(), |person, part: &mut Part<'a>| {
-        let bundle = Bundle {
-            person,
-            enrolments: enrolments.of(person),
-            exclusions: exclusions.of(person),
-            relatives: &[],
-            records: [&[], &[], &[]],
-        };
+        let bundle = Bundle::roster_only(person, &enrolments, &exclusions);
         let today = Person::new(&now, &bundle);
         let after = Person::new(&raised, &bundle);
         let mut periods: Vec<Period> = Vec::new();

@@ -61,32 +61,37 @@ pub fn write_whatif(
     bom: bool,
 ) -> Result<(), FatalError> {
     let mut files = Vec::new();
-    let path = out.path().join(WHATIF_CSV);
-    let file = out.create(WHATIF_CSV)?;
-    let mut writer = std::io::BufWriter::with_capacity(WRITE_BUFFER_BYTES, file);
-    if bom {
-        writer.write_all(BOM).map_err(output_error(&path))?;
+    files.push(write_output(&mut out, WHATIF_CSV, |writer| {
+        if bom {
+            writer.write_all(BOM)?;
+        }
+        whatif::write_whatif_csv(writer, &whatif.rows)
+    })?);
+    if let Some(lang) = report {
+        let scratch = out.scratch_dir()?;
+        files.push(write_output(&mut out, WHATIF_XLSX, |writer| {
+            workbook::write_whatif_workbook(writer, &scratch, window, whatif, lang)
+        })?);
     }
-    whatif::write_whatif_csv(&mut writer, &whatif.rows).map_err(output_error(&path))?;
+    out.publish(files)
+}
+
+/// Writes output `name` whole through `render` (buffered), flushes it to
+/// disk and returns it, ready to be placed with the others.
+fn write_output(
+    out: &mut OutDir,
+    name: &'static str,
+    render: impl FnOnce(&mut std::io::BufWriter<publish::OutputFile>) -> std::io::Result<()>,
+) -> Result<publish::OutputFile, FatalError> {
+    let path = out.path().join(name);
+    let file = out.create(name)?;
+    let mut writer = std::io::BufWriter::with_capacity(WRITE_BUFFER_BYTES, file);
+    render(&mut writer).map_err(output_error(&path))?;
     let mut file = writer
         .into_inner()
         .map_err(|error| output_error(&path)(error.into_error()))?;
     out.complete(&mut file)?;
-    files.push(file);
-    if let Some(lang) = report {
-        let path = out.path().join(WHATIF_XLSX);
-        let scratch = out.scratch_dir()?;
-        let file = out.create(WHATIF_XLSX)?;
-        let mut writer = std::io::BufWriter::with_capacity(WRITE_BUFFER_BYTES, file);
-        workbook::write_whatif_workbook(&mut writer, &scratch, window, whatif, lang)
-            .map_err(output_error(&path))?;
-        let mut file = writer
-            .into_inner()
-            .map_err(|error| output_error(&path)(error.into_error()))?;
-        out.complete(&mut file)?;
-        files.push(file);
-    }
-    out.publish(files)
+    Ok(file)
 }
 
 /// Bytes buffered per output before a write to its file.
@@ -278,51 +283,29 @@ impl OutputSink {
         ];
         let mut files = vec![ledger];
         for (name, render) in &outputs {
-            let path = out.path().join(name);
-            let file = out.create(name)?;
-            let mut writer = std::io::BufWriter::with_capacity(WRITE_BUFFER_BYTES, file);
-            // The register's bytes carry their mark already (run.json's
-            // SHA-256 is of the file as written); run.json is no CSV.
-            if bom && *name != REGISTER && *name != "run.json" {
-                writer.write_all(BOM).map_err(output_error(&path))?;
-            }
-            render(&mut writer).map_err(output_error(&path))?;
-            let mut file = writer
-                .into_inner()
-                .map_err(|error| output_error(&path)(error.into_error()))?;
-            out.complete(&mut file)?;
-            files.push(file);
+            files.push(write_output(&mut out, name, |writer| {
+                // The register's bytes carry their mark already (run.json's
+                // SHA-256 is of the file as written); run.json is no CSV.
+                if bom && *name != REGISTER && *name != "run.json" {
+                    writer.write_all(BOM)?;
+                }
+                render(writer)
+            })?);
         }
         drop(outputs);
         if report.is_some() {
-            let path = out.path().join(REGISTER_XLSX);
-            let file = out.create(REGISTER_XLSX)?;
-            let mut writer = std::io::BufWriter::with_capacity(WRITE_BUFFER_BYTES, file);
-            register::write_register_xlsx(&mut writer, &register, label)
-                .map_err(output_error(&path))?;
-            let mut file = writer
-                .into_inner()
-                .map_err(|error| output_error(&path)(error.into_error()))?;
-            out.complete(&mut file)?;
-            files.push(file);
+            files.push(write_output(&mut out, REGISTER_XLSX, |writer| {
+                register::write_register_xlsx(writer, &register, label)
+            })?);
         }
         if let Some(report) = &report {
             // The bank's upload sheet of the back-pay, a workbook of its own.
-            let path = out.path().join(workbook::UPLOAD);
-            let file = out.create(workbook::UPLOAD)?;
-            let mut writer = std::io::BufWriter::with_capacity(WRITE_BUFFER_BYTES, file);
-            workbook::write_upload(&mut writer, report.scratch(), &corrections, report.lang())
-                .map_err(output_error(&path))?;
-            let mut file = writer
-                .into_inner()
-                .map_err(|error| output_error(&path)(error.into_error()))?;
-            out.complete(&mut file)?;
-            files.push(file);
+            files.push(write_output(&mut out, workbook::UPLOAD, |writer| {
+                workbook::write_upload(writer, report.scratch(), &corrections, report.lang())
+                    .map(|_| ())
+            })?);
         }
         if let Some(report) = report {
-            let path = out.path().join(REPORT);
-            let file = out.create(REPORT)?;
-            let mut writer = std::io::BufWriter::with_capacity(WRITE_BUFFER_BYTES, file);
             let inputs = workbook::ReportInputs {
                 stats: &stats,
                 summary: &summary_groups,
@@ -332,14 +315,9 @@ impl OutputSink {
                 register: &register,
                 label,
             };
-            report
-                .finish(&mut writer, &inputs)
-                .map_err(output_error(&path))?;
-            let mut file = writer
-                .into_inner()
-                .map_err(|error| output_error(&path)(error.into_error()))?;
-            out.complete(&mut file)?;
-            files.push(file);
+            files.push(write_output(&mut out, REPORT, |writer| {
+                report.finish(writer, &inputs)
+            })?);
         }
         out.publish(files)?;
         Ok(findings)

@@ -50,26 +50,15 @@ pub struct Run {
 
 /// Runs `duizhang reconcile CASE --out OUT ARGS…`.
 pub fn reconcile(case: &Path, out: &Path, extra: &[&str]) -> Run {
-    let output = Command::new(env!("CARGO_BIN_EXE_duizhang"))
-        .arg("reconcile")
-        .arg(case)
-        .arg("--out")
-        .arg(out)
-        .args(case_arguments(case))
-        .args(extra)
-        .output()
-        .expect("the duizhang binary runs");
-    Run {
-        code: output.status.code().expect("exited, not killed"),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
+    let mut arguments = case_arguments(case);
+    arguments.extend(extra.iter().map(|argument| argument.to_string()));
+    run_command("reconcile", case, out, &arguments)
 }
 
-/// Runs `duizhang whatif CASE --out OUT ARGS…`.
-pub fn whatif(case: &Path, out: &Path, arguments: &[String]) -> Run {
+/// Runs `duizhang COMMAND CASE --out OUT ARGS…`.
+fn run_command(command: &str, case: &Path, out: &Path, arguments: &[String]) -> Run {
     let output = Command::new(env!("CARGO_BIN_EXE_duizhang"))
-        .arg("whatif")
+        .arg(command)
         .arg(case)
         .arg("--out")
         .arg(out)
@@ -81,6 +70,11 @@ pub fn whatif(case: &Path, out: &Path, arguments: &[String]) -> Run {
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
     }
+}
+
+/// Runs `duizhang whatif CASE --out OUT ARGS…`.
+pub fn whatif(case: &Path, out: &Path, arguments: &[String]) -> Run {
+    run_command("whatif", case, out, arguments)
 }
 
 pub fn read(path: &Path) -> String {
