@@ -1770,3 +1770,35 @@ fn every_sheet_prints_one_page_wide_with_its_name_and_page_numbers() {
         "{workbook}"
     );
 }
+
+#[test]
+fn the_summary_sheet_ends_in_the_totals_of_its_rows() {
+    let out = out_dir("report-summary-totals");
+    let output = reconcile(&demo(), &out, &["--report"]);
+    assert_eq!(output.status.code(), Some(0), "{}", said(&output));
+    let all = sheets(&out.join("report.xlsx"));
+    let summary_sheet = sheet(&all, "汇总");
+    let data_rows = table(summary_sheet).len();
+    // The header, the rows, a blank row, then 合计.
+    let totals = &summary_sheet[data_rows + 2];
+    assert_eq!(text(&totals[0]), "合计");
+    let (_, summary) = csv_rows(&read(&out.join("summary.csv")));
+    let column_fen = |column: usize| -> i64 {
+        summary
+            .iter()
+            .map(|row| {
+                let (yuan, fen) = row[column].split_once('.').expect("money");
+                yuan.parse::<i64>().expect("yuan") * 100 + fen.parse::<i64>().expect("fen")
+            })
+            .sum()
+    };
+    let lines: f64 = summary
+        .iter()
+        .map(|row| row[3].parse::<f64>().expect("a count"))
+        .sum();
+    assert_eq!(number(&totals[3]), Some(lines));
+    for column in [4, 5, 6, 7, 8, 9, 10] {
+        let sheet_fen = (number(&totals[column]).expect("an amount") * 100.0).round() as i64;
+        assert_eq!(sheet_fen, column_fen(column), "column {column}");
+    }
+}

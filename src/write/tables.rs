@@ -213,7 +213,7 @@ impl Totals {
         }
     }
 
-    fn merge(&mut self, other: &Totals) {
+    pub(super) fn merge(&mut self, other: &Totals) {
         self.lines += other.lines;
         self.expected += other.expected;
         self.allocated += other.allocated;

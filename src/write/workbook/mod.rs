@@ -501,6 +501,40 @@ fn write_summary(
             table.push(&cells)?;
         }
     }
+    // A blank row, then the totals of every row above (each yuan once:
+    // the rows are disjoint), so a printed 汇总 ends in its sum.
+    let mut grand = tables::Totals::default();
+    for (_, totals) in &rows {
+        grand.merge(totals);
+    }
+    let on_first_sheet = |table: &Table<'_, '_>| first_sheet && table.sheet_count() == 1;
+    if !rows.is_empty() {
+        let row = table.next_row();
+        let side = if on_first_sheet(&table) && row < side_rows {
+            side_row(row)
+        } else {
+            Vec::new()
+        };
+        table.side_only(&side)?;
+        let row = table.next_row();
+        let rate = tables::rate(grand.delivered, grand.expected);
+        let mut cells: Vec<(ColNum, Cell<'_>)> = vec![
+            (0, Cell::Text(lang.pick("合计", "Total"))),
+            (3, Cell::Count(grand.lines)),
+            (4, money_cell(grand.expected)),
+            (5, Cell::Money(given[0].then_some(grand.allocated))),
+            (6, Cell::Money(given[1].then_some(grand.transferred))),
+            (7, money_cell(grand.paid)),
+            (8, money_cell(grand.shortfall)),
+            (9, money_cell(grand.overpaid)),
+            (10, money_cell(grand.improper)),
+            (11, Cell::Rate(&rate)),
+        ];
+        if on_first_sheet(&table) && row < side_rows {
+            cells.extend(side_row(row));
+        }
+        table.side_only(&cells)?;
+    }
     if first_sheet && table.sheet_count() == 1 {
         while table.next_row() < side_rows {
             let row = table.next_row();
