@@ -1802,3 +1802,53 @@ fn the_summary_sheet_ends_in_the_totals_of_its_rows() {
         assert_eq!(sheet_fen, column_fen(column), "column {column}");
     }
 }
+
+#[test]
+fn in_english_no_column_is_narrower_than_its_title() {
+    use std::io::Read;
+    let out = out_dir("report-english-widths");
+    let output = reconcile(&demo(), &out, &["--report", "--lang", "en"]);
+    assert_eq!(output.status.code(), Some(0), "{}", said(&output));
+    let all = sheets(&out.join("report.xlsx"));
+    let file = std::fs::File::open(out.join("report.xlsx")).expect("the workbook");
+    let mut archive = zip::ZipArchive::new(file).expect("a zip");
+    for (index, (name, rows)) in all.iter().enumerate() {
+        if !["Findings", "Findings by case", "Ledger"].contains(&name.as_str()) {
+            continue;
+        }
+        let mut xml = String::new();
+        archive
+            .by_name(&format!("xl/worksheets/sheet{}.xml", index + 1))
+            .expect("the sheet")
+            .read_to_string(&mut xml)
+            .expect("UTF-8");
+        // `<col min="1" max="3" width="…"/>`: one element for a run of
+        // columns of the same width.
+        let mut widths: Vec<f64> = Vec::new();
+        for col in xml.split("<col ").skip(1) {
+            let attribute = |key: &str| -> f64 {
+                col.split(&format!("{key}=\""))
+                    .nth(1)
+                    .and_then(|rest| rest.split('"').next())
+                    .and_then(|value| value.parse().ok())
+                    .expect("an attribute")
+            };
+            let (first, last, width) = (attribute("min"), attribute("max"), attribute("width"));
+            widths.resize(last as usize, 0.0);
+            for column in first as usize..=last as usize {
+                widths[column - 1] = width;
+            }
+        }
+        for (column, title) in rows[0].iter().enumerate() {
+            let title = text(title);
+            if title.is_empty() {
+                continue;
+            }
+            assert!(
+                widths[column] >= title.chars().count() as f64,
+                "{name}: column {title:?} is {} wide",
+                widths[column]
+            );
+        }
+    }
+}

@@ -407,7 +407,20 @@ impl<'w, 's> Table<'w, 's> {
             .iter()
             .enumerate()
             .map(|(column, width)| {
-                let most = self.spec.max_widths.get(column).copied().unwrap_or(40);
+                // The cap never cuts the column's own title: English
+                // titles are longer than the Chinese the caps were set by.
+                let title = self
+                    .spec
+                    .titles
+                    .get(column)
+                    .map_or(0, |title| display_width(title));
+                let most = self
+                    .spec
+                    .max_widths
+                    .get(column)
+                    .copied()
+                    .unwrap_or(40)
+                    .max(title);
                 (*width).clamp(6, most) as f64 + 2.0
             })
             .collect();
