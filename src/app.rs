@@ -822,8 +822,29 @@ pub fn whatif(config: &crate::cli::WhatifConfig) -> Result<WhatifSummary, FatalE
     crate::write::refuse_inside_case(&config.case_dir, &config.out_dir, "--out")?;
     let out = crate::write::OutDir::prepare_for(&config.out_dir, &crate::write::WHATIF_OUTPUTS)?;
     let folder = crate::read::CaseFolder::open(&config.case_dir)?;
+    for warning in folder.warnings() {
+        let _ = writeln!(std::io::stderr(), "duizhang: warning: {warning}");
+    }
     let options = crate::read::ReadOptions::default();
     let case = crate::read::read_case_in(&folder, &options)?;
+    // A roster or standards row that cannot be read is left out of the
+    // costing: a budget figure must not hide that.
+    let unreadable = case
+        .bad_records
+        .iter()
+        .filter(|bad| {
+            matches!(
+                bad.source.kind,
+                FileKind::Roster | FileKind::Standards | FileKind::Exclusions
+            )
+        })
+        .count();
+    if unreadable > 0 {
+        let _ = writeln!(
+            std::io::stderr(),
+            "duizhang: warning: {unreadable} row(s) of the roster, standards or exclusions cannot be read and are left out of the costing; `duizhang check` lists them"
+        );
+    }
     let proposal_folder = crate::read::CaseFolder::single_file(
         FileKind::Standards,
         &config.standards,

@@ -208,3 +208,26 @@ fn the_workbook_holds_whatif_csv_row_for_row_and_the_towns_total_its_change() {
     assert_eq!(first[1].to_string(), "110101197303150014");
     assert_eq!(cell_text(&first[6]), "210.00");
 }
+
+#[test]
+fn unreadable_case_rows_are_said_and_the_case_costed_against_itself_changes_nothing() {
+    let demo = repository().join("fixtures/demo");
+    let out = out_dir("whatif-demo");
+    let run = whatif(
+        &demo,
+        &out,
+        &[
+            "--standards".to_string(),
+            demo.join("standards.csv").display().to_string(),
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // The demo's roster has a row that cannot be read (roster.csv:180).
+    assert!(
+        run.stderr
+            .contains("1 row(s) of the roster, standards or exclusions cannot be read"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stdout.contains("change 0.00 in all"), "{}", run.stdout);
+}
