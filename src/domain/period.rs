@@ -346,6 +346,14 @@ impl Date {
     }
 
     /// The month this day falls in.
+    /// (year, month, day of month).
+    pub fn year_month_day(self) -> (u32, u32, u32) {
+        use chrono::Datelike;
+        let date = chrono::NaiveDate::from_num_days_from_ce_opt(self.0)
+            .expect("a Date is made from a real day");
+        (date.year() as u32, date.month(), date.day())
+    }
+
     pub fn period(self) -> Period {
         use chrono::Datelike;
         let date = chrono::NaiveDate::from_num_days_from_ce_opt(self.0)

@@ -206,11 +206,6 @@ pub fn whatif<'a>(case: &'a Case, proposed: &[StandardRow], window: PeriodRange)
     Whatif { rows, gains }
 }
 
-/// Money of a whatif row, two decimals.
-pub fn money_text(fen: i128) -> String {
-    crate::domain::money::format_fen_total(fen)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

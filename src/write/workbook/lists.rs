@@ -632,28 +632,16 @@ impl<'w> Print<'w> {
                 Ok(0)
             }
             Cell::Money(Some(fen)) => {
-                let text = crate::domain::money::format_fen_total(fen);
                 let worksheet = self.workbook.worksheet_from_index(sheet)?;
-                match sheet::money_number(fen) {
-                    Some(number) => {
-                        let format = if total {
-                            &formats.total_money
-                        } else {
-                            &formats.money
-                        };
-                        worksheet.write_number_with_format(row, column, number, format)?;
-                    }
-                    None => {
-                        self.cuts.money_as_text += 1;
-                        let format = if total {
-                            &formats.total
-                        } else {
-                            &formats.money_text
-                        };
-                        worksheet.write_string_with_format(row, column, &text, format)?;
-                    }
-                }
-                Ok(text.len())
+                let formats_used = if total {
+                    (&formats.total_money, &formats.total)
+                } else {
+                    (&formats.money, &formats.money_text)
+                };
+                let (width, as_text) =
+                    sheet::write_money(worksheet, (row, column), fen, formats_used)?;
+                self.cuts.money_as_text += u64::from(as_text);
+                Ok(width)
             }
             Cell::Count(count) => {
                 let format = if total {

@@ -99,15 +99,7 @@ pub struct NoticeFrame<'a> {
 
 /// `2024年7月5日`.
 fn chinese_date(date: crate::domain::Date) -> String {
-    let text = date.to_string();
-    let mut parts = text.split('-');
-    let mut next = || {
-        parts
-            .next()
-            .and_then(|part| part.parse::<u32>().ok())
-            .unwrap_or(0)
-    };
-    let (year, month, day) = (next(), next(), next());
+    let (year, month, day) = date.year_month_day();
     format!("{year}年{month}月{day}日")
 }
 

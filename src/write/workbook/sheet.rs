@@ -362,23 +362,15 @@ impl<'w, 's> Table<'w, 's> {
             }
             Cell::Money(None) => Ok(0),
             Cell::Money(Some(fen)) => {
-                let text = crate::domain::money::format_fen_total(fen);
                 let worksheet = self.workbook.worksheet_from_index(sheet)?;
-                match money_number(fen) {
-                    Some(number) => {
-                        worksheet.write_number_with_format(row, column, number, &formats.money)?;
-                    }
-                    None => {
-                        self.cuts.money_as_text += 1;
-                        worksheet.write_string_with_format(
-                            row,
-                            column,
-                            &text,
-                            &formats.money_text,
-                        )?;
-                    }
-                }
-                Ok(text.len())
+                let (width, as_text) = write_money(
+                    worksheet,
+                    (row, column),
+                    fen,
+                    (&formats.money, &formats.money_text),
+                )?;
+                self.cuts.money_as_text += u64::from(as_text);
+                Ok(width)
             }
             Cell::Count(count) => {
                 let worksheet = self.workbook.worksheet_from_index(sheet)?;
@@ -466,6 +458,30 @@ impl<'w, 's> Table<'w, 's> {
         self.finish_sheet()?;
         Ok(self.written)
     }
+}
+
+/// Writes an amount in fen into a cell: the exact number in `number`'s
+/// format, or — too large to be exact as a number — its text in `text`'s,
+/// right-aligned. Returns the text's width and whether it went as text
+/// (counted on 说明 as cut to fit Excel).
+pub fn write_money(
+    worksheet: &mut rust_xlsxwriter::Worksheet,
+    (row, column): (RowNum, ColNum),
+    fen: i128,
+    (number, text): (&Format, &Format),
+) -> Result<(usize, bool), XlsxError> {
+    let written = crate::domain::money::format_fen_total(fen);
+    let as_text = match money_number(fen) {
+        Some(value) => {
+            worksheet.write_number_with_format(row, column, value, number)?;
+            false
+        }
+        None => {
+            worksheet.write_string_with_format(row, column, &written, text)?;
+            true
+        }
+    };
+    Ok((written.len(), as_text))
 }
 
 /// An amount in fen as the number Excel stores, when that is exact.

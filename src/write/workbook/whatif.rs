@@ -9,7 +9,7 @@ use std::io::{self, Write};
 
 use rust_xlsxwriter::{Chart, ChartType, ColNum, Workbook};
 
-use super::sheet::{money_number, Cell, Cuts, Formats, Limits, Table, TableSpec};
+use super::sheet::{write_money, Cell, Cuts, Formats, Limits, Table, TableSpec};
 use super::{guarded, program_name, properties, town_of, xlsx_error, Lang, MAX_CHART_SERIES};
 use crate::domain::{Period, PeriodRange};
 use crate::engine::whatif::{Whatif, MAX_LISTED_GAINS};
@@ -107,22 +107,17 @@ fn write_towns(
             &formats.header,
         )
         .map_err(xlsx_error)?;
-    let money = |worksheet: &mut rust_xlsxwriter::Worksheet,
-                 row: u32,
-                 column: ColNum,
-                 fen: i128| {
-        match money_number(fen) {
-            Some(number) => worksheet.write_number_with_format(row, column, number, &formats.money),
-            None => worksheet.write_string_with_format(
-                row,
-                column,
-                crate::domain::money::format_fen_total(fen),
-                &formats.money_text,
-            ),
-        }
-        .map(|_| ())
-        .map_err(xlsx_error)
-    };
+    let money =
+        |worksheet: &mut rust_xlsxwriter::Worksheet, row: u32, column: ColNum, fen: i128| {
+            write_money(
+                worksheet,
+                (row, column),
+                fen,
+                (&formats.money, &formats.money_text),
+            )
+            .map(|_| ())
+            .map_err(xlsx_error)
+        };
     let mut column_totals = vec![0i128; months.len()];
     let mut row = header_row;
     for (town, changes) in &towns {
