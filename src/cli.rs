@@ -29,29 +29,36 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Reconcile one case folder and write findings.csv, ledger.csv,
-    /// summary.csv and run.json (and with --report report.xlsx) into OUT_DIR.
+    /// summary.csv, register.csv, corrections.csv and run.json (and with
+    /// --report the workbooks) into OUT_DIR.
     #[command(long_about = "Reconcile one case folder.\n\n\
 CASE_DIR holds roster.csv, standards.csv and payouts.csv, and optionally allocations.csv, \
-transfers.csv, exclusions.csv, relatives.csv and policy.toml (UTF-8 or GBK CSV with a header row). \
-Each data file may instead be the office's workbook (roster.xlsx, payouts.xls, …: the header is found \
-below any title rows, on the first sheet that has it) or a bank's .txt export; Chinese headers and values \
-are read, and an optional columns.toml names other headers (docs/formats.md).\n\n\
-OUT_DIR receives four files, placed together when all are complete: a run that fails or is \
-stopped leaves the previous four as they were (one stopped while placing them is finished by \
+transfers.csv, exclusions.csv, relatives.csv, members.csv, watchlist.csv and policy.toml (UTF-8 or GBK \
+CSV with a header row). A kind given as several files goes into a sub-folder named for it \
+(payouts/2024-01.csv …), read in name order. Each data file may instead be the office's workbook \
+(roster.xlsx, payouts.xls, …: the header is found below any title rows, every visible sheet that has \
+it is read) or a bank's .txt export; Chinese headers and values are read, and an optional columns.toml \
+names other headers (docs/formats.md).\n\n\
+OUT_DIR receives six files, placed together when all are complete: a run that fails or is \
+stopped leaves the previous ones as they were (one stopped while placing them is finished by \
 the next run), and other files in OUT_DIR are never touched. OUT_DIR must lie outside CASE_DIR (duizhang never \
-writes into the folder it reads). The four files:\n  \
-findings.csv  every problem found, with the source rows behind it\n  \
-ledger.csv    per person, program and month: expected, allocated, transferred, paid, status\n  \
-summary.csv   per region, program and month: totals and the delivery rate\n  \
-run.json      the window, input row counts and SHA-256 hashes, totals, findings by code\n\n\
+writes into the folder it reads). The six files:\n  \
+findings.csv     every problem found, with the source rows behind it\n  \
+ledger.csv       per person, program and month: expected, allocated, transferred, paid, status\n  \
+summary.csv      per region, program and month: totals and the delivery rate\n  \
+register.csv     the rectification register (整改台账), carried on from --register\n  \
+corrections.csv  the money to put right: back pay (补发) and recovery (追缴) per person and program\n  \
+run.json         the window, input row counts and SHA-256 hashes, totals, findings by code\n\n\
 Text from the case that a spreadsheet would run as a formula (starting with = + - @) is \
-written after a ' so that Excel and WPS show it as text.\n\n\
-With --report, OUT_DIR also receives report.xlsx, placed together with the four: sheets \
-说明 (the run, its inputs and counts, how to read it), 汇总 (summary.csv with a chart of each \
-town's delivery rate by month), 问题清单 (findings.csv row for row, Chinese names, severity \
-coloured), 问题汇总 (findings folded per person, program and code, months as ranges) and 台账 \
-(the ledger by village, person and month); English with --lang en. A run without --report \
-takes an earlier report.xlsx away with the rest, so that it never sits beside another run's files.\n\n\
+written after a ' so that Excel and WPS show it as text; --bom starts every CSV with UTF-8's \
+byte-order mark so that they open right on a double-click.\n\n\
+With --report, OUT_DIR also receives report.xlsx, register.xlsx and backpay-upload.xlsx, placed \
+together with the six: report.xlsx's sheets are 说明 (the run, its inputs and counts, how to read \
+it), 汇总 (summary.csv with a chart of each town's delivery rate by month), 问题清单 (findings.csv row \
+for row, Chinese names, severity coloured, what to do), 问题汇总 (findings folded per person, program \
+and code, months as ranges), 台账 (the ledger by village, person and month), 月报, 补发清单, 追缴清单 and \
+整改台账; English with --lang en. A run without --report takes earlier workbooks away with the rest, \
+so that they never sit beside another run's files.\n\n\
 Without --from and --to the window runs from the earliest to the latest month of any record, \
 at most 120 months; give both for a longer run.")]
     Reconcile(ReconcileArgs),
