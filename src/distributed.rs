@@ -1074,7 +1074,7 @@ mod tests {
         });
         finding.stage = Some(Stage::Transfer);
         finding.cause = Some(crate::domain::Cause::StandardRaiseNotApplied);
-        finding.detail = "expected 500.00, paid 450.00".into();
+        finding.detail = crate::domain::Detail::Reader("expected 500.00, paid 450.00".into());
         finding.sources = "payouts.xlsx:7;roster.csv:2".into();
         let source = Source::new(FileKind::Payouts, 7);
         let facts = Facts {

@@ -216,12 +216,25 @@ fn every_sheet_holds_what_the_csv_files_hold() {
         let finding_code = code(&csv[0]);
         assert_eq!(text(&row[0]), code_name(finding_code, lang), "{context}");
         assert_eq!(text(&row[17]), csv[0], "{context}");
-        for (column, csv_column) in [(2, 2), (3, 3), (4, 4), (7, 7), (15, 15), (16, 16)] {
+        for (column, csv_column) in [(2, 2), (3, 3), (4, 4), (7, 7), (16, 16)] {
             assert_eq!(
                 text(&row[column]),
                 unmarked(&csv[csv_column]),
                 "{context} column {column}"
             );
+        }
+        // 说明 says findings.csv's detail in Chinese: never the English
+        // machine form, never empty when the detail is not.
+        let explanation = text(&row[15]);
+        assert_eq!(explanation.is_empty(), csv[15].is_empty(), "{context}");
+        if !csv[15].is_empty() {
+            assert!(
+                explanation
+                    .chars()
+                    .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+                "{context}: {explanation}"
+            );
+            assert_ne!(explanation, unmarked(&csv[15]), "{context}");
         }
         assert_eq!(text(&row[5]), program_text(&csv[5], lang), "{context}");
         assert_eq!(text(&row[6]), csv[6], "{context}");
@@ -466,6 +479,13 @@ fn sheet_names_and_titles_follow_the_language() {
         );
         let findings = table(sheet(&all, names.findings));
         assert_eq!(text(&findings[0][0]), code_name(Code::Shortfall, lang));
+        // 说明 / Explanation: the same facts in the workbook's language.
+        let (_, csv) = csv_rows(&read(&out.join("findings.csv")));
+        let explanation = text(&findings[0][15]);
+        match lang {
+            Lang::Zh => assert_eq!(explanation, "应发500.00元，实发400.00元，少发100.00元"),
+            Lang::En => assert_eq!(explanation, csv[0][15]),
+        }
     }
     assert_eq!(code_name(Code::Shortfall, Lang::En), "Shortfall");
     // --lang needs --report.

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::detail::Detail;
 use super::money::Money;
 use super::period::PeriodRange;
 use super::program::{Program, Stage};
@@ -194,7 +195,9 @@ pub struct Finding {
     pub figures: Option<LineFigures>,
     pub stage: Option<Stage>,
     pub cause: Option<Cause>,
-    pub detail: String,
+    /// What the finding says, as facts: findings.csv writes its English
+    /// machine form, the report renders it for a person.
+    pub detail: Detail,
     /// The formatted `sources` cell (see [`super::source::sources_text`]).
     pub sources: String,
     /// What identifies the finding beyond its code, person, program and
@@ -223,7 +226,7 @@ impl Finding {
             figures: None,
             stage: None,
             cause: None,
-            detail: String::new(),
+            detail: Detail::Empty,
             sources: String::new(),
             subject: Vec::new(),
             label_account: "".into(),
@@ -245,7 +248,7 @@ impl Finding {
             .then_with(|| self.sources.cmp(&other.sources))
             .then_with(|| self.account.cmp(&other.account))
             .then_with(|| self.amount.cmp(&other.amount))
-            .then_with(|| self.detail.cmp(&other.detail))
+            .then_with(|| self.detail.to_string().cmp(&other.detail.to_string()))
     }
 }
 

@@ -2,6 +2,7 @@
 //! Pure values with parsing and formatting; no I/O.
 
 pub mod account;
+pub mod detail;
 pub mod finding;
 pub mod id_number;
 pub mod money;
@@ -13,6 +14,7 @@ pub mod source;
 pub mod text;
 pub mod window;
 
+pub use detail::{Detail, TrailPair};
 pub use finding::{run_headline, Cause, Code, Finding, LineFigures, Severity};
 pub use money::{Money, Rounding, Unit};
 pub use period::{Date, Period, PeriodRange};

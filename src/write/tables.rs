@@ -105,7 +105,7 @@ fn finding_row(out: &mut Vec<u8>, finding: &Finding) {
         .money(figures.map(|figures| figures.paid))
         .word(finding.stage.map(Stage::name).unwrap_or_default())
         .word(finding.cause.map(|cause| cause.name()).unwrap_or_default())
-        .text(&finding.detail)
+        .text(&finding.detail.to_string())
         .text(&finding.sources);
 }
 

@@ -10,8 +10,7 @@ use rustc_hash::FxHashMap;
 
 use crate::case::{Case, Enrolment, Exclusion, Member, PersonId};
 use crate::domain::source::sources_text;
-use crate::domain::text::excerpt;
-use crate::domain::{Code, Finding, Period, PeriodRange, Program, Source};
+use crate::domain::{Code, Detail, Finding, Period, PeriodRange, Program, Source};
 use crate::engine::exclusion::is_death;
 
 /// What the three rules look up: each household's members.csv rows, its
@@ -158,18 +157,13 @@ pub fn member_excluded(case: &Case, window: PeriodRange) -> Vec<Finding> {
                     .map(|row| row.name.as_ref())
                     .find(|name| !name.is_empty())
                     .unwrap_or("");
-                finding.detail = format!(
-                    "household {}: member {}{} is excluded from {} ({}), and the household is still paid for them",
-                    excerpt(&enrolment.household_id),
-                    excerpt(name),
-                    if name.is_empty() {
-                        households.id(member).to_string()
-                    } else {
-                        format!(" ({})", households.id(member))
-                    },
-                    start,
-                    excerpt(exclusion.reason.trim())
-                );
+                finding.detail = Detail::MemberExcluded {
+                    household: enrolment.household_id.clone(),
+                    name: name.into(),
+                    member_id: households.id(member).into(),
+                    from: start,
+                    reason: exclusion.reason.trim().into(),
+                };
                 let mut sources: Vec<Source> = vec![enrolment.source, exclusion.source];
                 sources.extend(member_rows.iter().map(|row| row.source));
                 finding.sources = sources_text(&mut sources, &case.inputs);
@@ -213,12 +207,12 @@ pub fn household_size_mismatch(case: &Case, window: PeriodRange) -> Vec<Finding>
             continue;
         }
         let mut finding = about(Code::HouseholdSizeMismatch, enrolment, case, covered.first);
-        finding.detail = format!(
-            "enrolment {} is paid for a household of {}, and members.csv lists {count} members of household {}",
-            excerpt(&enrolment.enrolment_id),
-            enrolment.household_size,
-            excerpt(&enrolment.household_id)
-        );
+        finding.detail = Detail::HouseholdSizeMismatch {
+            enrolment_id: enrolment.enrolment_id.clone(),
+            size: u64::from(enrolment.household_size),
+            listed: count,
+            household: enrolment.household_id.clone(),
+        };
         let mut sources: Vec<Source> = vec![enrolment.source];
         sources.extend(rows.iter().map(|row| row.source));
         finding.sources = sources_text(&mut sources, &case.inputs);
@@ -253,11 +247,11 @@ pub fn possibly_missed(case: &Case, window: PeriodRange) -> Vec<Finding> {
         finding.name = lead.name.clone();
         finding.region = lead.region.clone();
         finding.period = Some(PeriodRange::single(month));
-        finding.detail = format!(
-            "{} lists the person ({}) as of {month}, and they are neither enrolled in dibao or tekun nor a member of an enrolled household then: a lead for a home visit",
-            excerpt(lead.list.trim()),
-            excerpt(lead.reason.trim())
-        );
+        finding.detail = Detail::PossiblyMissed {
+            list: lead.list.trim().into(),
+            reason: lead.reason.trim().into(),
+            month,
+        };
         finding.sources = case.inputs.cite(lead.source).to_string();
         finding.subject = vec![
             id_number.into(),

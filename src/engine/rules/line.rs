@@ -5,8 +5,9 @@
 //! [`money_trail_finding`] word them as findings of a person's line.
 
 use crate::domain::source::sources_text;
-use crate::domain::text::listed;
-use crate::domain::{Cause, Code, Finding, LineFigures, Money, Period, Program, Source, Stage};
+use crate::domain::{
+    Cause, Code, Detail, Finding, LineFigures, Money, Period, Program, Source, Stage, TrailPair,
+};
 use crate::engine::exclusion::exclusion_class;
 use crate::engine::ledger::{outcome_amount, LineStatus};
 use crate::engine::person::{LineKey, LineState, Person};
@@ -168,17 +169,17 @@ pub fn judge_outcome(
                 tolerance,
             ));
             finding.cause = line_raise_cause(person, key, state, paid);
-            format!("expected {expected}, paid {paid}")
+            Detail::ExpectedPaid { expected, paid }
         }
         Code::PaidToExcluded => {
             let class = exclusion_class(program);
-            let reasons: Vec<&str> = person
+            let reasons: Vec<Box<str>> = person
                 .exclusions
                 .iter()
                 .filter(|(_, starts)| starts[class].is_some_and(|start| start <= period))
-                .map(|(exclusion, _)| exclusion.reason.as_ref())
+                .map(|(exclusion, _)| exclusion.reason.clone())
                 .collect();
-            format!("paid {paid} while excluded ({})", listed(reasons))
+            Detail::PaidWhileExcluded { paid, reasons }
         }
         Code::PaidAfterExit | Code::PaidNotEnrolled if !person.unreadable_roster.is_empty() => {
             // SPEC v3: the money may well be due; the row to correct is
@@ -187,30 +188,28 @@ pub fn judge_outcome(
             let mut sources: Vec<Source> = person.line_sources(key, state);
             sources.extend(person.unreadable_roster.iter().map(|(_, source)| *source));
             finding.sources = sources_text(&mut sources, &person.context.case.inputs);
-            let rows: Vec<String> = person
+            let rows: Vec<Box<str>> = person
                 .unreadable_roster
                 .iter()
-                .map(|(_, source)| person.context.case.inputs.cite(*source).to_string())
+                .map(|(_, source)| person.context.case.inputs.cite(*source).to_string().into())
                 .collect();
             let said = if code == Code::PaidAfterExit {
                 exit_detail(person, program, period, paid)
             } else {
-                format!("paid {paid} with no {} enrolment", program.name())
+                Detail::PaidNotEnrolled { paid, program }
             };
-            format!(
-                "{said}; the person's roster row {} could not be read: correct it, and the payment may be due",
-                listed(rows.iter().map(String::as_str))
-            )
+            Detail::RosterRowUnreadable {
+                said: Box::new(said),
+                rows,
+            }
         }
         Code::PaidAfterExit => exit_detail(person, program, period, paid),
-        Code::PaidNotEnrolled => format!("paid {paid} with no {} enrolment", program.name()),
-        Code::NoStandard => {
-            format!("no standard in force for {} in {period}", program.name())
-        }
-        Code::Overpayment => format!(
-            "expected {}, paid {paid}",
-            figures.expected.unwrap_or_default()
-        ),
+        Code::PaidNotEnrolled => Detail::PaidNotEnrolled { paid, program },
+        Code::NoStandard => Detail::NoStandard { program, period },
+        Code::Overpayment => Detail::ExpectedPaid {
+            expected: figures.expected.unwrap_or_default(),
+            paid,
+        },
         _ => unreachable!("{} is not a line outcome", code.name()),
     };
     findings.push(finding);
@@ -240,7 +239,7 @@ fn line_raise_cause(
 
 /// PAID_AFTER_EXIT's words: which enrolment ended when, and whether a
 /// phase-out (SPEC v2) ended it.
-fn exit_detail(person: &Person<'_>, program: Program, period: Period, paid: Money) -> String {
+fn exit_detail(person: &Person<'_>, program: Program, period: Period, paid: Money) -> Detail {
     let ended = person
         .enrolments
         .iter()
@@ -252,19 +251,18 @@ fn exit_detail(person: &Person<'_>, program: Program, period: Period, paid: Mone
     match ended {
         Some(enrolment) => {
             let last = enrolment.span().last;
-            let phase_out = match enrolment.phase_out_from {
-                Some(from) if enrolment.end.is_none_or(|end| last < end) => {
-                    format!(" (phase-out from {from})")
-                }
-                _ => String::new(),
-            };
-            format!(
-                "paid {paid} after enrolment {} ({}) ended in {last}{phase_out}",
-                crate::domain::text::excerpt(&enrolment.enrolment_id),
-                enrolment.program.name()
-            )
+            let phase_out_from = enrolment
+                .phase_out_from
+                .filter(|_| enrolment.end.is_none_or(|end| last < end));
+            Detail::PaidAfterEnded {
+                paid,
+                enrolment_id: enrolment.enrolment_id.clone(),
+                program: enrolment.program,
+                last,
+                phase_out_from,
+            }
         }
-        None => format!("paid {paid} after the {} enrolment ended", program.name()),
+        None => Detail::PaidAfterProgram { paid, program },
     }
 }
 
@@ -277,15 +275,15 @@ pub fn money_trail_finding(
     state: &LineState,
     difference: Money,
 ) -> Finding {
-    let what = match code {
-        Code::AllocationMismatch => "allocated and expected",
-        Code::TransferMismatch => "transferred and allocated",
-        Code::PayoutMismatch => "paid and transferred",
+    let pair = match code {
+        Code::AllocationMismatch => TrailPair::AllocatedExpected,
+        Code::TransferMismatch => TrailPair::TransferredAllocated,
+        Code::PayoutMismatch => TrailPair::PaidTransferred,
         _ => unreachable!("{} is not a money-trail code", code.name()),
     };
     let mut finding = person.line_finding(code, key, state);
     finding.amount = Some(difference);
-    finding.detail = format!("{what} differ by {difference}");
+    finding.detail = Detail::Differ { pair, difference };
     finding
 }
 
@@ -606,10 +604,15 @@ mod tests {
             ],
         );
         let (statuses, findings) = judged(&case, "2020-01..2020-03");
+        let texts: Vec<String> = findings
+            .iter()
+            .map(|finding| finding.detail.to_string())
+            .collect();
         let outcomes: Vec<(Code, Option<Money>, &str)> = findings
             .iter()
-            .filter(|finding| finding.program != Some(Program::PriceSubsidy))
-            .map(|finding| (finding.code, finding.amount, finding.detail.as_str()))
+            .zip(&texts)
+            .filter(|(finding, _)| finding.program != Some(Program::PriceSubsidy))
+            .map(|(finding, text)| (finding.code, finding.amount, text.as_str()))
             .collect();
         assert_eq!(
             outcomes,

@@ -6,8 +6,7 @@
 
 use crate::case::StageRecord;
 use crate::domain::source::sources_text;
-use crate::domain::text::{excerpt, listed};
-use crate::domain::{Code, Date, Finding, Source};
+use crate::domain::{Code, Date, Detail, Finding, Source};
 use crate::engine::person::{Payout, Person};
 
 /// LATE_PAYMENT: a single-period payout paid after day
@@ -94,7 +93,7 @@ pub fn check_late_payment(person: &Person<'_>, payout: &Payout<'_>, findings: &m
     finding.amount = Some(payout.record.amount);
     finding.sources = person.context.case.inputs.cite(payout.source).to_string();
     let paid_on = payout.record.date().expect("a late payout has a date");
-    finding.detail = format!("paid on {paid_on}, deadline {deadline}");
+    finding.detail = Detail::LatePayment { paid_on, deadline };
     findings.push(finding);
 }
 
@@ -117,14 +116,17 @@ pub fn check_account_mismatch(
     if !account_mismatch(payout.account, registered()) {
         return;
     }
-    let registered_accounts = listed(registered().filter(|text| !text.is_empty()));
+    let registered_accounts = registered()
+        .filter(|text| !text.is_empty())
+        .map(Box::from)
+        .collect();
     let mut finding = person.payout_finding(Code::AccountMismatch, payout.record);
     finding.account = payout.account.into();
     finding.amount = Some(payout.record.amount);
-    finding.detail = format!(
-        "paid into {}; registered: {registered_accounts}",
-        excerpt(payout.account)
-    );
+    finding.detail = Detail::AccountMismatch {
+        account: payout.account.into(),
+        registered: registered_accounts,
+    };
     finding.sources = covering_evidence(person, payout);
     findings.push(finding);
 }
@@ -144,9 +146,12 @@ pub fn check_name_mismatch(person: &Person<'_>, payout: &Payout<'_>, findings: &
     if !name_mismatch(bank_name, roster_names()) {
         return;
     }
-    let names = listed(roster_names());
+    let roster = roster_names().map(Box::from).collect();
     let mut finding = person.payout_finding(Code::NameMismatch, payout.record);
-    finding.detail = format!("bank name {:?}; roster: {names}", excerpt(bank_name));
+    finding.detail = Detail::NameMismatch {
+        bank_name: bank_name.into(),
+        roster,
+    };
     finding.sources = covering_evidence(person, payout);
     findings.push(finding);
 }
@@ -188,11 +193,11 @@ pub fn check_duplicate_payments(person: &Person<'_>, findings: &mut Vec<Finding>
         finding.sources = sources_text(&mut sources, &case.inputs);
         // The register keys a duplicate by its line and the payouts' amount.
         finding.subject = vec![amount.to_string().into()];
-        let ids: Vec<&str> = group
+        let ids = group
             .iter()
-            .map(|record| case.payouts.record_id(record))
+            .map(|record| Box::from(case.payouts.record_id(record)))
             .collect();
-        finding.detail = format!("{} payouts of {amount}: {}", group.len(), listed(ids));
+        finding.detail = Detail::DuplicatePayment { amount, ids };
         findings.push(finding);
     }
 }

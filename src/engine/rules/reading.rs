@@ -6,8 +6,7 @@
 
 use crate::case::Case;
 use crate::domain::source::sources_text;
-use crate::domain::text::excerpt;
-use crate::domain::{Code, Finding, Source};
+use crate::domain::{Code, Detail, Finding, Source};
 
 /// BAD_RECORD: one per row that could not be read, keyed by its file:line.
 pub fn bad_record_findings(case: &Case) -> Vec<Finding> {
@@ -15,7 +14,7 @@ pub fn bad_record_findings(case: &Case) -> Vec<Finding> {
         .iter()
         .map(|bad| {
             let mut finding = Finding::new(Code::BadRecord, &bad.id_number);
-            finding.detail = bad.detail.clone();
+            finding.detail = Detail::Reader(bad.detail.clone());
             finding.sources = case.inputs.cite(bad.source).to_string();
             finding
         })
@@ -35,11 +34,10 @@ pub fn duplicate_record_findings(case: &Case) -> Vec<Finding> {
             finding.program = Some(duplicate.program);
             finding.period = duplicate.periods;
             let (first, repeat) = (duplicate.first, duplicate.repeat);
-            finding.detail = format!(
-                "record id {} repeats {}; the first occurrence counts",
-                excerpt(&duplicate.record_id),
-                case.inputs.cite(first),
-            );
+            finding.detail = Detail::DuplicateRecord {
+                record_id: duplicate.record_id.clone(),
+                first: case.inputs.cite(first).to_string().into(),
+            };
             finding.sources = sources_text(&mut vec![first, repeat], &case.inputs);
             // The register keys a repeat by its record id and its row.
             finding.subject = vec![
@@ -61,10 +59,9 @@ pub fn invalid_id_number_findings(case: &Case) -> Vec<Finding> {
         .map(|group| {
             let id_number = case.people.id_number(group[0].0);
             let mut finding = Finding::new(Code::InvalidIdNumber, id_number);
-            finding.detail = format!(
-                "{:?} is not 17 digits and a correct check character (GB 11643)",
-                excerpt(id_number)
-            );
+            finding.detail = Detail::InvalidIdNumber {
+                id_number: id_number.into(),
+            };
             let mut sources: Vec<Source> = group.iter().map(|(_, source)| *source).collect();
             finding.sources = sources_text(&mut sources, &case.inputs);
             finding

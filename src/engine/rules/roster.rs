@@ -6,8 +6,7 @@
 
 use crate::case::{Enrolment, Policy, Relative};
 use crate::domain::source::sources_text;
-use crate::domain::text::{excerpt, listed};
-use crate::domain::{Code, Finding, Money, Period, PeriodRange, Program, Source};
+use crate::domain::{Code, Detail, Finding, Money, Period, PeriodRange, Program, Source};
 use crate::engine::entitlement::dibao_gap;
 use crate::engine::exclusion::exclusion_class;
 use crate::engine::ledger::Label;
@@ -89,13 +88,13 @@ pub fn check_duplicate_enrolments(person: &Person<'_>, findings: &mut Vec<Findin
             };
             let mut finding = person.enrolment_finding(Code::DuplicateEnrolment, earlier, period);
             finding.program = program;
-            finding.detail = format!(
-                "enrolments {} ({}) and {} ({}) both cover {period}",
-                excerpt(&first.enrolment_id),
-                first.program.name(),
-                excerpt(&second.enrolment_id),
-                second.program.name(),
-            );
+            finding.detail = Detail::DuplicateEnrolment {
+                first: first.enrolment_id.clone(),
+                first_program: first.program,
+                second: second.enrolment_id.clone(),
+                second_program: second.program,
+                period,
+            };
             finding.sources = sources_text(&mut vec![first.source, second.source], &case.inputs);
             // The register keys a pair by its two enrolment ids in text order.
             let mut ids = [first.enrolment_id.clone(), second.enrolment_id.clone()];
@@ -120,17 +119,13 @@ pub fn check_enrolled_while_excluded(person: &Person<'_>, findings: &mut Vec<Fin
                 continue;
             };
             let mut finding = person.enrolment_finding(Code::EnrolledWhileExcluded, index, period);
-            let grace = if start == exclusion.from {
-                String::new()
-            } else {
-                format!(", effective {start} after the grace months")
+            finding.detail = Detail::EnrolledWhileExcluded {
+                enrolment_id: enrolment.enrolment_id.clone(),
+                period,
+                from: exclusion.from,
+                reason: exclusion.reason.clone(),
+                effective: (start != exclusion.from).then_some(start),
             };
-            finding.detail = format!(
-                "enrolment {} covers {period} but the person is excluded from {} ({}{grace})",
-                excerpt(&enrolment.enrolment_id),
-                exclusion.from,
-                excerpt(&exclusion.reason)
-            );
             finding.sources =
                 sources_text(&mut vec![enrolment.source, exclusion.source], &case.inputs);
             // The register keys it by the enrolment and the exclusion row.
@@ -163,11 +158,12 @@ pub fn check_income_above_standard(person: &Person<'_>, findings: &mut Vec<Findi
             continue;
         };
         let mut finding = person.enrolment_finding(Code::IncomeAboveStandard, index, period);
-        finding.detail = format!(
-            "enrolment {}: per-capita income {} against standard {standard} leaves gap {gap}",
-            excerpt(&enrolment.enrolment_id),
-            enrolment.per_capita_income
-        );
+        finding.detail = Detail::IncomeAboveStandard {
+            enrolment_id: enrolment.enrolment_id.clone(),
+            income: enrolment.per_capita_income,
+            standard,
+            gap,
+        };
         finding.sources = context.case.inputs.cite(enrolment.source).to_string();
         finding.subject = vec![enrolment.enrolment_id.clone()];
         findings.push(finding);
@@ -198,20 +194,11 @@ pub fn check_unfiled_staff_relative(person: &Person<'_>, findings: &mut Vec<Find
         return;
     };
     let mut finding = person.labelled(Code::UnfiledStaffRelative, Label::Enrolment(earliest.0));
-    let staff: Vec<String> = unfiled
+    let staff = unfiled
         .iter()
-        .map(|relative| {
-            format!(
-                "{} ({})",
-                excerpt(&relative.staff_name),
-                excerpt(&relative.relation)
-            )
-        })
+        .map(|relative| (relative.staff_name.clone(), relative.relation.clone()))
         .collect();
-    finding.detail = format!(
-        "relative of {}, not filed for separate review",
-        listed(staff.iter().map(String::as_str))
-    );
+    finding.detail = Detail::UnfiledRelative { staff };
     let mut sources: Vec<Source> = unfiled.iter().map(|relative| relative.source).collect();
     sources.extend(enrolled.iter().map(|(_, enrolment)| enrolment.source));
     finding.sources = sources_text(&mut sources, &case.inputs);

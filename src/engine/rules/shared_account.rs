@@ -13,8 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::case::{Case, PersonId};
 use crate::domain::source::sources_text;
-use crate::domain::text::{excerpt, listed};
-use crate::domain::{Code, Finding, InputFiles, Money, Source};
+use crate::domain::{Code, Detail, Finding, InputFiles, Money, Source};
 use crate::engine::context::Context;
 use crate::engine::person::{Payout, Person};
 use crate::engine::persons::Grouping;
@@ -237,12 +236,10 @@ fn shared_account_finding(
     let mut finding = Finding::new(Code::SharedAccount, "");
     finding.account = account.into();
     finding.amount = Some(amount);
-    finding.detail = format!(
-        "{} people paid into {}: {}",
-        ids.len(),
-        excerpt(account),
-        listed(ids.iter().copied())
-    );
+    finding.detail = Detail::SharedAccount {
+        account: account.into(),
+        ids: ids.iter().map(|&id| Box::from(id)).collect(),
+    };
     finding.sources = sources_text(sources, files);
     finding
 }

@@ -18,6 +18,7 @@ mod names;
 mod notice;
 mod sheet;
 mod whatif;
+mod words;
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -650,7 +651,7 @@ fn write_findings(sheets: &mut Sheets<'_>, findings: &[Finding]) -> Result<Writt
                     .map(|cause| cause_name(cause, lang))
                     .unwrap_or_default(),
             ),
-            Cell::Text(&finding.detail),
+            Cell::Text(&words::explain(finding, lang)),
             Cell::Text(&finding.sources),
             Cell::Text(finding.code.name()),
             Cell::Text(code_advice(finding.code, lang)),
