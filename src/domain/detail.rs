@@ -336,12 +336,12 @@ impl fmt::Display for Detail {
 /// compare).
 impl PartialEq<&str> for Detail {
     fn eq(&self, other: &&str) -> bool {
-        self.to_string() == *other
+        self.to_string().as_str() == *other
     }
 }
 
 impl PartialEq<String> for Detail {
     fn eq(&self, other: &String) -> bool {
-        self.to_string() == *other
+        self.to_string().as_str() == other.as_str()
     }
 }
