@@ -266,6 +266,9 @@ pub fn describe(config: &RunConfig, summary: &RunSummary) -> String {
         .filter(|(_, count)| *count > 0)
         .collect();
     by_code.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    if config.lang == crate::write::workbook::Lang::Zh {
+        return describe_zh(config, summary, &by_code);
+    }
     let codes: Vec<String> = by_code
         .iter()
         .map(|(code, count)| format!("{} {count}", code.name()))
@@ -284,6 +287,58 @@ pub fn describe(config: &RunConfig, summary: &RunSummary) -> String {
         if summary.partitions > 1 {
             format!(
                 " ({} partitions of persons, to stay under --memory-limit)",
+                summary.partitions
+            )
+        } else {
+            String::new()
+        }
+    )
+}
+
+/// [`describe`] in Chinese: the same facts, the findings by their
+/// Chinese names.
+fn describe_zh(config: &RunConfig, summary: &RunSummary, by_code: &[(Code, usize)]) -> String {
+    use crate::domain::Severity;
+    use crate::write::workbook::{code_name, Lang};
+    let count = |severity: Severity| {
+        summary
+            .findings
+            .iter()
+            .filter(|finding| finding.code.severity() == severity)
+            .count()
+    };
+    let month = crate::write::workbook::month_zh;
+    let window = if summary.window.first == summary.window.last {
+        month(summary.window.first)
+    } else {
+        format!(
+            "{}至{}",
+            month(summary.window.first),
+            month(summary.window.last)
+        )
+    };
+    let codes: Vec<String> = by_code
+        .iter()
+        .map(|(code, count)| format!("{} {count}", code_name(*code, Lang::Zh)))
+        .collect();
+    format!(
+        "对账期间{window}：台账{}行，发现问题{}条（高{}条，中{}条，低{}条）{}{}\n已写入 findings.csv、ledger.csv、summary.csv、register.csv、corrections.csv、run.json{}，位于 {}{}",
+        summary.ledger_lines,
+        summary.findings.len(),
+        count(Severity::High),
+        count(Severity::Medium),
+        count(Severity::Low),
+        if codes.is_empty() { "" } else { "\n  " },
+        codes.join("，"),
+        if config.report.is_some() {
+            "、report.xlsx、register.xlsx、backpay-upload.xlsx"
+        } else {
+            ""
+        },
+        config.out_dir.display(),
+        if summary.partitions > 1 {
+            format!(
+                "（为不超过 --memory-limit，按人分{}批计算）",
                 summary.partitions
             )
         } else {
@@ -485,8 +540,13 @@ pub fn check(config: &crate::cli::CheckConfig) -> Result<CheckReport, FatalError
             .expect("writing to a String cannot fail");
         text.push('\n');
     };
+    let zh = config.lang == crate::write::workbook::Lang::Zh;
     for warning in folder.warnings() {
-        line(&mut text, format_args!("warning: {warning}"));
+        if zh {
+            line(&mut text, format_args!("提示：{warning}"));
+        } else {
+            line(&mut text, format_args!("warning: {warning}"));
+        }
     }
     let register = match &config.register {
         Some(path) => Some((path, crate::read::register::read_register(path)?)),
@@ -501,31 +561,50 @@ pub fn check(config: &crate::cli::CheckConfig) -> Result<CheckReport, FatalError
         .iter()
         .filter(|(_, report)| is_unfit(report.rows, report.bad))
         .map(|(id, report)| {
-            format!(
-                "{}: {} of {} rows cannot be read ({}%)",
-                case.inputs.get(*id).name,
-                report.bad,
-                report.rows,
-                report.bad * 100 / report.rows.max(1)
-            )
+            let (name, bad, rows) = (&case.inputs.get(*id).name, report.bad, report.rows);
+            let share = bad * 100 / rows.max(1);
+            if zh {
+                format!("{name}：{rows}行中有{bad}行无法读取（{share}%）")
+            } else {
+                format!("{name}: {bad} of {rows} rows cannot be read ({share}%)")
+            }
         })
         .collect();
     let window = match engine::window(&case, config.from, config.to) {
         Ok(window) => window,
         // No record could be read, so no window: the unreadable file is
-        // the reason to give.
+        // the reason to give (an exit-2 message: English, as they all are).
         Err(error) if !unfit.is_empty() => {
+            let files: Vec<String> = case
+                .files
+                .iter()
+                .filter(|(_, report)| is_unfit(report.rows, report.bad))
+                .map(|(id, report)| {
+                    format!(
+                        "{}: {} of {} rows cannot be read ({}%)",
+                        case.inputs.get(*id).name,
+                        report.bad,
+                        report.rows,
+                        report.bad * 100 / report.rows.max(1)
+                    )
+                })
+                .collect();
             return Err(FatalError::BadArgument(format!(
                 "not fit to run: {}; {error}",
-                unfit.join("; ")
-            )))
+                files.join("; ")
+            )));
         }
         Err(error) => return Err(error.into()),
     };
     // The files of each kind given as several (SPEC v3).
     for kind in crate::domain::FileKind::ALL {
         let count = case.inputs.of_kind(kind).count();
-        if count > 1 {
+        if count > 1 && zh {
+            line(
+                &mut text,
+                format_args!("{}：{count}个文件，按以下顺序合并读取", kind.stem()),
+            );
+        } else if count > 1 {
             line(
                 &mut text,
                 format_args!("{}: {count} files, read in this order as one", kind.stem()),
@@ -537,35 +616,65 @@ pub fn check(config: &crate::cli::CheckConfig) -> Result<CheckReport, FatalError
         let name = &input.name;
         let mut how = report.encoding.to_string();
         if let Some(delimiter) = report.delimiter {
-            how.push_str(&format!(", {delimiter}-separated"));
+            if zh {
+                how.push_str(&format!("，{delimiter}分隔"));
+            } else {
+                how.push_str(&format!(", {delimiter}-separated"));
+            }
         }
         if let [sheet] = report.sheets.as_slice() {
-            how.push_str(&format!(
-                ", sheet {:?}, header in row {}",
-                sheet.name, sheet.header_row
-            ));
+            if zh {
+                how.push_str(&format!(
+                    "，工作表“{}”，表头在第{}行",
+                    sheet.name, sheet.header_row
+                ));
+            } else {
+                how.push_str(&format!(
+                    ", sheet {:?}, header in row {}",
+                    sheet.name, sheet.header_row
+                ));
+            }
         }
         if input.kind == crate::domain::FileKind::Policy {
-            line(&mut text, format_args!("{name}: read"));
+            if zh {
+                line(&mut text, format_args!("{name}：已读取"));
+            } else {
+                line(&mut text, format_args!("{name}: read"));
+            }
             continue;
         }
-        line(
-            &mut text,
-            format_args!(
-                "{name}: {how}; {} rows, {} bad, {} repeated record ids{}",
-                report.rows,
-                report.bad,
-                report.duplicate,
-                if report.id_numbers_upgraded > 0 {
-                    format!(
-                        ", {} old 15-digit ID numbers upgraded",
-                        report.id_numbers_upgraded
-                    )
-                } else {
-                    String::new()
-                }
-            ),
-        );
+        let upgraded = report.id_numbers_upgraded;
+        if zh {
+            line(
+                &mut text,
+                format_args!(
+                    "{name}：{how}；{}行，无法读取{}行，记录编号重复{}行{}",
+                    report.rows,
+                    report.bad,
+                    report.duplicate,
+                    if upgraded > 0 {
+                        format!("，{upgraded}个15位旧身份证号已升为18位")
+                    } else {
+                        String::new()
+                    }
+                ),
+            );
+        } else {
+            line(
+                &mut text,
+                format_args!(
+                    "{name}: {how}; {} rows, {} bad, {} repeated record ids{}",
+                    report.rows,
+                    report.bad,
+                    report.duplicate,
+                    if upgraded > 0 {
+                        format!(", {upgraded} old 15-digit ID numbers upgraded")
+                    } else {
+                        String::new()
+                    }
+                ),
+            );
+        }
         let columns: Vec<String> = report
             .columns
             .iter()
@@ -579,27 +688,54 @@ pub fn check(config: &crate::cli::CheckConfig) -> Result<CheckReport, FatalError
             .collect();
         if report.sheets.len() > 1 {
             for sheet in &report.sheets {
+                if zh {
+                    line(
+                        &mut text,
+                        format_args!(
+                            "  工作表“{}”：表头在第{}行，{}行",
+                            sheet.name, sheet.header_row, sheet.rows
+                        ),
+                    );
+                } else {
+                    line(
+                        &mut text,
+                        format_args!(
+                            "  sheet {:?}: header in row {}, {} rows",
+                            sheet.name, sheet.header_row, sheet.rows
+                        ),
+                    );
+                }
+            }
+        }
+        if zh {
+            line(&mut text, format_args!("  列：{}", columns.join("，")));
+        } else {
+            line(&mut text, format_args!("  columns: {}", columns.join(", ")));
+        }
+        for note in report.sheets.iter().flat_map(|sheet| sheet.merges.iter()) {
+            if zh {
+                line(&mut text, format_args!("  合并单元格：{note}"));
+            } else {
+                line(&mut text, format_args!("  merged cells: {note}"));
+            }
+        }
+        for hidden in &report.hidden_not_read {
+            let stem = input.kind.stem();
+            if zh {
                 line(
                     &mut text,
                     format_args!(
-                        "  sheet {:?}: header in row {}, {} rows",
-                        sheet.name, sheet.header_row, sheet.rows
+                        "  隐藏工作表“{hidden}”也有这些列，未读取（取消隐藏，或在 columns.toml 中指定：[{stem}] sheet = {hidden:?}）"
+                    ),
+                );
+            } else {
+                line(
+                    &mut text,
+                    format_args!(
+                        "  hidden sheet {hidden:?} holds the columns too and is not read (unhide it, or name it in columns.toml: [{stem}] sheet = {hidden:?})"
                     ),
                 );
             }
-        }
-        line(&mut text, format_args!("  columns: {}", columns.join(", ")));
-        for note in report.sheets.iter().flat_map(|sheet| sheet.merges.iter()) {
-            line(&mut text, format_args!("  merged cells: {note}"));
-        }
-        for hidden in &report.hidden_not_read {
-            line(
-                &mut text,
-                format_args!(
-                    "  hidden sheet {hidden:?} holds the columns too and is not read (unhide it, or name it in columns.toml: [{}] sheet = {hidden:?})",
-                    input.kind.stem()
-                ),
-            );
         }
         let bad: Vec<&crate::case::BadRecord> = case
             .bad_records
@@ -607,33 +743,65 @@ pub fn check(config: &crate::cli::CheckConfig) -> Result<CheckReport, FatalError
             .filter(|bad| bad.source.file == *id)
             .collect();
         for bad in bad.iter().take(3) {
+            let cited = case.inputs.cite(bad.source);
+            if zh {
+                line(
+                    &mut text,
+                    format_args!("  无法读取 {cited}：{}", bad.detail),
+                );
+            } else {
+                line(&mut text, format_args!("  bad {cited}: {}", bad.detail));
+            }
+        }
+        if bad.len() > 3 && zh {
             line(
                 &mut text,
-                format_args!("  bad {}: {}", case.inputs.cite(bad.source), bad.detail),
+                format_args!("  ……另有{}行无法读取", bad.len() - 3),
             );
-        }
-        if bad.len() > 3 {
+        } else if bad.len() > 3 {
             line(
                 &mut text,
                 format_args!("  … and {} more bad rows", bad.len() - 3),
             );
         }
     }
-    line(
-        &mut text,
-        format_args!(
-            "window {}..{}{}",
-            window.first,
-            window.last,
-            if config.from.is_none() || config.to.is_none() {
-                " (a bound not given is taken from the records)"
-            } else {
-                ""
-            }
-        ),
-    );
+    let bound_taken = config.from.is_none() || config.to.is_none();
+    if zh {
+        line(
+            &mut text,
+            format_args!(
+                "对账期间 {}..{}{}",
+                window.first,
+                window.last,
+                if bound_taken {
+                    "（未给出的起止月份取自记录）"
+                } else {
+                    ""
+                }
+            ),
+        );
+    } else {
+        line(
+            &mut text,
+            format_args!(
+                "window {}..{}{}",
+                window.first,
+                window.last,
+                if bound_taken {
+                    " (a bound not given is taken from the records)"
+                } else {
+                    ""
+                }
+            ),
+        );
+    }
     let gaps = engine::coverage::missing_standards(&case, window);
-    if gaps.is_empty() {
+    if gaps.is_empty() && zh {
+        line(
+            &mut text,
+            format_args!("标准：每条低保、特困在册记录覆盖的每个月都有所需的标准"),
+        );
+    } else if gaps.is_empty() {
         line(
             &mut text,
             format_args!("standards: every covered month of every dibao and tekun enrolment has the standards it needs"),
@@ -641,6 +809,27 @@ pub fn check(config: &crate::cli::CheckConfig) -> Result<CheckReport, FatalError
     }
     for gap in &gaps {
         let months: Vec<String> = gap.months.iter().map(ToString::to_string).collect();
+        if zh {
+            use crate::write::workbook::{code_name, program_name, Lang};
+            line(
+                &mut text,
+                format_args!(
+                    "缺少标准：区划{}，{} {}，{}（{}条在册记录，首条 {}）；对账时这些月份报“{}”",
+                    if gap.region.is_empty() {
+                        "（空）"
+                    } else {
+                        &gap.region
+                    },
+                    program_name(gap.program, Lang::Zh),
+                    gap.item,
+                    months.join("、"),
+                    gap.enrolments,
+                    case.inputs.cite(gap.first_row),
+                    code_name(Code::NoStandard, Lang::Zh)
+                ),
+            );
+            continue;
+        }
         line(
             &mut text,
             format_args!(
@@ -674,15 +863,28 @@ pub fn check(config: &crate::cli::CheckConfig) -> Result<CheckReport, FatalError
             ids.len()
         };
         let tenths = households.len() * 10 / count.max(1);
-        line(
-            &mut text,
-            format_args!(
-                "members: {} members in {count} households ({}.{} a household)",
-                households.len(),
-                tenths / 10,
-                tenths % 10
-            ),
-        );
+        if zh {
+            line(
+                &mut text,
+                format_args!(
+                    "家庭成员：{}户共{}人（平均每户{}.{}人）",
+                    count,
+                    households.len(),
+                    tenths / 10,
+                    tenths % 10
+                ),
+            );
+        } else {
+            line(
+                &mut text,
+                format_args!(
+                    "members: {} members in {count} households ({}.{} a household)",
+                    households.len(),
+                    tenths / 10,
+                    tenths % 10
+                ),
+            );
+        }
     }
     if !case.leads.is_empty() {
         let mut sources: Vec<(&str, usize)> = Vec::new();
@@ -701,18 +903,29 @@ pub fn check(config: &crate::cli::CheckConfig) -> Result<CheckReport, FatalError
             .iter()
             .filter(|lead| window.contains(lead.period))
             .count();
-        line(
-            &mut text,
-            format_args!(
-                "leads: {} ({inside} of them in the window), by source: {}",
-                case.leads.len(),
-                sources
-                    .iter()
-                    .map(|(source, count)| format!("{source} {count}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        );
+        let by_source: Vec<String> = sources
+            .iter()
+            .map(|(source, count)| format!("{source} {count}"))
+            .collect();
+        if zh {
+            line(
+                &mut text,
+                format_args!(
+                    "线索：{}条（其中对账期间内{inside}条），按来源：{}",
+                    case.leads.len(),
+                    by_source.join("，")
+                ),
+            );
+        } else {
+            line(
+                &mut text,
+                format_args!(
+                    "leads: {} ({inside} of them in the window), by source: {}",
+                    case.leads.len(),
+                    by_source.join(", ")
+                ),
+            );
+        }
     }
     if let Some((path, register)) = &register {
         use crate::domain::register::ItemStatus;
@@ -723,7 +936,26 @@ pub fn check(config: &crate::cli::CheckConfig) -> Result<CheckReport, FatalError
                 .filter(|item| item.status_at(window.last) == status)
                 .count()
         };
-        line(
+        if zh {
+            line(
+                &mut text,
+                format_args!(
+                    "整改台账 {}：截至{}共{}项：未整改{}项，逾期{}项，已销号{}项；办公室填写的列：{}",
+                    path.display(),
+                    window.last,
+                    register.items.len(),
+                    count(ItemStatus::Open),
+                    count(ItemStatus::Overdue),
+                    count(ItemStatus::Closed),
+                    if register.office_columns.is_empty() {
+                        "无".to_string()
+                    } else {
+                        register.office_columns.join("，")
+                    }
+                ),
+            );
+        } else {
+            line(
             &mut text,
             format_args!(
                 "register {}: {} items as at {}: {} open, {} overdue, {} closed; the office's columns: {}",
@@ -740,6 +972,7 @@ pub fn check(config: &crate::cli::CheckConfig) -> Result<CheckReport, FatalError
                 }
             ),
         );
+        }
         if let Err(item) = crate::engine::register::check_label(register, window.last) {
             return Err(FatalError::Register {
                 location: crate::error::Location::path(path),
@@ -756,6 +989,20 @@ pub fn check(config: &crate::cli::CheckConfig) -> Result<CheckReport, FatalError
         .flat_map(|gap| gap.months.iter())
         .map(|range| (range.last.index() - range.first.index() + 1) as usize)
         .sum::<usize>();
+    if !unfit.is_empty() && zh {
+        line(
+            &mut text,
+            format_args!(
+                "不宜运行：{}。一个文件至少有{UNFIT_MIN_BAD_ROWS}行无法读取、且超过其行数的{UNFIT_SHARE_DENOMINATOR}分之一时，是整个文件的读法有误——请看上面列出的无法读取的行，改正文件（或 columns.toml）后再检查",
+                unfit.join("；")
+            ),
+        );
+        text.pop();
+        return Ok(CheckReport {
+            text,
+            unfit: Some(unfit.join("；")),
+        });
+    }
     if !unfit.is_empty() {
         line(
             &mut text,
@@ -770,13 +1017,20 @@ pub fn check(config: &crate::cli::CheckConfig) -> Result<CheckReport, FatalError
             unfit: Some(unfit.join("; ")),
         });
     }
-    line(
-        &mut text,
-        format_args!(
-            "a run would work: {} bad rows, {} months without a standard",
-            bad, months_without
-        ),
-    );
+    if zh {
+        line(
+            &mut text,
+            format_args!("可以运行：{bad}行无法读取，{months_without}个月缺少标准"),
+        );
+    } else {
+        line(
+            &mut text,
+            format_args!(
+                "a run would work: {} bad rows, {} months without a standard",
+                bad, months_without
+            ),
+        );
+    }
     text.pop();
     Ok(CheckReport { text, unfit: None })
 }

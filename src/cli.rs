@@ -161,6 +161,11 @@ pub struct CheckArgs {
     /// --register` would read it) and count its items by status.
     #[arg(long, value_name = "FILE")]
     pub register: Option<PathBuf>,
+
+    /// Language of the report: zh (Chinese, the default) or en. The
+    /// reader's own words about a bad row stay as it wrote them.
+    #[arg(long, value_enum, value_name = "LANG", default_value = "zh")]
+    pub lang: LangArg,
 }
 
 /// `--from`/`--to`: a period YYYY-MM or YYYYMM.
@@ -184,6 +189,7 @@ pub struct CheckConfig {
     pub from: Option<Period>,
     pub to: Option<Period>,
     pub register: Option<PathBuf>,
+    pub lang: crate::write::workbook::Lang,
 }
 
 impl CheckArgs {
@@ -194,6 +200,7 @@ impl CheckArgs {
             from: period("--from", self.from)?,
             to: period("--to", self.to)?,
             register: self.register,
+            lang: self.lang.lang(),
         })
     }
 }
@@ -399,8 +406,10 @@ pub struct ReconcileArgs {
     #[arg(long)]
     pub report: bool,
 
-    /// Language of report.xlsx: zh (Chinese, the default) or en.
-    #[arg(long, value_enum, value_name = "LANG", requires = "report")]
+    /// Language of what a person reads: report.xlsx (with --report) and
+    /// the summary printed at the end; zh (Chinese, the default) or en.
+    /// The CSV outputs are the same in both.
+    #[arg(long, value_enum, value_name = "LANG")]
     pub lang: Option<LangArg>,
 
     /// The rectification register (整改台账) of an earlier run, to carry on:
@@ -596,6 +605,8 @@ pub struct RunConfig {
     pub timings: bool,
     /// With `--report`: report.xlsx in this language.
     pub report: Option<crate::write::workbook::Lang>,
+    /// `--lang`: the language of the printed summary (and of the report).
+    pub lang: crate::write::workbook::Lang,
     /// `--register`: the earlier register to carry on.
     pub register: Option<PathBuf>,
     /// `--new-register`: replace an edited register.csv in OUT_DIR.
@@ -649,6 +660,7 @@ impl ReconcileArgs {
             report: self
                 .report
                 .then(|| self.lang.unwrap_or_default().lang()),
+            lang: self.lang.unwrap_or_default().lang(),
             fail_on: self.fail_on.map(|level| match level {
                 FailOn::Low => Severity::Low,
                 FailOn::Medium => Severity::Medium,

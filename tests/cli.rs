@@ -338,7 +338,7 @@ fn partitioned_runs_write_the_same_bytes_as_in_memory_runs() {
         assert_eq!(reconcile(&case, &whole, &[]).code, 0, "{name}");
         let run = reconcile(&case, &parts, &["--memory-limit", limit]);
         assert_eq!(run.code, 0, "{name}: {}", run.stderr);
-        partitioned_somewhere |= run.stdout.contains("partitions of persons");
+        partitioned_somewhere |= run.stdout.contains("按人分");
         for file in OUTPUTS {
             assert!(
                 read(&whole.join(file)) == read(&parts.join(file)),
@@ -382,7 +382,7 @@ fn a_too_long_default_window_is_refused_alike_in_memory_and_in_partitions() {
     // Both bounds given: longer than 120 months runs.
     assert_eq!(given.code, 0, "{}", given.stderr);
     assert!(
-        given.stdout.contains("window 2020-01..2030-12"),
+        given.stdout.contains("对账期间2020年1月至2030年12月"),
         "{}",
         given.stdout
     );
@@ -489,7 +489,7 @@ fn check_exits_2_when_its_report_cannot_be_written() {
         .output()
         .expect("runs");
     assert_eq!(output.status.code(), Some(0));
-    assert!(String::from_utf8_lossy(&output.stdout).contains("a run would work"));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("可以运行"));
 }
 
 /// `duizhang generate` never overwrites a case by a mistyped path: a
@@ -658,6 +658,20 @@ fn check_says_a_case_is_not_fit_to_run_when_most_rows_of_a_file_cannot_be_read()
         .arg("check")
         .arg(&case)
         .args(["--from", "2024-01", "--to", "2024-12"])
+        .output()
+        .expect("runs");
+    let report = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(2), "{report}");
+    assert!(
+        report.contains("不宜运行：payouts.csv：12行中有12行无法读取（100%）"),
+        "{report}"
+    );
+    assert!(report.contains("无法读取 payouts.csv:2"), "{report}");
+    // The same in English.
+    let output = Command::new(env!("CARGO_BIN_EXE_duizhang"))
+        .arg("check")
+        .arg(&case)
+        .args(["--from", "2024-01", "--to", "2024-12", "--lang", "en"])
         .output()
         .expect("runs");
     let report = String::from_utf8_lossy(&output.stdout);

@@ -66,7 +66,10 @@ fn the_office_demo_gives_the_csv_demos_findings_with_evidence_in_the_workbooks()
     assert_eq!(run.code, 0, "{}", run.stderr);
     let run = reconcile(&office, &office_out, &[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert_eq!(run.stdout.lines().next(), Some("window 2024-01..2024-12: 4458 ledger lines, 256 findings (high 116, medium 137, low 3)"));
+    assert_eq!(
+        run.stdout.lines().next(),
+        Some("对账期间2024年1月至2024年12月：台账4458行，发现问题256条（高116条，中137条，低3条）")
+    );
     let expected = sorted_lines(&to_office_evidence(&read(&csv_out.join("findings.csv"))));
     let found = sorted_lines(&read(&office_out.join("findings.csv")));
     assert_eq!(expected.len(), found.len());
@@ -142,11 +145,7 @@ fn a_partitioned_run_of_the_office_demo_gives_the_same_bytes() {
     assert_eq!(reconcile(&office, &whole, &[]).code, 0);
     let run = reconcile(&office, &parts, &["--memory-limit", "1M"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(
-        run.stdout.contains("partitions of persons"),
-        "{}",
-        run.stdout
-    );
+    assert!(run.stdout.contains("按人分"), "{}", run.stdout);
     for file in ["findings.csv", "ledger.csv", "summary.csv", "run.json"] {
         assert_eq!(read(&whole.join(file)), read(&parts.join(file)), "{file}");
     }
@@ -198,10 +197,11 @@ fn office_cases_reproduce_their_hand_checked_findings() {
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 
-fn check(case: &Path) -> (i32, String, String) {
+fn check(case: &Path, extra: &[&str]) -> (i32, String, String) {
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_duizhang"))
         .arg("check")
         .arg(case)
+        .args(extra)
         .output()
         .expect("runs");
     (
@@ -215,7 +215,7 @@ fn check(case: &Path) -> (i32, String, String) {
 fn check_reports_each_file_and_the_missing_standards_and_writes_nothing() {
     let office = repository().join("fixtures/demo-office");
     let before: Vec<_> = std::fs::read_dir(&office).expect("lists").collect();
-    let (code, stdout, stderr) = check(&office);
+    let (code, stdout, stderr) = check(&office, &["--lang", "en"]);
     assert_eq!(code, 0, "{stderr}");
     for expected in [
         "roster.xlsx: xlsx, sheet \"花名册\", header in row 4; 300 rows, 1 bad, 1 repeated record ids",
@@ -233,6 +233,22 @@ fn check_reports_each_file_and_the_missing_standards_and_writes_nothing() {
     ] {
         assert!(stdout.contains(expected), "{expected:?} not in:\n{stdout}");
     }
+    // By default the same report in Chinese; the reader's own words about
+    // a bad row are quoted as it wrote them.
+    let (code, stdout, stderr) = check(&office, &[]);
+    assert_eq!(code, 0, "{stderr}");
+    for expected in [
+        "roster.xlsx：xlsx，工作表“花名册”，表头在第4行；300行，无法读取1行，记录编号重复1行",
+        "id_number ← 身份证号码",
+        "无法读取 roster.xlsx:183：column per_capita_income: \"1200元\"",
+        "payouts/2024-01.xlsx：xlsx，工作表“代发结果”，表头在第2行",
+        "家庭成员：222户共695人",
+        "对账期间 2024-01..2024-12",
+        "缺少标准：区划520102003004，特困供养 care_self，2024-01..2024-12（1条在册记录，首条 roster.xlsx:71）",
+        "可以运行：2行无法读取，12个月缺少标准",
+    ] {
+        assert!(stdout.contains(expected), "{expected:?} not in:\n{stdout}");
+    }
     let after: Vec<_> = std::fs::read_dir(&office).expect("lists").collect();
     assert_eq!(
         before.len(),
@@ -240,7 +256,7 @@ fn check_reports_each_file_and_the_missing_standards_and_writes_nothing() {
         "check wrote into the case folder"
     );
     // A case a run cannot read: exit 2 with the reason.
-    let (code, _, stderr) = check(&repository().join("fixtures/errors/missing_column"));
+    let (code, _, stderr) = check(&repository().join("fixtures/errors/missing_column"), &[]);
     assert_eq!(code, 2);
     assert!(stderr.starts_with("duizhang: error: "), "{stderr}");
 }

@@ -597,7 +597,7 @@ proptest! {
         prop_assert_eq!(code, 0, "{}", said);
         let (code, said) = run_binary(&case, &parts, &["--memory-limit", "1K"]);
         prop_assert_eq!(code, 0, "{}", said);
-        prop_assert!(said.contains("partitions of persons"), "not partitioned: {}", said);
+        prop_assert!(said.contains("按人分"), "not partitioned: {}", said);
         for file in ["findings.csv", "ledger.csv", "summary.csv", "run.json"] {
             let a = std::fs::read(whole.join(file)).unwrap();
             let b = std::fs::read(parts.join(file)).unwrap();

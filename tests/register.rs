@@ -143,7 +143,7 @@ fn check_counts_a_registers_items_by_status_and_refuses_a_bad_one() {
     assert_eq!(output.status.code(), Some(0));
     let said = String::from_utf8_lossy(&output.stdout);
     assert!(
-        said.contains("1 items as at 2020-01: 1 open, 0 overdue, 0 closed"),
+        said.contains("截至2020-01共1项：未整改1项，逾期0项，已销号0项"),
         "{said}"
     );
     std::fs::write(&register, "item,status\n").expect("write");

@@ -19,6 +19,7 @@ mod notice;
 mod sheet;
 mod whatif;
 mod words;
+pub use words::{explain, month_zh};
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
