@@ -512,6 +512,7 @@ pub fn notice(config: &crate::cli::NoticeConfig) -> Result<NoticeSummary, FatalE
     let frame = crate::write::workbook::NoticeFrame {
         settings: &case.policy.notice,
         posted: config.posted,
+        regions: &case.regions,
     };
     let counts = crate::write::write_notice_file(
         &config.out,
@@ -570,6 +571,20 @@ pub fn check(config: &crate::cli::CheckConfig) -> Result<CheckReport, FatalError
             }
         })
         .collect();
+    for name in folder.settings_files() {
+        if name.eq_ignore_ascii_case(crate::read::folder::REGIONS_FILE) {
+            let count = folder.regions().len();
+            if zh {
+                line(&mut text, format_args!("{name}：{count}个区划名称"));
+            } else {
+                line(&mut text, format_args!("{name}: {count} region names"));
+            }
+        } else if zh {
+            line(&mut text, format_args!("{name}：已读取"));
+        } else {
+            line(&mut text, format_args!("{name}: read"));
+        }
+    }
     let window = match engine::window(&case, config.from, config.to) {
         Ok(window) => window,
         // No record could be read, so no window: the unreadable file is

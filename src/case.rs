@@ -813,6 +813,11 @@ pub struct Case {
     /// The input files as evidence names them (`roster.xlsx:14`,
     /// `payouts/2024-07.csv:5`).
     pub inputs: InputFiles,
+    /// regions.csv: the names the workbooks show for region codes (empty
+    /// when the case has none).
+    pub regions: std::sync::Arc<crate::domain::regions::Regions>,
+    /// columns.toml and regions.csv by the names found, when given.
+    pub settings_files: Vec<String>,
 }
 
 impl Case {

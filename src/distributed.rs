@@ -636,6 +636,8 @@ impl Driver {
             files: std::mem::take(&mut self.reports),
             unused_files: self.folder.unused_files().to_vec(),
             inputs: inputs.clone(),
+            regions: self.folder.regions().clone(),
+            settings_files: self.folder.settings_files().to_vec(),
             ..Case::default()
         };
         // The outputs begin as a run's with no person: the parts follow.

@@ -178,6 +178,10 @@ pub enum FatalError {
     #[error("{location}: {message}")]
     Policy { location: Location, message: String },
 
+    /// regions.csv: a row that names no code, or a code named twice.
+    #[error("{location}: {message}")]
+    Regions { location: Location, message: String },
+
     /// An earlier rectification register that cannot be read (SPEC v3 §6.1).
     #[error("{location}: {message}")]
     Register { location: Location, message: String },
@@ -231,6 +235,7 @@ impl FatalError {
             | FatalError::Policy { location, .. }
             | FatalError::ProposedStandards { location, .. }
             | FatalError::Register { location, .. }
+            | FatalError::Regions { location, .. }
             | FatalError::Output { location, .. } => Some(location),
             FatalError::BadArgument(_) | FatalError::Distributed(_) | FatalError::Window(_) => None,
         }

@@ -8,6 +8,7 @@ pub mod id_number;
 pub mod money;
 pub mod period;
 pub mod program;
+pub mod regions;
 pub mod register;
 pub mod share;
 pub mod source;

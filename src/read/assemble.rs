@@ -58,6 +58,8 @@ pub(crate) fn assemble(
     let mut case = Case {
         unused_files: folder.unused_files().to_vec(),
         inputs: folder.input_files(),
+        regions: folder.regions().clone(),
+        settings_files: folder.settings_files().to_vec(),
         ..Case::default()
     };
     let mut collector = Collector::default();

@@ -46,11 +46,17 @@ pub struct CaseFolder {
     unused: Vec<String>,
     /// columns.toml, read when the folder is listed.
     columns: Arc<super::columns::ColumnsConfig>,
+    /// regions.csv, read when the folder is listed (empty when none).
+    regions: Arc<crate::domain::regions::Regions>,
+    /// The names of columns.toml and regions.csv as found, when given.
+    settings_files: Vec<String>,
 }
 
 /// The file name `columns.toml` (optional): local headers for the case
 /// files' columns.
 pub const COLUMNS_FILE: &str = "columns.toml";
+
+pub use super::regions::REGIONS_FILE;
 
 /// The case file `name` is, and its format: a kind's stem with `.csv`,
 /// `.txt`, `.xlsx`, `.xlsm` or `.xls` (policy.toml: `.toml`), any case.
@@ -124,6 +130,7 @@ struct Listing {
     files: Vec<ListedFile>,
     folders: Vec<(FileKind, String, Place)>,
     columns: Option<(String, Place)>,
+    regions: Option<(String, Place)>,
     unused: Vec<String>,
 }
 
@@ -134,6 +141,7 @@ fn list_top(mut entries: Vec<Entry>) -> Result<Listing, FatalError> {
         files: Vec::new(),
         folders: Vec::new(),
         columns: None,
+        regions: None,
         unused: Vec::new(),
     };
     for entry in entries {
@@ -152,7 +160,10 @@ fn list_top(mut entries: Vec<Entry>) -> Result<Listing, FatalError> {
                 listing.folders.push((kind, name, entry.place));
                 continue;
             }
-            if kind_of(&name).is_some() || name.eq_ignore_ascii_case(COLUMNS_FILE) {
+            if kind_of(&name).is_some()
+                || name.eq_ignore_ascii_case(COLUMNS_FILE)
+                || name.eq_ignore_ascii_case(REGIONS_FILE)
+            {
                 // `payouts.csv/`: whatever it holds, the case file is not there.
                 return Err(FatalError::NotRegularFile {
                     location: place_location(&entry.place, &name),
@@ -171,6 +182,17 @@ fn list_top(mut entries: Vec<Entry>) -> Result<Listing, FatalError> {
                 });
             }
             listing.columns = Some((name, entry.place));
+            continue;
+        }
+        if name.eq_ignore_ascii_case(REGIONS_FILE) {
+            if let Some((first, place)) = &listing.regions {
+                return Err(FatalError::NameClash {
+                    location: place_location(place, first),
+                    other: name,
+                    name: REGIONS_FILE,
+                });
+            }
+            listing.regions = Some((name, entry.place));
             continue;
         }
         match kind_of(&name) {
@@ -287,7 +309,11 @@ impl CaseFolder {
             Some((_, Place::Disk(path))) => super::columns::read(path)?,
             _ => super::columns::ColumnsConfig::default(),
         };
-        CaseFolder::from_listing(dir.to_path_buf(), listing, None, columns)
+        let regions = match &listing.regions {
+            Some((_, Place::Disk(path))) => super::regions::read(path)?,
+            _ => crate::domain::regions::Regions::default(),
+        };
+        CaseFolder::from_listing(dir.to_path_buf(), listing, None, columns, regions)
     }
 
     /// A case given as named byte buffers — what a folder would hold, each
@@ -360,7 +386,13 @@ impl CaseFolder {
             }
             _ => super::columns::ColumnsConfig::default(),
         };
-        CaseFolder::from_listing(PathBuf::new(), listing, Some(entries), columns)
+        let regions = match &listing.regions {
+            Some((name, Place::Memory(index))) => {
+                super::regions::parse_bytes(name, &entries[*index].1)?
+            }
+            _ => crate::domain::regions::Regions::default(),
+        };
+        CaseFolder::from_listing(PathBuf::new(), listing, Some(entries), columns, regions)
     }
 
     /// A folder holding only the file at `path`, read as a file of `kind`
@@ -403,6 +435,8 @@ impl CaseFolder {
             entries: None,
             unused: Vec::new(),
             columns,
+            regions: Arc::default(),
+            settings_files: Vec::new(),
         })
     }
 
@@ -411,6 +445,7 @@ impl CaseFolder {
         mut listing: Listing,
         entries: Option<Entries>,
         columns: super::columns::ColumnsConfig,
+        regions: crate::domain::regions::Regions,
     ) -> Result<CaseFolder, FatalError> {
         listing.files.sort_by(|a, b| a.name.cmp(&b.name));
         listing.unused.sort();
@@ -432,18 +467,35 @@ impl CaseFolder {
                 pair[0].name
             )));
         }
+        let settings_files = [&listing.columns, &listing.regions]
+            .into_iter()
+            .flatten()
+            .map(|(name, _)| name.clone())
+            .collect();
         Ok(CaseFolder {
             dir,
             files: listing.files,
             entries,
             unused: listing.unused,
             columns: Arc::new(columns),
+            regions: Arc::new(regions),
+            settings_files,
         })
     }
 
     /// What columns.toml says (nothing when there is none).
     pub fn columns(&self) -> &Arc<super::columns::ColumnsConfig> {
         &self.columns
+    }
+
+    /// What regions.csv says (nothing when there is none).
+    pub fn regions(&self) -> &Arc<crate::domain::regions::Regions> {
+        &self.regions
+    }
+
+    /// columns.toml and regions.csv, by the names found, when given.
+    pub fn settings_files(&self) -> &[String] {
+        &self.settings_files
     }
 
     pub fn dir(&self) -> &Path {

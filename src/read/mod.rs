@@ -16,6 +16,7 @@ pub mod partition;
 pub mod people;
 pub mod policy;
 pub mod records;
+pub mod regions;
 pub mod register;
 pub mod registers;
 pub mod repeats;

@@ -6,6 +6,7 @@ use super::table::{
 use super::FileOutcome;
 use crate::case::{DuplicateRecord, Enrolment, LocalRules, PersonId};
 use crate::domain::program::{fold_rule_name, is_rule_name, parse_support_mode};
+use crate::domain::regions::{is_code, NameLookup, Regions};
 use crate::domain::{CareLevel, FileKind, Money, Period, Program};
 use crate::error::FatalError;
 
@@ -92,6 +93,40 @@ pub(crate) const COLUMNS: [Column; 18] = [
     optional("phase_out_from", &["渐退起始月份", "渐退起始年月"]),
 ];
 
+/// The region as a code: with regions.csv, a roster whose 属地 column holds
+/// a village's name (东风村) is read as its code; a name regions.csv does
+/// not hold, or holds under several codes, cannot be placed and the row is
+/// a BAD_RECORD saying to write the code. Without regions.csv, or when the
+/// cell holds digits, the cell is kept as written.
+fn region_code(region: Box<str>, regions: &Regions, problems: &mut Problems) -> Box<str> {
+    if regions.is_empty() || region.is_empty() || is_code(&region) {
+        return region;
+    }
+    match regions.code_of(&region) {
+        NameLookup::One(code) => code.into(),
+        NameLookup::Unknown => {
+            problems.add(
+                "region",
+                Some(&region),
+                "expected a region code; regions.csv names no region so (write the code, or add the name to regions.csv)",
+            );
+            region
+        }
+        NameLookup::Several(codes) => {
+            problems.add(
+                "region",
+                Some(&region),
+                &format!(
+                    "regions.csv gives this name to {} regions ({}); write the code of the one meant",
+                    codes.len(),
+                    crate::domain::text::listed(codes)
+                ),
+            );
+            region
+        }
+    }
+}
+
 /// Largest household the engine accepts; a larger number is a typing error.
 pub(super) const MAX_HOUSEHOLD_SIZE: u32 = 1000;
 
@@ -109,7 +144,7 @@ pub fn read(
             if outcome.reject_unreadable(row, Some(ID_NUMBER)) {
                 return;
             }
-            match parse(row) {
+            match parse(row, &file.regions) {
                 Ok(mut enrolment) => {
                     let (local, valid) = outcome
                         .people
@@ -152,7 +187,7 @@ pub fn read(
     Ok(outcome.with(enrolments))
 }
 
-fn parse(row: &Row<'_>) -> Result<Enrolment, String> {
+fn parse(row: &Row<'_>, regions: &Regions) -> Result<Enrolment, String> {
     let mut problems = Problems::default();
     let text = |column: usize, problems: &mut Problems| -> Box<str> {
         match row.cell(column) {
@@ -167,7 +202,7 @@ fn parse(row: &Row<'_>) -> Result<Enrolment, String> {
     super::values::code_cell(row, ENROLMENT_ID, "enrolment_id", &mut problems);
     super::values::id_cell(row, ID_NUMBER, &mut problems);
     let name = text(NAME, &mut problems);
-    let region = text(REGION, &mut problems);
+    let region = region_code(text(REGION, &mut problems), regions, &mut problems);
     let program = match row.cell(PROGRAM) {
         None => {
             problems.missing("program");

@@ -36,6 +36,8 @@ pub struct LoadedFile {
     pub workbook: Option<Box<super::workbook::Workbook>>,
     /// What columns.toml says of this kind's columns.
     pub settings: std::sync::Arc<super::columns::ColumnsConfig>,
+    /// What regions.csv says (the roster reads region names by it).
+    pub regions: std::sync::Arc<crate::domain::regions::Regions>,
     /// The headers found: each one's sheet, row and columns (set when
     /// they are read; a workbook may have several sheets read).
     pub header_found: std::sync::OnceLock<Vec<HeaderFound>>,
@@ -576,6 +578,7 @@ pub fn load(
         format,
         workbook: None,
         settings: folder.columns().clone(),
+        regions: folder.regions().clone(),
         header_found: std::sync::OnceLock::new(),
         line_ends: Vec::new(),
     };
@@ -697,6 +700,7 @@ pub fn load_bytes(name: &str, format: Format, bytes: Vec<u8>) -> Result<LoadedFi
         format,
         workbook: None,
         settings: std::sync::Arc::default(),
+        regions: std::sync::Arc::default(),
         header_found: std::sync::OnceLock::new(),
         line_ends: Vec::new(),
     };
@@ -837,6 +841,7 @@ fn load_workbook(
         format,
         workbook: Some(Box::new(workbook)),
         settings: folder.columns().clone(),
+        regions: folder.regions().clone(),
         header_found: std::sync::OnceLock::new(),
         line_ends: Vec::new(),
     })

@@ -170,7 +170,10 @@ impl OutputSink {
             Some(lang) => {
                 let scratch = out.scratch_dir()?;
                 let report_path = out.path().join(REPORT);
-                Some(workbook::Report::new(lang, &scratch).map_err(output_error(&report_path))?)
+                Some(
+                    workbook::Report::new(lang, &scratch, case.regions.clone())
+                        .map_err(output_error(&report_path))?,
+                )
             }
             None => None,
         };

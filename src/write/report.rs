@@ -140,6 +140,10 @@ pub struct RunStats {
     pub(super) given: [bool; 3],
     pub(super) files: BTreeMap<FileId, crate::case::FileReport>,
     pub(super) unused_files: Vec<String>,
+    /// columns.toml and regions.csv as found, and how many regions the
+    /// latter names.
+    pub(super) settings_files: Vec<String>,
+    pub(super) regions: usize,
     /// The files as evidence names them.
     pub(super) inputs: InputFiles,
     /// Per stage file: records inside and outside the window.
@@ -159,6 +163,8 @@ impl RunStats {
             given: reconciliation.given,
             files: BTreeMap::new(),
             unused_files: case.unused_files.clone(),
+            settings_files: case.settings_files.clone(),
+            regions: case.regions.len(),
             inputs: case.inputs.clone(),
             window_counts: BTreeMap::new(),
             money: [0; 4],

@@ -19,9 +19,11 @@ use rust_xlsxwriter::{
     ColNum, Color, Format, FormatAlign, FormatBorder, IgnoreError, RowNum, Workbook, XlsxError,
 };
 
+use super::names::region_title;
 use super::names::{code_name, program_name, sheet_names, Lang};
 use super::sheet::{self, Cell, Cuts, Formats, Limits, Table, TableSpec, Written};
 use super::{guarded, properties, xlsx_error, ZIP_LEVEL};
+use crate::domain::regions::Regions;
 use crate::domain::register::{ItemStatus, Register};
 use crate::domain::{Code, Finding, Money, Period, PeriodRange, Program};
 use crate::engine::corrections::{Correction, CorrectionKind};
@@ -716,6 +718,8 @@ pub struct PrintSheets<'w> {
     pub limits: Limits,
     pub cuts: &'w mut Cuts,
     pub lang: Lang,
+    /// regions.csv's names, shown for the codes.
+    pub regions: &'w crate::domain::regions::Regions,
 }
 
 /// What the printed sheets are made of.
@@ -764,11 +768,13 @@ fn window_text(window: PeriodRange, lang: Lang) -> String {
     }
 }
 
-fn village(region: &str, lang: Lang) -> &str {
+/// A village as the sheets show it: its name from regions.csv, else its
+/// code; `(无区划)` when empty.
+fn village<'a>(region: &'a str, regions: &'a Regions, lang: Lang) -> &'a str {
     if region.is_empty() {
         lang.pick("(无区划)", "(no region)")
     } else {
-        region
+        regions.display(region)
     }
 }
 
@@ -800,6 +806,7 @@ pub fn write_corrections_list(
     kind: CorrectionKind,
 ) -> Result<Written, XlsxError> {
     let lang = sheets.lang;
+    let regions = sheets.regions;
     let names = sheet_names(lang);
     let backpay = kind == CorrectionKind::Backpay;
     let (name, what) = if backpay {
@@ -853,7 +860,7 @@ pub fn write_corrections_list(
             ],
         )
         .iter()
-        .map(ToString::to_string)
+        .map(|title| region_title(title, !regions.is_empty()).to_string())
         .collect();
     titles.push(if backpay {
         lang.pick("补发金额(元)", "Back pay (yuan)").to_string()
@@ -909,7 +916,7 @@ pub fn write_corrections_list(
                 .unwrap_or_default();
             let mut cells = vec![
                 Cell::Count(number as u64 + 1),
-                Cell::Id(village(region, lang)),
+                Cell::Id(village(region, regions, lang)),
                 Cell::Text(&row.name),
                 Cell::Id(&row.id_number),
                 Cell::Text(program_name(row.program, lang)),
@@ -932,8 +939,16 @@ pub fn write_corrections_list(
         }
         total += subtotal;
         let label = lang.pick(
-            format!("{} 小计（{} 人次）", village(region, lang), end - index),
-            format!("{} subtotal ({} rows)", village(region, lang), end - index),
+            format!(
+                "{} 小计（{} 人次）",
+                village(region, regions, lang),
+                end - index
+            ),
+            format!(
+                "{} subtotal ({} rows)",
+                village(region, regions, lang),
+                end - index
+            ),
         );
         let mut cells = vec![Cell::Money(Some(subtotal))];
         cells.extend(std::iter::repeat_n(
@@ -1056,6 +1071,7 @@ pub fn write_register_sheet(
     inputs: &ListInputs<'_>,
 ) -> Result<Written, XlsxError> {
     let lang = sheets.lang;
+    let regions = sheets.regions;
     let label = inputs.label;
     let register = inputs.register;
     // The office's columns shown: the four usual ones, then any other.
@@ -1143,7 +1159,7 @@ pub fn write_register_sheet(
             ],
         )
         .iter()
-        .map(ToString::to_string)
+        .map(|title| region_title(title, !regions.is_empty()).to_string())
         .collect();
     titles.extend(office.iter().map(ToString::to_string));
     let mut max_widths = vec![12, 7, 22, 13, 8, 19, 8, 17, 10, 8, 8, 22];
@@ -1197,7 +1213,7 @@ pub fn write_register_sheet(
                 Cell::Id(&number),
                 Cell::Text(status_text(item.status_at(label), lang)),
                 Cell::Text(&code),
-                Cell::Id(&item.values.region),
+                Cell::Id(village(&item.values.region, regions, lang)),
                 Cell::Text(&item.values.name),
                 Cell::Id(&item.values.id_number),
                 Cell::Text(&program),
@@ -1317,6 +1333,7 @@ pub fn write_month_report(
     inputs: &ListInputs<'_>,
 ) -> Result<Written, XlsxError> {
     let lang = sheets.lang;
+    let regions = sheets.regions;
     let label = inputs.label;
     let (rows, not_money) = month_rows(inputs);
     let title = lang.pick(
@@ -1365,7 +1382,7 @@ pub fn write_month_report(
             ],
         )
         .iter()
-        .map(ToString::to_string)
+        .map(|title| region_title(title, !regions.is_empty()).to_string())
         .collect();
     let max_widths = [14, 9, 9, 12, 12, 10, 9, 8, 8, 8, 10, 12];
     let mut print = Print::new(
@@ -1382,7 +1399,7 @@ pub fn write_month_report(
         let rate = super::super::tables::rate(row.money.delivered, row.money.expected);
         print.row(
             &[
-                Cell::Id(village(region, lang)),
+                Cell::Id(village(region, regions, lang)),
                 Cell::Count(row.paid.households),
                 Cell::Count(row.paid.persons),
                 Cell::Money(Some(row.money.expected)),
@@ -1464,13 +1481,13 @@ pub fn write_month_report(
                 format!(
                     "问题编号 {}，区划 {}：“{}”",
                     entry.item,
-                    village(&entry.region, lang),
+                    village(&entry.region, regions, lang),
                     entry.cell
                 ),
                 format!(
                     "item {}, region {}: “{}”",
                     entry.item,
-                    village(&entry.region, lang),
+                    village(&entry.region, regions, lang),
                     entry.cell
                 ),
             ))?;

@@ -32,6 +32,7 @@ use rust_xlsxwriter::{
 
 use super::report::RunStats;
 use super::tables::{self, SummaryGroups};
+use crate::domain::regions::Regions;
 use crate::domain::{Code, Finding, Period, Severity};
 use crate::engine::{Context, Reconciliation};
 
@@ -39,7 +40,8 @@ pub use ledger::LedgerSpill;
 pub use lists::{upload_memo, write_upload, UploadCounts, UPLOAD};
 use names::{case_titles, cause_name, finding_titles, ledger_titles, summary_titles};
 pub use names::{
-    code_advice, code_name, program_name, severity_name, sheet_names, stage_name, status_name, Lang,
+    code_advice, code_name, program_name, region_title, severity_name, sheet_names, stage_name,
+    status_name, Lang,
 };
 pub use notice::{
     withhold_numbers, write_notice, LeftOutRow, NoticeCounts, NoticeFrame, NoticeRow,
@@ -145,6 +147,8 @@ pub struct Report {
     spill: LedgerSpill,
     /// Households and persons paid per village in the run's label month.
     paid: lists::PaidCounts,
+    /// regions.csv's names, shown for the codes.
+    regions: std::sync::Arc<Regions>,
 }
 
 /// What the workbook is made of besides the ledger: the same values the
@@ -165,8 +169,10 @@ pub struct ReportInputs<'a> {
 
 impl Report {
     /// `scratch`: a folder for anonymous scratch files (OUT_DIR).
-    pub fn new(lang: Lang, scratch: &Path) -> io::Result<Report> {
+    /// `regions`: the names shown for region codes (regions.csv).
+    pub fn new(lang: Lang, scratch: &Path, regions: std::sync::Arc<Regions>) -> io::Result<Report> {
         Ok(Report {
+            regions,
             lang,
             limits: Limits::from_environment(),
             scratch: scratch.to_path_buf(),
@@ -223,12 +229,14 @@ impl Report {
             .add_worksheet()
             .set_name(names.about)
             .map_err(xlsx_error)?;
+        let regions = self.regions.clone();
         let mut sheets = Sheets {
             workbook: &mut workbook,
             formats: &formats,
             limits: self.limits,
             cuts: Cuts::default(),
             lang,
+            regions: &regions,
         };
         let mut written: Vec<(&'static str, Written)> = Vec::new();
         let (summary, chart_notes) = write_summary(&mut sheets, inputs).map_err(xlsx_error)?;
@@ -279,6 +287,7 @@ impl Report {
             limits: sheets.limits,
             cuts: &mut sheets.cuts,
             lang,
+            regions: &regions,
         };
         let month = lists::write_month_report(&mut print, &list_inputs).map_err(xlsx_error)?;
         written.push((
@@ -337,6 +346,7 @@ struct Sheets<'w> {
     limits: Limits,
     cuts: Cuts,
     lang: Lang,
+    regions: &'w Regions,
 }
 
 impl Sheets<'_> {
@@ -365,7 +375,7 @@ fn write_summary(
     let lang = sheets.lang;
     let limits = sheets.limits;
     let names = sheet_names(lang);
-    let titles = summary_titles(lang);
+    let titles = summary_titles(lang).map(|title| region_title(title, !sheets.regions.is_empty()));
     let rows = tables::sorted_summary(inputs.summary);
     let window = inputs.stats.window;
     // Town × month: Σ min(P, E) and Σ E over every program.
@@ -427,7 +437,7 @@ fn write_summary(
             if town.is_empty() {
                 lang.pick("(无区划)", "(no region)")
             } else {
-                *town
+                sheets.regions.display(town)
             }
         })
         .collect();
@@ -474,6 +484,7 @@ fn write_summary(
         fit_width: true,
     };
     let given = inputs.given;
+    let sheets_regions = sheets.regions;
     let mut table = sheets.table(spec)?;
     let mut first_sheet = true;
     for ((region, program, period), totals) in &rows {
@@ -481,7 +492,7 @@ fn write_summary(
         let rate = tables::rate(totals.delivered, totals.expected);
         let stage = |index: usize, total: i128| Cell::Money(given[index].then_some(total));
         let cells = [
-            Cell::Id(region),
+            Cell::Id(sheets_regions.display(region)),
             Cell::Text(program_name(*program, lang)),
             Cell::Text(&period_text),
             Cell::Count(totals.lines),
@@ -602,7 +613,8 @@ pub fn town_of(region: &str) -> &str {
 /// The 问题清单 sheet: findings.csv row for row.
 fn write_findings(sheets: &mut Sheets<'_>, findings: &[Finding]) -> Result<Written, XlsxError> {
     let lang = sheets.lang;
-    let titles = finding_titles(lang);
+    let regions = sheets.regions;
+    let titles = finding_titles(lang).map(|title| region_title(title, !sheets.regions.is_empty()));
     let spec = TableSpec {
         name: sheet_names(lang).findings,
         titles: &titles,
@@ -626,7 +638,7 @@ fn write_findings(sheets: &mut Sheets<'_>, findings: &[Finding]) -> Result<Writt
             Cell::Severity(severity, severity_name(severity, lang)),
             Cell::Id(&finding.id_number),
             Cell::Text(&finding.name),
-            Cell::Id(&finding.region),
+            Cell::Id(regions.display(&finding.region)),
             Cell::Text(
                 finding
                     .program
@@ -664,7 +676,8 @@ fn write_findings(sheets: &mut Sheets<'_>, findings: &[Finding]) -> Result<Writt
 /// The 问题汇总 sheet: one row per case.
 fn write_cases(sheets: &mut Sheets<'_>, findings: &[Finding]) -> Result<Written, XlsxError> {
     let lang = sheets.lang;
-    let titles = case_titles(lang);
+    let regions = sheets.regions;
+    let titles = case_titles(lang).map(|title| region_title(title, !sheets.regions.is_empty()));
     let spec = TableSpec {
         name: sheet_names(lang).cases,
         titles: &titles,
@@ -679,7 +692,7 @@ fn write_cases(sheets: &mut Sheets<'_>, findings: &[Finding]) -> Result<Written,
         table.push(&[
             Cell::Id(&first.id_number),
             Cell::Text(&first.name),
-            Cell::Id(&first.region),
+            Cell::Id(regions.display(&first.region)),
             Cell::Text(
                 first
                     .program
@@ -701,7 +714,8 @@ fn write_cases(sheets: &mut Sheets<'_>, findings: &[Finding]) -> Result<Written,
 /// The 台账 sheets: the ledger merged by village, person, program, month.
 fn write_ledger(sheets: &mut Sheets<'_>, spill: LedgerSpill) -> io::Result<Written> {
     let lang = sheets.lang;
-    let titles = ledger_titles(lang);
+    let regions = sheets.regions;
+    let titles = ledger_titles(lang).map(|title| region_title(title, !sheets.regions.is_empty()));
     let spec = TableSpec {
         name: sheet_names(lang).ledger,
         titles: &titles,
@@ -740,7 +754,7 @@ fn write_ledger(sheets: &mut Sheets<'_>, spill: LedgerSpill) -> io::Result<Writt
         let fen = |amount: Option<i64>| amount.map(i128::from);
         table
             .push(&[
-                Cell::Id(&row.region),
+                Cell::Id(regions.display(&row.region)),
                 Cell::Id(&row.id_number),
                 Cell::Text(&row.name),
                 Cell::Text(program_name(row.program(), lang)),
@@ -961,6 +975,28 @@ fn write_about(
             ],
             None,
         )?;
+    }
+    // The settings read beside the case files.
+    for name in &stats.settings_files {
+        // columns.toml is the one TOML among them (regions.csv the other).
+        let what = if name.to_ascii_lowercase().ends_with(".toml") {
+            lang.pick(
+                format!("{name}（本地表头与标准列的对照，已按其读取）"),
+                format!("{name} (the local headers of the columns, read by it)"),
+            )
+        } else {
+            lang.pick(
+                format!(
+                    "{name}（区划名称 {} 个：各表按名称显示村、乡镇）",
+                    stats.regions
+                ),
+                format!(
+                    "{name} ({} region names: the sheets show villages and towns by name)",
+                    stats.regions
+                ),
+            )
+        };
+        about.put(&[Cell::Text(&what)], None)?;
     }
     about.skip();
 

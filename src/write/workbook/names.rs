@@ -196,6 +196,17 @@ pub fn severity_name(severity: Severity, lang: Lang) -> &'static str {
     lang.pick(zh, en)
 }
 
+/// A region column's title when regions.csv gives the names the column
+/// then shows (`named`): 区划代码 no longer, but the village or region.
+pub fn region_title(title: &'static str, named: bool) -> &'static str {
+    match title {
+        "区划代码" if named => "区划名称",
+        "区划代码(村/社区)" if named => "村(社区)",
+        "Region code (village)" if named => "Village",
+        other => other,
+    }
+}
+
 /// Where a shortfall began (findings.csv `stage`).
 pub fn stage_name(stage: Stage, lang: Lang) -> &'static str {
     let (zh, en) = match stage {

@@ -10,7 +10,7 @@ use std::path::Path;
 
 use rust_xlsxwriter::{ColNum, Workbook};
 
-use super::names::{left_out_titles, notice_titles, program_name, sheet_names, Lang};
+use super::names::{left_out_titles, notice_titles, program_name, region_title, sheet_names, Lang};
 use super::sheet::{Cell, Cuts, Formats, Limits, Table, TableSpec};
 use super::{guarded, properties, xlsx_error};
 use crate::domain::{Period, Program};
@@ -95,6 +95,8 @@ pub struct NoticeCounts {
 pub struct NoticeFrame<'a> {
     pub settings: &'a crate::case::NoticeSettings,
     pub posted: Option<crate::domain::Date>,
+    /// regions.csv's names, shown for the village codes.
+    pub regions: &'a crate::domain::regions::Regions,
 }
 
 /// `2024年7月5日`.
@@ -176,7 +178,8 @@ pub fn write_notice(
         workbook.set_properties(&properties(&title, lang));
         let formats = Formats::new();
         let mut cuts = Cuts::default();
-        let titles = notice_titles(lang);
+        let titles =
+            notice_titles(lang).map(|title| region_title(title, !frame.regions.is_empty()));
         let spec = TableSpec {
             name: sheet_names(lang).notice,
             titles: &titles,
@@ -234,7 +237,7 @@ pub fn write_notice(
             table
                 .push(&[
                     Cell::Count(number),
-                    Cell::Id(row.region),
+                    Cell::Id(frame.regions.display(row.region)),
                     Cell::Text(program_name(row.program, lang)),
                     Cell::Text(row.name),
                     Cell::Count(u64::from(row.household_size)),
@@ -280,7 +283,7 @@ pub fn write_notice(
             .set_footer(lang.pick("&C第 &P 页，共 &N 页", "&CPage &P of &N"))
             .set_print_fit_to_pages(1, 0);
         table.finish().map_err(xlsx_error)?;
-        write_left_out(&mut workbook, &formats, left_out, lang)?;
+        write_left_out(&mut workbook, &formats, left_out, frame.regions, lang)?;
         // A notice is posted on paper: portrait, whatever tables default to.
         for worksheet in workbook.worksheets_mut() {
             worksheet.set_portrait();
@@ -295,10 +298,11 @@ fn write_left_out(
     workbook: &mut Workbook,
     formats: &Formats,
     left_out: &[LeftOutRow<'_>],
+    regions: &crate::domain::regions::Regions,
     lang: Lang,
 ) -> io::Result<()> {
     let mut cuts = Cuts::default();
-    let titles = left_out_titles(lang);
+    let titles = left_out_titles(lang).map(|title| region_title(title, !regions.is_empty()));
     let spec = TableSpec {
         name: sheet_names(lang).left_out,
         titles: &titles,
@@ -322,7 +326,7 @@ fn write_left_out(
             .push(&[
                 Cell::Count(number as u64 + 1),
                 Cell::Text(source),
-                Cell::Id(row.region),
+                Cell::Id(regions.display(row.region)),
                 Cell::Text(
                     row.program
                         .map_or("", |program| program_name(program, lang)),
