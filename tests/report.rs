@@ -274,7 +274,44 @@ fn every_sheet_holds_what_the_csv_files_hold() {
     // 台账 = ledger.csv, by village, person, program and month.
     let (_, mut ledger) = csv_rows(&read(&out.join("ledger.csv")));
     ledger.sort_by(|a, b| (&a[2], &a[0], &a[3], &a[4]).cmp(&(&b[2], &b[0], &b[3], &b[4])));
-    let rows = table(sheet(&all, "台账"));
+    let all_rows = table(sheet(&all, "台账"));
+    // Each village ends in a subtotal row (no ID number) of its lines'
+    // E, A, T, P; the sheet ends in the total of all of them.
+    let mut village_fen = [0i64; 4];
+    let mut total_fen = [0i64; 4];
+    let mut subtotals = 0;
+    for row in &all_rows {
+        let amounts: Vec<i64> = (5..9)
+            .map(|column| number(&row[column]).map_or(0, |yuan| (yuan * 100.0).round() as i64))
+            .collect();
+        if matches!(row[1], Data::Empty) {
+            let label = text(&row[0]);
+            if label.starts_with("合计（") {
+                assert_eq!(label, format!("合计（{} 行）", ledger.len()));
+                assert_eq!(amounts, total_fen, "the total of 台账");
+            } else {
+                assert!(label.contains(" 小计（"), "{label}");
+                assert_eq!(amounts, village_fen, "{label}");
+                subtotals += 1;
+                village_fen = [0; 4];
+            }
+            continue;
+        }
+        for (sum, amount) in village_fen.iter_mut().zip(&amounts) {
+            *sum += amount;
+        }
+        for (sum, amount) in total_fen.iter_mut().zip(&amounts) {
+            *sum += amount;
+        }
+    }
+    let villages: std::collections::BTreeSet<&str> =
+        ledger.iter().map(|row| row[2].as_str()).collect();
+    assert_eq!(subtotals, villages.len());
+    assert!(text(&all_rows[all_rows.len() - 1][0]).starts_with("合计（"));
+    let rows: Vec<&Vec<Data>> = all_rows
+        .iter()
+        .filter(|row| !matches!(row[1], Data::Empty))
+        .collect();
     assert_eq!(rows.len(), ledger.len());
     for (index, (row, csv)) in rows.iter().zip(&ledger).enumerate() {
         let context = format!("台账 row {}", index + 2);
@@ -615,6 +652,11 @@ fn tables_longer_than_a_sheet_continue_and_long_text_is_cut_and_said() {
     for name in ["台账", "台账 (2)", "台账 (3)", "台账 (4)", "台账 (5)"] {
         let part = table(sheet(&all, name));
         assert!(part.len() <= 1000, "{name}: {}", part.len());
+        // Without the subtotal and total rows (no ID number).
+        let part: Vec<_> = part
+            .into_iter()
+            .filter(|row| !matches!(row[1], Data::Empty))
+            .collect();
         assert_eq!(
             text(&sheet(&all, name)[0][0]),
             "区划代码(村/社区)",

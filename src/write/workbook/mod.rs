@@ -735,20 +735,29 @@ fn write_ledger(sheets: &mut Sheets<'_>, spill: LedgerSpill) -> io::Result<Writt
     let mut village_breaks: Vec<u32> = Vec::new();
     let mut town_breaks: Vec<u32> = Vec::new();
     let mut previous: Option<String> = None;
+    // Each village ends in its subtotal and the ledger in its total, so a
+    // printed village's pages add up on their own.
+    let mut village = LedgerSums::default();
+    let mut grand = LedgerSums::default();
     while let Some(row) = merge.next_row()? {
-        if table.sheet_count() == 1 {
-            match &previous {
-                Some(region) if region[..] == row.region[..] => {}
-                Some(region) => {
+        match &previous {
+            Some(region) if region[..] == row.region[..] => {}
+            Some(region) => {
+                let label = village_label(region, regions, lang);
+                push_ledger_sums(&mut table, Some(&label), &village, lang).map_err(xlsx_error)?;
+                village = LedgerSums::default();
+                if table.sheet_count() == 1 {
                     village_breaks.push(table.next_row());
                     if town_of(region) != town_of(&row.region) {
                         town_breaks.push(table.next_row());
                     }
-                    previous = Some(row.region.to_string());
                 }
-                None => previous = Some(row.region.to_string()),
+                previous = Some(row.region.to_string());
             }
+            None => previous = Some(row.region.to_string()),
         }
+        village.add(&row.figures, row.paid);
+        grand.add(&row.figures, row.paid);
         period.clear();
         period.push_str(&row.period().to_string());
         let fen = |amount: Option<i64>| amount.map(i128::from);
@@ -772,6 +781,12 @@ fn write_ledger(sheets: &mut Sheets<'_>, spill: LedgerSpill) -> io::Result<Writt
         written, expected_lines,
         "every ledger line reaches the workbook"
     );
+    if let Some(region) = &previous {
+        let label = village_label(region, regions, lang);
+        push_ledger_sums(&mut table, Some(&label), &village, lang).map_err(xlsx_error)?;
+        push_ledger_sums(&mut table, None, &grand, lang).map_err(xlsx_error)?;
+    }
+    assert_eq!(grand.lines, written, "the total counts every line once");
     let mut breaks = if village_breaks.len() <= MAX_PAGE_BREAKS {
         village_breaks
     } else {
@@ -786,6 +801,78 @@ fn write_ledger(sheets: &mut Sheets<'_>, spill: LedgerSpill) -> io::Result<Writt
             .map_err(xlsx_error)?;
     }
     table.finish().map_err(xlsx_error)
+}
+
+/// Σ E (known), A, T, P of ledger lines, in fen, and how many lines.
+#[derive(Default)]
+struct LedgerSums {
+    lines: u64,
+    expected: i128,
+    allocated: i128,
+    transferred: i128,
+    paid: i128,
+    /// Whether any line had an A, a T: a stage not given stays blank.
+    given: [bool; 2],
+}
+
+impl LedgerSums {
+    fn add(&mut self, figures: &[Option<i64>; 3], paid: i64) {
+        self.lines += 1;
+        self.expected += i128::from(figures[0].unwrap_or(0));
+        for (stage, figure) in figures[1..].iter().enumerate() {
+            if let Some(fen) = figure {
+                self.given[stage] = true;
+                if stage == 0 {
+                    self.allocated += i128::from(*fen);
+                } else {
+                    self.transferred += i128::from(*fen);
+                }
+            }
+        }
+        self.paid += i128::from(paid);
+    }
+}
+
+/// `东风村` (or its code, or `(无区划)`) for a village's subtotal.
+fn village_label(region: &str, regions: &Regions, lang: Lang) -> String {
+    if region.is_empty() {
+        lang.pick("(无区划)", "(no region)").to_string()
+    } else {
+        regions.display(region).to_string()
+    }
+}
+
+/// A subtotal (of `village`) or the total row of 台账: the label and the
+/// line count in the first column, Σ E, A, T, P under their columns.
+fn push_ledger_sums(
+    table: &mut Table<'_, '_>,
+    village: Option<&str>,
+    sums: &LedgerSums,
+    lang: Lang,
+) -> Result<(), XlsxError> {
+    let lines = sums.lines;
+    let text = match village {
+        Some(label) => lang.pick(
+            format!("{label} 小计（{lines} 行）"),
+            format!("{label} subtotal ({lines} lines)"),
+        ),
+        None => lang.pick(
+            format!("合计（{lines} 行）"),
+            format!("Total ({lines} lines)"),
+        ),
+    };
+    table.push(&[
+        Cell::Text(&text),
+        Cell::Text(""),
+        Cell::Text(""),
+        Cell::Text(""),
+        Cell::Text(""),
+        Cell::Money(Some(sums.expected)),
+        Cell::Money(sums.given[0].then_some(sums.allocated)),
+        Cell::Money(sums.given[1].then_some(sums.transferred)),
+        Cell::Money(Some(sums.paid)),
+        Cell::Text(""),
+    ])
 }
 
 /// Most manual page breaks Excel keeps on one sheet.
@@ -1344,7 +1431,7 @@ fn reading_guide(lang: Lang) -> &'static [&'static str] {
             "问题清单：每行一个问题，与 findings.csv 逐行一致；可用表头筛选。严重程度“高”涉及资金安全(少发、未发放、多发、违规发放、重复发放等)，“中”需核实，“低”为提示。",
             "“依据(文件:行)”列出原始文件和行号，例如 payouts.csv:17，可在原表中直接核对。",
             "问题汇总：同一人、同一项目、同一类问题合并为一个案件；连续月份合并为区间(如 2024-01..2024-12)，断开的月份用“, ”分隔；列出问题条数；涉及金额只合计发放结果类问题(少发、未发放、多发、违规发放)，其他问题的金额已含在其中，只计条数。",
-            "台账：按村(社区)区划代码、身份证号、项目、月份列出每月应发、拨付、划拨、实发和状态，供乡镇(街道)留存备查。",
+            "台账：按村(社区)区划代码、身份证号、项目、月份列出每月应发、拨付、划拨、实发和状态，供乡镇(街道)留存备查；每村末行为该村小计(身份证号一栏为空)，表末为合计，打印时每村另起一页。",
             "金额单位为元，保留两位小数，与 CSV 文件完全一致；身份证号、账号、区划代码以文本保存，不会变成科学计数法。",
             "月报：报告月份(运行窗口的最后一个月，与整改台账的月份一致)按村(社区)列出发放户数和人数、应发、实发、足额发放率、新发现/未整改/逾期/本月销号的问题项数和整改台账“追回金额”列的累计金额；无法识别为金额的单元格列在表下。",
             "补发清单、追缴清单：与 corrections.csv 逐行一致，按村(社区)分组小计，末行合计，下方为制表人、审核人、负责人、日期签字栏，A4 横向按一页宽打印。补发的银行代发数据另存为同一目录下的 backpay-upload.xlsx(只有一张表，无合计行)。",
@@ -1356,7 +1443,7 @@ fn reading_guide(lang: Lang) -> &'static [&'static str] {
             "Findings: one row per finding, as findings.csv row for row; filter with the header. High severity is money at stake (shortfall, missing, overpaid, improper or duplicate payments…), medium asks for a check, low is a note.",
             "“Sources” names the input file and line behind each finding, e.g. payouts.csv:17, to open in the original table.",
             "Findings by case: one person, program and kind of finding make one case; consecutive months are merged into ranges (2024-01..2024-12), gaps separated by “, ”; with the number of findings; the amount is summed for the outcomes of lines only (shortfall, missing, overpaid, improper), whose money the other findings repeat.",
-            "Ledger: every month's due, allocated, transferred and paid amounts and status by village (region code), person and month, as the township keeps it.",
+            "Ledger: every month's due, allocated, transferred and paid amounts and status by village (region code), person and month, as the township keeps it; each village ends in its subtotal (the ID column empty) and starts a printed page, and the sheet ends in the total.",
             "Amounts are yuan with two decimals, exactly as in the CSV files; ID numbers, accounts and region codes are stored as text, never in scientific notation.",
             "Monthly: the report's month (the window's last, the register's month) per village: households and persons paid, due, paid, delivery rate, register items new, open, overdue and closed this month, and the sum of the register's 追回金额 column; cells there that are not money are listed under the table.",
             "Back pay and Recovery: corrections.csv row for row, by village with subtotals, a total and lines to sign, printed A4 landscape one page wide. The bank's upload of the back pay is backpay-upload.xlsx beside this workbook (one sheet, no totals row).",
