@@ -13,7 +13,9 @@ use calamine::{open_workbook, Data, Reader, Xlsx};
 use common::{csv_rows, out_dir, read, repository};
 use duizhang::domain::{Code, Program};
 use duizhang::engine::LineStatus;
-use duizhang::write::workbook::{code_name, program_name, sheet_names, status_name, Lang};
+use duizhang::write::workbook::{
+    code_advice, code_name, program_name, sheet_names, status_name, Lang,
+};
 
 fn duizhang() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_duizhang"));
@@ -215,8 +217,11 @@ fn every_sheet_holds_what_the_csv_files_hold() {
         let context = format!("问题清单 row {}", index + 2);
         let finding_code = code(&csv[0]);
         assert_eq!(text(&row[0]), code_name(finding_code, lang), "{context}");
-        assert_eq!(text(&row[17]), csv[0], "{context}");
-        for (column, csv_column) in [(2, 2), (3, 3), (4, 4), (7, 7), (16, 16)] {
+        // The printed columns first (who, what, how much, what to do, the
+        // evidence), the figures behind them after.
+        assert_eq!(text(&row[18]), csv[0], "{context}");
+        assert_eq!(text(&row[9]), code_advice(finding_code, lang), "{context}");
+        for (column, csv_column) in [(2, 2), (3, 3), (4, 4), (11, 7), (10, 16)] {
             assert_eq!(
                 text(&row[column]),
                 unmarked(&csv[csv_column]),
@@ -225,7 +230,7 @@ fn every_sheet_holds_what_the_csv_files_hold() {
         }
         // 说明 says findings.csv's detail in Chinese: never the English
         // machine form, never empty when the detail is not.
-        let explanation = text(&row[15]);
+        let explanation = text(&row[8]);
         assert_eq!(explanation.is_empty(), csv[15].is_empty(), "{context}");
         if !csv[15].is_empty() {
             assert!(
@@ -238,7 +243,7 @@ fn every_sheet_holds_what_the_csv_files_hold() {
         }
         assert_eq!(text(&row[5]), program_text(&csv[5], lang), "{context}");
         assert_eq!(text(&row[6]), csv[6], "{context}");
-        for (column, csv_column) in [(8, 8), (9, 9), (10, 10), (11, 11), (12, 12)] {
+        for (column, csv_column) in [(7, 8), (12, 9), (13, 10), (14, 11), (15, 12)] {
             assert_eq!(
                 number(&row[column]),
                 csv_number(&csv[csv_column]),
@@ -518,7 +523,7 @@ fn sheet_names_and_titles_follow_the_language() {
         assert_eq!(text(&findings[0][0]), code_name(Code::Shortfall, lang));
         // 说明 / Explanation: the same facts in the workbook's language.
         let (_, csv) = csv_rows(&read(&out.join("findings.csv")));
-        let explanation = text(&findings[0][15]);
+        let explanation = text(&findings[0][8]);
         match lang {
             Lang::Zh => assert_eq!(explanation, "应发500.00元，实发400.00元，少发100.00元"),
             Lang::En => assert_eq!(explanation, csv[0][15]),
@@ -1833,6 +1838,19 @@ fn every_sheet_prints_one_page_wide_with_its_name_and_page_numbers() {
     assert!(
         workbook.contains("Print_Area\" localSheetId=\"1\">汇总!$A:$L</definedName>"),
         "{workbook}"
+    );
+    // 问题清单 prints its first eleven columns (who, what, how much, what to
+    // do, the evidence) at a legible size, narrow margins, its long texts
+    // wrapped in rows grown to hold them.
+    assert!(
+        workbook.contains("Print_Area\" localSheetId=\"2\">问题清单!$A$1:$K$"),
+        "{workbook}"
+    );
+    let findings = part("xl/worksheets/sheet3.xml");
+    assert!(findings.contains("<pageMargins left=\"0.25\" right=\"0.25\""));
+    assert!(
+        findings.contains("customHeight=\"1\""),
+        "no row grown for its wrapped text"
     );
 }
 

@@ -191,6 +191,7 @@ pub fn write_upload(
             max_widths: &[6, 16, 20, 24, 14, 40],
             id_columns: &[2, 3],
             fit_width: true,
+            print_columns: None,
         };
         let mut table = Table::new(
             &mut workbook,
@@ -602,10 +603,12 @@ impl<'w> Print<'w> {
             | Cell::Id(text)
             | Cell::Severity(_, text)
             | Cell::Header(text)
-            | Cell::RightText(text) => {
+            | Cell::RightText(text)
+            | Cell::Wrapped(text) => {
                 let format = match (cell, total) {
                     (_, true) => &formats.total,
                     (Cell::Text(_), false) if self.wrap => &formats.wrapped,
+                    (Cell::Wrapped(_), false) => &formats.wrapped,
                     (Cell::Id(_), _) => &formats.id,
                     (Cell::RightText(_), _) => &formats.money_text,
                     (Cell::Header(_), _) => &formats.header,

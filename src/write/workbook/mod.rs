@@ -482,6 +482,7 @@ fn write_summary(
         // chart beside it are read on screen, and printed they left the
         // last columns alone on dozens of pages.
         fit_width: true,
+        print_columns: None,
     };
     let given = inputs.given;
     let sheets_regions = sheets.regions;
@@ -618,11 +619,14 @@ fn write_findings(sheets: &mut Sheets<'_>, findings: &[Finding]) -> Result<Writt
     let spec = TableSpec {
         name: sheet_names(lang).findings,
         titles: &titles,
+        // The printed eleven narrow enough for a legible A4 page, the long
+        // texts wrapped; the rest as wide as their contents.
         max_widths: &[
-            24, 8, 20, 12, 14, 12, 18, 22, 12, 12, 12, 12, 12, 10, 20, 60, 40, 24, 50,
+            16, 6, 19, 8, 13, 8, 9, 11, 30, 22, 18, 22, 12, 12, 12, 12, 10, 20, 24,
         ],
-        id_columns: &[2, 4, 7],
+        id_columns: &[2, 4, 11],
         fit_width: true,
+        print_columns: Some(names::FINDING_PRINTED_COLUMNS),
     };
     let mut table = sheets.table(spec)?;
     for finding in findings {
@@ -645,9 +649,12 @@ fn write_findings(sheets: &mut Sheets<'_>, findings: &[Finding]) -> Result<Writt
                     .map(|program| program_name(program, lang))
                     .unwrap_or_default(),
             ),
-            Cell::Text(&period),
-            Cell::Id(&finding.account),
+            Cell::Wrapped(&period),
             Cell::Money(fen(finding.amount)),
+            Cell::Wrapped(&words::explain(finding, lang)),
+            Cell::Wrapped(code_advice(finding.code, lang)),
+            Cell::Wrapped(&finding.sources),
+            Cell::Id(&finding.account),
             Cell::Money(fen(figures.and_then(|figures| figures.expected))),
             Cell::Money(fen(figures.and_then(|figures| figures.allocated))),
             Cell::Money(fen(figures.and_then(|figures| figures.transferred))),
@@ -664,10 +671,7 @@ fn write_findings(sheets: &mut Sheets<'_>, findings: &[Finding]) -> Result<Writt
                     .map(|cause| cause_name(cause, lang))
                     .unwrap_or_default(),
             ),
-            Cell::Text(&words::explain(finding, lang)),
-            Cell::Text(&finding.sources),
             Cell::Text(finding.code.name()),
-            Cell::Text(code_advice(finding.code, lang)),
         ])?;
     }
     table.finish()
@@ -684,6 +688,7 @@ fn write_cases(sheets: &mut Sheets<'_>, findings: &[Finding]) -> Result<Written,
         max_widths: &[20, 12, 14, 12, 24, 8, 40, 8, 14, 24, 50],
         id_columns: &[0, 2],
         fit_width: true,
+        print_columns: None,
     };
     let mut table = sheets.table(spec)?;
     for case in cases::fold(findings) {
@@ -722,6 +727,7 @@ fn write_ledger(sheets: &mut Sheets<'_>, spill: LedgerSpill) -> io::Result<Writt
         max_widths: &[16, 20, 12, 12, 9, 12, 12, 12, 12, 10],
         id_columns: &[0, 1],
         fit_width: true,
+        print_columns: None,
     };
     let expected_lines = spill.lines();
     let mut merge = spill.merge()?;
@@ -1373,7 +1379,8 @@ impl About<'_> {
                 | Cell::Id(text)
                 | Cell::Severity(_, text)
                 | Cell::Header(text)
-                | Cell::RightText(text) => {
+                | Cell::RightText(text)
+                | Cell::Wrapped(text) => {
                     if text.is_empty() {
                         continue;
                     }

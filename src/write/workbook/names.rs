@@ -324,8 +324,14 @@ pub fn summary_titles(lang: Lang) -> [&'static str; 12] {
     }
 }
 
+/// The columns of 问题清单 that print (the first ones).
+pub const FINDING_PRINTED_COLUMNS: u16 = 11;
+
 /// Column titles of the 问题清单 sheet (findings.csv's columns, the code's
-/// name first and the code itself last).
+/// name first and the code itself last). The first
+/// [`FINDING_PRINTED_COLUMNS`] are what a printout needs — who, what, how
+/// much, what to do, the evidence — and print at a legible size; the
+/// figures behind them follow, for the screen.
 pub fn finding_titles(lang: Lang) -> [&'static str; 19] {
     match lang {
         Lang::Zh => [
@@ -336,18 +342,18 @@ pub fn finding_titles(lang: Lang) -> [&'static str; 19] {
             "区划代码",
             "项目",
             "所属期",
-            "账号",
             "涉及金额",
+            "说明",
+            "处理建议",
+            "依据(文件:行)",
+            "账号",
             "应发",
             "拨付",
             "划拨",
             "实发",
             "问题环节",
             "原因",
-            "说明",
-            "依据(文件:行)",
             "问题代码",
-            "处理建议",
         ],
         Lang::En => [
             "Finding",
@@ -357,18 +363,18 @@ pub fn finding_titles(lang: Lang) -> [&'static str; 19] {
             "Region",
             "Program",
             "Month",
-            "Account",
             "Amount",
+            "Detail",
+            "What to do",
+            "Sources (file:line)",
+            "Account",
             "Due (E)",
             "Allocated (A)",
             "Transferred (T)",
             "Paid (P)",
             "Stage",
             "Cause",
-            "Detail",
-            "Sources (file:line)",
             "Code",
-            "What to do",
         ],
     }
 }

@@ -186,6 +186,7 @@ pub fn write_notice(
             max_widths: &[6, 18, 14, 14, 8, 14, 30],
             id_columns: &[1],
             fit_width: true,
+            print_columns: None,
         };
         let mut table = Table::new(
             &mut workbook,
@@ -309,6 +310,7 @@ fn write_left_out(
         max_widths: &[6, 16, 18, 14, 8, 80],
         id_columns: &[2],
         fit_width: true,
+        print_columns: None,
     };
     let mut table = Table::new(
         workbook,

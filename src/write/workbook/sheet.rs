@@ -90,6 +90,9 @@ pub struct Formats {
     pub bold: Format,
     /// A paragraph: wrapped, at the top of its (merged) cell.
     pub paragraph: Format,
+    /// A table's long text, wrapped; at the bottom of the row like every
+    /// other cell of it, so a row's cells line up.
+    pub wrapped: Format,
 }
 
 impl Formats {
@@ -120,6 +123,7 @@ impl Formats {
             title: Format::new().set_bold().set_font_size(14),
             bold: Format::new().set_bold(),
             paragraph: Format::new().set_text_wrap().set_align(FormatAlign::Top),
+            wrapped: Format::new().set_text_wrap(),
         }
     }
 
@@ -151,6 +155,9 @@ pub enum Cell<'a> {
     Header(&'a str),
     /// Text in a money column (`待核定`): right-aligned like the amounts.
     RightText(&'a str),
+    /// Long text (an explanation, the evidence) wrapped within its column,
+    /// so a printed page keeps the column narrow and the text whole.
+    Wrapped(&'a str),
 }
 
 /// What had to be cut to fit Excel, for the 说明 sheet.
@@ -161,6 +168,12 @@ pub struct Cuts {
     /// Amounts written as text (too large to be exact as numbers).
     pub money_as_text: u64,
 }
+
+/// The height of one line of 11-point text, in points.
+const LINE_HEIGHT_POINTS: f64 = 15.0;
+/// A wrapped cell's row grows to at most this many lines (Excel's row
+/// height ends at 409 points).
+const MAX_WRAPPED_LINES: usize = 27;
 
 /// Texts of one table: its sheet name and column titles.
 pub struct TableSpec<'s> {
@@ -173,6 +186,10 @@ pub struct TableSpec<'s> {
     /// Printed landscape, the header row on every page; `fit_width`: all
     /// columns scaled onto one page's width.
     pub fit_width: bool,
+    /// Only the first this many columns print (the rest are for the
+    /// screen): a table too wide for legible print puts what a printout
+    /// needs first.
+    pub print_columns: Option<ColNum>,
 }
 
 /// The sheets one table was written on: (name, data rows).
@@ -303,6 +320,34 @@ impl<'w, 's> Table<'w, 's> {
             self.start_sheet()?;
         }
         let row = self.row;
+        // A wrapped cell makes its row as tall as its lines: spreadsheets
+        // do not grow a row on opening a file, and a printed row of one
+        // line's height shows wrapped text over its neighbours. Set before
+        // the row's cells (constant-memory mode writes a row once).
+        let lines = cells
+            .iter()
+            .enumerate()
+            .map(|(column, cell)| match cell {
+                Cell::Wrapped(text) => {
+                    let room = self
+                        .spec
+                        .max_widths
+                        .get(column)
+                        .copied()
+                        .unwrap_or(40)
+                        .max(1);
+                    display_width(text)
+                        .div_ceil(room)
+                        .clamp(1, MAX_WRAPPED_LINES)
+                }
+                _ => 1,
+            })
+            .max()
+            .unwrap_or(1);
+        if lines > 1 {
+            self.worksheet()?
+                .set_row_height(row, LINE_HEIGHT_POINTS * lines as f64)?;
+        }
         for (column, cell) in cells.iter().enumerate() {
             let width = self.write_cell(row, column as ColNum, *cell)?;
             let widest = &mut self.widths[column];
@@ -331,9 +376,11 @@ impl<'w, 's> Table<'w, 's> {
             | Cell::Id(text)
             | Cell::Severity(_, text)
             | Cell::Header(text)
-            | Cell::RightText(text) => {
+            | Cell::RightText(text)
+            | Cell::Wrapped(text) => {
                 let format = match cell {
                     Cell::Id(_) => &formats.id,
+                    Cell::Wrapped(_) => &formats.wrapped,
                     Cell::Severity(severity, _) => formats.severity(severity),
                     Cell::Header(_) => &formats.header,
                     Cell::RightText(_) => &formats.money_text,
@@ -418,6 +465,7 @@ impl<'w, 's> Table<'w, 's> {
             .collect();
         let id_columns = self.spec.id_columns;
         let fit_width = self.spec.fit_width;
+        let print_columns = self.spec.print_columns;
         // Every printed page says which sheet it is and which page: a
         // stack of printouts is read out of order.
         let name = self
@@ -438,6 +486,11 @@ impl<'w, 's> Table<'w, 's> {
             .set_repeat_rows(0, 0)?;
         if fit_width {
             worksheet.set_print_fit_to_pages(1, 0);
+            // Narrow margins: every millimetre of width is type size.
+            worksheet.set_margins(0.25, 0.25, 0.5, 0.5, 0.2, 0.2);
+        }
+        if let Some(printed) = print_columns {
+            worksheet.set_print_area(0, 0, last_row.max(1), printed.min(columns) - 1)?;
         }
         if last_row >= 1 {
             for &column in id_columns {

@@ -241,6 +241,7 @@ fn write_rows(
         max_widths: &[14, 14, 9, 9, 14, 14, 14, 9],
         id_columns: &[0],
         fit_width: true,
+        print_columns: None,
     };
     let mut table = Table::new(
         workbook,
@@ -304,6 +305,7 @@ fn write_gains(
         max_widths: &[6, 20, 14, 14, 9, 14, 14],
         id_columns: &[1, 3],
         fit_width: true,
+        print_columns: None,
     };
     let mut table = Table::new(
         workbook,
