@@ -637,6 +637,21 @@ pub fn check(config: &crate::cli::CheckConfig) -> Result<CheckReport, FatalError
                 how.push_str(&format!(", {delimiter}-separated"));
             }
         }
+        if report.sheets.is_empty() && report.header_line > 1 {
+            let line = report.header_line;
+            if zh {
+                how.push_str(&format!(
+                    "，表头在第{line}行（其上{}行标题已略过）",
+                    line - 1
+                ));
+            } else {
+                how.push_str(&format!(
+                    ", header on line {line} (the {} title line{} above passed over)",
+                    line - 1,
+                    if line == 2 { "" } else { "s" }
+                ));
+            }
+        }
         if let [sheet] = report.sheets.as_slice() {
             if zh {
                 how.push_str(&format!(

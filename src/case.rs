@@ -760,6 +760,9 @@ pub struct FileReport {
     pub hidden_not_read: Vec<Box<str>>,
     /// Rows whose 15-digit ID number was upgraded to 18 characters.
     pub id_numbers_upgraded: u64,
+    /// A text file: the line of its header (past title lines in a bank's
+    /// `.txt`), 0 when not known.
+    pub header_line: u64,
     /// Each column found: its SPEC name and the header text that named
     /// it, or `= value` for a value columns.toml gives (`duizhang check`);
     /// a workbook's first sheet read.

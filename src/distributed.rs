@@ -225,6 +225,8 @@ impl<'r> Report<'r> {
             hidden_not_read: self.hidden_not_read.into_iter().map(Box::from).collect(),
             id_numbers_upgraded: self.id_numbers_upgraded,
             columns: Vec::new(),
+            // Told by `check` only, which the Spark runner does not run.
+            header_line: 0,
         };
         (self.file, report)
     }

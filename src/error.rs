@@ -123,6 +123,8 @@ pub enum FatalError {
     #[error("{location}: the file is empty; expected a header row naming the columns")]
     NoHeader { location: Location },
 
+    /// `header`: the header's cells, and why the header may not be where
+    /// it was looked for (`; the header is on line 2…`) when known.
     #[error("{location}: missing required column{plural} {columns}; the header has: {header}")]
     MissingColumns {
         location: Location,

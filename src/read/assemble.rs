@@ -217,6 +217,7 @@ pub(crate) fn assemble(
             delimiter: book.report.delimiter,
             columns: book.report.columns.clone(),
             hidden_not_read: book.report.hidden_not_read.clone(),
+            header_line: book.report.header_line,
             ..FileReport::default()
         });
         report.rows += book.report.rows;

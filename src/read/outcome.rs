@@ -75,6 +75,7 @@ impl FileOutcome<()> {
         if let Some(first) = found.first() {
             self.report.columns = first.columns.clone();
             self.report.hidden_not_read = first.hidden_not_read.clone();
+            self.report.header_line = first.line;
         }
         if file.workbook.is_none() {
             return;

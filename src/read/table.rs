@@ -411,22 +411,82 @@ pub fn read_bodies(file: &LoadedFile, columns: &[Column]) -> Result<Vec<Body>, F
     }
 }
 
-/// Reads a text file's header: the first row that is not empty. Stops the
-/// run when it cannot name the columns: empty, too long, too many columns,
-/// a control character or bytes that are not text in a cell, a quote
-/// never closed, a wanted column given twice or a required one missing.
+/// Reads a text file's header: the first row that is not empty — or, in a
+/// bank's `.txt` export, the first of its first [`HEADER_SEARCH_ROWS`]
+/// rows that names the columns, title lines above it passed over as in a
+/// workbook. Stops the run when it cannot name the columns: empty, too
+/// long, too many columns, a control character or bytes that are not text
+/// in a cell, a quote never closed, a wanted column given twice or a
+/// required one missing (a `.csv` whose header turns up on a later line
+/// is told so).
 pub fn read_header(file: &LoadedFile, columns: &[Column]) -> Result<Body, FatalError> {
     assert!(file.workbook.is_none(), "a workbook's headers: read_bodies");
     let name = file.name();
     let text = file.bytes();
     let mut scanner = Scanner::new(text, 0, text.len(), 1, file.delimiter, MAX_HEADER_BYTES);
+    let searched = if file.format == crate::domain::Format::Txt {
+        HEADER_SEARCH_ROWS
+    } else {
+        1
+    };
+    let mut first_error: Option<FatalError> = None;
+    let mut tried = 0u32;
+    loop {
+        let attempt = header_attempt(file, &mut scanner, columns);
+        tried += 1;
+        match attempt {
+            Ok(Some((span, header, found))) => {
+                let _ = file.header_found.set(vec![HeaderFound {
+                    sheet: None,
+                    sheet_index: 0,
+                    line: span.line,
+                    merges: Vec::new(),
+                    hidden_not_read: Vec::new(),
+                    columns: found,
+                }]);
+                return Ok(Body {
+                    header,
+                    sheet: 0,
+                    merges: Vec::new(),
+                    start: span.next,
+                    first_line: span.next_line,
+                    end: text.len(),
+                });
+            }
+            // No more rows: the first problem found, or that there is no header.
+            Ok(None) => {
+                return Err(first_error.unwrap_or_else(|| FatalError::NoHeader {
+                    location: Location::line(name, 1),
+                }))
+            }
+            Err(error) => {
+                let error = first_error.get_or_insert(error);
+                // A header longer than the limit ends the search: the
+                // scanner cannot go on past it.
+                if tried >= searched || matches!(error, FatalError::HeaderTooLong { .. }) {
+                    let mut error = first_error.expect("set above");
+                    if searched == 1 {
+                        csv_title_hint(file, columns, &mut error);
+                    }
+                    return Err(error);
+                }
+            }
+        }
+    }
+}
+
+/// One row read as the header: `Ok(None)` when the text has no more rows.
+#[allow(clippy::type_complexity)]
+fn header_attempt(
+    file: &LoadedFile,
+    scanner: &mut Scanner<'_>,
+    columns: &[Column],
+) -> Result<Option<(super::records::Span, Header, Vec<(&'static str, Box<str>)>)>, FatalError> {
+    let name = file.name();
+    let text = file.bytes();
     let span = match scanner.next_record() {
         Ok(Some(span)) => span,
-        Ok(None) => {
-            return Err(FatalError::NoHeader {
-                location: Location::line(name, 1),
-            })
-        }
+        Ok(None) => return Ok(None),
         Err(TooLong { line }) => {
             return Err(FatalError::HeaderTooLong {
                 location: Location::line(name, line),
@@ -464,22 +524,33 @@ pub fn read_header(file: &LoadedFile, columns: &[Column]) -> Result<Body, FatalE
         texts.push(cell_text.trim());
     }
     let (header, found) = resolve_header(name, span.line, &texts, columns, file.settings())?;
-    let _ = file.header_found.set(vec![HeaderFound {
-        sheet: None,
-        sheet_index: 0,
-        line: span.line,
-        merges: Vec::new(),
-        hidden_not_read: Vec::new(),
-        columns: found,
-    }]);
-    Ok(Body {
-        header,
-        sheet: 0,
-        merges: Vec::new(),
-        start: span.next,
-        first_line: span.next_line,
-        end: text.len(),
-    })
+    Ok(Some((span, header, found)))
+}
+
+/// A `.csv` whose first line lacks columns that a later one of its first
+/// [`HEADER_SEARCH_ROWS`] lines names: its first lines are a title, which a
+/// `.csv` may not have (its header is line 1, as SPEC says). The error says
+/// so and how to mend it.
+fn csv_title_hint(file: &LoadedFile, columns: &[Column], error: &mut FatalError) {
+    let FatalError::MissingColumns { header: hint, .. } = error else {
+        return;
+    };
+    let text = file.bytes();
+    let mut scanner = Scanner::new(text, 0, text.len(), 1, file.delimiter, MAX_HEADER_BYTES);
+    let _first = scanner.next_record();
+    for _ in 1..HEADER_SEARCH_ROWS {
+        match header_attempt(file, &mut scanner, columns) {
+            Ok(Some((span, ..))) => {
+                hint.push_str(&format!(
+                    "; the header is on line {}, below what looks like a title: a .csv file's header must be its first line — delete the lines above it, or name the file .txt (a bank's text export, read past title lines)",
+                    span.line
+                ));
+                return;
+            }
+            Ok(None) | Err(FatalError::HeaderTooLong { .. }) => return,
+            Err(_) => {}
+        }
+    }
 }
 
 /// A header cell must not hold a control character.

@@ -486,20 +486,31 @@ fn decide(utf8_lines: u64, other_lines: u64) -> Reading {
     }
 }
 
-/// The separator: tab when the first line has a tab and no comma (Excel's
-/// "Unicode text"), else comma.
+/// The separator: tab when the first line that has a tab or a comma has a
+/// tab and no comma (Excel's "Unicode text"), else comma. Lines with
+/// neither — a bank export's title above its header — are passed over, up
+/// to the first [`HEADER_SEARCH_ROWS`](super::workbook::HEADER_SEARCH_ROWS).
 fn delimiter_of(text: &[u8]) -> u8 {
-    let start = text
-        .iter()
-        .position(|&byte| byte != b'\n' && byte != b'\r')
-        .unwrap_or(text.len());
-    let window = &text[start..text.len().min(start + super::records::MAX_HEADER_BYTES)];
-    let line = memchr::memchr2(b'\n', b'\r', window).map_or(window, |end| &window[..end]);
-    if memchr::memchr(b'\t', line).is_some() && memchr::memchr(b',', line).is_none() {
-        b'\t'
-    } else {
-        b','
+    let mut rest = text;
+    for _ in 0..super::workbook::HEADER_SEARCH_ROWS {
+        let start = rest
+            .iter()
+            .position(|&byte| byte != b'\n' && byte != b'\r')
+            .unwrap_or(rest.len());
+        let window = &rest[start..rest.len().min(start + super::records::MAX_HEADER_BYTES)];
+        let end = memchr::memchr2(b'\n', b'\r', window);
+        let line = end.map_or(window, |end| &window[..end]);
+        let tab = memchr::memchr(b'\t', line).is_some();
+        let comma = memchr::memchr(b',', line).is_some();
+        if tab || comma {
+            return if tab && !comma { b'\t' } else { b',' };
+        }
+        match end {
+            Some(end) => rest = &rest[start + end..],
+            None => break,
+        }
     }
+    b','
 }
 
 /// Reads `kind` from `folder`; `Ok(None)` for an optional file that is
@@ -1084,6 +1095,12 @@ mod tests {
         assert_eq!(delimiter_of(b"a,b\tc\n"), b',');
         assert_eq!(delimiter_of(b"a,b\n1\t2\n"), b',');
         assert_eq!(delimiter_of(b""), b',');
+        // A bank export's title lines are passed over.
+        assert_eq!(
+            delimiter_of("代发明细\r\n日期\r\na\tb\r\n".as_bytes()),
+            b'\t'
+        );
+        assert_eq!(delimiter_of("代发明细\n\na,b\tc\n".as_bytes()), b',');
         assert_eq!(load_text(b"a,b\n").delimiter_name(), None);
     }
 }
