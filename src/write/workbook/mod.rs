@@ -685,7 +685,9 @@ fn write_cases(sheets: &mut Sheets<'_>, findings: &[Finding]) -> Result<Written,
     let spec = TableSpec {
         name: sheet_names(lang).cases,
         titles: &titles,
-        max_widths: &[20, 12, 14, 12, 24, 8, 40, 8, 14, 24, 50],
+        // Narrow enough to print one page wide at about 9 pt; the finding's
+        // name, the months and the advice wrap.
+        max_widths: &[19, 8, 13, 8, 14, 6, 18, 8, 12, 24, 26],
         id_columns: &[0, 2],
         fit_width: true,
         print_columns: None,
@@ -704,13 +706,13 @@ fn write_cases(sheets: &mut Sheets<'_>, findings: &[Finding]) -> Result<Written,
                     .map(|program| program_name(program, lang))
                     .unwrap_or_default(),
             ),
-            Cell::Text(code_name(first.code, lang)),
+            Cell::Wrapped(code_name(first.code, lang)),
             Cell::Severity(severity, severity_name(severity, lang)),
-            Cell::Text(&case.months),
+            Cell::Wrapped(&case.months),
             Cell::Count(case.count),
             Cell::Money(case.amount),
             Cell::Text(first.code.name()),
-            Cell::Text(code_advice(first.code, lang)),
+            Cell::Wrapped(code_advice(first.code, lang)),
         ])?;
     }
     table.finish()
