@@ -1159,7 +1159,14 @@ pub fn whatif(config: &crate::cli::WhatifConfig) -> Result<WhatifSummary, FatalE
     let window = engine::window(&case, config.from, config.to)?;
     let standards = engine::whatif::proposed_standards(&case.standards, &proposal.standards);
     let whatif = engine::whatif::whatif(&case, &standards, window);
-    crate::write::write_whatif(out, window, &whatif, config.report, config.bom)?;
+    crate::write::write_whatif(
+        out,
+        window,
+        &whatif,
+        &case.regions,
+        config.report,
+        config.bom,
+    )?;
     let rows = &whatif.rows;
     Ok(WhatifSummary {
         window,

@@ -168,6 +168,43 @@ fn the_notice_names_the_villages() {
 }
 
 #[test]
+fn whatif_names_the_towns_and_villages() {
+    let proposed = out_dir("regions-whatif-proposed");
+    std::fs::create_dir_all(&proposed).expect("a folder");
+    let standards = proposed.join("proposed.csv");
+    std::fs::write(
+        &standards,
+        "region,program,item,effective_from,amount\n*,dibao,standard,2024-01,600.00\n",
+    )
+    .expect("written");
+    let out = out_dir("regions-whatif");
+    let run = common::whatif(
+        &case(),
+        &out,
+        &[
+            "--standards".to_string(),
+            standards.display().to_string(),
+            "--report".to_string(),
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let towns = sheet(&out.join("whatif.xlsx"), "按乡镇测算");
+    assert!(
+        towns.iter().flatten().any(|cell| cell == "红星镇"),
+        "{towns:?}"
+    );
+    let rows = sheet(&out.join("whatif.xlsx"), "测算明细");
+    assert!(
+        rows.iter().flatten().any(|cell| cell == "东风村"),
+        "{rows:?}"
+    );
+    assert!(
+        rows.iter().flatten().any(|cell| cell == "区划名称"),
+        "{rows:?}"
+    );
+}
+
+#[test]
 fn without_regions_csv_nothing_changes() {
     let copy = copy_with("regions-none-case", None);
     let out = out_dir("regions-none");

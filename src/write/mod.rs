@@ -57,6 +57,7 @@ pub fn write_whatif(
     mut out: OutDir,
     window: crate::domain::PeriodRange,
     whatif: &crate::engine::whatif::Whatif<'_>,
+    regions: &crate::domain::regions::Regions,
     report: Option<workbook::Lang>,
     bom: bool,
 ) -> Result<(), FatalError> {
@@ -70,7 +71,7 @@ pub fn write_whatif(
     if let Some(lang) = report {
         let scratch = out.scratch_dir()?;
         files.push(write_output(&mut out, WHATIF_XLSX, |writer| {
-            workbook::write_whatif_workbook(writer, &scratch, window, whatif, lang)
+            workbook::write_whatif_workbook(writer, &scratch, window, whatif, regions, lang)
         })?);
     }
     out.publish(files)

@@ -9,8 +9,10 @@ use std::io::{self, Write};
 
 use rust_xlsxwriter::{Chart, ChartType, ColNum, Workbook};
 
+use super::names::region_title;
 use super::sheet::{write_money, Cell, Cuts, Formats, Limits, Table, TableSpec};
 use super::{guarded, program_name, properties, town_of, xlsx_error, Lang, MAX_CHART_SERIES};
+use crate::domain::regions::Regions;
 use crate::domain::{Period, PeriodRange};
 use crate::engine::whatif::{Whatif, MAX_LISTED_GAINS};
 
@@ -24,6 +26,7 @@ pub fn write_whatif_workbook(
     scratch: &std::path::Path,
     window: PeriodRange,
     whatif: &Whatif<'_>,
+    regions: &Regions,
     lang: Lang,
 ) -> io::Result<()> {
     guarded(|| {
@@ -38,9 +41,17 @@ pub fn write_whatif_workbook(
         );
         workbook.set_properties(&properties(&title, lang));
         let formats = Formats::new();
-        write_towns(&mut workbook, &formats, window, whatif, &title, lang)?;
-        write_rows(&mut workbook, &formats, whatif, lang)?;
-        write_gains(&mut workbook, &formats, whatif, lang)?;
+        write_towns(
+            &mut workbook,
+            &formats,
+            window,
+            whatif,
+            regions,
+            &title,
+            lang,
+        )?;
+        write_rows(&mut workbook, &formats, whatif, regions, lang)?;
+        write_gains(&mut workbook, &formats, whatif, regions, lang)?;
         workbook.save_to_writer(out).map_err(xlsx_error)
     })
 }
@@ -53,6 +64,7 @@ fn write_towns(
     formats: &Formats,
     window: PeriodRange,
     whatif: &Whatif<'_>,
+    regions: &Regions,
     title: &str,
     lang: Lang,
 ) -> io::Result<()> {
@@ -123,7 +135,7 @@ fn write_towns(
     for (town, changes) in &towns {
         row += 1;
         worksheet
-            .write_string_with_format(row, 0, *town, &formats.id)
+            .write_string_with_format(row, 0, regions.display(town), &formats.id)
             .map_err(xlsx_error)?;
         for (index, change) in changes.iter().enumerate() {
             money(worksheet, row, 1 + index as ColNum, *change)?;
@@ -209,6 +221,7 @@ fn write_rows(
     workbook: &mut Workbook,
     formats: &Formats,
     whatif: &Whatif<'_>,
+    regions: &Regions,
     lang: Lang,
 ) -> io::Result<()> {
     let mut cuts = Cuts::default();
@@ -237,7 +250,7 @@ fn write_rows(
     };
     let spec = TableSpec {
         name: lang.pick("测算明细", "Detail"),
-        titles: &titles,
+        titles: &titles.map(|title| region_title(title, !regions.is_empty())),
         max_widths: &[14, 14, 9, 9, 14, 14, 14, 9],
         id_columns: &[0],
         fit_width: true,
@@ -255,7 +268,7 @@ fn write_rows(
         let period = row.period.to_string();
         table
             .push(&[
-                Cell::Id(row.region),
+                Cell::Id(regions.display(row.region)),
                 Cell::Text(program_name(row.program, lang)),
                 Cell::Text(&period),
                 Cell::Count(row.lines),
@@ -275,6 +288,7 @@ fn write_gains(
     workbook: &mut Workbook,
     formats: &Formats,
     whatif: &Whatif<'_>,
+    regions: &Regions,
     lang: Lang,
 ) -> io::Result<()> {
     let mut cuts = Cuts::default();
@@ -301,7 +315,7 @@ fn write_gains(
     };
     let spec = TableSpec {
         name: lang.pick("增幅最大的对象", "Largest gains"),
-        titles: &titles,
+        titles: &titles.map(|title| region_title(title, !regions.is_empty())),
         max_widths: &[6, 20, 14, 14, 9, 14, 14],
         id_columns: &[1, 3],
         fit_width: true,
@@ -321,7 +335,7 @@ fn write_gains(
                 Cell::Count(index as u64 + 1),
                 Cell::Id(gain.id_number),
                 Cell::Text(gain.name),
-                Cell::Id(gain.region),
+                Cell::Id(regions.display(gain.region)),
                 Cell::Count(gain.lines),
                 Cell::Money(Some(gain.expected_fen)),
                 Cell::Money(Some(gain.change_fen)),
