@@ -347,6 +347,99 @@ fn describe_zh(config: &RunConfig, summary: &RunSummary, by_code: &[(Code, usize
     )
 }
 
+/// What `duizhang notice` did, for the terminal, in `--lang`'s language.
+pub fn describe_notice(config: &crate::cli::NoticeConfig, summary: &NoticeSummary) -> String {
+    let counts = &summary.counts;
+    let zh = config.lang == crate::write::workbook::Lang::Zh;
+    let mut text = if zh {
+        format!(
+            "{}公示：{}个村（社区），低保{}户，特困{}人",
+            crate::write::workbook::month_zh(config.period),
+            counts.villages,
+            counts.dibao,
+            counts.tekun
+        )
+    } else {
+        format!(
+            "notice {}: {} villages, {} dibao households, {} tekun persons",
+            config.period, counts.villages, counts.dibao, counts.tekun
+        )
+    };
+    if counts.pending > 0 {
+        text.push_str(&if zh {
+            format!("（{}个金额待核定：缺少保障标准）", counts.pending)
+        } else {
+            format!(
+                " ({} amounts pending: a standard is missing)",
+                counts.pending
+            )
+        });
+    }
+    if summary.left_out > 0 {
+        text.push_str(&if zh {
+            format!(
+                "；{}名在册人员未列入，原因见公示后的工作表",
+                summary.left_out
+            )
+        } else {
+            format!(
+                "; {} enrolled left out, with the reason, on the sheet after the notice",
+                summary.left_out
+            )
+        });
+    }
+    if zh {
+        format!("{text}\n已写入 {}", config.out.display())
+    } else {
+        format!("{text}\nwrote {}", config.out.display())
+    }
+}
+
+/// What `duizhang whatif` did, for the terminal, in `--lang`'s language.
+pub fn describe_whatif(config: &crate::cli::WhatifConfig, summary: &WhatifSummary) -> String {
+    let zh = config.lang == crate::write::workbook::Lang::Zh;
+    let change = crate::domain::money::format_fen_total(summary.change_fen);
+    let csv = config.out_dir.join("whatif.csv");
+    let window = summary.window;
+    if zh {
+        format!(
+            "提标测算 {}..{}：新标准{}行；测算{}条{}，应发合计变化{}元\n已写入 {}{}",
+            window.first,
+            window.last,
+            summary.proposed_rows,
+            summary.lines,
+            if summary.unknown > 0 {
+                format!("（{}条无法计算：缺少保障标准）", summary.unknown)
+            } else {
+                String::new()
+            },
+            change,
+            csv.display(),
+            if config.report.is_some() {
+                "、whatif.xlsx"
+            } else {
+                ""
+            }
+        )
+    } else {
+        format!(
+            "whatif {}..{}: {} proposed standards rows; {} lines costed{}, change {} in all\nwrote {}{}",
+            window.first,
+            window.last,
+            summary.proposed_rows,
+            summary.lines,
+            if summary.unknown > 0 {
+                format!(" ({} unknown: a standard is missing)", summary.unknown)
+            } else {
+                String::new()
+            },
+            change,
+            csv.display(),
+            if config.report.is_some() { " and whatif.xlsx" } else { "" }
+        )
+    }
+}
+
 /// What `duizhang notice` wrote.
 pub struct NoticeSummary {
     pub counts: crate::write::workbook::NoticeCounts,

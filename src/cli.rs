@@ -548,7 +548,8 @@ pub struct WhatifArgs {
     #[arg(long)]
     pub report: bool,
 
-    /// Language of whatif.xlsx: zh (Chinese, the default) or en.
+    /// Language of whatif.xlsx and of the summary printed: zh (Chinese,
+    /// the default) or en.
     #[arg(long, value_enum, value_name = "LANG", default_value = "zh")]
     pub lang: LangArg,
 
@@ -566,6 +567,8 @@ pub struct WhatifConfig {
     pub from: Option<Period>,
     pub to: Option<Period>,
     pub report: Option<crate::write::workbook::Lang>,
+    /// The language of the printed summary (and of whatif.xlsx).
+    pub lang: crate::write::workbook::Lang,
     pub bom: bool,
 }
 
@@ -579,6 +582,7 @@ impl WhatifArgs {
             from: period("--from", self.from)?,
             to: period("--to", self.to)?,
             report: self.report.then(|| self.lang.lang()),
+            lang: self.lang.lang(),
             bom: self.bom,
         })
     }

@@ -139,31 +139,7 @@ fn main() -> ExitCode {
             });
             match outcome {
                 Ok((config, summary)) => {
-                    let counts = summary.counts;
-                    print_summary(&format!(
-                        "notice {}: {} villages, {} dibao households, {} tekun persons{}{}\nwrote {}",
-                        config.period,
-                        counts.villages,
-                        counts.dibao,
-                        counts.tekun,
-                        if counts.pending > 0 {
-                            format!(
-                                " ({} amounts pending: a standard is missing)",
-                                counts.pending
-                            )
-                        } else {
-                            String::new()
-                        },
-                        if summary.left_out > 0 {
-                            format!(
-                                "; {} enrolled left out, with the reason, on the sheet after the notice",
-                                summary.left_out
-                            )
-                        } else {
-                            String::new()
-                        },
-                        config.out.display()
-                    ));
+                    print_summary(&duizhang::app::describe_notice(&config, &summary));
                     ExitCode::SUCCESS
                 }
                 Err(error) => fail(&error),
@@ -176,25 +152,7 @@ fn main() -> ExitCode {
             });
             match outcome {
                 Ok((config, summary)) => {
-                    print_summary(&format!(
-                        "whatif {}..{}: {} proposed standards rows; {} lines costed{}, change {} in all\nwrote {}{}",
-                        summary.window.first,
-                        summary.window.last,
-                        summary.proposed_rows,
-                        summary.lines,
-                        if summary.unknown > 0 {
-                            format!(" ({} unknown: a standard is missing)", summary.unknown)
-                        } else {
-                            String::new()
-                        },
-                        duizhang::domain::money::format_fen_total(summary.change_fen),
-                        config.out_dir.join("whatif.csv").display(),
-                        if config.report.is_some() {
-                            " and whatif.xlsx"
-                        } else {
-                            ""
-                        }
-                    ));
+                    print_summary(&duizhang::app::describe_whatif(&config, &summary));
                     ExitCode::SUCCESS
                 }
                 Err(error) => fail(&error),

@@ -956,7 +956,9 @@ fn the_notice_lists_everyone_it_leaves_out_and_warns_of_unreadable_roster_rows()
         stderr.contains("duizhang: warning: roster.csv:180: the roster row cannot be read, so it is not in the notice"),
         "{stderr}"
     );
-    assert!(String::from_utf8_lossy(&output.stdout).contains("left out"));
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("名在册人员未列入，原因见公示后的工作表")
+    );
     let all = sheets(&file);
     assert_eq!(all[1].0, sheet_names(Lang::Zh).left_out);
     let notice_rows = table(&all[0].1);

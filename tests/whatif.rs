@@ -229,5 +229,5 @@ fn unreadable_case_rows_are_said_and_the_case_costed_against_itself_changes_noth
         "{}",
         run.stderr
     );
-    assert!(run.stdout.contains("change 0.00 in all"), "{}", run.stdout);
+    assert!(run.stdout.contains("应发合计变化0.00元"), "{}", run.stdout);
 }
