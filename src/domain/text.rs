@@ -20,21 +20,32 @@ pub fn excerpt(text: &str) -> std::borrow::Cow<'_, str> {
 /// `items` joined by `, `, each cut by [`excerpt`], at most
 /// [`MAX_LISTED_ITEMS`] of them and then how many more (`…, +12 more`).
 pub fn listed<'i>(items: impl IntoIterator<Item = &'i str>) -> String {
+    let (mut text, count) = first_listed(items, ", ");
+    if count > MAX_LISTED_ITEMS {
+        text.push_str(&format!(", … +{} more", count - MAX_LISTED_ITEMS));
+    }
+    text
+}
+
+/// The first [`MAX_LISTED_ITEMS`] of `items`, each cut by [`excerpt`],
+/// joined by `separator`; and how many items there were in all (a caller
+/// in another language says the rest its own way).
+pub fn first_listed<'i>(
+    items: impl IntoIterator<Item = &'i str>,
+    separator: &str,
+) -> (String, usize) {
     let mut text = String::new();
     let mut count = 0usize;
     for item in items {
         count += 1;
         if count <= MAX_LISTED_ITEMS {
             if count > 1 {
-                text.push_str(", ");
+                text.push_str(separator);
             }
             text.push_str(&excerpt(item));
         }
     }
-    if count > MAX_LISTED_ITEMS {
-        text.push_str(&format!(", … +{} more", count - MAX_LISTED_ITEMS));
-    }
-    text
+    (text, count)
 }
 
 /// True when a spreadsheet program would read a cell starting like `text`

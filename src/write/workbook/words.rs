@@ -7,7 +7,7 @@
 
 use std::fmt::Write;
 
-use crate::domain::text::{excerpt, MAX_LISTED_ITEMS};
+use crate::domain::text::{excerpt, first_listed, MAX_LISTED_ITEMS};
 use crate::domain::{Code, Date, Detail, Finding, Period, TrailPair};
 
 use super::names::{program_name, Lang};
@@ -34,17 +34,7 @@ fn day_zh(date: Date) -> String {
 /// Items joined by `、`, each cut to length, at most
 /// [`MAX_LISTED_ITEMS`] of them and then how many more (`…等12项`).
 fn listed_zh<'i>(items: impl IntoIterator<Item = &'i str>) -> String {
-    let mut text = String::new();
-    let mut count = 0usize;
-    for item in items {
-        count += 1;
-        if count <= MAX_LISTED_ITEMS {
-            if count > 1 {
-                text.push('、');
-            }
-            text.push_str(&excerpt(item));
-        }
-    }
+    let (mut text, count) = first_listed(items, "、");
     if count > MAX_LISTED_ITEMS {
         write!(text, "等共{count}项").expect("writing to a String cannot fail");
     }
