@@ -650,20 +650,29 @@ pub fn check(config: &crate::cli::CheckConfig) -> Result<CheckReport, FatalError
     // A file most of whose rows cannot be read is read wrongly (amounts
     // in another form, the wrong sheet, a shifted header): a run would
     // "work" and report every row as BAD_RECORD. Say it is not fit.
-    let unfit: Vec<String> = case
+    // (name, bad rows, rows, share in per cent) of each such file.
+    let unfit_files: Vec<(&str, u64, u64, u64)> = case
         .files
         .iter()
         .filter(|(_, report)| is_unfit(report.rows, report.bad))
         .map(|(id, report)| {
-            let (name, bad, rows) = (&case.inputs.get(*id).name, report.bad, report.rows);
-            let share = bad * 100 / rows.max(1);
-            if zh {
-                format!("{name}：{rows}行中有{bad}行无法读取（{share}%）")
-            } else {
-                format!("{name}: {bad} of {rows} rows cannot be read ({share}%)")
-            }
+            let share = report.bad * 100 / report.rows.max(1);
+            (&*case.inputs.get(*id).name, report.bad, report.rows, share)
         })
         .collect();
+    let unfit_in = |zh: bool| -> Vec<String> {
+        unfit_files
+            .iter()
+            .map(|(name, bad, rows, share)| {
+                if zh {
+                    format!("{name}：{rows}行中有{bad}行无法读取（{share}%）")
+                } else {
+                    format!("{name}: {bad} of {rows} rows cannot be read ({share}%)")
+                }
+            })
+            .collect()
+    };
+    let unfit = unfit_in(zh);
     for name in folder.settings_files() {
         if name.eq_ignore_ascii_case(crate::read::folder::REGIONS_FILE) {
             let count = folder.regions().len();
@@ -683,20 +692,7 @@ pub fn check(config: &crate::cli::CheckConfig) -> Result<CheckReport, FatalError
         // No record could be read, so no window: the unreadable file is
         // the reason to give (an exit-2 message: English, as they all are).
         Err(error) if !unfit.is_empty() => {
-            let files: Vec<String> = case
-                .files
-                .iter()
-                .filter(|(_, report)| is_unfit(report.rows, report.bad))
-                .map(|(id, report)| {
-                    format!(
-                        "{}: {} of {} rows cannot be read ({}%)",
-                        case.inputs.get(*id).name,
-                        report.bad,
-                        report.rows,
-                        report.bad * 100 / report.rows.max(1)
-                    )
-                })
-                .collect();
+            let files = unfit_in(false);
             return Err(FatalError::BadArgument(format!(
                 "not fit to run: {}; {error}",
                 files.join("; ")
