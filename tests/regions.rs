@@ -239,3 +239,21 @@ fn a_bad_regions_csv_stops_the_run_naming_every_row() {
     );
     assert!(!out.join("findings.csv").exists(), "nothing is written");
 }
+
+/// regions.csv is read whole before the case: a link to a device (which
+/// would never end) is refused, as a case file would be.
+#[cfg(unix)]
+#[test]
+fn a_regions_csv_that_is_a_device_is_refused() {
+    let copy = copy_with("regions-device-case", None);
+    std::os::unix::fs::symlink("/dev/zero", copy.join("regions.csv")).expect("a link");
+    let out = out_dir("regions-device");
+    let run = reconcile(&copy, &out, &["--quiet"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("regions.csv: this is a device, a pipe or a folder, not a regular file"),
+        "{}",
+        run.stderr
+    );
+}

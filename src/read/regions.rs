@@ -26,15 +26,43 @@ pub const MAX_REGIONS: usize = 1_000_000;
 /// At most this many problems are listed; the rest are counted.
 const MAX_LISTED_PROBLEMS: usize = 20;
 
+/// At most this many bytes: a million regions of some forty bytes each.
+pub const MAX_REGIONS_BYTES: u64 = 64 << 20;
+
 pub fn read(path: &Path) -> Result<Regions, FatalError> {
-    let bytes = std::fs::read(path).map_err(|source| FatalError::Unreadable {
-        location: Location::path(path),
-        source,
-    })?;
+    use std::io::Read;
     let name = path
         .file_name()
         .map(|name| name.to_string_lossy().into_owned())
         .unwrap_or_else(|| REGIONS_FILE.to_string());
+    let unreadable = |source| FatalError::Unreadable {
+        location: Location::path(path),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(unreadable)?;
+    let metadata = file.metadata().map_err(unreadable)?;
+    if !metadata.is_file() {
+        return Err(FatalError::NotRegularFile {
+            location: Location::path(path),
+            what: "a device, a pipe or a folder",
+        });
+    }
+    // Read no more than the limit and one byte, whatever the size said.
+    let mut bytes = Vec::new();
+    file.take(MAX_REGIONS_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(unreadable)?;
+    if bytes.len() as u64 > MAX_REGIONS_BYTES {
+        return Err(error(
+            &name,
+            1,
+            1,
+            format!(
+                "the file is larger than {} MiB; a case needs only its own regions",
+                MAX_REGIONS_BYTES >> 20
+            ),
+        ));
+    }
     parse_bytes(&name, &bytes)
 }
 
