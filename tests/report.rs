@@ -1841,6 +1841,14 @@ fn every_sheet_prints_one_page_wide_with_its_name_and_page_numbers() {
         workbook.contains("Print_Area\" localSheetId=\"1\">汇总!$A:$L</definedName>"),
         "{workbook}"
     );
+    // 汇总's chart prints on a page of its own below the table (a copy of
+    // the one beside the towns' table, which is outside the print area).
+    let summary = part("xl/worksheets/sheet2.xml");
+    assert!(
+        summary.contains("<rowBreaks count=\"1\""),
+        "no page break before the printed chart"
+    );
+    assert!(!part("xl/charts/chart2.xml").is_empty(), "no printed chart");
     // 问题清单 prints its first eleven columns (who, what, how much, what to
     // do, the evidence) at a legible size, narrow margins, its long texts
     // wrapped in rows grown to hold them.

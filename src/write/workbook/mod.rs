@@ -588,8 +588,24 @@ fn write_summary(
                 format!("The chart draws the first {MAX_CHART_SERIES} towns (an Excel chart holds at most {MAX_CHART_SERIES} series); every town is in the table below it."),
             ));
         }
+        // The chart for the printout: below the table, inside the printed
+        // columns, on a page of its own (the one beside the towns' table
+        // is for the screen and does not print). Only when the table fits
+        // its first sheet: below a continued table is nowhere to look.
+        let printed_chart_row = (table.sheet_count() == 1).then(|| table.next_row() + 1);
+        // A little narrower than the printed columns: a chart wider than
+        // them is cut at the print area's edge, not scaled.
+        let printed_width = table.width_pixels().saturating_sub(20).max(400);
         let worksheet: &mut Worksheet = table.first_worksheet()?;
         worksheet.insert_chart(1, TOWN_COLUMN, &chart)?;
+        if let Some(row) = printed_chart_row {
+            let mut printed = chart.clone();
+            printed
+                .set_width(printed_width)
+                .set_height(printed_width * PRINTED_CHART_HEIGHT_PER_MILLE / 1000);
+            worksheet.insert_chart(row, 0, &printed)?;
+            worksheet.set_page_breaks(&[row])?;
+        }
         // Rows 1..=1,048,576 (Excel's last), columns A..L: printed as $A:$L.
         worksheet.set_print_area(0, 0, 1_048_575, TOWN_COLUMN - 2)?;
         worksheet.set_column_width(TOWN_COLUMN, 14)?;
@@ -599,6 +615,11 @@ fn write_summary(
     }
     Ok((table.finish()?, notes))
 }
+
+/// The printed copy of 汇总's chart is as wide as the twelve printed
+/// columns and this many thousandths of that high: a landscape A4 page's
+/// proportions, inside its margins.
+const PRINTED_CHART_HEIGHT_PER_MILLE: u32 = 620;
 
 /// A town's Σ min(P, E) and Σ E per month.
 type TownMonths = BTreeMap<Period, (i128, i128)>;

@@ -441,28 +441,7 @@ impl<'w, 's> Table<'w, 's> {
         // The header is row 0, data rows 1..=n.
         let last_row = self.written.last().map_or(0, |(_, rows)| *rows) as RowNum;
         let columns = self.spec.titles.len() as ColNum;
-        let widths: Vec<f64> = self
-            .widths
-            .iter()
-            .enumerate()
-            .map(|(column, width)| {
-                // The cap never cuts the column's own title: English
-                // titles are longer than the Chinese the caps were set by.
-                let title = self
-                    .spec
-                    .titles
-                    .get(column)
-                    .map_or(0, |title| display_width(title));
-                let most = self
-                    .spec
-                    .max_widths
-                    .get(column)
-                    .copied()
-                    .unwrap_or(40)
-                    .max(title);
-                (*width).clamp(6, most) as f64 + 2.0
-            })
-            .collect();
+        let widths = self.column_widths();
         let id_columns = self.spec.id_columns;
         let fit_width = self.spec.fit_width;
         let print_columns = self.spec.print_columns;
@@ -504,6 +483,42 @@ impl<'w, 's> Table<'w, 's> {
             }
         }
         Ok(())
+    }
+
+    /// Each column's width (in Excel's character units) as the sheet gets
+    /// it: the widest text written, capped, never narrower than its title.
+    fn column_widths(&self) -> Vec<f64> {
+        self.widths
+            .iter()
+            .enumerate()
+            .map(|(column, width)| {
+                // The cap never cuts the column's own title: English
+                // titles are longer than the Chinese the caps were set by.
+                let title = self
+                    .spec
+                    .titles
+                    .get(column)
+                    .map_or(0, |title| display_width(title));
+                let most = self
+                    .spec
+                    .max_widths
+                    .get(column)
+                    .copied()
+                    .unwrap_or(40)
+                    .max(title);
+                (*width).clamp(6, most) as f64 + 2.0
+            })
+            .collect()
+    }
+
+    /// The width in pixels of the table's columns as written so far (what
+    /// a chart must not exceed to print within them): Excel draws a column
+    /// of width w at 7w + 5 pixels (Calibri 11).
+    pub fn width_pixels(&self) -> u32 {
+        self.column_widths()
+            .iter()
+            .map(|width| (width * 7.0).round() as u32 + 5)
+            .sum()
     }
 
     /// Finishes the last sheet; returns the sheets written with their rows.
