@@ -635,12 +635,18 @@ pub fn check(config: &crate::cli::CheckConfig) -> Result<CheckReport, FatalError
         text.push('\n');
     };
     let zh = config.lang == crate::write::workbook::Lang::Zh;
+    // A line in the report's language: both are written where they are
+    // said, so the two never drift apart.
+    let say =
+        |text: &mut String, chinese: std::fmt::Arguments<'_>, english: std::fmt::Arguments<'_>| {
+            line(text, if zh { chinese } else { english })
+        };
     for warning in folder.warnings() {
-        if zh {
-            line(&mut text, format_args!("提示：{warning}"));
-        } else {
-            line(&mut text, format_args!("warning: {warning}"));
-        }
+        say(
+            &mut text,
+            format_args!("提示：{warning}"),
+            format_args!("warning: {warning}"),
+        );
     }
     let register = match &config.register {
         Some(path) => Some((path, crate::read::register::read_register(path)?)),
@@ -676,15 +682,17 @@ pub fn check(config: &crate::cli::CheckConfig) -> Result<CheckReport, FatalError
     for name in folder.settings_files() {
         if name.eq_ignore_ascii_case(crate::read::folder::REGIONS_FILE) {
             let count = folder.regions().len();
-            if zh {
-                line(&mut text, format_args!("{name}：{count}个区划名称"));
-            } else {
-                line(&mut text, format_args!("{name}: {count} region names"));
-            }
-        } else if zh {
-            line(&mut text, format_args!("{name}：已读取"));
+            say(
+                &mut text,
+                format_args!("{name}：{count}个区划名称"),
+                format_args!("{name}: {count} region names"),
+            );
         } else {
-            line(&mut text, format_args!("{name}: read"));
+            say(
+                &mut text,
+                format_args!("{name}：已读取"),
+                format_args!("{name}: read"),
+            );
         }
     }
     let window = match engine::window(&case, config.from, config.to) {
@@ -703,14 +711,10 @@ pub fn check(config: &crate::cli::CheckConfig) -> Result<CheckReport, FatalError
     // The files of each kind given as several (SPEC v3).
     for kind in crate::domain::FileKind::ALL {
         let count = case.inputs.of_kind(kind).count();
-        if count > 1 && zh {
-            line(
+        if count > 1 {
+            say(
                 &mut text,
                 format_args!("{}：{count}个文件，按以下顺序合并读取", kind.stem()),
-            );
-        } else if count > 1 {
-            line(
-                &mut text,
                 format_args!("{}: {count} files, read in this order as one", kind.stem()),
             );
         }
@@ -755,45 +759,39 @@ pub fn check(config: &crate::cli::CheckConfig) -> Result<CheckReport, FatalError
             }
         }
         if input.kind == crate::domain::FileKind::Policy {
-            if zh {
-                line(&mut text, format_args!("{name}：已读取"));
-            } else {
-                line(&mut text, format_args!("{name}: read"));
-            }
+            say(
+                &mut text,
+                format_args!("{name}：已读取"),
+                format_args!("{name}: read"),
+            );
             continue;
         }
         let upgraded = report.id_numbers_upgraded;
-        if zh {
-            line(
-                &mut text,
-                format_args!(
-                    "{name}：{how}；{}行，无法读取{}行，记录编号重复{}行{}",
-                    report.rows,
-                    report.bad,
-                    report.duplicate,
-                    if upgraded > 0 {
-                        format!("，{upgraded}个15位旧身份证号已升为18位")
-                    } else {
-                        String::new()
-                    }
-                ),
-            );
-        } else {
-            line(
-                &mut text,
-                format_args!(
-                    "{name}: {how}; {} rows, {} bad, {} repeated record ids{}",
-                    report.rows,
-                    report.bad,
-                    report.duplicate,
-                    if upgraded > 0 {
-                        format!(", {upgraded} old 15-digit ID numbers upgraded")
-                    } else {
-                        String::new()
-                    }
-                ),
-            );
-        }
+        say(
+            &mut text,
+            format_args!(
+                "{name}：{how}；{}行，无法读取{}行，记录编号重复{}行{}",
+                report.rows,
+                report.bad,
+                report.duplicate,
+                if upgraded > 0 {
+                    format!("，{upgraded}个15位旧身份证号已升为18位")
+                } else {
+                    String::new()
+                }
+            ),
+            format_args!(
+                "{name}: {how}; {} rows, {} bad, {} repeated record ids{}",
+                report.rows,
+                report.bad,
+                report.duplicate,
+                if upgraded > 0 {
+                    format!(", {upgraded} old 15-digit ID numbers upgraded")
+                } else {
+                    String::new()
+                }
+            ),
+        );
         let columns: Vec<String> = report
             .columns
             .iter()
@@ -807,54 +805,38 @@ pub fn check(config: &crate::cli::CheckConfig) -> Result<CheckReport, FatalError
             .collect();
         if report.sheets.len() > 1 {
             for sheet in &report.sheets {
-                if zh {
-                    line(
-                        &mut text,
-                        format_args!(
-                            "  工作表“{}”：表头在第{}行，{}行",
-                            sheet.name, sheet.header_row, sheet.rows
-                        ),
-                    );
-                } else {
-                    line(
-                        &mut text,
-                        format_args!(
-                            "  sheet {:?}: header in row {}, {} rows",
-                            sheet.name, sheet.header_row, sheet.rows
-                        ),
-                    );
-                }
+                say(
+                    &mut text,
+                    format_args!(
+                        "  工作表“{}”：表头在第{}行，{}行",
+                        sheet.name, sheet.header_row, sheet.rows
+                    ),
+                    format_args!(
+                        "  sheet {:?}: header in row {}, {} rows",
+                        sheet.name, sheet.header_row, sheet.rows
+                    ),
+                );
             }
         }
-        if zh {
-            line(&mut text, format_args!("  列：{}", columns.join("，")));
-        } else {
-            line(&mut text, format_args!("  columns: {}", columns.join(", ")));
-        }
+        say(
+            &mut text,
+            format_args!("  列：{}", columns.join("，")),
+            format_args!("  columns: {}", columns.join(", ")),
+        );
         for note in report.sheets.iter().flat_map(|sheet| sheet.merges.iter()) {
-            if zh {
-                line(&mut text, format_args!("  合并单元格：{note}"));
-            } else {
-                line(&mut text, format_args!("  merged cells: {note}"));
-            }
+            say(
+                &mut text,
+                format_args!("  合并单元格：{note}"),
+                format_args!("  merged cells: {note}"),
+            );
         }
         for hidden in &report.hidden_not_read {
             let stem = input.kind.stem();
-            if zh {
-                line(
-                    &mut text,
-                    format_args!(
+            say(&mut text, format_args!(
                         "  隐藏工作表“{hidden}”也有这些列，未读取（取消隐藏，或在 columns.toml 中指定：[{stem}] sheet = {hidden:?}）"
-                    ),
-                );
-            } else {
-                line(
-                    &mut text,
-                    format_args!(
+                    ), format_args!(
                         "  hidden sheet {hidden:?} holds the columns too and is not read (unhide it, or name it in columns.toml: [{stem}] sheet = {hidden:?})"
-                    ),
-                );
-            }
+                    ));
         }
         let bad: Vec<&crate::case::BadRecord> = case
             .bad_records
@@ -863,66 +845,49 @@ pub fn check(config: &crate::cli::CheckConfig) -> Result<CheckReport, FatalError
             .collect();
         for bad in bad.iter().take(3) {
             let cited = case.inputs.cite(bad.source);
-            if zh {
-                line(
-                    &mut text,
-                    format_args!("  无法读取 {cited}：{}", bad.detail),
-                );
-            } else {
-                line(&mut text, format_args!("  bad {cited}: {}", bad.detail));
-            }
+            say(
+                &mut text,
+                format_args!("  无法读取 {cited}：{}", bad.detail),
+                format_args!("  bad {cited}: {}", bad.detail),
+            );
         }
-        if bad.len() > 3 && zh {
-            line(
+        if bad.len() > 3 {
+            say(
                 &mut text,
                 format_args!("  ……另有{}行无法读取", bad.len() - 3),
-            );
-        } else if bad.len() > 3 {
-            line(
-                &mut text,
                 format_args!("  … and {} more bad rows", bad.len() - 3),
             );
         }
     }
     let bound_taken = config.from.is_none() || config.to.is_none();
-    if zh {
-        line(
-            &mut text,
-            format_args!(
-                "对账期间 {}..{}{}",
-                window.first,
-                window.last,
-                if bound_taken {
-                    "（未给出的起止月份取自记录）"
-                } else {
-                    ""
-                }
-            ),
-        );
-    } else {
-        line(
-            &mut text,
-            format_args!(
-                "window {}..{}{}",
-                window.first,
-                window.last,
-                if bound_taken {
-                    " (a bound not given is taken from the records)"
-                } else {
-                    ""
-                }
-            ),
-        );
-    }
+    say(
+        &mut text,
+        format_args!(
+            "对账期间 {}..{}{}",
+            window.first,
+            window.last,
+            if bound_taken {
+                "（未给出的起止月份取自记录）"
+            } else {
+                ""
+            }
+        ),
+        format_args!(
+            "window {}..{}{}",
+            window.first,
+            window.last,
+            if bound_taken {
+                " (a bound not given is taken from the records)"
+            } else {
+                ""
+            }
+        ),
+    );
     let gaps = engine::coverage::missing_standards(&case, window);
-    if gaps.is_empty() && zh {
-        line(
+    if gaps.is_empty() {
+        say(
             &mut text,
             format_args!("标准：每条低保、特困在册记录覆盖的每个月都有所需的标准"),
-        );
-    } else if gaps.is_empty() {
-        line(
-            &mut text,
             format_args!("standards: every covered month of every dibao and tekun enrolment has the standards it needs"),
         );
     }
@@ -982,28 +947,22 @@ pub fn check(config: &crate::cli::CheckConfig) -> Result<CheckReport, FatalError
             ids.len()
         };
         let tenths = households.len() * 10 / count.max(1);
-        if zh {
-            line(
-                &mut text,
-                format_args!(
-                    "家庭成员：{}户共{}人（平均每户{}.{}人）",
-                    count,
-                    households.len(),
-                    tenths / 10,
-                    tenths % 10
-                ),
-            );
-        } else {
-            line(
-                &mut text,
-                format_args!(
-                    "members: {} members in {count} households ({}.{} a household)",
-                    households.len(),
-                    tenths / 10,
-                    tenths % 10
-                ),
-            );
-        }
+        say(
+            &mut text,
+            format_args!(
+                "家庭成员：{}户共{}人（平均每户{}.{}人）",
+                count,
+                households.len(),
+                tenths / 10,
+                tenths % 10
+            ),
+            format_args!(
+                "members: {} members in {count} households ({}.{} a household)",
+                households.len(),
+                tenths / 10,
+                tenths % 10
+            ),
+        );
     }
     if !case.leads.is_empty() {
         let mut sources: Vec<(&str, usize)> = Vec::new();
@@ -1026,25 +985,19 @@ pub fn check(config: &crate::cli::CheckConfig) -> Result<CheckReport, FatalError
             .iter()
             .map(|(source, count)| format!("{source} {count}"))
             .collect();
-        if zh {
-            line(
-                &mut text,
-                format_args!(
-                    "线索：{}条（其中对账期间内{inside}条），按来源：{}",
-                    case.leads.len(),
-                    by_source.join("，")
-                ),
-            );
-        } else {
-            line(
-                &mut text,
-                format_args!(
-                    "leads: {} ({inside} of them in the window), by source: {}",
-                    case.leads.len(),
-                    by_source.join(", ")
-                ),
-            );
-        }
+        say(
+            &mut text,
+            format_args!(
+                "线索：{}条（其中对账期间内{inside}条），按来源：{}",
+                case.leads.len(),
+                by_source.join("，")
+            ),
+            format_args!(
+                "leads: {} ({inside} of them in the window), by source: {}",
+                case.leads.len(),
+                by_source.join(", ")
+            ),
+        );
     }
     if let Some((path, register)) = &register {
         use crate::domain::register::ItemStatus;
@@ -1055,10 +1008,7 @@ pub fn check(config: &crate::cli::CheckConfig) -> Result<CheckReport, FatalError
                 .filter(|item| item.status_at(window.last) == status)
                 .count()
         };
-        if zh {
-            line(
-                &mut text,
-                format_args!(
+        say(&mut text, format_args!(
                     "整改台账 {}：截至{}共{}项：未整改{}项，逾期{}项，已销号{}项；办公室填写的列：{}",
                     path.display(),
                     window.last,
@@ -1071,12 +1021,7 @@ pub fn check(config: &crate::cli::CheckConfig) -> Result<CheckReport, FatalError
                     } else {
                         register.office_columns.join("，")
                     }
-                ),
-            );
-        } else {
-            line(
-            &mut text,
-            format_args!(
+                ), format_args!(
                 "register {}: {} items as at {}: {} open, {} overdue, {} closed; the office's columns: {}",
                 path.display(),
                 register.items.len(),
@@ -1089,9 +1034,7 @@ pub fn check(config: &crate::cli::CheckConfig) -> Result<CheckReport, FatalError
                 } else {
                     register.office_columns.join(", ")
                 }
-            ),
-        );
-        }
+            ));
         if let Err(item) = crate::engine::register::check_label(register, window.last) {
             return Err(FatalError::Register {
                 location: crate::error::Location::path(path),
@@ -1136,20 +1079,14 @@ pub fn check(config: &crate::cli::CheckConfig) -> Result<CheckReport, FatalError
             unfit: Some(unfit.join("; ")),
         });
     }
-    if zh {
-        line(
-            &mut text,
-            format_args!("可以运行：{bad}行无法读取，{months_without}个月缺少标准"),
-        );
-    } else {
-        line(
-            &mut text,
-            format_args!(
-                "a run would work: {} bad rows, {} months without a standard",
-                bad, months_without
-            ),
-        );
-    }
+    say(
+        &mut text,
+        format_args!("可以运行：{bad}行无法读取，{months_without}个月缺少标准"),
+        format_args!(
+            "a run would work: {} bad rows, {} months without a standard",
+            bad, months_without
+        ),
+    );
     text.pop();
     Ok(CheckReport { text, unfit: None })
 }

@@ -393,11 +393,9 @@ impl<'w> Print<'w> {
         let width: usize = self.max_widths.iter().map(|width| width + 2).sum();
         for note in &self.notes {
             worksheet.merge_range(row, 0, row, last, note, &formats.note)?;
-            let lines = sheet::display_width(note)
-                .div_ceil((width * 11 / 10).max(20))
-                .max(1);
+            let lines = sheet::wrapped_lines(note, (width * 11 / 10).max(20));
             if lines > 1 {
-                worksheet.set_row_height(row, 15.0 * lines as f64 + 2.0)?;
+                worksheet.set_row_height(row, sheet::row_height_points(lines) + 2.0)?;
             }
             row += 1;
         }
@@ -435,7 +433,7 @@ impl<'w> Print<'w> {
             .map(|(column, cell)| match cell {
                 Cell::Text(text) => {
                     let most = self.max_widths.get(column).copied().unwrap_or(30);
-                    sheet::display_width(text).div_ceil(most.max(1)).max(1)
+                    sheet::wrapped_lines(text, most)
                 }
                 _ => 1,
             })
@@ -446,7 +444,7 @@ impl<'w> Print<'w> {
         if self.wrap {
             self.workbook
                 .worksheet_from_index(self.sheet)?
-                .set_row_height(row, 15.0 * lines as f64)?;
+                .set_row_height(row, sheet::row_height_points(lines))?;
         }
         for (column, cell) in cells.iter().enumerate() {
             let width = self.cell(row, column as ColNum, *cell, style)?;
@@ -508,9 +506,7 @@ impl<'w> Print<'w> {
             }
             None => shown.into_owned(),
         };
-        let lines = sheet::display_width(&text)
-            .div_ceil((self.table_width() * 11 / 10).max(20))
-            .max(1);
+        let lines = sheet::wrapped_lines(&text, (self.table_width() * 11 / 10).max(20));
         let worksheet = self.workbook.worksheet_from_index(self.sheet)?;
         if last > 0 {
             worksheet.merge_range(row, 0, row, last, &text, &formats.note)?;
@@ -518,7 +514,7 @@ impl<'w> Print<'w> {
             worksheet.write_string_with_format(row, 0, &text, &formats.note)?;
         }
         if lines > 1 {
-            worksheet.set_row_height(row, 15.0 * lines as f64 + 2.0)?;
+            worksheet.set_row_height(row, sheet::row_height_points(lines) + 2.0)?;
         }
         self.row += 1;
         Ok(())

@@ -1372,7 +1372,7 @@ impl About<'_> {
     /// A line of text across the sheet's columns, wrapped, its row as tall
     /// as its lines.
     fn paragraph(&mut self, text: &str) -> Result<(), XlsxError> {
-        let lines = sheet::display_width(text).div_ceil(ABOUT_WIDTH - 10).max(1);
+        let lines = sheet::wrapped_lines(text, ABOUT_WIDTH - 10);
         self.sheet.merge_range(
             self.row,
             0,
@@ -1382,7 +1382,7 @@ impl About<'_> {
             &self.formats.paragraph,
         )?;
         self.sheet
-            .set_row_height(self.row, 15.0 * lines as f64 + 2.0)?;
+            .set_row_height(self.row, sheet::row_height_points(lines) + 2.0)?;
         self.row += 1;
         Ok(())
     }

@@ -171,6 +171,18 @@ pub struct Cuts {
 
 /// The height of one line of 11-point text, in points.
 const LINE_HEIGHT_POINTS: f64 = 15.0;
+
+/// How many lines `text` takes wrapped in a column `width` characters
+/// wide (a CJK character counts two).
+pub fn wrapped_lines(text: &str, width: usize) -> usize {
+    display_width(text).div_ceil(width.max(1)).max(1)
+}
+
+/// The height in points of a row of `lines` lines of 11-point text: a
+/// spreadsheet does not grow a row for its wrapped text on opening a file.
+pub fn row_height_points(lines: usize) -> f64 {
+    LINE_HEIGHT_POINTS * lines as f64
+}
 /// A wrapped cell's row grows to at most this many lines (Excel's row
 /// height ends at 409 points).
 const MAX_WRAPPED_LINES: usize = 27;
@@ -329,16 +341,8 @@ impl<'w, 's> Table<'w, 's> {
             .enumerate()
             .map(|(column, cell)| match cell {
                 Cell::Wrapped(text) => {
-                    let room = self
-                        .spec
-                        .max_widths
-                        .get(column)
-                        .copied()
-                        .unwrap_or(40)
-                        .max(1);
-                    display_width(text)
-                        .div_ceil(room)
-                        .clamp(1, MAX_WRAPPED_LINES)
+                    let room = self.spec.max_widths.get(column).copied().unwrap_or(40);
+                    wrapped_lines(text, room).min(MAX_WRAPPED_LINES)
                 }
                 _ => 1,
             })
@@ -346,7 +350,7 @@ impl<'w, 's> Table<'w, 's> {
             .unwrap_or(1);
         if lines > 1 {
             self.worksheet()?
-                .set_row_height(row, LINE_HEIGHT_POINTS * lines as f64)?;
+                .set_row_height(row, row_height_points(lines))?;
         }
         for (column, cell) in cells.iter().enumerate() {
             let width = self.write_cell(row, column as ColNum, *cell)?;
