@@ -77,7 +77,15 @@ pub fn run(config: &RunConfig) -> Result<RunSummary, FatalError> {
         let input_bytes = folder.input_bytes();
         let partitions = partitions_for(input_bytes, config.memory_limit_bytes);
         let mut summary = if partitions <= 1 {
-            run_in_memory(config, out, &folder, input_bytes, earlier_register)?
+            let progress = crate::progress::Progress::new(config.quiet, config.timings);
+            run_in_memory(
+                config,
+                out.into(),
+                &folder,
+                input_bytes,
+                earlier_register,
+                Some(progress),
+            )?
         } else {
             run_partitioned(
                 config,
@@ -88,27 +96,70 @@ pub fn run(config: &RunConfig) -> Result<RunSummary, FatalError> {
                 earlier_register,
             )?
         };
-        let failed = config.fail_on.is_some_and(|threshold| {
-            summary
-                .findings
-                .iter()
-                .any(|finding| finding.code.severity() >= threshold)
-        });
-        summary.exit_code = u8::from(failed);
+        summary.exit_code = exit_code(config, &summary.findings);
         Ok(summary)
+    })
+}
+
+/// 1 when `--fail-on` finds a finding that severe, else 0.
+fn exit_code(config: &RunConfig, findings: &[crate::domain::Finding]) -> u8 {
+    let failed = config.fail_on.is_some_and(|threshold| {
+        findings
+            .iter()
+            .any(|finding| finding.code.severity() >= threshold)
+    });
+    u8::from(failed)
+}
+
+/// What a run into memory gave: the summary, the outputs as files, and the
+/// folder's warnings (which a run on disk prints to stderr).
+pub struct MemoryRun {
+    pub summary: RunSummary,
+    pub outputs: Vec<crate::write::MemoryOutput>,
+    pub warnings: Vec<String>,
+}
+
+/// `reconcile` on a case given as a listed folder — from disk or from
+/// named byte buffers (`CaseFolder::from_entries`, the page of web/) —
+/// with every output written into memory instead of OUT_DIR, by the same
+/// readers, engine and renderers as a run on disk, so the bytes are the
+/// same. Always in memory (no partitions), on the current rayon pool, with
+/// no progress shown. `config`'s paths are not used.
+pub fn run_into_memory(
+    config: &RunConfig,
+    folder: &crate::read::CaseFolder,
+    earlier_register: Option<crate::domain::register::Register>,
+) -> Result<MemoryRun, FatalError> {
+    let outputs = crate::write::MemoryOutputs::new();
+    let input_bytes = folder.input_bytes();
+    let mut summary = run_in_memory(
+        config,
+        outputs.clone().into(),
+        folder,
+        input_bytes,
+        earlier_register,
+        None,
+    )?;
+    summary.exit_code = exit_code(config, &summary.findings);
+    Ok(MemoryRun {
+        summary,
+        outputs: outputs.take(),
+        warnings: folder.warnings(),
     })
 }
 
 fn run_in_memory(
     config: &RunConfig,
-    out: crate::write::OutDir,
+    out: crate::write::Destination,
     folder: &crate::read::CaseFolder,
     input_bytes: u64,
     earlier_register: Option<crate::domain::register::Register>,
+    mut progress: Option<crate::progress::Progress>,
 ) -> Result<RunSummary, FatalError> {
-    let mut progress = crate::progress::Progress::new(config.quiet, config.timings);
     let options = crate::read::ReadOptions {
-        progress: Some(progress.reading(input_bytes)),
+        progress: progress
+            .as_mut()
+            .map(|progress| progress.reading(input_bytes)),
         // The mapped input is given back to the kernel as it is parsed and
         // hashed: only the chunks in flight are resident, so the peak is the
         // case's records, not the records and the files beside them.
@@ -116,10 +167,14 @@ fn run_in_memory(
         ..crate::read::ReadOptions::default()
     };
     let case = crate::read::read_case_in(folder, &options)?;
-    progress.phase("read", "reconciling");
+    if let Some(progress) = &mut progress {
+        progress.phase("read", "reconciling");
+    }
     let window = engine::window(&case, config.from, config.to)?;
     let mut reconciliation = engine::reconcile(&case, window);
-    progress.phase("reconcile", "writing");
+    if let Some(progress) = &mut progress {
+        progress.phase("reconcile", "writing");
+    }
     let mut sink = crate::write::OutputSink::create(
         out,
         &case,
@@ -130,7 +185,9 @@ fn run_in_memory(
     )?;
     sink.add(&case, &reconciliation)?;
     let findings = sink.finish(std::mem::take(&mut reconciliation.findings))?;
-    progress.finish("write", input_bytes);
+    if let Some(progress) = progress {
+        progress.finish("write", input_bytes);
+    }
     Ok(RunSummary {
         window,
         ledger_lines: reconciliation.lines.len(),
@@ -456,11 +513,34 @@ pub struct NoticeSummary {
 /// sheet with the reason; each unreadable roster row is also named in a
 /// warning on stderr.
 pub fn notice(config: &crate::cli::NoticeConfig) -> Result<NoticeSummary, FatalError> {
-    use crate::domain::{FileKind, Program};
-    use crate::write::workbook::{LeftOutRow, NoticeRow};
     crate::write::refuse_inside_case(&config.case_dir, &config.out, "--out")?;
     let case = crate::read::read_case_with(&config.case_dir, &crate::read::ReadOptions::default())?;
-    let lines = engine::notice_lines(&case, config.period);
+    let mut warnings = Vec::new();
+    let summary = notice_of(
+        &case,
+        config,
+        crate::write::NoticeTarget::File(&config.out),
+        &mut warnings,
+    );
+    for warning in warnings {
+        // A warning that cannot be written changes nothing about the run.
+        let _ = writeln!(std::io::stderr(), "duizhang: warning: {warning}");
+    }
+    summary
+}
+
+/// The notice of `config.period` for a case already read, written to
+/// `target`; what a clerk should know (unreadable roster rows, a month
+/// past the records) is added to `warnings`. `config`'s paths are not used.
+pub fn notice_of(
+    case: &crate::case::Case,
+    config: &crate::cli::NoticeConfig,
+    target: crate::write::NoticeTarget<'_>,
+    warnings: &mut Vec<String>,
+) -> Result<NoticeSummary, FatalError> {
+    use crate::domain::{FileKind, Program};
+    use crate::write::workbook::{LeftOutRow, NoticeRow};
+    let lines = engine::notice_lines(case, config.period);
     if lines.is_empty() {
         // A month no enrolment covers is a typing error (2030-01 for
         // 2023-01), not an empty notice to post.
@@ -544,12 +624,11 @@ pub fn notice(config: &crate::cli::NoticeConfig) -> Result<NoticeSummary, FatalE
     {
         // Nothing of the row can be trusted, so not whether it covers the
         // month either: it is listed whatever its months.
-        let _ = writeln!(
-            std::io::stderr(),
-            "duizhang: warning: {}: the roster row cannot be read, so it is not in the notice ({})",
+        warnings.push(format!(
+            "{}: the roster row cannot be read, so it is not in the notice ({})",
             cite(bad.source),
             bad.detail
-        );
+        ));
         left_out.push((
             bad.source,
             LeftOutRow {
@@ -591,15 +670,14 @@ pub fn notice(config: &crate::cli::NoticeConfig) -> Result<NoticeSummary, FatalE
     // A month past every record is allowed (a notice is posted before the
     // month is paid) but said: 2030-01 for 2023-01 is a typing error the
     // roster's open-ended enrolments would not catch.
-    if let Ok(records) = engine::window(&case, None, None) {
+    if let Ok(records) = engine::window(case, None, None) {
         if !records.contains(config.period) && config.period > records.last.plus_months(3) {
-            let _ = writeln!(
-                std::io::stderr(),
-                "duizhang: warning: --period {}: the case's records end in {}; the notice lists the roster as it stands, with the standards in force in {}",
+            warnings.push(format!(
+                "--period {}: the case's records end in {}; the notice lists the roster as it stands, with the standards in force in {}",
                 config.period,
                 records.last,
                 config.period
-            );
+            ));
         }
     }
     let frame = crate::write::workbook::NoticeFrame {
@@ -607,8 +685,8 @@ pub fn notice(config: &crate::cli::NoticeConfig) -> Result<NoticeSummary, FatalE
         posted: config.posted,
         regions: &case.regions,
     };
-    let counts = crate::write::write_notice_file(
-        &config.out,
+    let counts = crate::write::write_notice(
+        target,
         config.period,
         &mut rows,
         &left_out,
@@ -626,8 +704,28 @@ pub fn notice(config: &crate::cli::NoticeConfig) -> Result<NoticeSummary, FatalE
 /// header each column was found under, rows and bad rows; then the window
 /// and the months whose standards are missing. `Err` when a run would stop.
 pub fn check(config: &crate::cli::CheckConfig) -> Result<CheckReport, FatalError> {
-    use std::fmt::Write as _;
     let folder = crate::read::CaseFolder::open(&config.case_dir)?;
+    // The register is read before the case (a bad one stops the check
+    // first), as a run reads it.
+    let register = match &config.register {
+        Some(path) => Some((
+            path.display().to_string(),
+            crate::read::register::read_register(path)?,
+        )),
+        None => None,
+    };
+    check_in(&folder, config, register)
+}
+
+/// [`check`] of a listed folder (from disk or from named byte buffers, the
+/// page of web/), with the earlier register already read and the name it
+/// is called by. `config.case_dir` and `config.register` are not used.
+pub fn check_in(
+    folder: &crate::read::CaseFolder,
+    config: &crate::cli::CheckConfig,
+    register: Option<(String, crate::domain::register::Register)>,
+) -> Result<CheckReport, FatalError> {
+    use std::fmt::Write as _;
     let mut text = String::new();
     let line = |text: &mut String, value: std::fmt::Arguments<'_>| {
         text.write_fmt(value)
@@ -648,11 +746,7 @@ pub fn check(config: &crate::cli::CheckConfig) -> Result<CheckReport, FatalError
             format_args!("warning: {warning}"),
         );
     }
-    let register = match &config.register {
-        Some(path) => Some((path, crate::read::register::read_register(path)?)),
-        None => None,
-    };
-    let case = crate::read::read_case_in(&folder, &crate::read::ReadOptions::default())?;
+    let case = crate::read::read_case_in(folder, &crate::read::ReadOptions::default())?;
     // A file most of whose rows cannot be read is read wrongly (amounts
     // in another form, the wrong sheet, a shifted header): a run would
     // "work" and report every row as BAD_RECORD. Say it is not fit.
@@ -1010,7 +1104,7 @@ pub fn check(config: &crate::cli::CheckConfig) -> Result<CheckReport, FatalError
         };
         say(&mut text, format_args!(
                     "整改台账 {}：截至{}共{}项：未整改{}项，逾期{}项，已销号{}项；办公室填写的列：{}",
-                    path.display(),
+                    path,
                     window.last,
                     register.items.len(),
                     count(ItemStatus::Open),
@@ -1023,7 +1117,7 @@ pub fn check(config: &crate::cli::CheckConfig) -> Result<CheckReport, FatalError
                     }
                 ), format_args!(
                 "register {}: {} items as at {}: {} open, {} overdue, {} closed; the office's columns: {}",
-                path.display(),
+                path,
                 register.items.len(),
                 window.last,
                 count(ItemStatus::Open),
@@ -1037,7 +1131,7 @@ pub fn check(config: &crate::cli::CheckConfig) -> Result<CheckReport, FatalError
             ));
         if let Err(item) = crate::engine::register::check_label(register, window.last) {
             return Err(FatalError::Register {
-                location: crate::error::Location::path(path),
+                location: crate::error::Location::file(path.as_str()),
                 message: format!(
                     "item {item} was last found or closed after {}, this window's last month: it is the register of a later run",
                     window.last

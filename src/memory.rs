@@ -11,8 +11,14 @@
 /// (The binary allocates with mimalloc, which otherwise keeps freed pages
 /// for reuse; with another allocator this frees mimalloc's empty heap and
 /// costs nothing.)
+#[cfg(not(target_family = "wasm"))]
 pub fn give_back_freed_memory() {
     // SAFETY: `mi_collect` takes no pointers; it only returns mimalloc's
     // unused pages to the operating system.
     unsafe { libmimalloc_sys::mi_collect(true) };
 }
+
+/// In WebAssembly (the page of web/) there is no mimalloc and no kernel to
+/// give pages back to: the module's memory only grows.
+#[cfg(target_family = "wasm")]
+pub fn give_back_freed_memory() {}

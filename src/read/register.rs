@@ -50,8 +50,13 @@ pub fn read_register(path: &Path) -> Result<Register, FatalError> {
         location: location(),
         source,
     })?;
-    let name = path.display().to_string();
-    let format = path
+    parse_register_named(&path.display().to_string(), bytes)
+}
+
+/// Reads a register from its bytes, in the format its `name`'s extension
+/// says (CSV when none is known): `register.xlsx` as a workbook.
+pub fn parse_register_named(name: &str, bytes: Vec<u8>) -> Result<Register, FatalError> {
+    let format = Path::new(name)
         .extension()
         .and_then(|extension| extension.to_str())
         .and_then(|extension| {
@@ -61,7 +66,16 @@ pub fn read_register(path: &Path) -> Result<Register, FatalError> {
                 .find(|format| format.extension().eq_ignore_ascii_case(extension))
         })
         .unwrap_or(Format::Csv);
-    parse_register(&name, format, bytes)
+    if bytes.len() as u64 > MAX_REGISTER_BYTES {
+        return Err(FatalError::Register {
+            location: Location::file(name),
+            message: format!(
+                "the register is {} bytes, more than the {MAX_REGISTER_BYTES} a register may have",
+                bytes.len()
+            ),
+        });
+    }
+    parse_register(name, format, bytes)
 }
 
 /// Reads a register from its bytes; `name` is what messages call it.

@@ -191,7 +191,14 @@ impl LoadedFile {
         }
     }
 
+    /// As [`LoadedFile::release`], in offsets of the file on disk. Only
+    /// unix systems are told: elsewhere (the page's WebAssembly has no
+    /// mapped files at all) the pages stay until the map goes.
+    #[cfg(not(unix))]
+    fn release_original(&self, _start: usize, _end: usize) {}
+
     /// As [`LoadedFile::release`], in offsets of the file on disk.
+    #[cfg(unix)]
     fn release_original(&self, start: usize, end: usize) {
         if let Text::Mapped { map, .. } = &self.text {
             let page = 4096;

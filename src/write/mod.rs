@@ -4,6 +4,7 @@
 //! ([`publish`]); and the public notice of `duizhang notice` ([`workbook`]).
 
 pub mod corrections;
+mod destination;
 mod part;
 mod publish;
 pub mod register;
@@ -19,31 +20,56 @@ use crate::case::Case;
 use crate::engine::{Context, Reconciliation};
 use crate::error::FatalError;
 
+pub use destination::{Destination, MemoryOutput, MemoryOutputs, Output};
 pub use part::RenderedPart;
 pub use publish::{refuse_inside_case, OutDir, WHATIF_OUTPUTS};
 pub use tables::{
     findings_csv, ledger_csv, summary_csv, write_findings, write_ledger, write_summary,
 };
 
-/// Writes the public notice (公示) of `period` to `path` whole
-/// ([`publish::publish_file`]: never over a link, a folder or a device,
-/// written unseen and put in place in one step), with the enrolled persons
-/// `left_out` of it on a second sheet. Returns what the notice holds.
-pub fn write_notice_file(
-    path: &std::path::Path,
+/// Where the public notice goes.
+pub enum NoticeTarget<'t> {
+    /// A file, written whole ([`publish::publish_file`]: never over a
+    /// link, a folder or a device, written unseen and put in place in one
+    /// step).
+    File(&'t std::path::Path),
+    /// Memory (the page of web/): `bytes` is left as it was when writing
+    /// fails.
+    Memory(&'t mut Vec<u8>),
+}
+
+/// Writes the public notice (公示) of `period` to `target`, with the
+/// enrolled persons `left_out` of it on a second sheet. Returns what the
+/// notice holds.
+pub fn write_notice(
+    target: NoticeTarget<'_>,
     period: crate::domain::Period,
     rows: &mut [workbook::NoticeRow<'_>],
     left_out: &[workbook::LeftOutRow<'_>],
     frame: &workbook::NoticeFrame<'_>,
     lang: workbook::Lang,
 ) -> Result<workbook::NoticeCounts, FatalError> {
-    publish::publish_file(path, |file, scratch| {
-        let mut writer = std::io::BufWriter::with_capacity(WRITE_BUFFER_BYTES, file);
-        let counts =
-            workbook::write_notice(&mut writer, scratch, period, rows, left_out, frame, lang)?;
-        writer.flush()?;
-        Ok(counts)
-    })
+    match target {
+        NoticeTarget::File(path) => publish::publish_file(path, |file, scratch| {
+            let mut writer = std::io::BufWriter::with_capacity(WRITE_BUFFER_BYTES, file);
+            let counts =
+                workbook::write_notice(&mut writer, scratch, period, rows, left_out, frame, lang)?;
+            writer.flush()?;
+            Ok(counts)
+        }),
+        NoticeTarget::Memory(bytes) => {
+            let scratch = destination::memory_scratch_dir();
+            let mut written = std::io::Cursor::new(Vec::new());
+            let counts =
+                workbook::write_notice(&mut written, &scratch, period, rows, left_out, frame, lang)
+                    .map_err(|source| FatalError::Output {
+                        location: crate::error::Location::file("notice.xlsx"),
+                        source,
+                    })?;
+            *bytes = written.into_inner();
+            Ok(counts)
+        }
+    }
 }
 
 /// whatif.csv, and with `--report` whatif.xlsx (SPEC v3 §6.2).
@@ -54,13 +80,14 @@ pub const WHATIF_XLSX: &str = "whatif.xlsx";
 /// whatif.xlsx of an earlier run not asked for now is taken away with
 /// them, and reconcile's outputs in the same folder are left alone.
 pub fn write_whatif(
-    mut out: OutDir,
+    out: impl Into<Destination>,
     window: crate::domain::PeriodRange,
     whatif: &crate::engine::whatif::Whatif<'_>,
     regions: &crate::domain::regions::Regions,
     report: Option<workbook::Lang>,
     bom: bool,
 ) -> Result<(), FatalError> {
+    let mut out = out.into();
     let mut files = Vec::new();
     files.push(write_output(&mut out, WHATIF_CSV, |writer| {
         if bom {
@@ -80,10 +107,10 @@ pub fn write_whatif(
 /// Writes output `name` whole through `render` (buffered), flushes it to
 /// disk and returns it, ready to be placed with the others.
 fn write_output(
-    out: &mut OutDir,
+    out: &mut Destination,
     name: &'static str,
-    render: impl FnOnce(&mut std::io::BufWriter<publish::OutputFile>) -> std::io::Result<()>,
-) -> Result<publish::OutputFile, FatalError> {
+    render: impl FnOnce(&mut std::io::BufWriter<Output>) -> std::io::Result<()>,
+) -> Result<Output, FatalError> {
     let path = out.path().join(name);
     let file = out.create(name)?;
     let mut writer = std::io::BufWriter::with_capacity(WRITE_BUFFER_BYTES, file);
@@ -113,8 +140,8 @@ pub const REPORT: &str = "report.xlsx";
 ///
 /// [`finish`]: OutputSink::finish
 pub struct OutputSink {
-    out: OutDir,
-    ledger: std::io::BufWriter<publish::OutputFile>,
+    out: Destination,
+    ledger: std::io::BufWriter<Output>,
     summary: rustc_hash::FxHashMap<
         (Box<str>, crate::domain::Program, crate::domain::Period),
         tables::Totals,
@@ -153,13 +180,14 @@ impl OutputSink {
     /// files were given; any part of the run will do. `report`: also write
     /// report.xlsx, in that language.
     pub fn create(
-        mut out: OutDir,
+        out: impl Into<Destination>,
         case: &Case,
         reconciliation: &Reconciliation,
         report: Option<workbook::Lang>,
         earlier_register: Option<crate::domain::register::Register>,
         bom: bool,
     ) -> Result<OutputSink, FatalError> {
+        let mut out = out.into();
         let ledger_path = out.path().join(LEDGER);
         let file = out.create(LEDGER)?;
         let mut ledger = std::io::BufWriter::with_capacity(WRITE_BUFFER_BYTES, file);

@@ -84,9 +84,60 @@ fn status_code(status: LineStatus) -> u8 {
         .expect("every status is listed") as u8
 }
 
+/// Where the spilled runs are kept: an anonymous scratch file, or memory
+/// in WebAssembly (the page of web/), which has no files.
+enum SpillWriter {
+    File(BufWriter<File>),
+    Memory(Vec<u8>),
+}
+
+impl SpillWriter {
+    fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
+        match self {
+            SpillWriter::File(writer) => writer.write_all(bytes),
+            SpillWriter::Memory(kept) => {
+                kept.extend_from_slice(bytes);
+                Ok(())
+            }
+        }
+    }
+
+    fn into_store(self) -> io::Result<SpillStore> {
+        match self {
+            SpillWriter::File(writer) => writer
+                .into_inner()
+                .map(SpillStore::File)
+                .map_err(|error| error.into_error()),
+            SpillWriter::Memory(kept) => Ok(SpillStore::Memory(kept)),
+        }
+    }
+}
+
+/// The spilled runs, read back while merging.
+enum SpillStore {
+    File(File),
+    Memory(Vec<u8>),
+}
+
+impl SpillStore {
+    fn read_at(&self, buffer: &mut [u8], offset: u64) -> io::Result<usize> {
+        match self {
+            SpillStore::File(file) => read_at(file, buffer, offset),
+            SpillStore::Memory(kept) => {
+                let start = usize::try_from(offset)
+                    .unwrap_or(usize::MAX)
+                    .min(kept.len());
+                let count = buffer.len().min(kept.len() - start);
+                buffer[..count].copy_from_slice(&kept[start..start + count]);
+                Ok(count)
+            }
+        }
+    }
+}
+
 /// The ledger lines of a run, spilled part by part to a scratch file.
 pub struct LedgerSpill {
-    writer: BufWriter<File>,
+    writer: SpillWriter,
     /// Byte ranges of the sorted runs, one per part.
     runs: Vec<(u64, u64)>,
     position: u64,
@@ -122,11 +173,19 @@ fn encode(out: &mut Vec<u8>, context: &Context<'_>, line: &LedgerLine) {
 }
 
 impl LedgerSpill {
-    /// A spill into an anonymous file in `folder` (gone when closed).
+    /// A spill into an anonymous file in `folder` (gone when closed); in
+    /// WebAssembly, into memory.
     pub fn new(folder: &std::path::Path) -> io::Result<LedgerSpill> {
-        let file = tempfile::tempfile_in(folder)?;
+        let writer = if cfg!(target_family = "wasm") {
+            SpillWriter::Memory(Vec::new())
+        } else {
+            SpillWriter::File(BufWriter::with_capacity(
+                1 << 20,
+                tempfile::tempfile_in(folder)?,
+            ))
+        };
         Ok(LedgerSpill {
-            writer: BufWriter::with_capacity(1 << 20, file),
+            writer,
             runs: Vec::new(),
             position: 0,
             lines: 0,
@@ -173,10 +232,7 @@ impl LedgerSpill {
     /// The rows of every run merged in (region, id_number, program,
     /// period) order.
     pub fn merge(self) -> io::Result<Merge> {
-        let file = self
-            .writer
-            .into_inner()
-            .map_err(|error| error.into_error())?;
+        let file = self.writer.into_store()?;
         let runs = self.runs.len().max(1);
         let buffer = (MERGE_BUFFER_BYTES / runs).clamp(MIN_RUN_BUFFER, MAX_RUN_BUFFER);
         let mut readers: Vec<RunReader> = self
@@ -230,7 +286,7 @@ impl Ord for Head {
 
 /// Rows of all runs in order.
 pub struct Merge {
-    file: File,
+    file: SpillStore,
     readers: Vec<RunReader>,
     heap: BinaryHeap<Head>,
 }
@@ -269,7 +325,7 @@ impl RunReader {
     }
 
     /// Makes `count` bytes available at `self.start`.
-    fn ensure(&mut self, file: &File, count: usize) -> io::Result<()> {
+    fn ensure(&mut self, file: &SpillStore, count: usize) -> io::Result<()> {
         if self.filled - self.start >= count {
             return Ok(());
         }
@@ -288,8 +344,7 @@ impl RunReader {
                     "the workbook's ledger scratch file ended early",
                 ));
             }
-            let read = read_at(
-                file,
+            let read = file.read_at(
                 &mut self.buffer[self.filled..self.filled + want],
                 self.position,
             )?;
@@ -305,19 +360,19 @@ impl RunReader {
         Ok(())
     }
 
-    fn take(&mut self, file: &File, count: usize) -> io::Result<&[u8]> {
+    fn take(&mut self, file: &SpillStore, count: usize) -> io::Result<&[u8]> {
         self.ensure(file, count)?;
         let bytes = &self.buffer[self.start..self.start + count];
         self.start += count;
         Ok(bytes)
     }
 
-    fn number<const N: usize>(&mut self, file: &File) -> io::Result<[u8; N]> {
+    fn number<const N: usize>(&mut self, file: &SpillStore) -> io::Result<[u8; N]> {
         let bytes = self.take(file, N)?;
         Ok(bytes.try_into().expect("N bytes"))
     }
 
-    fn text(&mut self, file: &File, into: &mut String) -> io::Result<()> {
+    fn text(&mut self, file: &SpillStore, into: &mut String) -> io::Result<()> {
         let length = u32::from_le_bytes(self.number::<4>(file)?) as usize;
         let bytes = self.take(file, length)?;
         into.clear();
@@ -330,7 +385,7 @@ impl RunReader {
         Ok(())
     }
 
-    fn next(&mut self, file: &File) -> io::Result<Option<Row>> {
+    fn next(&mut self, file: &SpillStore) -> io::Result<Option<Row>> {
         if self.start == self.filled && self.position == self.end {
             return Ok(None);
         }
@@ -367,4 +422,14 @@ fn read_at(file: &File, buffer: &mut [u8], offset: u64) -> io::Result<usize> {
 #[cfg(windows)]
 fn read_at(file: &File, buffer: &mut [u8], offset: u64) -> io::Result<usize> {
     std::os::windows::fs::FileExt::seek_read(file, buffer, offset)
+}
+
+/// No file to read in the page of web/ (WebAssembly): its spill is kept in
+/// memory and never read through here.
+#[cfg(not(any(unix, windows)))]
+fn read_at(_file: &File, _buffer: &mut [u8], _offset: u64) -> io::Result<usize> {
+    Err(io::Error::new(
+        io::ErrorKind::Unsupported,
+        "no files to read back on this platform",
+    ))
 }

@@ -175,8 +175,7 @@ pub fn write_upload(
 ) -> io::Result<UploadCounts> {
     let mut counts = UploadCounts::default();
     guarded(|| {
-        let mut workbook = Workbook::new();
-        workbook.set_tempdir(scratch).map_err(xlsx_error)?;
+        let mut workbook = super::sheet::new_workbook(scratch).map_err(xlsx_error)?;
         workbook.set_zip_compression_level(ZIP_LEVEL);
         workbook.set_properties(&properties(
             lang.pick("补发代发数据", "Back pay for the bank"),
@@ -385,7 +384,7 @@ impl<'w> Print<'w> {
         };
         let last = self.columns() - 1;
         let formats = self.formats;
-        let worksheet = self.workbook.add_worksheet_with_constant_memory()?;
+        let worksheet = super::sheet::add_streamed_worksheet(self.workbook)?;
         worksheet.set_name(&name)?;
         worksheet.merge_range(0, 0, 0, last, &self.title, &formats.title)?;
         worksheet.set_row_height(0, 28.0)?;

@@ -213,8 +213,7 @@ impl Report {
     fn build(self, inputs: &ReportInputs<'_>) -> io::Result<Workbook> {
         let lang = self.lang;
         let names = sheet_names(lang);
-        let mut workbook = Workbook::new();
-        workbook.set_tempdir(&self.scratch).map_err(xlsx_error)?;
+        let mut workbook = sheet::new_workbook(&self.scratch).map_err(xlsx_error)?;
         workbook.set_zip_compression_level(ZIP_LEVEL);
         workbook.set_properties(&properties(
             lang.pick(

@@ -165,8 +165,7 @@ pub fn write_notice(
     rows.sort_by(|a, b| a.region.cmp(b.region).then(a.program.cmp(&b.program)));
     let mut counts = NoticeCounts::default();
     guarded(|| {
-        let mut workbook = Workbook::new();
-        workbook.set_tempdir(scratch).map_err(xlsx_error)?;
+        let mut workbook = super::sheet::new_workbook(scratch).map_err(xlsx_error)?;
         let title = lang.pick(
             format!(
                 "最低生活保障、特困人员救助供养对象公示（{}年{}月）",

@@ -12,6 +12,28 @@ use rust_xlsxwriter::{
 
 use crate::domain::Severity;
 
+/// A new workbook whose long sheets ([`add_streamed_worksheet`]) keep
+/// their rows in scratch files in `scratch` (anonymous, gone when closed),
+/// so a province's ledger is written in bounded memory.
+pub fn new_workbook(scratch: &std::path::Path) -> Result<Workbook, XlsxError> {
+    let mut workbook = Workbook::new();
+    if !cfg!(target_family = "wasm") {
+        workbook.set_tempdir(scratch)?;
+    }
+    Ok(workbook)
+}
+
+/// A sheet written row by row in constant memory (its rows go to a scratch
+/// file) — except in WebAssembly (the page of web/), which has no files:
+/// there it is an ordinary sheet, held in memory, with the same cells.
+pub fn add_streamed_worksheet(workbook: &mut Workbook) -> Result<&mut Worksheet, XlsxError> {
+    if cfg!(target_family = "wasm") {
+        Ok(workbook.add_worksheet())
+    } else {
+        workbook.add_worksheet_with_constant_memory()
+    }
+}
+
 /// Rows of one sheet, the header included (Excel 2007 and later).
 pub const EXCEL_MAX_ROWS: u32 = 1_048_576;
 /// Characters (UTF-16 units) one cell holds.
@@ -264,7 +286,7 @@ impl<'w, 's> Table<'w, 's> {
 
     fn start_sheet(&mut self) -> Result<(), XlsxError> {
         let name = self.sheet_name();
-        let worksheet = self.workbook.add_worksheet_with_constant_memory()?;
+        let worksheet = add_streamed_worksheet(self.workbook)?;
         worksheet.set_name(&name)?;
         for (column, title) in self.spec.titles.iter().enumerate() {
             worksheet.write_string_with_format(

@@ -30,8 +30,7 @@ pub fn write_whatif_workbook(
     lang: Lang,
 ) -> io::Result<()> {
     guarded(|| {
-        let mut workbook = Workbook::new();
-        workbook.set_tempdir(scratch).map_err(xlsx_error)?;
+        let mut workbook = super::sheet::new_workbook(scratch).map_err(xlsx_error)?;
         let title = lang.pick(
             format!("提标测算（{} 至 {}）", window.first, window.last),
             format!(
