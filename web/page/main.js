@@ -62,6 +62,7 @@
         exit: result.exit,
         findings: details.findings || [],
         bundle: result.bundle || null,
+        engine_memory_bytes: result.engine_memory_bytes,
       });
     } else {
       if (message.error && message.error.internal) restart();

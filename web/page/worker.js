@@ -43,7 +43,7 @@ function sizeOf(data) {
 async function run(message) {
   const { id, command, entries, register, options } = message;
   const phase = (name, done, total) => self.postMessage({ type: "phase", id, phase: name, done, total });
-  await (loading || load());
+  const engine = await (loading || load());
   const limit = wasm_bindgen.maxInputBytes();
   let total = sizeOf(register && register.data);
   for (const entry of entries) total += sizeOf(entry.data);
@@ -73,6 +73,8 @@ async function run(message) {
   }
   phase(command, entries.length, entries.length);
   const result = wasm_bindgen[command](list, JSON.stringify(options || {}));
+  // The engine's memory only grows: its size now is the run's peak.
+  result.engine_memory_bytes = engine.memory.buffer.byteLength;
   phase("done", entries.length, entries.length);
   return result;
 }

@@ -283,13 +283,14 @@ fn without_where_written(summary: &str) -> String {
     }
 }
 
-/// Every output in one .zip (deflated, dated 1980-01-01 as zip's
-/// default: the same bytes for the same outputs).
+/// Every output in one .zip, stored as it is (deflating a county's ledger
+/// in the page costs more than its download from memory saves) and dated
+/// 1980-01-01, zip's default: the same bytes for the same outputs.
 fn zip_of(outputs: &[(String, Vec<u8>)]) -> zip::result::ZipResult<Vec<u8>> {
     use std::io::Write;
     let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated);
+    let options =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
     for (name, bytes) in outputs {
         writer.start_file(name.as_str(), options)?;
         writer.write_all(bytes)?;

@@ -355,6 +355,32 @@ for (const name of ["demo", "demo-office"]) {
   await zoomed.context().close();
 }
 
+// From a static web server: the page is its one request.
+{
+  const http = await import("node:http");
+  const html = fs.readFileSync(page_path);
+  let served = 0;
+  const server = http.createServer((request, response) => {
+    served += 1;
+    response.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+    response.end(html);
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = `http://127.0.0.1:${server.address().port}/duizhang.html`;
+  const context = await browser.newContext();
+  const seen = [];
+  context.on("request", (request) => seen.push(request.url()));
+  const served_page = await context.newPage();
+  await served_page.goto(address);
+  await served_page.evaluate(() => window.duizhang.ready());
+  const result = await callApi(served_page, "check", entriesOf(path.join(repository, "fixtures/spec-examples/case01")), {});
+  const others = seen.filter((url) => url !== address && !allowed.test(url));
+  check(result.ok, "from a static web server the page runs check");
+  check(others.length === 0 && served === 1, `from a web server the page asks for nothing but itself (${served} served, others: ${others.join(", ")})`);
+  await context.close();
+  server.close();
+}
+
 check(problems.length === 0, `no script error on the API page (${problems.join("; ")})`);
 check(requests.length === 0, `no network request (${requests.length}${requests.length ? ": " + requests.slice(0, 5).join(", ") : ""})`);
 await browser.close();
