@@ -121,6 +121,7 @@
       zip: "全部下载（.zip）",
       shown: (shown, total) => shown < total ? `显示前 ${shown} 条，共 ${total} 条（可用上面的筛选缩小范围）` : `共 ${total} 条`,
       none: "没有发现问题。",
+      more: (count) => ` …（共${count}处）`,
       location: "位置：",
       columns: ["严重程度", "问题类型", "区划", "姓名", "身份证号", "项目", "期间", "金额（元）", "说明", "处理建议", "来源行"],
       register: { items: "台账事项", open: "未整改", overdue: "逾期", closed: "已销号", new: "本次新增", closed_now: "本次销号", reopened: "重新出现（可能虚假整改）" },
@@ -141,6 +142,7 @@
       zip: "Download all (.zip)",
       shown: (shown, total) => shown < total ? `The first ${shown} of ${total} (narrow them with the filters above)` : `${total} in all`,
       none: "No findings.",
+      more: (count) => ` … (${count} in all)`,
       location: "Where: ",
       columns: ["Severity", "Finding", "Region", "Name", "ID number", "Program", "Period", "Amount (yuan)", "What it means", "What to do", "Source rows"],
       register: { items: "items", open: "open", overdue: "overdue", closed: "closed", new: "new this run", closed_now: "closed this run", reopened: "reopened (possible false rectification)" },
@@ -416,6 +418,16 @@
     }
   }
 
+  // A finding may cite dozens of rows (an account shared by many): the
+  // table shows the first few and how many; all are in findings.csv and
+  // in the cell's tooltip.
+  const SOURCES_SHOWN = 3;
+  function shortSources(sources) {
+    const parts = (sources || "").split(";");
+    if (parts.length <= SOURCES_SHOWN) return sources || "";
+    return parts.slice(0, SOURCES_SHOWN).join(";") + say().more(parts.length);
+  }
+
   function renderFindings() {
     if (!lastResult) return;
     const region = $("filter-region").value;
@@ -439,12 +451,13 @@
         [f.amount || "", "money"],
         [f.explain, "wide"],
         [f.advice, "wide"],
-        [f.sources, "sources"],
+        [shortSources(f.sources), "sources"],
       ];
       for (const [text, cls] of cells) {
         const td = document.createElement("td");
         td.textContent = text;
         if (cls) td.className = cls;
+        if (cls === "sources" && text !== f.sources) td.title = f.sources;
         tr.append(td);
       }
       body.append(tr);

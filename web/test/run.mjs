@@ -247,53 +247,53 @@ for (const name of ["demo", "demo-office"]) {
 }
 
 // ---- The page as a clerk uses it. ----------------------------------------
-{
+for (const name of ["demo-office", "demo"]) {
   const { page: ui, problems: uiProblems } = await newPage();
-  const folder = path.join(repository, "fixtures/demo-office");
+  const folder = path.join(repository, "fixtures", name);
   await ui.setInputFiles("#folder-input", folder);
   await ui.waitForFunction(() => {
     const text = document.getElementById("check-report").textContent;
     return text.length > 0 && !/正在检查/.test(text);
   });
   const report = await ui.textContent("#check-report");
-  check(/roster|花名册|payouts/.test(report), "a picked folder is checked, each file said");
-  await ui.screenshot({ path: path.join(artifacts, "02-folder-checked.png"), fullPage: true });
+  check(/roster|花名册|payouts/.test(report), `${name}: a picked folder is checked, each file said`);
+  await ui.screenshot({ path: path.join(artifacts, `02-${name}-folder-checked.png`), fullPage: true });
   await ui.click("#run");
   await ui.waitForSelector("#result-box:not([hidden])");
   const headline = await ui.textContent("#headline");
-  check(/发现问题/.test(headline), `the run's headline is shown in Chinese (${headline.split("\n")[0]})`);
+  check(/发现问题/.test(headline), `${name}: the run's headline is shown in Chinese (${headline.split("\n")[0]})`);
   const rows = await ui.locator("#findings-body tr").count();
-  check(rows > 0, `the findings table is filled (${rows} rows)`);
+  check(rows > 0, `${name}: the findings table is filled (${rows} rows)`);
   const registerShown = await ui.isVisible("#register-box");
-  check(registerShown, "the register's counts are shown");
-  await ui.screenshot({ path: path.join(artifacts, "03-run-done.png"), fullPage: true });
+  check(registerShown, `${name}: the register's counts are shown`);
+  await ui.screenshot({ path: path.join(artifacts, `03-${name}-run-done.png`), fullPage: true });
   const codes = await ui.locator("#filter-code option").allTextContents();
   await ui.selectOption("#filter-code", { index: 1 });
   const filtered = await ui.locator("#findings-body tr").count();
-  check(filtered > 0 && filtered <= rows, `filtering by code (${codes[1]}) leaves ${filtered} rows`);
+  check(filtered > 0 && filtered <= rows, `${name}: filtering by code (${codes[1]}) leaves ${filtered} rows`);
   await ui.selectOption("#filter-severity", { index: 1 });
-  await ui.screenshot({ path: path.join(artifacts, "04-filtered.png"), fullPage: true });
+  await ui.screenshot({ path: path.join(artifacts, `04-${name}-filtered.png`), fullPage: true });
   const [download] = await Promise.all([ui.waitForEvent("download"), ui.click("#download-zip")]);
-  const zipPath = path.join(scratch, "outputs.zip");
+  const zipPath = path.join(scratch, `outputs-${name}.zip`);
   await download.saveAs(zipPath);
-  const unpacked = path.join(scratch, "unzipped");
+  const unpacked = path.join(scratch, `unzipped-${name}`);
   fs.mkdirSync(unpacked, { recursive: true });
   const unzip = spawnSync("python3", ["-c", "import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])", zipPath, unpacked]);
-  check(unzip.status === 0, "the .zip downloaded unpacks");
-  const cliOut = path.join(scratch, "cli-demo-office");
-  for (const name of ["findings.csv", "ledger.csv", "summary.csv", "register.csv", "corrections.csv", "run.json"]) {
-    const got = path.join(unpacked, name);
-    check(fs.existsSync(got) && Buffer.compare(fs.readFileSync(got), fs.readFileSync(path.join(cliOut, name))) === 0, `the .zip's ${name} is the CLI's`);
+  check(unzip.status === 0, `${name}: the .zip downloaded unpacks`);
+  const cliOut = path.join(scratch, `cli-${name}`);
+  for (const output of ["findings.csv", "ledger.csv", "summary.csv", "register.csv", "corrections.csv", "run.json"]) {
+    const got = path.join(unpacked, output);
+    check(fs.existsSync(got) && Buffer.compare(fs.readFileSync(got), fs.readFileSync(path.join(cliOut, output))) === 0, `${name}: the .zip's ${output} is the CLI's`);
   }
   // English, and the notice.
   await ui.click("#language");
-  check((await ui.textContent("#run")) === "Reconcile", "the English switch relabels the page");
+  check((await ui.textContent("#run")) === "Reconcile", `${name}: the English switch relabels the page`);
   await ui.fill("#period", "2024-07");
   await ui.click("#run-notice");
   await ui.waitForSelector("#downloads a");
   const links = await ui.locator("#downloads a").allTextContents();
-  check(links.includes("notice-2024-07.xlsx"), `the notice is offered for download (${links.join(", ")})`);
-  await ui.screenshot({ path: path.join(artifacts, "05-english-notice.png"), fullPage: true });
+  check(links.includes("notice-2024-07.xlsx"), `${name}: the notice is offered for download (${links.join(", ")})`);
+  await ui.screenshot({ path: path.join(artifacts, `05-${name}-english-notice.png`), fullPage: true });
   // Keyboard: the folder button is reachable by Tab.
   await ui.keyboard.press("Home");
   await ui.focus("#language");
@@ -302,8 +302,8 @@ for (const name of ["demo", "demo-office"]) {
     await ui.keyboard.press("Tab");
     reached = await ui.evaluate(() => document.activeElement && document.activeElement.id === "pick-folder");
   }
-  check(reached, "the folder button is reached with the keyboard");
-  check(uiProblems.length === 0, `no script error on the page (${uiProblems.join("; ")})`);
+  check(reached, `${name}: the folder button is reached with the keyboard`);
+  check(uiProblems.length === 0, `${name}: no script error on the page (${uiProblems.join("; ")})`);
   await ui.context().close();
 }
 
