@@ -128,7 +128,7 @@ def _reconcile_parts(case_dir: str, plan, rows_per_part: int):
 
 def session(master: Optional[str] = None, app_name: str = "duizhang"):
     """A SparkSession: `master` if given, else spark-submit's, else local."""
-    from pyspark import SparkConf
+    from pyspark import SparkConf, SparkContext
     from pyspark.sql import SparkSession
 
     # Local workers run this interpreter, where duizhang is installed.
@@ -136,8 +136,13 @@ def session(master: Optional[str] = None, app_name: str = "duizhang"):
     builder = SparkSession.builder.appName(app_name)
     if master:
         builder = builder.master(master)
-    elif not SparkConf().contains("spark.master"):
-        builder = builder.master("local[*]")
+    else:
+        # Start (or join) the JVM first: only its SparkConf holds what
+        # spark-submit was given (--master …). A SparkConf made before the
+        # JVM is up is empty, and the run went local on a cluster.
+        SparkContext._ensure_initialized()
+        if not SparkConf().contains("spark.master"):
+            builder = builder.master("local[*]")
     return builder.getOrCreate()
 
 

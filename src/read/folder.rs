@@ -586,9 +586,15 @@ impl CaseFolder {
             return Vec::new();
         }
         let names: Vec<String> = self.unused.iter().map(|name| format!("{name:?}")).collect();
+        // A folder from named buffers (the page of web/) has no path to
+        // name: the sentence then starts with what was not read.
+        let place = if self.dir.as_os_str().is_empty() {
+            String::new()
+        } else {
+            format!("{}: ", self.dir.display())
+        };
         vec![format!(
-            "{}: not read: {} (a case file is named {}; a name that differs only in case is read too, and each may be .xlsx, .xls or .txt instead of .csv; a kind's several files go into a folder named for it, payouts/, as .csv or workbooks)",
-            self.dir.display(),
+            "{place}not read: {} (a case file is named {}; a name that differs only in case is read too, and each may be .xlsx, .xls or .txt instead of .csv; a kind's several files go into a folder named for it, payouts/, as .csv or workbooks)",
             crate::error::excerpt(&names.join(", ")),
             FileKind::ALL.map(FileKind::file_name).join(", ")
         )]

@@ -22,17 +22,25 @@
     worker = new Worker(URL.createObjectURL(new Blob([workerSource], { type: "text/javascript" })));
     worker.onmessage = onMessage;
     worker.onerror = (event) => {
+      // The call the worker was running is lost with it; the ones after
+      // it are sent again.
       const error = { message: `the worker stopped: ${event.message || "unknown error"}`, location: null, internal: true };
-      for (const waiting of pending.values()) waiting.reject(error);
-      pending.clear();
+      const first = pending.keys().next();
+      if (!first.done) {
+        pending.get(first.value).reject(error);
+        pending.delete(first.value);
+      }
       restart();
     };
     worker.postMessage({ type: "init", wasm: engineText });
   }
 
+  // The calls sent to a worker that is thrown away are sent again, in
+  // their order, to the fresh one: none is left waiting.
   function restart() {
     worker.terminate();
     startWorker();
+    for (const waiting of pending.values()) worker.postMessage(waiting.message);
   }
 
   function onMessage(event) {
@@ -83,8 +91,9 @@
       const id = nextId;
       nextId += 1;
       return new Promise((resolve, reject) => {
-        pending.set(id, { resolve, reject });
-        worker.postMessage({ type: "run", id, command: name, entries, register, options: opts });
+        const message = { type: "run", id, command: name, entries, register, options: opts };
+        pending.set(id, { resolve, reject, message });
+        worker.postMessage(message);
       });
     };
   }
@@ -162,7 +171,11 @@
     $("language").setAttribute("aria-label", say().languageLabel);
   }
 
+  // While a command runs the case cannot change: the pickers are off and
+  // a drop is refused, so the results on screen are of the files listed.
+  let busyNow = false;
   function setBusy(busy) {
+    busyNow = busy;
     $("run").disabled = busy || entries.length === 0;
     $("run-notice").disabled = busy || entries.length === 0 || !$("period").value;
     $("pick-folder").disabled = busy;
@@ -211,6 +224,7 @@
   }
 
   async function choose(files) {
+    if (busyNow) return;
     entries = files.filter((file) => !file.path.split("/").some((part) => part.startsWith(".")));
     entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     $("result-box").hidden = true;
@@ -285,6 +299,7 @@
   drop.addEventListener("drop", async (event) => {
     event.preventDefault();
     drop.classList.remove("over");
+    if (busyNow) return;
     const transfer = event.dataTransfer;
     const found = [];
     const items = Array.from(transfer.items || []);

@@ -45,8 +45,11 @@ async function run(message) {
   const phase = (name, done, total) => self.postMessage({ type: "phase", id, phase: name, done, total });
   const engine = await (loading || load());
   const limit = wasm_bindgen.maxInputBytes();
+  if (!Array.isArray(entries)) {
+    throw { message: "entries must be an array of {path, data}", location: null };
+  }
   let total = sizeOf(register && register.data);
-  for (const entry of entries) total += sizeOf(entry.data);
+  for (const entry of entries) total += sizeOf(entry && entry.data);
   if (total > limit) {
     const mb = Math.round(total / 1048576);
     const max = Math.round(limit / 1048576);
@@ -57,7 +60,16 @@ async function run(message) {
   }
   const list = new wasm_bindgen.Entries();
   let index = 0;
+  let text;
+  try {
+    text = JSON.stringify(options || {});
+  } catch (error) {
+    throw { message: `the options must be plain values (text, numbers, true/false): ${error.message}`, location: null };
+  }
   for (const entry of entries) {
+    if (entry === null || typeof entry !== "object") {
+      throw { message: "every entry must be an object {path, data}", location: null };
+    }
     phase("load", index, entries.length);
     if (typeof entry.path !== "string" || entry.path === "") {
       throw { message: "every entry needs a path (relative to the case folder)", location: null };
@@ -72,15 +84,21 @@ async function run(message) {
     throw { message: `no command ${command}`, location: null };
   }
   phase(command, entries.length, entries.length);
-  const result = wasm_bindgen[command](list, JSON.stringify(options || {}));
+  const result = wasm_bindgen[command](list, text);
   // The engine's memory only grows: its size now is the run's peak.
   result.engine_memory_bytes = engine.memory.buffer.byteLength;
   phase("done", entries.length, entries.length);
   return result;
 }
 
-self.onmessage = async (event) => {
-  const message = event.data;
+// One message at a time, in the order they came: a call that reads large
+// Blobs is not overtaken by a later small one.
+let queue = Promise.resolve();
+self.onmessage = (event) => {
+  queue = queue.then(() => handle(event.data));
+};
+
+async function handle(message) {
   if (message.type === "init") {
     wasmText = message.wasm;
     try {
@@ -109,12 +127,21 @@ self.onmessage = async (event) => {
       } catch (ignored) {
         said = "";
       }
-      reported = {
-        message: `internal error: ${said || error.message}; the page has been reset — please report it with the files that caused it / 内部错误，网页已重置，请把出错的文件报告给维护人员`,
-        location: null,
-        internal: true,
-      };
+      // An abort without a panic is what running out of the engine's
+      // memory looks like (the allocator's failure traps at once).
+      const memory = !said && /unreachable|memory/i.test(error.message);
+      reported = memory
+        ? {
+            message: "the engine ran out of memory (a page has at most 4 GB); run the duizhang command on this case instead, which reads any size / 网页版内存不足（最多4 GB），请改用 duizhang 命令行程序",
+            location: null,
+            internal: true,
+          }
+        : {
+            message: `internal error: ${said || error.message}; the page has been reset — please report it with the files that caused it / 内部错误，网页已重置，请把出错的文件报告给维护人员`,
+            location: null,
+            internal: true,
+          };
     }
     self.postMessage({ type: "error", id: message.id, error: reported });
   }
-};
+}

@@ -10,12 +10,12 @@ use duizhang::error::FatalError;
 use duizhang::write::workbook::Lang;
 use serde::Deserialize;
 
-/// The most input the page reads, all files together: a county-year of
-/// CSV is some 40 MB a month of payouts; past this the CLI (which maps
-/// files, uses every core and runs in partitions) is the tool. A page's
-/// WebAssembly memory is at most 4 GiB, and a run's peak is some 2.5
-/// times its input besides the copies the browser holds.
-pub const MAX_INPUT_BYTES: u64 = 400 << 20;
+/// The most input the page reads, all files together; past this the CLI
+/// (which maps files, uses every core and runs in partitions) is the tool.
+/// A page's WebAssembly memory is at most 4 GiB; a 20,000-household
+/// county-year of 72 MB peaked at 299 MiB (about 4 times its input), and a
+/// hostile 395 MB payouts file of repeated rows ran out of memory.
+pub const MAX_INPUT_BYTES: u64 = 256 << 20;
 
 /// The options of one command, as `window.duizhang` takes them: the CLI's
 /// flags by name.
@@ -245,6 +245,11 @@ pub fn check(input: Input, options: &Options) -> Result<Outcome, PageError> {
 /// `notice-YYYY-MM.xlsx`.
 pub fn notice(input: Input, options: &Options) -> Result<Outcome, PageError> {
     only(options, "notice", &["period", "posted", "lang"])?;
+    if input.register.is_some() {
+        return Err(bad_option(
+            "notice takes no option register; it takes period, posted, lang".into(),
+        ));
+    }
     if options.period.is_none() {
         return Err(bad_option(
             "notice needs period, the month to post (e.g. \"2024-07\")".into(),

@@ -220,7 +220,7 @@ for (const name of ["demo", "demo-office"]) {
 {
   const refused = await page.evaluate(async () => {
     const piece = new Uint8Array(1 << 20);
-    const big = new Blob(Array.from({ length: 401 }, () => piece));
+    const big = new Blob(Array.from({ length: 257 }, () => piece));
     try {
       await window.duizhang.reconcile([{ path: "payouts.csv", data: big }], {});
       return null;
@@ -228,7 +228,45 @@ for (const name of ["demo", "demo-office"]) {
       return error.message;
     }
   });
-  check(refused !== null && /duizhang/.test(refused) && /MB/.test(refused), `401 MB of input is refused, saying to use the CLI (${refused})`);
+  check(refused !== null && /duizhang/.test(refused) && /MB/.test(refused), `257 MB of input is refused, saying to use the CLI (${refused})`);
+}
+
+// Input errors of the caller are refused as such, not as defects.
+{
+  const outcome = await page.evaluate(async () => {
+    const said = [];
+    for (const call of [
+      () => window.duizhang.check([null], {}),
+      () => window.duizhang.notice([], { period: "2024-07", register: { path: "register.csv", data: new Uint8Array(1) } }),
+      () => window.duizhang.check([], { from: 1n }),
+    ]) {
+      try {
+        await call();
+        said.push(null);
+      } catch (error) {
+        said.push({ message: error.message, internal: Boolean(error.internal) });
+      }
+    }
+    return said;
+  });
+  check(outcome.every((said) => said && !said.internal), `bad entries, an option notice does not take and a value JSON cannot hold are input errors (${JSON.stringify(outcome)})`);
+}
+
+// Calls are answered in the order made, and the warnings read as the CLI's.
+{
+  const demo = entriesOf(path.join(repository, "fixtures/demo"));
+  const small = entriesOf(path.join(repository, "fixtures/spec-examples/case22"));
+  const order = await page.evaluate(async ({ demo, small }) => {
+    const bytes = (text) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+    const done = [];
+    const first = window.duizhang.reconcile(demo.map((e) => ({ path: e.path, data: new Blob([bytes(e.data)]) })), { report: true }).then(() => done.push("demo"));
+    const second = window.duizhang.check(small.map((e) => ({ path: e.path, data: bytes(e.data) })), {}).then((r) => { done.push("case22"); return r.messages; });
+    await first;
+    const messages = await second;
+    return { done, messages };
+  }, { demo, small });
+  check(order.done.join(",") === "demo,case22", `two calls are answered in the order made (${order.done.join(", ")})`);
+  check(order.messages.length > 0 && order.messages[0].startsWith("not read: "), `a warning names what was not read, with no empty place before it (${order.messages[0]})`);
 }
 
 // A trap in the engine is caught, shown, and the page goes on.
@@ -244,6 +282,16 @@ for (const name of ["demo", "demo-office"]) {
   check(trapped !== null && trapped.internal === true && /internal error/.test(trapped.message), `a trap is reported as an internal error (${trapped && trapped.message})`);
   const again = await callApi(page, "check", entriesOf(path.join(repository, "fixtures/spec-examples/case01")), {});
   check(again.ok, "after a trap the next command runs");
+  // A call made right after the trap, not awaited, is answered too.
+  const both = await page.evaluate(async () => {
+    const trapped = window.duizhang.trapForTest().then(() => "resolved", () => "rejected");
+    const next = window.duizhang.check([], {}).then(() => "resolved", (error) => (error.internal ? "internal" : "rejected"));
+    return Promise.race([
+      Promise.all([trapped, next]),
+      new Promise((resolve) => setTimeout(() => resolve(["timed out"]), 60000)),
+    ]);
+  });
+  check(both.join(",") === "rejected,rejected", `a call queued behind a trap is answered by the fresh engine (${both.join(", ")})`);
 }
 
 // ---- The page as a clerk uses it. ----------------------------------------
