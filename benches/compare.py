@@ -1,17 +1,24 @@
 """End-to-end benchmark: duizhang against the DuckDB baseline, alternating.
 
-usage: python3 benches/compare.py CASE_DIR [--pairs N] [--fresh] [--hog-gib G]
-                                  [--partitioned] [--engine PATH]
-                                  [--baseline PATH]
+usage: python3 benches/compare.py CASE_DIR [--pairs N] [--age-memory]
+                                  [--hog-gib G] [--partitioned]
+                                  [--engine PATH] [--baseline PATH]
+                                  [--duckdb SCRIPT] [--floor PATH]
 
-The protocol (BENCHMARKS.md): N rounds (5 by default); in each, right
-after a process of G GiB (3 by default) has filled memory and exited — a
-machine in use, not a fresh one — it runs duizhang on 2 threads, DuckDB
-on 2 threads (benches/duckdb/run.py), duizhang on 1 thread and, with
+The protocol (BENCHMARKS.md): N rounds (5 by default), nothing run before
+any contender to age the machine's memory; in each round it runs
+duizhang on 2 threads, DuckDB on 2 threads (SCRIPT CASE OUT --threads 2;
+benches/duckdb/run.py by default), duizhang on 1 thread and, with
 --partitioned, duizhang on 2 threads under --memory-limit set to a third
-of the in-memory peak. --fresh leaves the memory filler out. --baseline
-adds an earlier build, on 2 and 1 threads, in the same rounds (before and
-after, paired). The order within a round turns around every other round
+of the in-memory peak. --age-memory runs a process of G GiB (3 by
+default) that fills memory and exits right before every run — a machine
+long in use, where the kernel must find and zero pages; it costs DuckDB,
+with three times the engine's memory, far more than the engine, so
+report it beside the default, not instead. --baseline adds an earlier
+build, on 2 and 1 threads, in the same rounds (before and after,
+paired). --floor times, once after the rounds, a parse-floor program
+(PATH CASE 2: a plain CSV parser reading every stage file on 2 threads)
+and prints the engine's median over it. The order within a round turns around every other round
 (the partitioned run stays last), and the inputs are read once before the
 first round, so every run finds them in the page cache.
 
@@ -35,15 +42,17 @@ root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("case")
 parser.add_argument("--pairs", type=int, default=5)
-parser.add_argument("--fresh", action="store_true", help="no memory filler before each run")
+parser.add_argument("--age-memory", action="store_true", help="a memory filler before each run")
 parser.add_argument("--hog-gib", type=float, default=3.0)
 parser.add_argument("--partitioned", action="store_true")
 parser.add_argument("--engine", default=os.path.join(root, "target", "release", "duizhang"))
 parser.add_argument("--baseline", help="an earlier build to time in the same rounds")
+parser.add_argument("--duckdb", help="the DuckDB script (CASE OUT --threads N)")
+parser.add_argument("--floor", help="a parse-floor program (CASE THREADS), timed once")
 arguments = parser.parse_args()
 
 case = arguments.case
-duckdb_script = os.path.join(root, "benches", "duckdb", "run.py")
+duckdb_script = arguments.duckdb or os.path.join(root, "benches", "duckdb", "run.py")
 scratch = tempfile.mkdtemp(prefix="duizhang-bench-")
 input_bytes = sum(
     os.path.getsize(os.path.join(case, name))
@@ -65,7 +74,7 @@ for offset in range(0, size, 4096):
 
 
 def use_memory():
-    if not arguments.fresh:
+    if arguments.age_memory:
         subprocess.run([sys.executable, "-c", HOG, str(arguments.hog_gib)], check=True)
 
 
@@ -98,7 +107,7 @@ def engine_run(threads, *extra, binary=None):
 
 
 def duckdb_run():
-    return timed([sys.executable, duckdb_script, case, os.path.join(scratch, "duckdb"), "2"])
+    return timed([sys.executable, duckdb_script, case, os.path.join(scratch, "duckdb"), "--threads", "2"])
 
 
 samples = {"engine-2": [], "duckdb-2": [], "engine-1": []}
@@ -154,7 +163,7 @@ def spread(values):
 
 
 print(f"case: {case}, {input_bytes / 1e6:.0f} MB, {records:,} stage records")
-condition = "fresh memory" if arguments.fresh else f"each run right after a {arguments.hog_gib:g} GiB process"
+condition = f"each run right after a {arguments.hog_gib:g} GiB process" if arguments.age_memory else "nothing run before any to age memory"
 print(f"{arguments.pairs} alternating rounds, {condition}; medians (min–max)")
 print()
 print("| run | wall s | user s | sys s | peak RSS MB | records/s |")
@@ -181,6 +190,10 @@ if arguments.baseline:
 if arguments.partitioned:
     partitioned = [part[0] / whole[0] for part, whole in zip(samples["engine-2-partitioned"], samples["engine-2"])]
     print(f"partitioned (--memory-limit {limit}) / in-memory wall, median {statistics.median(partitioned):.2f}")
+if arguments.floor:
+    floor = timed([arguments.floor, case, "2"])
+    engine_median = statistics.median(column("engine-2", 0))
+    print(f"parse floor (2 threads) {floor[0]:.2f} s; engine-2 median / floor {engine_median / floor[0]:.2f}")
 same = all(compared)
 print(f"outputs of all {len(compared) + 1} engine runs (every build, 1 and 2 threads) byte-identical: {'yes' if same else 'NO'}")
 shutil.rmtree(scratch)

@@ -269,6 +269,10 @@ struct FileFacts<'f> {
     findings: Vec<Finding>,
     /// Payouts: the hashes of the accounts paid to two or more persons.
     candidates: Vec<u128>,
+    /// Every `sample_stride`-th key of the rows, in the order emitted.
+    #[serde(borrow)]
+    sample: Vec<Cow<'f, str>>,
+    sample_stride: u64,
 }
 
 /// What every worker needs to know of the whole run: [`Driver::plan`] →
@@ -308,25 +312,169 @@ struct Part<'p> {
 /// hands each record to `emit` as a person row (id_number, row kind, line,
 /// payload), and returns the file's facts for [`Driver::add_facts`] — or
 /// the error that stops the run, which the driver reports.
-pub fn read_file(case_dir: &Path, kind: FileKind, emit: &mut Emit<'_>) -> Vec<u8> {
-    let case = read_case_file(case_dir, kind);
+///
+/// A run reads each file twice: first for its facts alone (`layout`
+/// `None`, `emit` discarding the rows), then, once the driver has cut the
+/// shuffle's ranges ([`Driver::layout`]), for its rows. The second reading
+/// checks that the file is the one the first read: it stops with the
+/// CLI's "input changed" error otherwise.
+pub fn read_file(
+    case_dir: &Path,
+    kind: FileKind,
+    layout: Option<&Layout>,
+    emit: &mut Emit<'_>,
+) -> Vec<u8> {
+    let folder = CaseFolder::open(case_dir);
+    let case = folder.and_then(|folder| read_case_file(&folder, kind).map(|case| (folder, case)));
     let read = match &case {
-        Ok(case) => Ok(emit_rows(case, kind, emit)),
+        Ok((folder, case)) => match layout.map(|layout| layout.check_unchanged(folder, case, kind))
+        {
+            Some(Err(error)) => Err(error.to_string()),
+            _ => {
+                let mut sample = KeySample::default();
+                let mut facts = emit_rows(case, kind, &mut |key, row, position, payload| {
+                    sample.add(key);
+                    emit(key, row, position, payload);
+                });
+                facts.sample_stride = sample.stride;
+                facts.sample = sample.keys.into_iter().map(Cow::Owned).collect();
+                Ok(facts)
+            }
+        },
         Err(error) => Err(error.to_string()),
     };
     encode(&Facts { kind, read })
 }
 
+/// The error a file task's facts carry, if its reading failed.
+pub fn facts_error(facts: &[u8]) -> Result<Option<String>, String> {
+    let facts: Facts<'_> = decode(facts)?;
+    Ok(facts.read.err())
+}
+
+/// Keys sampled from the rows a file task emits, for the driver to cut
+/// the shuffle's ranges at: every `stride`-th row, the stride doubling
+/// (every other key dropped) whenever twice [`SAMPLE_KEYS`] are kept — so
+/// a file of any size sends at most that many, each standing for
+/// `stride` rows.
+struct KeySample {
+    keys: Vec<String>,
+    stride: u64,
+    rows: u64,
+}
+
+/// Keys a file task keeps at least (until its rows run out), at most twice
+/// as many: 16,384 over 1,000 partitions put about 16 sampled keys in each,
+/// within a few percent of an even cut.
+const SAMPLE_KEYS: usize = 8192;
+
+impl Default for KeySample {
+    fn default() -> KeySample {
+        KeySample {
+            keys: Vec::new(),
+            stride: 1,
+            rows: 0,
+        }
+    }
+}
+
+impl KeySample {
+    fn add(&mut self, key: &str) {
+        if self.rows.is_multiple_of(self.stride) {
+            self.keys.push(key.to_string());
+            if self.keys.len() == 2 * SAMPLE_KEYS {
+                let mut index = 0;
+                self.keys.retain(|_| {
+                    index += 1;
+                    index % 2 == 1
+                });
+                self.stride *= 2;
+            }
+        }
+        self.rows += 1;
+        debug_assert!(self.keys.len() < 2 * SAMPLE_KEYS);
+    }
+}
+
+/// How the second reading of each file lays its rows out for the
+/// shuffle ([`Driver::layout`] → [`read_file`]): the id_numbers the
+/// ranges of persons are cut at, the value of the bucket column that
+/// sends a row to each range's partition, and every file's SHA-256 as the
+/// first reading found it.
+#[derive(Serialize, Deserialize)]
+pub struct Layout {
+    /// Sorted; range `i` holds the keys from `boundaries[i - 1]` (or the
+    /// least) up to, not including, `boundaries[i]` (or beyond the last).
+    boundaries: Vec<Box<str>>,
+    /// One per range: the bucket value of range `i`'s rows.
+    buckets: Vec<i32>,
+    seen: Vec<(FileId, Box<str>)>,
+}
+
+impl Layout {
+    pub fn decode(bytes: &[u8]) -> Result<Layout, String> {
+        decode(bytes)
+    }
+
+    /// The bucket value of the rows of the person `key`: its range's.
+    pub fn bucket(&self, key: &str) -> i32 {
+        let range = self
+            .boundaries
+            .partition_point(|boundary| boundary.as_ref() <= key);
+        self.buckets[range]
+    }
+
+    /// The CLI's "input changed" error when a file of `kind` is not the
+    /// one the first reading read (or was added or removed since).
+    fn check_unchanged(
+        &self,
+        folder: &CaseFolder,
+        case: &Case,
+        kind: FileKind,
+    ) -> Result<(), FatalError> {
+        let of_kind = |file: &FileId| folder.file(*file).kind == kind;
+        let now: Vec<(FileId, &str)> = case
+            .files
+            .iter()
+            .filter(|(file, _)| of_kind(file))
+            .map(|(file, report)| (*file, report.sha256.as_str()))
+            .collect();
+        let seen: Vec<(FileId, &str)> = self
+            .seen
+            .iter()
+            .filter(|(file, _)| file.index() < folder.files().len() && of_kind(file))
+            .map(|(file, sha256)| (*file, sha256.as_ref()))
+            .collect();
+        if now == seen {
+            return Ok(());
+        }
+        let changed = seen
+            .iter()
+            .zip(&now)
+            .find(|(seen, now)| seen != now)
+            .map(|((file, _), _)| *file)
+            .or_else(|| now.get(seen.len()).map(|(file, _)| *file))
+            .or_else(|| seen.get(now.len()).map(|(file, _)| *file));
+        let location = match changed {
+            Some(file) => folder.location(file),
+            None => crate::error::Location::path(folder.dir()),
+        };
+        Err(FatalError::InputChanged {
+            location,
+            what: "its contents are not the same, or it was added or removed".to_string(),
+        })
+    }
+}
+
 /// The case of `kind`'s file alone (the roster with policy.toml, which
 /// decides its coverage).
-fn read_case_file(case_dir: &Path, kind: FileKind) -> Result<Case, FatalError> {
-    let folder = CaseFolder::open(case_dir)?;
+fn read_case_file(folder: &CaseFolder, kind: FileKind) -> Result<Case, FatalError> {
     let kinds: &[FileKind] = if kind == FileKind::Roster {
         &[FileKind::Roster, FileKind::Policy]
     } else {
         std::slice::from_ref(&kind)
     };
-    crate::read::read_files_in(&folder, kinds, &ReadOptions::default())
+    crate::read::read_files_in(folder, kinds, &ReadOptions::default())
 }
 
 /// Hands every record of `case` (read from `kind`'s file) to `emit` and
@@ -437,6 +585,8 @@ fn emit_rows<'c>(case: &'c Case, kind: FileKind, emit: &mut Emit<'_>) -> FileFac
         bounds,
         findings,
         candidates,
+        sample: Vec::new(),
+        sample_stride: 1,
     }
 }
 
@@ -470,6 +620,10 @@ pub struct Driver {
     bounds: Option<Bounds>,
     findings: Vec<Finding>,
     candidates: FxHashSet<u128>,
+    /// The file tasks' samples of keys, each with the rows it stands for.
+    samples: Vec<(Box<str>, u64)>,
+    /// Every file's SHA-256 as the first reading found it.
+    digests: Vec<(FileId, Box<str>)>,
     uses: Vec<(Box<str>, AccountUse)>,
     sink: Option<OutputSink>,
     window: Option<PeriodRange>,
@@ -538,6 +692,8 @@ impl Driver {
             bounds: None,
             findings: Vec::new(),
             candidates: FxHashSet::default(),
+            samples: Vec::new(),
+            digests: Vec::new(),
             uses: Vec::new(),
             sink: None,
             window: None,
@@ -583,8 +739,20 @@ impl Driver {
                 return Ok(());
             }
         };
+        let first_report = self.reports.len();
         self.reports
             .extend(read.reports.into_iter().map(Report::into_report));
+        self.digests.extend(
+            self.reports[first_report..]
+                .iter()
+                .map(|(file, report)| (*file, Box::from(report.sha256.as_str()))),
+        );
+        let stride = read.sample_stride;
+        self.samples.extend(
+            read.sample
+                .into_iter()
+                .map(|key| (Box::from(key.as_ref()), stride)),
+        );
         if let Some(bounds) = read.bounds {
             // Each extreme with the record that set it: ties go to the
             // first in file order, whatever order files come in.
@@ -676,6 +844,46 @@ impl Driver {
         });
         self.inputs = inputs;
         Ok(plan)
+    }
+
+    /// How the second reading of the files lays out its rows
+    /// ([`read_file`]): `buckets` holds, for each partition of persons in
+    /// order, the bucket value the shuffle sends to it. The ranges are cut
+    /// at the weighted quantiles of the file tasks' samples of keys, as
+    /// Spark's range partitioning cuts at those of its own sample, so the
+    /// partitions hold about as many rows each; a person's rows all fall
+    /// in one range. Fewer ranges than buckets when the sample has fewer
+    /// distinct keys (the last partitions stay empty).
+    pub fn layout(&self, buckets: &[i32]) -> Vec<u8> {
+        assert!(!buckets.is_empty(), "at least one partition");
+        let mut samples: Vec<(&str, u64)> = self
+            .samples
+            .iter()
+            .map(|(key, weight)| (key.as_ref(), *weight))
+            .collect();
+        samples.sort_unstable();
+        let total: u64 = samples.iter().map(|(_, weight)| weight).sum();
+        let ranges = buckets.len() as u64;
+        let mut boundaries: Vec<Box<str>> = Vec::with_capacity(buckets.len() - 1);
+        let mut so_far = 0u64;
+        let mut next = 1u64;
+        for (key, weight) in samples {
+            // The range `next` begins at the first key past its share.
+            while next < ranges && so_far >= total * next / ranges {
+                if boundaries.last().is_none_or(|last| last.as_ref() < key) {
+                    boundaries.push(Box::from(key));
+                }
+                next += 1;
+            }
+            so_far += weight;
+        }
+        assert!(boundaries.len() < buckets.len());
+        assert!(boundaries.windows(2).all(|pair| pair[0] < pair[1]));
+        encode(&Layout {
+            buckets: buckets[..boundaries.len() + 1].to_vec(),
+            boundaries,
+            seen: self.digests.clone(),
+        })
     }
 
     /// Adds the next part of the run ([`Worker::reconcile`]); parts come
@@ -1088,6 +1296,8 @@ mod tests {
                 bounds: Some(Bounds::of(PeriodRange::single(period("2020-01")), source)),
                 findings: vec![finding.clone()],
                 candidates: vec![u128::MAX, 7],
+                sample: vec![Cow::Borrowed("110101199001011237")],
+                sample_stride: 2,
             }),
         };
         let bytes = encode(&facts);
@@ -1095,6 +1305,10 @@ mod tests {
         let read = back.read.expect("facts, not an error");
         assert_eq!(read.findings, [finding]);
         assert_eq!(read.candidates, [u128::MAX, 7]);
+        assert_eq!(
+            (read.sample, read.sample_stride),
+            (vec![Cow::Borrowed("110101199001011237")], 2)
+        );
         assert_eq!(read.bounds.map(|bounds| bounds.first_set_by), Some(source));
         for cut in 0..bytes.len() {
             assert_eq!(decode::<Facts<'_>>(&bytes[..cut]).err(), Some(malformed()));
@@ -1119,5 +1333,23 @@ mod tests {
             ("P9", Date::parse("2020-02-29"))
         );
         assert!(decode::<StageRow<'_>>(&bytes[..bytes.len() - 1]).is_err());
+    }
+
+    #[test]
+    fn a_key_sample_keeps_evenly_spaced_keys_and_never_more_than_twice_its_size() {
+        let mut sample = KeySample::default();
+        let rows = 5 * SAMPLE_KEYS as u64 + 123;
+        for row in 0..rows {
+            sample.add(&format!("{row:08}"));
+        }
+        assert_eq!(sample.rows, rows);
+        assert_eq!(sample.stride, 4);
+        assert!(sample.keys.len() >= SAMPLE_KEYS && sample.keys.len() < 2 * SAMPLE_KEYS);
+        for (index, key) in sample.keys.iter().enumerate() {
+            assert_eq!(*key, format!("{:08}", index as u64 * sample.stride));
+        }
+        let mut small = KeySample::default();
+        small.add("only");
+        assert_eq!((small.keys, small.stride), (vec!["only".to_string()], 1));
     }
 }

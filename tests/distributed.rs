@@ -1,8 +1,10 @@
-//! The distributed run's Rust side without Spark: every fixture read file
-//! by file into person rows, sorted by id_number as Spark sorts them, cut
-//! into small parts at person boundaries, reconciled by workers and
-//! written by the driver — byte for byte the CLI's outputs. (The Spark
-//! runner itself is tested in python/tests/, by `./test`.)
+//! The distributed run's Rust side without Spark: every fixture's files
+//! read once for their facts, then again into person rows laid out by the
+//! driver's ranges of id_number (each row's bucket naming its partition),
+//! each partition sorted by id_number as Spark sorts it, cut into small
+//! parts at person boundaries, reconciled by workers and written by the
+//! driver in partition order — byte for byte the CLI's outputs. (The
+//! Spark runner itself is tested in python/tests/, by `./test`.)
 
 mod common;
 
@@ -13,6 +15,11 @@ use duizhang::distributed::{self, Driver, Row, Worker};
 
 /// One person row as `read_file` hands it out.
 type OwnedRow = (String, u8, u64, Vec<u8>);
+
+/// The bucket values of the partitions, in partition order, as the Spark
+/// runner finds them (any distinct values: these are out of order on
+/// purpose).
+const BUCKETS: [i32; 4] = [17, 3, 42, 8];
 
 /// Runs `case` the distributed way into `out`, persons cut into parts of
 /// at least `rows_per_part` rows; `Err` with the message a run stops with.
@@ -43,36 +50,54 @@ fn run_distributed_with(
     )
     .map_err(|error| error.to_string())?;
     driver.set_bom(bom);
-    let mut rows: Vec<OwnedRow> = Vec::new();
     for kind in distributed::FILE_TASKS {
-        let facts = distributed::read_file(case, kind, &mut |key, row, position, payload| {
-            rows.push((key.to_string(), row, position, payload.to_vec()));
-        });
+        let facts = distributed::read_file(case, kind, None, &mut |_, _, _, _| {});
         driver.add_facts(&facts)?;
     }
     let plan = driver.plan().map_err(|error| error.to_string())?;
+    let layout = driver.layout(&BUCKETS);
+    let layout = distributed::Layout::decode(&layout)?;
     let worker = Worker::new(case, &plan)?;
-    // As Spark sorts them: by key, then row kind and position.
-    rows.sort_by(|a, b| (&a.0, a.1, a.2).cmp(&(&b.0, b.1, b.2)));
-    let mut start = 0;
-    while start < rows.len() {
-        let mut end = (start + rows_per_part).min(rows.len());
-        while end < rows.len() && rows[end].0 == rows[end - 1].0 {
-            end += 1;
+    let mut partitions: Vec<Vec<OwnedRow>> = vec![Vec::new(); BUCKETS.len()];
+    for kind in distributed::FILE_TASKS {
+        let facts = distributed::read_file(
+            case,
+            kind,
+            Some(&layout),
+            &mut |key, row, position, payload| {
+                let bucket = layout.bucket(key);
+                let partition = BUCKETS
+                    .iter()
+                    .position(|value| *value == bucket)
+                    .expect("a known bucket");
+                partitions[partition].push((key.to_string(), row, position, payload.to_vec()));
+            },
+        );
+        assert_eq!(distributed::facts_error(&facts), Ok(None));
+    }
+    for mut rows in partitions {
+        // As Spark sorts a partition: by key, then row kind and position.
+        rows.sort_by(|a, b| (&a.0, a.1, a.2).cmp(&(&b.0, b.1, b.2)));
+        let mut start = 0;
+        while start < rows.len() {
+            let mut end = (start + rows_per_part).min(rows.len());
+            while end < rows.len() && rows[end].0 == rows[end - 1].0 {
+                end += 1;
+            }
+            let part: Vec<Row<'_>> = rows[start..end]
+                .iter()
+                .map(|(key, kind, position, payload)| Row {
+                    id_number: key,
+                    kind: *kind,
+                    position: *position,
+                    payload,
+                })
+                .collect();
+            driver
+                .add_part(&worker.reconcile(&part)?)
+                .map_err(|error| error.to_string())?;
+            start = end;
         }
-        let part: Vec<Row<'_>> = rows[start..end]
-            .iter()
-            .map(|(key, kind, position, payload)| Row {
-                id_number: key,
-                kind: *kind,
-                position: *position,
-                payload,
-            })
-            .collect();
-        driver
-            .add_part(&worker.reconcile(&part)?)
-            .map_err(|error| error.to_string())?;
-        start = end;
     }
     driver.finish().map_err(|error| error.to_string())?;
     Ok(())
@@ -136,21 +161,28 @@ fn the_demo_in_parts_of_any_size() {
     );
 }
 
-#[test]
-fn a_standards_file_changed_after_the_first_pass_stops_the_run() {
-    let case = out_dir("distributed-changed-case");
+/// A copy of the SHORTFALL fixture (to change files in) and a driver that
+/// has every file's facts from a first reading.
+fn shortfall_copy_read_for_facts(name: &str) -> (std::path::PathBuf, Driver) {
+    let case = out_dir(&format!("{name}-case"));
     std::fs::create_dir_all(&case).unwrap();
     let source = common::repository().join("fixtures/codes/SHORTFALL");
     for entry in std::fs::read_dir(&source).unwrap() {
         let path = entry.unwrap().path();
         std::fs::copy(&path, case.join(path.file_name().unwrap())).unwrap();
     }
-    let out = out_dir("distributed-changed-out");
+    let out = out_dir(&format!("{name}-out"));
     let (mut driver, _) = Driver::open(&case, &out, None, None, None, false).unwrap();
     for kind in distributed::FILE_TASKS {
-        let facts = distributed::read_file(&case, kind, &mut |_, _, _, _| {});
+        let facts = distributed::read_file(&case, kind, None, &mut |_, _, _, _| {});
         driver.add_facts(&facts).unwrap();
     }
+    (case, driver)
+}
+
+#[test]
+fn a_standards_file_changed_after_the_first_pass_stops_the_run() {
+    let (case, mut driver) = shortfall_copy_read_for_facts("distributed-changed");
     let plan = driver.plan().unwrap();
     assert!(Worker::new(&case, &plan).is_ok());
     let standards = case.join("standards.csv");
@@ -187,4 +219,75 @@ fn with_bom_the_distributed_run_writes_the_clis_bytes() {
             "{file} differs from the CLI's"
         );
     }
+}
+
+/// The rows of `case` per partition of the layout over `buckets`.
+fn rows_per_partition(case: &Path, buckets: &[i32]) -> Vec<usize> {
+    let out = out_dir("distributed-layout-out");
+    let (mut driver, _) = Driver::open(case, &out, None, None, None, false).unwrap();
+    for kind in distributed::FILE_TASKS {
+        let facts = distributed::read_file(case, kind, None, &mut |_, _, _, _| {});
+        driver.add_facts(&facts).unwrap();
+    }
+    let layout = distributed::Layout::decode(&driver.layout(buckets)).unwrap();
+    let mut counts = vec![0; buckets.len()];
+    let mut bucket_of_key = std::collections::HashMap::new();
+    for kind in distributed::FILE_TASKS {
+        distributed::read_file(case, kind, Some(&layout), &mut |key, _, _, _| {
+            let bucket = layout.bucket(key);
+            // A person's rows all go to one partition.
+            assert_eq!(
+                *bucket_of_key.entry(key.to_string()).or_insert(bucket),
+                bucket
+            );
+            counts[buckets.iter().position(|value| *value == bucket).unwrap()] += 1;
+        });
+    }
+    counts
+}
+
+#[test]
+fn the_ranges_of_persons_hold_about_as_many_rows_each() {
+    let demo = common::repository().join("fixtures/demo");
+    let counts = rows_per_partition(&demo, &[5, 6, 7, 8]);
+    let (least, most) = (*counts.iter().min().unwrap(), *counts.iter().max().unwrap());
+    assert!(least > 0, "{counts:?}");
+    // Whole persons and a sample of every row: not exact, but even.
+    assert!(most * 10 <= least * 13, "{counts:?}");
+    // One partition takes every row.
+    let total: usize = counts.iter().sum();
+    assert_eq!(rows_per_partition(&demo, &[99]), vec![total]);
+}
+
+#[test]
+fn a_file_changed_between_the_two_readings_stops_the_run() {
+    let (case, mut driver) = shortfall_copy_read_for_facts("distributed-reread");
+    driver.plan().unwrap();
+    let layout = distributed::Layout::decode(&driver.layout(&[1, 2])).unwrap();
+    let payouts = case.join("payouts.csv");
+    let unchanged = distributed::read_file(
+        &case,
+        duizhang::domain::FileKind::Payouts,
+        Some(&layout),
+        &mut |_, _, _, _| {},
+    );
+    assert_eq!(distributed::facts_error(&unchanged), Ok(None));
+    let mut text = std::fs::read_to_string(&payouts).unwrap();
+    text.push('\n');
+    std::fs::write(&payouts, text).unwrap();
+    let mut rows = 0;
+    let facts = distributed::read_file(
+        &case,
+        duizhang::domain::FileKind::Payouts,
+        Some(&layout),
+        &mut |_, _, _, _| rows += 1,
+    );
+    let error = distributed::facts_error(&facts)
+        .unwrap()
+        .expect("the change is seen");
+    assert!(
+        error.contains("payouts.csv") && error.contains("its contents are not the same"),
+        "{error}"
+    );
+    assert_eq!(rows, 0, "no row of a changed file is handed on");
 }

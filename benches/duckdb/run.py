@@ -1,6 +1,6 @@
 """Runs benches/duckdb/core.sql on a case folder: the DuckDB baseline.
 
-usage: python3 benches/duckdb/run.py CASE_DIR OUT_DIR [THREADS]
+usage: python3 benches/duckdb/run.py CASE_DIR OUT_DIR [--threads N]
 """
 import os
 import sys
@@ -9,7 +9,7 @@ import time
 import duckdb
 
 case, out = sys.argv[1], sys.argv[2]
-threads = int(sys.argv[3]) if len(sys.argv) > 3 else 2
+threads = int(sys.argv[sys.argv.index("--threads") + 1]) if "--threads" in sys.argv else 2
 os.makedirs(out, exist_ok=True)
 sql = open(os.path.join(os.path.dirname(__file__), "core.sql"), encoding="utf-8").read()
 sql = sql.replace("{case}", case).replace("{out}", out)

@@ -7,21 +7,30 @@
 How a run goes (every step that decides an output is the crate's Rust):
 
 1. The driver locks OUT_DIR and lists the case folder, as the CLI does.
-2. One Spark task per input file reads it with the crate's own reader
-   (source lines stay exact, encodings and workbooks as the CLI reads
-   them) and yields its records as Arrow batches of person rows
-   (key = id_number, kind, line, payload), then the file's facts: its
-   run.json report, the window bounds it sets, its BAD_RECORD and
-   DUPLICATE_RECORD findings, and for payouts the accounts paid to two or
-   more persons (SHARED_ACCOUNT's candidates). Rows without an id_number
-   are BAD_RECORDs and never enter the shuffle.
-3. The driver makes the window (SPEC §3) from the facts.
-4. The person rows are shuffled by range of id_number and sorted; each
-   partition goes to Rust whole batch by whole batch (``mapInArrow``), which
-   cuts them at person boundaries, rebuilds a case of those persons and
-   reconciles it as one partition of the CLI's partitioned run, rendering
-   its ledger rows, summary totals and findings, and collecting the
-   account uses of the candidate accounts.
+2. One Spark task per file kind reads its files with the crate's own
+   reader (source lines stay exact, encodings and workbooks as the CLI
+   reads them) for their facts alone: each file's run.json report and
+   SHA-256, the window bounds it sets, its BAD_RECORD and DUPLICATE_RECORD
+   findings, for payouts the accounts paid to two or more persons
+   (SHARED_ACCOUNT's candidates), and a sample of the id_numbers of its
+   rows.
+3. The driver makes the window (SPEC §3) from the facts, and cuts the
+   id_numbers into N ranges of about as many rows each at the weighted
+   quantiles of the samples. For each partition it finds an int whose
+   Spark hash sends a row to that partition (`repartition(N, col)` puts
+   a row in partition pmod(hash(col), N)).
+4. The same tasks read the files again, check each is the file the first
+   reading read (its SHA-256), and yield its records as Arrow batches of
+   person rows (key = id_number, kind, line, payload, bucket = the int of
+   the key's range). Rows without an id_number are BAD_RECORDs and never
+   enter the shuffle. Nothing is cached between the readings and Spark
+   samples nothing: reading a file twice costs less than holding its rows
+   in Spark's cache. The rows are shuffled by bucket and sorted; each
+   partition (one range, checked) goes to Rust whole batch by whole batch
+   (``mapInArrow``), which cuts them at person boundaries, rebuilds a case
+   of those persons and reconciles it as one partition of the CLI's
+   partitioned run, rendering its ledger rows, summary totals and
+   findings, and collecting the account uses of the candidate accounts.
 5. The driver streams the parts in id_number order into the crate's
    OutputSink, judges SHARED_ACCOUNT from the account uses with the
    CLI's function, and places the four files all or none.
@@ -40,16 +49,25 @@ import pyarrow as pa
 from duizhang import _native
 from duizhang._native import DuizhangError
 
-#: The person rows between the two passes (kind -1: a file's facts).
+#: The person rows of the second reading; bucket names the partition.
 ROWS = pa.schema(
     [
         pa.field("key", pa.string(), nullable=False),
         pa.field("kind", pa.int8(), nullable=False),
         pa.field("line", pa.int64(), nullable=False),
         pa.field("payload", pa.binary(), nullable=False),
+        pa.field("bucket", pa.int32(), nullable=False),
     ]
 )
-ROWS_DDL = "key string, kind tinyint, line bigint, payload binary"
+ROWS_DDL = "key string, kind tinyint, line bigint, payload binary, bucket int"
+#: What the first reading yields: one row of facts per file kind.
+FACTS = pa.schema(
+    [
+        pa.field("kind", pa.int32(), nullable=False),
+        pa.field("facts", pa.binary(), nullable=False),
+    ]
+)
+FACTS_DDL = "kind int, facts binary"
 PARTS = pa.schema(
     [
         pa.field("task", pa.int32(), nullable=False),
@@ -58,7 +76,6 @@ PARTS = pa.schema(
     ]
 )
 PARTS_DDL = "task int, seq int, part binary"
-FACTS = -1
 
 #: Rows a task reconciles at once (whole persons, so a little more).
 ROWS_PER_PART = 200_000
@@ -72,33 +89,72 @@ def _canonical(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
     return pa.RecordBatch.from_arrays(arrays, schema=schema)
 
 
-def _read_files(case_dir: str, kinds: list[int]):
-    """mapInArrow function of the first pass: each input row is one file."""
+def _read_facts(case_dir: str, kinds: list[int]):
+    """mapInArrow function of the first reading: each input row is one
+    file kind, read for its facts alone."""
 
     def read(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         for batch in batches:
             for index in batch.column(0).to_pylist():
                 kind = kinds[index]
                 reader = _native.FileReader(case_dir, kind)
-                for rows in reader:
-                    yield rows
+                for _ in reader:
+                    pass
                 yield pa.RecordBatch.from_arrays(
-                    [
-                        pa.array([""], pa.string()),
-                        pa.array([FACTS], pa.int8()),
-                        pa.array([kind], pa.int32()),
-                        pa.array([reader.facts], pa.binary()),
-                    ],
-                    schema=ROWS,
+                    [pa.array([kind], pa.int32()), pa.array([reader.facts], pa.binary())],
+                    schema=FACTS,
                 )
 
     return read
 
 
-def _reconcile_parts(case_dir: str, plan, rows_per_part: int):
+def _read_rows(case_dir: str, kinds: list[int], layout):
+    """mapInArrow function of the second reading: each input row is one
+    file kind, read into person rows laid out by the driver's ranges."""
+
+    def read(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            for index in batch.column(0).to_pylist():
+                yield from _native.FileReader(case_dir, kinds[index], layout.value)
+
+    return read
+
+
+def _duizhang_error_in(failure: Exception) -> Optional[DuizhangError]:
+    """The DuizhangError a task raised, from the text of Spark's error."""
+    marker = "DuizhangError: "
+    text = str(failure)
+    if marker not in text:
+        return None
+    return DuizhangError(text[text.rindex(marker) + len(marker) :].splitlines()[0])
+
+
+def bucket_values(spark, count: int) -> list[int]:
+    """For each partition i of `count`, the least int whose Spark hash puts
+    a row in partition i under ``repartition(count, col)``, which places a
+    row at pmod(hash(col), count): Spark itself computes it, so these hold
+    for any release."""
+    found: dict[int, int] = {}
+    limit = 16 * count
+    while len(found) < count:
+        rows = (
+            spark.range(0, limit)
+            .selectExpr("CAST(id AS INT) AS value")
+            .selectExpr("value", f"pmod(hash(value), {count}) AS partition")
+            .groupBy("partition")
+            .min("value")
+            .collect()
+        )
+        found = {row[0]: row[1] for row in rows}
+        limit *= 4
+    return [found[partition] for partition in range(count)]
+
+
+def _reconcile_parts(case_dir: str, plan, rows_per_part: int, buckets: list[int]):
     """mapInArrow function of the per-person pass."""
 
     def reconcile(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        import pyarrow.compute as compute
         from pyspark import TaskContext
 
         context = TaskContext.get()
@@ -120,7 +176,16 @@ def _reconcile_parts(case_dir: str, plan, rows_per_part: int):
                 seq += 1
 
         for batch in batches:
-            yield from emit(reconciler.push(_canonical(batch, ROWS)))
+            batch = _canonical(batch, ROWS)
+            # The partition holds its range's rows and no other: the
+            # order of the outputs rests on it.
+            extremes = compute.min_max(batch.column(4)).as_py()
+            if batch.num_rows and extremes != {"min": buckets[task], "max": buckets[task]}:
+                raise DuizhangError(
+                    f"partition {task} got rows of buckets {extremes['min']}..{extremes['max']},"
+                    f" not only {buckets[task]}: Spark did not place the rows by pmod(hash(bucket), N)"
+                )
+            yield from emit(reconciler.push(batch))
         yield from emit(reconciler.finish())
 
     return reconcile
@@ -229,40 +294,39 @@ def reconcile(
     spark = spark or session(master)
     phase("spark session ready")
     kinds = list(_native.file_tasks())
-    # One task per file: the crate's reader numbers the lines.
+    # One task per file kind: the crate's reader numbers the lines.
     files = spark.range(0, len(kinds), 1, numPartitions=len(kinds))
-    rows = files.mapInArrow(_read_files(case_dir, kinds), ROWS_DDL).persist(
-        StorageLevel.MEMORY_AND_DISK
+    for row in files.mapInArrow(_read_facts(case_dir, kinds), FACTS_DDL).collect():
+        driver.add_facts(bytes(row.facts))
+    phase("files read for their facts (one task per file kind)")
+    plan = spark.sparkContext.broadcast(bytes(driver.plan()))
+    count = partitions or default_partitions(spark, case_dir)
+    buckets = bucket_values(spark, count)
+    layout = spark.sparkContext.broadcast(bytes(driver.layout(buckets)))
+    people = (
+        files.mapInArrow(_read_rows(case_dir, kinds, layout), ROWS_DDL)
+        .repartition(count, "bucket")
+        .sortWithinPartitions("key", "kind", "line")
     )
+    parts = people.mapInArrow(
+        _reconcile_parts(case_dir, plan, rows_per_part, buckets), PARTS_DDL
+    ).persist(StorageLevel.MEMORY_AND_DISK)
     try:
-        facts = rows.where(f"kind = {FACTS}").select("payload").collect()
-        for row in facts:
-            driver.add_facts(bytes(row.payload))
-        phase("files read (one task per file)")
-        plan = spark.sparkContext.broadcast(bytes(driver.plan()))
-        count = partitions or default_partitions(spark, case_dir)
-        people = (
-            rows.where(f"kind <> {FACTS}")
-            .repartitionByRange(count, "key")
-            .sortWithinPartitions("key", "kind", "line")
-        )
-        parts = people.mapInArrow(
-            _reconcile_parts(case_dir, plan, rows_per_part), PARTS_DDL
-        ).persist(StorageLevel.MEMORY_AND_DISK)
+        # Every partition reconciled at once (toLocalIterator alone
+        # would compute them one after the other) ...
         try:
-            # Every partition reconciled at once (toLocalIterator alone
-            # would compute them one after the other) ...
             parts.count()
-            rows.unpersist()
-            phase("persons reconciled (shuffled by id_number)")
-            # ... then taken in range order, each part in its task's order:
-            # the ledger streams out in id_number order.
-            for row in parts.toLocalIterator():
-                driver.add_part(bytes(row.part))
-        finally:
-            parts.unpersist()
+        except Exception as failure:
+            # A task's DuizhangError (a file changed between the readings,
+            # say) comes back inside Spark's error: said as the CLI says it.
+            raise _duizhang_error_in(failure) or failure
+        phase("files read again into person rows, shuffled by range of id_number, reconciled")
+        # ... then taken in range order, each part in its task's order:
+        # the ledger streams out in id_number order.
+        for row in parts.toLocalIterator():
+            driver.add_part(bytes(row.part))
     finally:
-        rows.unpersist()
+        parts.unpersist()
     summary, highest = driver.finish()
     phase("outputs written")
     return Result(summary, highest)

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::sync::mpsc::{sync_channel, Receiver};
 use std::sync::Arc;
 
-use arrow_array::builder::{BinaryBuilder, Int64Builder, Int8Builder, StringBuilder};
+use arrow_array::builder::{BinaryBuilder, Int32Builder, Int64Builder, Int8Builder, StringBuilder};
 use arrow_array::{Array, ArrayRef, BinaryArray, Int64Array, Int8Array, RecordBatch, StringArray};
 use arrow_pyarrow::{FromPyArrow, ToPyArrow};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
@@ -28,6 +28,7 @@ fn schema() -> SchemaRef {
         Field::new("kind", DataType::Int8, false),
         Field::new("line", DataType::Int64, false),
         Field::new("payload", DataType::Binary, false),
+        Field::new("bucket", DataType::Int32, false),
     ]))
 }
 
@@ -40,6 +41,7 @@ struct Builders {
     kind: Int8Builder,
     line: Int64Builder,
     payload: BinaryBuilder,
+    bucket: Int32Builder,
     rows: usize,
 }
 
@@ -50,6 +52,7 @@ impl Builders {
             kind: Int8Builder::new(),
             line: Int64Builder::new(),
             payload: BinaryBuilder::new(),
+            bucket: Int32Builder::new(),
             rows: 0,
         }
     }
@@ -61,6 +64,7 @@ impl Builders {
             Arc::new(self.kind.finish()),
             Arc::new(self.line.finish()),
             Arc::new(self.payload.finish()),
+            Arc::new(self.bucket.finish()),
         ];
         RecordBatch::try_new(schema(), columns).expect("the columns match the schema")
     }
@@ -89,35 +93,55 @@ fn file_name(number: u8) -> PyResult<&'static str> {
 }
 
 /// Reads one file of a case with the crate's reader, in a thread of its
-/// own: iterating gives its person rows as Arrow record batches (key,
-/// kind, line, payload); then `facts` holds what the driver needs.
+/// own. Without a layout it reads the file for its facts alone (no rows);
+/// with the driver's layout (`Driver.layout`) iterating gives its person
+/// rows as Arrow record batches (key, kind, line, payload, bucket) and
+/// raises the error that stops the run if the file is not the one the
+/// first reading read. Then `facts` holds what the driver needs.
 #[pyclass(unsendable)]
 struct FileReader {
     receiver: Option<Receiver<Message>>,
     facts: Option<Vec<u8>>,
+    /// Rows were asked for: an error in the facts is raised.
+    rows: bool,
 }
 
 #[pymethods]
 impl FileReader {
     #[new]
-    fn new(case_dir: PathBuf, kind: u8) -> PyResult<FileReader> {
+    #[pyo3(signature = (case_dir, kind, layout=None))]
+    fn new(case_dir: PathBuf, kind: u8, layout: Option<Vec<u8>>) -> PyResult<FileReader> {
         let kind =
             distributed::file_kind(kind).ok_or_else(|| error(format!("no file kind {kind}")))?;
+        let layout = layout
+            .map(|bytes| distributed::Layout::decode(&bytes))
+            .transpose()
+            .map_err(error)?;
+        let rows = layout.is_some();
         let (sender, receiver) = sync_channel(2);
         std::thread::spawn(move || {
             let mut builders = Builders::new();
             let mut open = true;
-            let facts = distributed::read_file(&case_dir, kind, &mut |key, row, position, payload| {
-                builders.key.append_value(key);
-                builders.kind.append_value(row as i8);
-                // The file number sits in the top 16 bits: fits an i64.
-                builders.line.append_value(position as i64);
-                builders.payload.append_value(payload);
-                builders.rows += 1;
-                if builders.rows >= BATCH_ROWS && open {
-                    open = sender.send(Message::Batch(builders.finish())).is_ok();
-                }
-            });
+            let facts = match &layout {
+                None => distributed::read_file(&case_dir, kind, None, &mut |_, _, _, _| {}),
+                Some(layout) => distributed::read_file(
+                    &case_dir,
+                    kind,
+                    Some(layout),
+                    &mut |key, row, position, payload| {
+                        builders.key.append_value(key);
+                        builders.kind.append_value(row as i8);
+                        // The file number sits in the top 16 bits: fits an i64.
+                        builders.line.append_value(position as i64);
+                        builders.payload.append_value(payload);
+                        builders.bucket.append_value(layout.bucket(key));
+                        builders.rows += 1;
+                        if builders.rows >= BATCH_ROWS && open {
+                            open = sender.send(Message::Batch(builders.finish())).is_ok();
+                        }
+                    },
+                ),
+            };
             if builders.rows > 0 && open {
                 let _ = sender.send(Message::Batch(builders.finish()));
             }
@@ -126,6 +150,7 @@ impl FileReader {
         Ok(FileReader {
             receiver: Some(receiver),
             facts: None,
+            rows,
         })
     }
 
@@ -142,9 +167,13 @@ impl FileReader {
         match message {
             Ok(Message::Batch(batch)) => Ok(Some(batch.to_pyarrow(py)?.unbind())),
             Ok(Message::Facts(facts)) => {
+                let failed = distributed::facts_error(&facts).map_err(error)?;
                 self.facts = Some(facts);
                 self.receiver = None;
-                Ok(None)
+                match failed {
+                    Some(message) if self.rows => Err(error(message)),
+                    _ => Ok(None),
+                }
             }
             Err(_) => Err(error("the file reader stopped without its facts")),
         }
@@ -212,6 +241,16 @@ impl Driver {
     fn plan<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
         let plan = self.inner()?.plan().map_err(error)?;
         Ok(PyBytes::new(py, &plan))
+    }
+
+    /// The layout of the second reading (`FileReader`): `buckets[i]` is
+    /// the bucket value the shuffle sends to partition `i`.
+    fn layout<'py>(&mut self, py: Python<'py>, buckets: Vec<i32>) -> PyResult<Bound<'py, PyBytes>> {
+        if buckets.is_empty() {
+            return Err(error("a layout needs at least one partition"));
+        }
+        let layout = self.inner()?.layout(&buckets);
+        Ok(PyBytes::new(py, &layout))
     }
 
     fn add_part(&mut self, py: Python<'_>, part: &[u8]) -> PyResult<()> {
