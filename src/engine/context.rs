@@ -7,7 +7,7 @@ use rayon::prelude::*;
 use super::ledger::Label;
 use super::standards::{InForce, RegionStandards, StandardsTable};
 use crate::case::Case;
-use crate::domain::{Period, PeriodRange};
+use crate::domain::{Date, Period, PeriodRange};
 
 /// Shared, read-only inputs of every person's reconciliation.
 pub struct Context<'a> {
@@ -22,6 +22,9 @@ pub struct Context<'a> {
     pub window: PeriodRange,
     /// Per stage: was its file given?
     pub given: [bool; 3],
+    /// LATE_PAYMENT's deadline in each month of the window, in order:
+    /// looked up for every paid payout rather than made again each time.
+    deadlines: Vec<Date>,
 }
 
 impl<'a> Context<'a> {
@@ -66,7 +69,24 @@ impl<'a> Context<'a> {
             enrolment_region,
             window,
             given: [case.allocations.is_some(), case.transfers.is_some(), true],
+            deadlines: window
+                .months()
+                .map(|period| Date::deadline(period, case.policy.payment_deadline_day))
+                .collect(),
         }
+    }
+
+    /// The payment deadline of `period` (SPEC §5 LATE_PAYMENT): day
+    /// `payment_deadline_day` of the month, clamped to its end.
+    pub fn deadline(&self, period: Period) -> Date {
+        let day = self.case.policy.payment_deadline_day;
+        let offset = period.index().wrapping_sub(self.window.first.index()) as usize;
+        let deadline = match self.deadlines.get(offset) {
+            Some(&deadline) if self.window.contains(period) => deadline,
+            _ => Date::deadline(period, day),
+        };
+        debug_assert_eq!(deadline, Date::deadline(period, day));
+        deadline
     }
 
     pub fn region_standards(&self, enrolment: u32) -> &RegionStandards {

@@ -173,6 +173,10 @@ impl<'a> Person<'a> {
     /// the stages' amounts. Returns per stage the money read (in the
     /// window; payouts: `paid` only).
     pub fn add_lines(&mut self, records: [&[u32]; 3]) -> [Money; 3] {
+        // One piece of evidence per record in the window: sized once
+        // rather than grown a few times for every person.
+        self.evidence
+            .reserve(records.iter().map(|stage| stage.len()).sum());
         self.add_covered_lines();
         let mut money_in = [Money::ZERO; 3];
         for stage in Stage::ALL {
@@ -253,6 +257,22 @@ impl<'a> Person<'a> {
     /// What the line of `program` in `period` rests on: coverage,
     /// exclusion, E and the primary enrolments.
     pub fn basis(&self, program: Program, period: Period) -> Basis {
+        self.basis_after(program, period, None)
+    }
+
+    /// As [`Person::basis`]; `before` is the basis of the same program's
+    /// line in some earlier month. When that month is the one before and
+    /// nothing E rests on has changed — the primary enrolments, coverage,
+    /// exclusion, and no standards row taking effect in `period` (E reads
+    /// the standards, whose look-ups change only where a row takes
+    /// effect) — its E is this month's too, and the standards are not
+    /// looked up again: most lines are one more month of the line before.
+    fn basis_after(
+        &self,
+        program: Program,
+        period: Period,
+        before: Option<(Period, &Basis)>,
+    ) -> Basis {
         let excluded = self.is_excluded(program, period);
         let mut basis = Basis {
             covered: false,
@@ -260,12 +280,26 @@ impl<'a> Person<'a> {
             expected: Some(Money::ZERO),
             primary: [None, None],
         };
+        let unchanged = |basis: &Basis| {
+            before
+                .filter(|(month, earlier)| {
+                    month.next() == period
+                        && earlier.primary == basis.primary
+                        && earlier.covered == basis.covered
+                        && earlier.excluded == basis.excluded
+                        && !self.context.standards.takes_effect_in(period)
+                })
+                .map(|(_, earlier)| earlier.expected)
+        };
         match program {
             Program::Dibao | Program::Tekun => {
                 basis.primary[0] = self.primary(program, period);
                 basis.covered = basis.primary[0].is_some();
                 if let (Some(primary), false) = (basis.primary[0], excluded) {
-                    basis.expected = self.entitlement(primary, period);
+                    basis.expected = match unchanged(&basis) {
+                        Some(expected) => expected,
+                        None => self.entitlement(primary, period),
+                    };
                 }
             }
             Program::Temp => {
@@ -284,10 +318,17 @@ impl<'a> Person<'a> {
                 basis.primary = [dibao, tekun];
                 basis.covered = dibao.is_some() || tekun.is_some();
                 if basis.covered && !excluded {
-                    basis.expected = self.price_subsidy(dibao, tekun, period);
+                    basis.expected = match unchanged(&basis) {
+                        Some(expected) => expected,
+                        None => self.price_subsidy(dibao, tekun, period),
+                    };
                 }
             }
         }
+        debug_assert!(
+            before.is_none() || basis == self.basis_after(program, period, None),
+            "E taken from the month before is the one computed"
+        );
         basis
     }
 
@@ -312,8 +353,14 @@ impl<'a> Person<'a> {
             if existing.peek().is_some_and(|(made, _)| *made == key) {
                 continue;
             }
+            // The line before in key order: the same program's, maybe
+            // the month before.
+            let before = merged
+                .last()
+                .filter(|((program, _), _)| *program == key.0)
+                .map(|((_, month), state)| (*month, &state.basis));
             let state = LineState {
-                basis: self.basis(key.0, key.1),
+                basis: self.basis_after(key.0, key.1, before),
                 sums: [Money::ZERO; 3],
                 evidence: 0,
             };
@@ -569,7 +616,10 @@ impl<'a> Person<'a> {
     /// The enrolments covering a payout's line(s) (SPEC §5, for
     /// ACCOUNT_MISMATCH and NAME_MISMATCH): of its program (price_subsidy:
     /// dibao and tekun), covering any of its periods.
-    pub fn covering(&self, record: &'a StageRecord) -> impl Iterator<Item = &'a Enrolment> + '_ {
+    pub fn covering(
+        &self,
+        record: &'a StageRecord,
+    ) -> impl Iterator<Item = &'a Enrolment> + Clone + '_ {
         self.enrolments
             .iter()
             .map(|(_, enrolment)| *enrolment)

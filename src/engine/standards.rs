@@ -213,6 +213,12 @@ impl StandardsTable {
         }
     }
 
+    /// Does some row take effect in `period` (so that a look-up may give
+    /// another amount than in the month before)?
+    pub fn takes_effect_in(&self, period: Period) -> bool {
+        self.starts.binary_search(&period).is_ok()
+    }
+
     /// The months at which some look-up can change, latest first, up to
     /// and including `period`: SPEC §5's raise cause walks back over them.
     pub fn starts_through(&self, period: Period) -> impl Iterator<Item = Period> + '_ {

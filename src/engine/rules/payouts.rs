@@ -6,18 +6,18 @@
 
 use crate::case::StageRecord;
 use crate::domain::source::sources_text;
-use crate::domain::{Code, Date, Detail, Finding, Source};
+use crate::domain::{Code, Date, Detail, Finding, Period, Source};
 use crate::engine::person::{Payout, Person};
 
-/// LATE_PAYMENT: a single-period payout paid after day
-/// `payment_deadline_day` of its month (clamped to the month's end).
-/// Returns the deadline it missed. A payout without `paid_on` is never late.
-pub fn late_payment(record: &StageRecord, payment_deadline_day: u32) -> Option<Date> {
+/// LATE_PAYMENT: a single-period payout paid after its month's deadline
+/// (`deadline_of`: day `payment_deadline_day` of the month, clamped to the
+/// month's end, [`Date::deadline`]). Returns the deadline it missed. A payout without `paid_on` is never late.
+pub fn late_payment(record: &StageRecord, deadline_of: impl Fn(Period) -> Date) -> Option<Date> {
     if !record.periods.is_single() {
         return None;
     }
     let paid_on = record.date()?;
-    let deadline = Date::deadline(record.periods.first, payment_deadline_day);
+    let deadline = deadline_of(record.periods.first);
     (paid_on > deadline).then_some(deadline)
 }
 
@@ -38,7 +38,15 @@ pub fn account_mismatch<'r>(account: &str, registered: impl Iterator<Item = &'r 
 /// NAME_MISMATCH: the bank's name differs from the roster name of every
 /// covering enrolment, all white space removed on both sides; no verdict
 /// when the payout has no name or no enrolment covers it.
-pub fn name_mismatch<'r>(bank_name: &str, roster_names: impl Iterator<Item = &'r str>) -> bool {
+pub fn name_mismatch<'r>(
+    bank_name: &str,
+    roster_names: impl Iterator<Item = &'r str> + Clone,
+) -> bool {
+    // Most bank names are the roster's as written: equal before white
+    // space is removed, equal after — the answer without decoding either.
+    if roster_names.clone().any(|roster| roster == bank_name) {
+        return false;
+    }
     let bank_name = without_whitespace(bank_name);
     if bank_name.is_empty() {
         return false;
@@ -85,8 +93,8 @@ pub fn duplicate_payments<'s, 'r>(
 
 /// LATE_PAYMENT of one payout: its amount at stake, its row the evidence.
 pub fn check_late_payment(person: &Person<'_>, payout: &Payout<'_>, findings: &mut Vec<Finding>) {
-    let deadline_day = person.context.case.policy.payment_deadline_day;
-    let Some(deadline) = late_payment(payout.record, deadline_day) else {
+    let Some(deadline) = late_payment(payout.record, |period| person.context.deadline(period))
+    else {
         return;
     };
     let mut finding = person.payout_finding(Code::LatePayment, payout.record);
@@ -226,13 +234,28 @@ mod tests {
     #[test]
     fn late_is_after_the_deadline_day_and_single_periods_only() {
         let mut paid = paid_record(Program::Dibao, "2021-02", 100, 2);
-        assert_eq!(late_payment(&paid, 31), None, "no paid_on, never late");
+        assert_eq!(
+            late_payment(&paid, |period| Date::deadline(period, 31)),
+            None,
+            "no paid_on, never late"
+        );
         paid.set_date(Date::parse("2021-02-28"));
-        assert_eq!(late_payment(&paid, 31), None, "day 31 clamps to the 28th");
+        assert_eq!(
+            late_payment(&paid, |period| Date::deadline(period, 31)),
+            None,
+            "day 31 clamps to the 28th"
+        );
         paid.set_date(Date::parse("2021-03-01"));
-        assert_eq!(late_payment(&paid, 31), Date::parse("2021-02-28"));
+        assert_eq!(
+            late_payment(&paid, |period| Date::deadline(period, 31)),
+            Date::parse("2021-02-28")
+        );
         paid.periods.last = period("2021-03");
-        assert_eq!(late_payment(&paid, 31), None, "a range is never late");
+        assert_eq!(
+            late_payment(&paid, |period| Date::deadline(period, 31)),
+            None,
+            "a range is never late"
+        );
     }
 
     #[test]
@@ -248,6 +271,10 @@ mod tests {
         assert!(!name_mismatch("张\u{3000}三", ["张三 "].into_iter()));
         assert!(!name_mismatch("张三", std::iter::empty()));
         assert!(!name_mismatch(" ", ["李四"].into_iter()));
+        // Equal as written: a match, white space or not.
+        assert!(!name_mismatch("张三", ["李四", "张三"].into_iter()));
+        assert!(!name_mismatch(" ", [" "].into_iter()));
+        assert!(!name_mismatch("", [""].into_iter()));
     }
 
     #[test]
