@@ -131,10 +131,12 @@ impl PeriodRange {
 
     /// Parses a period or `A..B` (either end `YYYY-MM` or `YYYYMM`).
     pub fn parse(text: &str) -> Result<PeriodRange, &'static str> {
-        // `find` on a char is a memchr; `split_once("..")` builds a
-        // substring searcher per call, which shows in the read profile.
+        // A period is a few bytes: a plain loop finds the dot sooner than
+        // `find` (a searcher set up per call) or `split_once("..")`, both
+        // of which showed in the read profile.
         let split = text
-            .find('.')
+            .bytes()
+            .position(|byte| byte == b'.')
             .filter(|&dot| text.as_bytes().get(dot + 1) == Some(&b'.'))
             .map(|dot| (&text[..dot], &text[dot + 2..]));
         match split {

@@ -1094,7 +1094,7 @@ impl<'r> Row<'r> {
             match self.text_of(position) {
                 None => Some(None),
                 Some(text) => {
-                    let text = text.trim();
+                    let text = trim(text);
                     (!text.is_empty()).then_some(Some(text))
                 }
             }
@@ -1113,7 +1113,7 @@ impl<'r> Row<'r> {
     fn is_blank(&self) -> bool {
         (0..self.bounds.len()).all(|position| {
             self.text_of(position)
-                .is_some_and(|text| text.trim().is_empty())
+                .is_some_and(|text| trim(text).is_empty())
         })
     }
 
@@ -1567,6 +1567,30 @@ impl BadRecord {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn trim_is_strs_trim_on_every_kind_of_end() {
+        for text in [
+            "",
+            " ",
+            "a",
+            " a",
+            "a ",
+            "张三",
+            "张三\u{3000}",
+            "\u{3000}张三",
+            "\u{a0}1.00",
+            "1.00\u{a0}",
+            "张\u{2003}",
+            "\t2024-07\r",
+            "\u{feff}x",
+            "x\u{85}",
+            "é",
+            "\u{2028}",
+        ] {
+            assert_eq!(trim(text), text.trim(), "{text:?}");
+        }
+    }
 
     #[test]
     fn the_quick_trim_trims_as_str_trim_does() {
