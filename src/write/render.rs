@@ -80,9 +80,14 @@ pub fn fen(out: &mut Vec<u8>, fen: i128) {
         out.push(b'-');
     }
     let magnitude = fen.unsigned_abs();
-    digits(out, magnitude / 100);
+    // Nearly every amount fits 64 bits: 128-bit division is a call into
+    // the runtime, which showed in the write profile (twice an amount).
+    let (yuan, cents) = match u64::try_from(magnitude) {
+        Ok(small) => (u128::from(small / 100), (small % 100) as u8),
+        Err(_) => (magnitude / 100, (magnitude % 100) as u8),
+    };
+    digits(out, yuan);
     out.push(b'.');
-    let cents = (magnitude % 100) as u8;
     out.push(b'0' + cents / 10);
     out.push(b'0' + cents % 10);
 }
@@ -209,6 +214,22 @@ mod tests {
         ] {
             let amount = Money::from_fen(value);
             assert_eq!(text(|out| money(out, amount)), amount.to_string());
+        }
+        // Sums past 64 bits take the 128-bit path.
+        for value in [
+            0i128,
+            -1,
+            99,
+            i128::from(u64::MAX),
+            i128::from(u64::MAX) + 1,
+            -i128::from(u64::MAX) - 7,
+            i128::MAX,
+            i128::MIN + 1,
+        ] {
+            let magnitude = value.unsigned_abs();
+            let sign = if value < 0 { "-" } else { "" };
+            let expected = format!("{sign}{}.{:02}", magnitude / 100, magnitude % 100);
+            assert_eq!(text(|out| fen(out, value)), expected);
         }
         let july = Period::parse("2020-07").unwrap();
         assert_eq!(text(|out| period(out, july)), "2020-07");
