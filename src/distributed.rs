@@ -331,9 +331,14 @@ pub fn read_file(
         {
             Some(Err(error)) => Err(error.to_string()),
             _ => {
+                // The first reading samples the keys; the second has its
+                // ranges already.
+                let sampling = layout.is_none();
                 let mut sample = KeySample::default();
                 let mut facts = emit_rows(case, kind, &mut |key, row, position, payload| {
-                    sample.add(key);
+                    if sampling {
+                        sample.add(key);
+                    }
                     emit(key, row, position, payload);
                 });
                 facts.sample_stride = sample.stride;
@@ -445,25 +450,43 @@ impl Layout {
             .filter(|(file, _)| file.index() < folder.files().len() && of_kind(file))
             .map(|(file, sha256)| (*file, sha256.as_ref()))
             .collect();
-        if now == seen {
-            return Ok(());
-        }
-        let changed = seen
-            .iter()
-            .zip(&now)
-            .find(|(seen, now)| seen != now)
-            .map(|((file, _), _)| *file)
-            .or_else(|| now.get(seen.len()).map(|(file, _)| *file))
-            .or_else(|| seen.get(now.len()).map(|(file, _)| *file));
-        let location = match changed {
-            Some(file) => folder.location(file),
-            None => crate::error::Location::path(folder.dir()),
-        };
-        Err(FatalError::InputChanged {
-            location,
-            what: "its contents are not the same, or it was added or removed".to_string(),
-        })
+        same_files(folder, &seen, &now)
     }
+}
+
+/// The CLI's "input changed" error unless the files read `now` are those
+/// `seen` before (each with its SHA-256, in file order), naming the first
+/// that differs — or the folder, when a file was added or removed past the
+/// end of the listing.
+fn same_files(
+    folder: &CaseFolder,
+    seen: &[(FileId, &str)],
+    now: &[(FileId, &str)],
+) -> Result<(), FatalError> {
+    if now == seen {
+        return Ok(());
+    }
+    let changed = seen
+        .iter()
+        .zip(now)
+        .find(|(seen, now)| seen != now)
+        .map(|((file, _), _)| *file)
+        .or_else(|| now.get(seen.len()).map(|(file, _)| *file))
+        .or_else(|| seen.get(now.len()).map(|(file, _)| *file));
+    let (location, what) = match changed {
+        Some(file) if file.index() < folder.files().len() => (
+            folder.location(file),
+            "its contents are not the same, or it was added or removed",
+        ),
+        _ => (
+            crate::error::Location::path(folder.dir()),
+            "a file was added or removed",
+        ),
+    };
+    Err(FatalError::InputChanged {
+        location,
+        what: what.to_string(),
+    })
 }
 
 /// The case of `kind`'s file alone (the roster with policy.toml, which
@@ -622,7 +645,8 @@ pub struct Driver {
     candidates: FxHashSet<u128>,
     /// The file tasks' samples of keys, each with the rows it stands for.
     samples: Vec<(Box<str>, u64)>,
-    /// Every file's SHA-256 as the first reading found it.
+    /// Every file's SHA-256 as the first reading found it: taken from the
+    /// reports when the run is planned (they go to the outputs then).
     digests: Vec<(FileId, Box<str>)>,
     uses: Vec<(Box<str>, AccountUse)>,
     sink: Option<OutputSink>,
@@ -739,14 +763,8 @@ impl Driver {
                 return Ok(());
             }
         };
-        let first_report = self.reports.len();
         self.reports
             .extend(read.reports.into_iter().map(Report::into_report));
-        self.digests.extend(
-            self.reports[first_report..]
-                .iter()
-                .map(|(file, report)| (*file, Box::from(report.sha256.as_str()))),
-        );
         let stride = read.sample_stride;
         self.samples.extend(
             read.sample
@@ -773,6 +791,11 @@ impl Driver {
             return Err(FatalError::Distributed(message));
         }
         self.reports.sort_by_key(|(file, _)| *file);
+        self.digests = self
+            .reports
+            .iter()
+            .map(|(file, report)| (*file, Box::from(report.sha256.as_str())))
+            .collect();
         // The files as evidence names them: a workbook read from several
         // sheets names the sheet.
         let mut inputs = self.folder.input_files();
@@ -856,6 +879,7 @@ impl Driver {
     /// distinct keys (the last partitions stay empty).
     pub fn layout(&self, buckets: &[i32]) -> Vec<u8> {
         assert!(!buckets.is_empty(), "at least one partition");
+        assert!(self.sink.is_some(), "laid out once the run is planned");
         let mut samples: Vec<(&str, u64)> = self
             .samples
             .iter()
@@ -996,31 +1020,7 @@ impl Worker {
             .filter(|(file, _)| REREAD.contains(&case.inputs.get(*file).kind))
             .map(|(file, report)| (*file, report.sha256.as_str()))
             .collect();
-        if now != plan.seen {
-            let changed = plan
-                .seen
-                .iter()
-                .zip(&now)
-                .find(|(seen, now)| seen != now)
-                .map(|((file, _), _)| *file)
-                .or_else(|| now.get(plan.seen.len()).map(|(file, _)| *file))
-                .or_else(|| plan.seen.get(now.len()).map(|(file, _)| *file));
-            let (location, what) = match changed {
-                Some(file) if file.index() < folder.files().len() => (
-                    folder.location(file),
-                    "its contents are not the same, or it was added or removed",
-                ),
-                _ => (
-                    crate::error::Location::path(folder.dir()),
-                    "a file was added or removed",
-                ),
-            };
-            return Err(FatalError::InputChanged {
-                location,
-                what: what.to_string(),
-            }
-            .to_string());
-        }
+        same_files(&folder, &plan.seen, &now).map_err(|error| error.to_string())?;
         let mut inputs = folder.input_files();
         for (file, names) in &plan.sheet_names {
             if file.index() >= inputs.len() {

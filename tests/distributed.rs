@@ -229,6 +229,7 @@ fn rows_per_partition(case: &Path, buckets: &[i32]) -> Vec<usize> {
         let facts = distributed::read_file(case, kind, None, &mut |_, _, _, _| {});
         driver.add_facts(&facts).unwrap();
     }
+    driver.plan().unwrap();
     let layout = distributed::Layout::decode(&driver.layout(buckets)).unwrap();
     let mut counts = vec![0; buckets.len()];
     let mut bucket_of_key = std::collections::HashMap::new();

@@ -167,12 +167,17 @@ impl FileReader {
         match message {
             Ok(Message::Batch(batch)) => Ok(Some(batch.to_pyarrow(py)?.unbind())),
             Ok(Message::Facts(facts)) => {
-                let failed = distributed::facts_error(&facts).map_err(error)?;
+                // Only the second reading raises: the first's errors go
+                // to the driver with the facts.
+                let failed = match self.rows {
+                    true => distributed::facts_error(&facts).map_err(error)?,
+                    false => None,
+                };
                 self.facts = Some(facts);
                 self.receiver = None;
                 match failed {
-                    Some(message) if self.rows => Err(error(message)),
-                    _ => Ok(None),
+                    Some(message) => Err(error(message)),
+                    None => Ok(None),
                 }
             }
             Err(_) => Err(error("the file reader stopped without its facts")),

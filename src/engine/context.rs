@@ -80,11 +80,11 @@ impl<'a> Context<'a> {
     /// `payment_deadline_day` of the month, clamped to its end.
     pub fn deadline(&self, period: Period) -> Date {
         let day = self.case.policy.payment_deadline_day;
-        let offset = period.index().wrapping_sub(self.window.first.index()) as usize;
-        let deadline = match self.deadlines.get(offset) {
-            Some(&deadline) if self.window.contains(period) => deadline,
-            _ => Date::deadline(period, day),
-        };
+        let deadline = period
+            .index()
+            .checked_sub(self.window.first.index())
+            .and_then(|offset| self.deadlines.get(offset as usize).copied())
+            .unwrap_or_else(|| Date::deadline(period, day));
         debug_assert_eq!(deadline, Date::deadline(period, day));
         deadline
     }

@@ -82,11 +82,16 @@ pub fn fen(out: &mut Vec<u8>, fen: i128) {
     let magnitude = fen.unsigned_abs();
     // Nearly every amount fits 64 bits: 128-bit division is a call into
     // the runtime, which showed in the write profile (twice an amount).
-    let (yuan, cents) = match u64::try_from(magnitude) {
-        Ok(small) => (u128::from(small / 100), (small % 100) as u8),
-        Err(_) => (magnitude / 100, (magnitude % 100) as u8),
+    let cents = match u64::try_from(magnitude) {
+        Ok(small) => {
+            digits_u64(out, small / 100);
+            (small % 100) as u8
+        }
+        Err(_) => {
+            digits(out, magnitude / 100);
+            (magnitude % 100) as u8
+        }
     };
-    digits(out, yuan);
     out.push(b'.');
     out.push(b'0' + cents / 10);
     out.push(b'0' + cents % 10);

@@ -11,7 +11,8 @@ use crate::engine::person::{Payout, Person};
 
 /// LATE_PAYMENT: a single-period payout paid after its month's deadline
 /// (`deadline_of`: day `payment_deadline_day` of the month, clamped to the
-/// month's end, [`Date::deadline`]). Returns the deadline it missed. A payout without `paid_on` is never late.
+/// month's end, [`Date::deadline`]). Returns the deadline it missed. A
+/// payout without `paid_on` is never late.
 pub fn late_payment(record: &StageRecord, deadline_of: impl Fn(Period) -> Date) -> Option<Date> {
     if !record.periods.is_single() {
         return None;
