@@ -11,7 +11,7 @@ mod common;
 use std::path::Path;
 
 use common::{case_arguments, cases, out_dir, reconcile};
-use duizhang::distributed::{self, Driver, Row, Worker};
+use duizhang::distributed::{self, Deduper, Driver, Piece, Row, Worker};
 
 /// One person row as `read_file` hands it out.
 type OwnedRow = (String, u8, u64, Vec<u8>);
@@ -23,16 +23,24 @@ const BUCKETS: [i32; 4] = [17, 3, 42, 8];
 
 /// Runs `case` the distributed way into `out`, persons cut into parts of
 /// at least `rows_per_part` rows; `Err` with the message a run stops with.
+#[allow(dead_code)]
 fn run_distributed(case: &Path, out: &Path, rows_per_part: usize) -> Result<(), String> {
-    run_distributed_with(case, out, rows_per_part, false)
+    run_distributed_with(case, out, rows_per_part, false, None)
 }
 
-/// As [`run_distributed`]; `bom`: the CLI's `--bom`.
+/// Dedupers the key rows are spread over, by key, as Spark's shuffle
+/// spreads them.
+const DEDUPERS: u128 = 3;
+
+/// As [`run_distributed`]; `bom`: the CLI's `--bom`; `split_bytes`: read
+/// the stage kinds in pieces as the Spark runner does (each file alone,
+/// text files larger than this cut into ranges), else one task per kind.
 fn run_distributed_with(
     case: &Path,
     out: &Path,
     rows_per_part: usize,
     bom: bool,
+    split_bytes: Option<u64>,
 ) -> Result<(), String> {
     let args = case_arguments(case);
     let flag = |name: &str| {
@@ -50,19 +58,51 @@ fn run_distributed_with(
     )
     .map_err(|error| error.to_string())?;
     driver.set_bom(bom);
-    for kind in distributed::FILE_TASKS {
-        let facts = distributed::read_file(case, kind, None, &mut |_, _, _, _| {});
+    let pieces: Vec<Piece> = match split_bytes {
+        None => distributed::FILE_TASKS.map(Piece::Kind).to_vec(),
+        Some(split_bytes) => {
+            for file in driver.to_survey(split_bytes) {
+                driver.add_survey(&distributed::survey(case, file, split_bytes))?;
+            }
+            let pieces = driver.pieces();
+            if std::env::var_os("SHOW_PIECES").is_some() {
+                eprintln!("{}: {} pieces", case.display(), pieces.len());
+            }
+            pieces
+                .iter()
+                .map(|piece| Piece::decode(piece).unwrap())
+                .collect()
+        }
+    };
+    let mut dedupers: Vec<Deduper> = (0..DEDUPERS).map(|_| Deduper::default()).collect();
+    for piece in &pieces {
+        let facts = distributed::read_piece(
+            case,
+            piece,
+            None,
+            &mut |_, _, _, _| {},
+            &mut |tag, key, value| {
+                dedupers[(key % DEDUPERS) as usize]
+                    .push(tag, key, value)
+                    .unwrap()
+            },
+        );
         driver.add_facts(&facts)?;
+    }
+    if driver.needs_dedupe() {
+        for deduper in dedupers {
+            driver.add_deduped(&deduper.finish())?;
+        }
     }
     let plan = driver.plan().map_err(|error| error.to_string())?;
     let layout = driver.layout(&BUCKETS);
     let layout = distributed::Layout::decode(&layout)?;
     let worker = Worker::new(case, &plan)?;
     let mut partitions: Vec<Vec<OwnedRow>> = vec![Vec::new(); BUCKETS.len()];
-    for kind in distributed::FILE_TASKS {
-        let facts = distributed::read_file(
+    for piece in &pieces {
+        let facts = distributed::read_piece(
             case,
-            kind,
+            piece,
             Some(&layout),
             &mut |key, row, position, payload| {
                 let bucket = layout.bucket(key);
@@ -72,6 +112,7 @@ fn run_distributed_with(
                     .expect("a known bucket");
                 partitions[partition].push((key.to_string(), row, position, payload.to_vec()));
             },
+            &mut |_, _, _| panic!("key rows come from the first reading only"),
         );
         assert_eq!(distributed::facts_error(&facts), Ok(None));
     }
@@ -104,8 +145,13 @@ fn run_distributed_with(
 }
 
 fn check(case: &Path, rows_per_part: usize) {
+    check_with(case, rows_per_part, None);
+}
+
+/// As [`check`], the stage kinds read in pieces of `split_bytes`.
+fn check_with(case: &Path, rows_per_part: usize, split_bytes: Option<u64>) {
     let name = format!(
-        "distributed-{}-{}-{rows_per_part}",
+        "distributed-{}-{}-{rows_per_part}-{split_bytes:?}",
         case.parent()
             .unwrap()
             .file_name()
@@ -119,7 +165,7 @@ fn check(case: &Path, rows_per_part: usize) {
     if case_arguments(case).iter().any(|arg| arg == "--threads") {
         return;
     }
-    let result = run_distributed(case, &out, rows_per_part);
+    let result = run_distributed_with(case, &out, rows_per_part, false, split_bytes);
     if cli.code == 2 {
         let message = result.expect_err("the CLI stopped; the distributed run must too");
         let errors: Vec<&str> = cli
@@ -149,6 +195,20 @@ fn every_fixture_is_byte_identical_to_the_cli() {
     }
 }
 
+/// Every stage kind read in pieces: each file alone, every text file cut
+/// into ranges of a record each (split at one byte) or of a few hundred
+/// bytes — repeats across pieces, bounds, shared accounts and each file's
+/// counts come out as the CLI's.
+#[test]
+fn every_fixture_read_in_pieces_is_byte_identical_to_the_cli() {
+    for group in ["spec-examples", "codes", "rules", "office", "errors"] {
+        for case in cases(group) {
+            check_with(&case, 1, Some(1));
+            check_with(&case, 7, Some(300));
+        }
+    }
+}
+
 #[test]
 fn the_demo_in_parts_of_any_size() {
     let demo = common::repository().join("fixtures").join("demo");
@@ -159,6 +219,9 @@ fn the_demo_in_parts_of_any_size() {
         &common::repository().join("fixtures").join("demo-office"),
         500,
     );
+    for split_bytes in [1, 4096, 50_000] {
+        check_with(&demo, 1000, Some(split_bytes));
+    }
 }
 
 /// A copy of the SHORTFALL fixture (to change files in) and a driver that
@@ -205,7 +268,7 @@ fn with_bom_the_distributed_run_writes_the_clis_bytes() {
     let cli = reconcile(&case, &cli_out, &["--bom"]);
     assert_eq!(cli.code, 0, "{}", cli.stderr);
     let out = out_dir("distributed-bom");
-    run_distributed_with(&case, &out, 1, true).expect("the distributed run");
+    run_distributed_with(&case, &out, 1, true, None).expect("the distributed run");
     for file in [
         "findings.csv",
         "ledger.csv",
@@ -291,4 +354,147 @@ fn a_file_changed_between_the_two_readings_stops_the_run() {
         "{error}"
     );
     assert_eq!(rows, 0, "no row of a changed file is handed on");
+}
+
+/// A copy of the demo whose stage files are as banks and offices make
+/// them: CRLF and CR line ends, a byte-order mark, a name holding a quoted
+/// line break, a quote never closed, a record id repeated within a file
+/// and across files, a tab-separated file, a GBK file (decoded whole, so
+/// never cut). Read in pieces of every size, each is the CLI's.
+#[test]
+fn text_files_cut_into_ranges_read_as_the_cli_reads_them_whole() {
+    let case = out_dir("distributed-ranges-case");
+    let demo = common::repository().join("fixtures").join("demo");
+    copy_folder(&demo, &case);
+    let rewrite = |name: &str, change: &dyn Fn(String) -> Vec<u8>| {
+        let path = case.join(name);
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, change(text)).unwrap();
+    };
+    rewrite("payouts/2024-01.csv", &|text| {
+        let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+        // A name with a quoted line break, and a quote never closed.
+        lines[3] = lines[3].replacen(",朱涛,", ",\"朱\r\n涛\",", 1);
+        lines[6] = lines[6].replacen(",", ",\"", 1);
+        // The first row's payout_id again, here and in the next month.
+        let repeat = lines[1].clone();
+        lines.insert(9, repeat);
+        let mut bytes = b"\xEF\xBB\xBF".to_vec();
+        bytes.extend(lines.join("\r\n").into_bytes());
+        bytes.extend(b"\r\n");
+        bytes
+    });
+    let first_row = std::fs::read_to_string(case.join("payouts/2024-01.csv"))
+        .unwrap()
+        .split("\r\n")
+        .nth(1)
+        .unwrap()
+        .to_string();
+    rewrite("payouts/2024-03.csv", &|text| {
+        format!("{text}{first_row}\n").into_bytes()
+    });
+    rewrite("allocations.csv", &|text| {
+        text.replace('\n', "\r").into_bytes()
+    });
+    rewrite("payouts/2024-02.csv", &|text| {
+        text.replace(',', "\t").into_bytes()
+    });
+    rewrite("transfers.csv", &|text| {
+        encoding_rs::GBK.encode(&text).0.into_owned()
+    });
+    let cli_out = out_dir("distributed-ranges-cli");
+    let cli = reconcile(&case, &cli_out, &[]);
+    assert_eq!(cli.code, 0, "{}", cli.stderr);
+    let findings = std::fs::read_to_string(cli_out.join("findings.csv")).unwrap();
+    assert!(
+        findings.contains("DUPLICATE_RECORD"),
+        "the repeats are findings"
+    );
+    assert!(
+        findings.contains("BAD_RECORD"),
+        "the quote never closed is one"
+    );
+    for split_bytes in [1, 100, 2_000] {
+        let out = out_dir(&format!("distributed-ranges-{split_bytes}"));
+        run_distributed_with(&case, &out, 50, false, Some(split_bytes))
+            .unwrap_or_else(|error| panic!("split at {split_bytes}: {error}"));
+        for file in ["findings.csv", "ledger.csv", "summary.csv", "run.json"] {
+            assert!(
+                std::fs::read(cli_out.join(file)).unwrap()
+                    == std::fs::read(out.join(file)).unwrap(),
+                "split at {split_bytes}: {file} differs from the CLI's"
+            );
+        }
+    }
+}
+
+/// A range's bytes changed between the survey and a reading stop the run
+/// as the CLI says a changed input does.
+#[test]
+fn a_range_changed_after_the_survey_stops_the_run() {
+    let case = out_dir("distributed-range-changed-case");
+    copy_folder(&common::repository().join("fixtures").join("demo"), &case);
+    let out = out_dir("distributed-range-changed-out");
+    let (mut driver, _) = Driver::open(&case, &out, None, None, None, false).unwrap();
+    for file in driver.to_survey(1000) {
+        driver
+            .add_survey(&distributed::survey(&case, file, 1000))
+            .unwrap();
+    }
+    let pieces: Vec<Piece> = driver
+        .pieces()
+        .iter()
+        .map(|piece| Piece::decode(piece).unwrap())
+        .collect();
+    let (target, path) = pieces
+        .iter()
+        .find_map(|piece| match piece {
+            Piece::File {
+                range: Some((range, _)),
+                ..
+            } if range.start > range.header_end => Some((piece.clone(), range.start)),
+            _ => None,
+        })
+        .map(|(piece, start)| {
+            let path = case.join("allocations.csv");
+            let mut bytes = std::fs::read(&path).unwrap();
+            // One digit of an amount in the range, same length.
+            let at = (start as usize..bytes.len())
+                .find(|&at| bytes[at] == b'.')
+                .unwrap()
+                - 1;
+            bytes[at] = if bytes[at] == b'1' { b'2' } else { b'1' };
+            (piece, (path, bytes))
+        })
+        .expect("allocations.csv is cut into ranges");
+    let read = || {
+        let facts = distributed::read_piece(
+            &case,
+            &target,
+            None,
+            &mut |_, _, _, _| {},
+            &mut |_, _, _| {},
+        );
+        distributed::facts_error(&facts).unwrap()
+    };
+    assert_eq!(read(), None);
+    std::fs::write(&path.0, &path.1).unwrap();
+    let message = read().expect("an error");
+    assert!(
+        message.contains("allocations.csv") && message.contains("not the same"),
+        "{message}"
+    );
+}
+
+fn copy_folder(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_folder(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
 }

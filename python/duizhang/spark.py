@@ -60,14 +60,22 @@ ROWS = pa.schema(
     ]
 )
 ROWS_DDL = "key string, kind tinyint, line bigint, payload binary, bucket int"
-#: What the first reading yields: one row of facts per file kind.
-FACTS = pa.schema(
+#: What the first reading yields: key rows for the dedupers (tag 1-4),
+#: then one row of facts per piece (tag 0); the dedupers add theirs (tag 5).
+KEYS = pa.schema(
     [
-        pa.field("kind", pa.int32(), nullable=False),
+        pa.field("tag", pa.int8(), nullable=False),
+        pa.field("k_hi", pa.int64(), nullable=False),
+        pa.field("k_lo", pa.int64(), nullable=False),
+        pa.field("v_hi", pa.int64(), nullable=False),
+        pa.field("v_lo", pa.int64(), nullable=False),
         pa.field("facts", pa.binary(), nullable=False),
     ]
 )
-FACTS_DDL = "kind int, facts binary"
+KEYS_DDL = "tag tinyint, k_hi bigint, k_lo bigint, v_hi bigint, v_lo bigint, facts binary"
+TAG_FACTS = 0
+TAG_DEDUPED = 5
+SURVEY_DDL = "survey binary"
 PARTS = pa.schema(
     [
         pa.field("task", pa.int32(), nullable=False),
@@ -80,6 +88,11 @@ PARTS_DDL = "task int, seq int, part binary"
 #: Rows a task reconciles at once (whole persons, so a little more).
 ROWS_PER_PART = 200_000
 
+#: A stage kind's text file larger than this is cut into ranges of about
+#: this size, each read by a task of its own (a stage kind given as several
+#: files is read a file per task whatever their size).
+SPLIT_BYTES = 256 << 20
+
 
 def _canonical(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
     """The batch in `schema`'s types (Spark may hand large strings)."""
@@ -89,33 +102,54 @@ def _canonical(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
     return pa.RecordBatch.from_arrays(arrays, schema=schema)
 
 
-def _read_facts(case_dir: str, kinds: list[int]):
+def _survey(case_dir: str, files: list[int], split_bytes: int):
+    """mapInArrow function of the survey: each input row is one large text
+    file, read whole and cut into ranges at record boundaries."""
+
+    def survey(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            for index in batch.column(0).to_pylist():
+                found = _native.survey(case_dir, files[index], split_bytes)
+                yield pa.RecordBatch.from_arrays([pa.array([found], pa.binary())], names=["survey"])
+
+    return survey
+
+
+def _read_facts(case_dir: str, pieces: list[bytes]):
     """mapInArrow function of the first reading: each input row is one
-    file kind, read for its facts alone."""
+    piece, read for its facts (and, read in pieces, its key rows)."""
 
     def read(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         for batch in batches:
             for index in batch.column(0).to_pylist():
-                kind = kinds[index]
-                reader = _native.FileReader(case_dir, kind)
-                for _ in reader:
-                    pass
-                yield pa.RecordBatch.from_arrays(
-                    [pa.array([kind], pa.int32()), pa.array([reader.facts], pa.binary())],
-                    schema=FACTS,
-                )
+                yield from _native.FileReader(case_dir, pieces[index])
 
     return read
 
 
-def _read_rows(case_dir: str, kinds: list[int], layout):
+def _dedupe(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """mapInArrow function of the dedupers: the facts rows pass; the key
+    rows of this share of the keys become one row of what they show."""
+    import pyarrow.compute as compute
+
+    deduper = _native.Deduper()
+    for batch in batches:
+        batch = _canonical(batch, KEYS)
+        facts = batch.filter(compute.equal(batch.column(0), TAG_FACTS))
+        if facts.num_rows:
+            yield facts
+        deduper.push(batch)
+    yield deduper.finish()
+
+
+def _read_rows(case_dir: str, pieces: list[bytes], layout):
     """mapInArrow function of the second reading: each input row is one
-    file kind, read into person rows laid out by the driver's ranges."""
+    piece, read into person rows laid out by the driver's ranges."""
 
     def read(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         for batch in batches:
             for index in batch.column(0).to_pylist():
-                yield from _native.FileReader(case_dir, kinds[index], layout.value)
+                yield from _native.FileReader(case_dir, pieces[index], layout.value)
 
     return read
 
@@ -258,6 +292,7 @@ def reconcile(
     period_from: Optional[str] = None,
     period_to: Optional[str] = None,
     rows_per_part: int = ROWS_PER_PART,
+    split_bytes: int = SPLIT_BYTES,
     timings: bool = False,
     register: Optional[str] = None,
     new_register: bool = False,
@@ -293,18 +328,34 @@ def reconcile(
         print(f"duizhang: warning: {warning}", file=sys.stderr)
     spark = spark or session(master)
     phase("spark session ready")
-    kinds = list(_native.file_tasks())
-    # One task per file kind: the crate's reader numbers the lines.
-    files = spark.range(0, len(kinds), 1, numPartitions=len(kinds))
-    for row in files.mapInArrow(_read_facts(case_dir, kinds), FACTS_DDL).collect():
-        driver.add_facts(bytes(row.facts))
-    phase("files read for their facts (one task per file kind)")
-    plan = spark.sparkContext.broadcast(bytes(driver.plan()))
     count = partitions or default_partitions(spark, case_dir)
+    # Large text files of the stage kinds: cut into ranges by a task each.
+    surveyed = list(driver.to_survey(split_bytes))
+    if surveyed:
+        found = spark.range(0, len(surveyed), 1, numPartitions=len(surveyed)).mapInArrow(
+            _survey(case_dir, surveyed, split_bytes), SURVEY_DDL
+        )
+        for row in found.collect():
+            driver.add_survey(bytes(row.survey))
+        phase(f"{len(surveyed)} large files surveyed")
+    # One task per piece: the crate's reader numbers the lines.
+    pieces = [bytes(piece) for piece in driver.pieces()]
+    tasks = spark.range(0, len(pieces), 1, numPartitions=len(pieces))
+    first = tasks.mapInArrow(_read_facts(case_dir, pieces), KEYS_DDL)
+    if driver.needs_dedupe:
+        # Every key row of one key meets the others in one deduper.
+        first = first.repartition(count, "k_hi").mapInArrow(_dedupe, KEYS_DDL)
+    for row in first.filter(f"tag = {TAG_FACTS} OR tag = {TAG_DEDUPED}").select("tag", "facts").collect():
+        if row.tag == TAG_FACTS:
+            driver.add_facts(bytes(row.facts))
+        else:
+            driver.add_deduped(bytes(row.facts))
+    phase(f"files read for their facts ({len(pieces)} pieces)")
+    plan = spark.sparkContext.broadcast(bytes(driver.plan()))
     buckets = bucket_values(spark, count)
     layout = spark.sparkContext.broadcast(bytes(driver.layout(buckets)))
     people = (
-        files.mapInArrow(_read_rows(case_dir, kinds, layout), ROWS_DDL)
+        tasks.mapInArrow(_read_rows(case_dir, pieces, layout), ROWS_DDL)
         .repartition(count, "bucket")
         .sortWithinPartitions("key", "kind", "line")
     )
@@ -345,6 +396,13 @@ def main(argv: Optional[list[str]] = None) -> int:
     run.add_argument("--to", dest="period_to", metavar="YYYY-MM")
     run.add_argument("--master", metavar="URL", help="Spark master (default: spark-submit's, else local[*])")
     run.add_argument("--partitions", type=int, metavar="N", help="partitions of persons (default: Spark's parallelism, or one per 256 MiB of input if more)")
+    run.add_argument(
+        "--split-bytes",
+        type=int,
+        default=SPLIT_BYTES,
+        metavar="N",
+        help="cut a stage kind's UTF-8 text file larger than N bytes into ranges read by a task each (default: 256 MiB)",
+    )
     run.add_argument("--timings", action="store_true", help="print each phase's time to stderr")
     run.add_argument("--register", metavar="FILE", help="the rectification register of an earlier run, carried on (as the CLI)")
     run.add_argument("--new-register", action="store_true", help="start a new register over an edited register.csv in OUT_DIR (as the CLI)")
@@ -357,12 +415,15 @@ def main(argv: Optional[list[str]] = None) -> int:
     args = parser.parse_args(argv)
     if args.partitions is not None and args.partitions < 1:
         parser.error("--partitions must be at least 1")
+    if args.split_bytes < 1:
+        parser.error("--split-bytes must be at least 1")
     try:
         summary = reconcile(
             args.case_dir,
             args.out,
             master=args.master,
             partitions=args.partitions,
+            split_bytes=args.split_bytes,
             period_from=args.period_from,
             period_to=args.period_to,
             timings=args.timings,

@@ -32,6 +32,56 @@ fn schema() -> SchemaRef {
     ]))
 }
 
+/// The first reading's output: key rows for the dedupers (tag 1–4), the
+/// task's facts (tag 0) and, after the dedupers, theirs (tag 5). A key or
+/// value of 128 bits travels as two int64 (high, low).
+fn key_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        Field::new("tag", DataType::Int8, false),
+        Field::new("k_hi", DataType::Int64, false),
+        Field::new("k_lo", DataType::Int64, false),
+        Field::new("v_hi", DataType::Int64, false),
+        Field::new("v_lo", DataType::Int64, false),
+        Field::new("facts", DataType::Binary, false),
+    ]))
+}
+
+#[derive(Default)]
+struct KeyBuilders {
+    tag: Int8Builder,
+    k_hi: Int64Builder,
+    k_lo: Int64Builder,
+    v_hi: Int64Builder,
+    v_lo: Int64Builder,
+    facts: BinaryBuilder,
+    rows: usize,
+}
+
+impl KeyBuilders {
+    fn push(&mut self, tag: u8, key: u128, value: u128, facts: &[u8]) {
+        self.tag.append_value(tag as i8);
+        self.k_hi.append_value((key >> 64) as i64);
+        self.k_lo.append_value(key as i64);
+        self.v_hi.append_value((value >> 64) as i64);
+        self.v_lo.append_value(value as i64);
+        self.facts.append_value(facts);
+        self.rows += 1;
+    }
+
+    fn finish(&mut self) -> RecordBatch {
+        self.rows = 0;
+        let columns: Vec<ArrayRef> = vec![
+            Arc::new(self.tag.finish()),
+            Arc::new(self.k_hi.finish()),
+            Arc::new(self.k_lo.finish()),
+            Arc::new(self.v_hi.finish()),
+            Arc::new(self.v_lo.finish()),
+            Arc::new(self.facts.finish()),
+        ];
+        RecordBatch::try_new(key_schema(), columns).expect("the columns match the schema")
+    }
+}
+
 fn error(message: impl std::fmt::Display) -> PyErr {
     DuizhangError::new_err(message.to_string())
 }
@@ -92,16 +142,17 @@ fn file_name(number: u8) -> PyResult<&'static str> {
         .ok_or_else(|| error(format!("no file kind {number}")))
 }
 
-/// Reads one file of a case with the crate's reader, in a thread of its
-/// own. Without a layout it reads the file for its facts alone (no rows);
-/// with the driver's layout (`Driver.layout`) iterating gives its person
-/// rows as Arrow record batches (key, kind, line, payload, bucket) and
-/// raises the error that stops the run if the file is not the one the
-/// first reading read. Then `facts` holds what the driver needs.
+/// Reads one piece of a case (`Driver.pieces`: a whole file kind, or one
+/// file or range of a stage kind) with the crate's reader, in a thread of
+/// its own. Without a layout (the first reading) iterating gives the key
+/// rows of a piece read in pieces, then one row holding the piece's facts
+/// (tag 0), as Arrow record batches of the key schema. With the driver's
+/// layout (`Driver.layout`, the second reading) it gives the piece's
+/// person rows (key, kind, line, payload, bucket) and raises the error
+/// that stops the run if the file is not the one the first reading read.
 #[pyclass(unsendable)]
 struct FileReader {
     receiver: Option<Receiver<Message>>,
-    facts: Option<Vec<u8>>,
     /// Rows were asked for: an error in the facts is raised.
     rows: bool,
 }
@@ -109,10 +160,9 @@ struct FileReader {
 #[pymethods]
 impl FileReader {
     #[new]
-    #[pyo3(signature = (case_dir, kind, layout=None))]
-    fn new(case_dir: PathBuf, kind: u8, layout: Option<Vec<u8>>) -> PyResult<FileReader> {
-        let kind =
-            distributed::file_kind(kind).ok_or_else(|| error(format!("no file kind {kind}")))?;
+    #[pyo3(signature = (case_dir, piece, layout=None))]
+    fn new(case_dir: PathBuf, piece: Vec<u8>, layout: Option<Vec<u8>>) -> PyResult<FileReader> {
+        let piece = distributed::Piece::decode(&piece).map_err(error)?;
         let layout = layout
             .map(|bytes| distributed::Layout::decode(&bytes))
             .transpose()
@@ -121,12 +171,24 @@ impl FileReader {
         let (sender, receiver) = sync_channel(2);
         std::thread::spawn(move || {
             let mut builders = Builders::new();
+            let mut keys = KeyBuilders::default();
             let mut open = true;
             let facts = match &layout {
-                None => distributed::read_file(&case_dir, kind, None, &mut |_, _, _, _| {}),
-                Some(layout) => distributed::read_file(
+                None => distributed::read_piece(
                     &case_dir,
-                    kind,
+                    &piece,
+                    None,
+                    &mut |_, _, _, _| {},
+                    &mut |tag, key, value| {
+                        keys.push(tag, key, value, &[]);
+                        if keys.rows >= BATCH_ROWS && open {
+                            open = sender.send(Message::Batch(keys.finish())).is_ok();
+                        }
+                    },
+                ),
+                Some(layout) => distributed::read_piece(
+                    &case_dir,
+                    &piece,
                     Some(layout),
                     &mut |key, row, position, payload| {
                         builders.key.append_value(key);
@@ -140,16 +202,20 @@ impl FileReader {
                             open = sender.send(Message::Batch(builders.finish())).is_ok();
                         }
                     },
+                    &mut |_, _, _| {},
                 ),
             };
             if builders.rows > 0 && open {
-                let _ = sender.send(Message::Batch(builders.finish()));
+                open = sender.send(Message::Batch(builders.finish())).is_ok();
+            }
+            if layout.is_none() && open {
+                keys.push(distributed::KEY_FACTS, 0, 0, &facts);
+                let _ = sender.send(Message::Batch(keys.finish()));
             }
             let _ = sender.send(Message::Facts(facts));
         });
         Ok(FileReader {
             receiver: Some(receiver),
-            facts: None,
             rows,
         })
     }
@@ -167,30 +233,89 @@ impl FileReader {
         match message {
             Ok(Message::Batch(batch)) => Ok(Some(batch.to_pyarrow(py)?.unbind())),
             Ok(Message::Facts(facts)) => {
+                self.receiver = None;
                 // Only the second reading raises: the first's errors go
                 // to the driver with the facts.
-                let failed = match self.rows {
-                    true => distributed::facts_error(&facts).map_err(error)?,
-                    false => None,
-                };
-                self.facts = Some(facts);
-                self.receiver = None;
-                match failed {
-                    Some(message) => Err(error(message)),
-                    None => Ok(None),
+                match self.rows {
+                    true => match distributed::facts_error(&facts).map_err(error)? {
+                        Some(message) => Err(error(message)),
+                        None => Ok(None),
+                    },
+                    false => Ok(None),
                 }
             }
             Err(_) => Err(error("the file reader stopped without its facts")),
         }
     }
+}
 
-    /// The file's facts, once every batch has been taken.
-    #[getter]
-    fn facts<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
-        match &self.facts {
-            Some(facts) => Ok(PyBytes::new(py, facts)),
-            None => Err(error("take every batch before the facts")),
+/// Reads text file `file` of the case whole and cuts its rows into ranges
+/// of about `split_bytes` at record boundaries (`Driver.to_survey`,
+/// `Driver.add_survey`).
+#[pyfunction]
+fn survey<'py>(
+    py: Python<'py>,
+    case_dir: PathBuf,
+    file: u16,
+    split_bytes: u64,
+) -> Bound<'py, PyBytes> {
+    let survey = py.detach(|| distributed::survey(&case_dir, file, split_bytes));
+    PyBytes::new(py, &survey)
+}
+
+/// Takes the key rows of a share of the keys (every row of a key comes to
+/// one deduper) and finds the repeats, bounds and shared accounts in them.
+#[pyclass]
+struct Deduper {
+    inner: Option<distributed::Deduper>,
+}
+
+fn int64s(batch: &RecordBatch, index: usize) -> PyResult<&Int64Array> {
+    column::<Int64Array>(batch, index)
+}
+
+#[pymethods]
+impl Deduper {
+    #[new]
+    fn new() -> Deduper {
+        Deduper {
+            inner: Some(distributed::Deduper::default()),
         }
+    }
+
+    /// Takes a batch of key rows (facts rows are passed over).
+    fn push(&mut self, batch: &Bound<'_, PyAny>) -> PyResult<()> {
+        let batch = RecordBatch::from_pyarrow_bound(batch)?;
+        let inner = self
+            .inner
+            .as_mut()
+            .ok_or_else(|| error("the deduper has finished"))?;
+        let tags = column::<Int8Array>(&batch, 0)?;
+        let (k_hi, k_lo) = (int64s(&batch, 1)?, int64s(&batch, 2)?);
+        let (v_hi, v_lo) = (int64s(&batch, 3)?, int64s(&batch, 4)?);
+        let wide = |high: i64, low: i64| u128::from(high as u64) << 64 | u128::from(low as u64);
+        for index in 0..batch.num_rows() {
+            inner
+                .push(
+                    tags.value(index) as u8,
+                    wide(k_hi.value(index), k_lo.value(index)),
+                    wide(v_hi.value(index), v_lo.value(index)),
+                )
+                .map_err(error)?;
+        }
+        Ok(())
+    }
+
+    /// What the deduper found: one row (tag 5) of the key schema.
+    fn finish(&mut self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let inner = self
+            .inner
+            .take()
+            .ok_or_else(|| error("the deduper has finished"))?;
+        let deduped = py.detach(|| inner.finish());
+        let mut keys = KeyBuilders::default();
+        keys.push(distributed::KEY_DEDUPED, 0, 0, &deduped);
+        Ok(keys.finish().to_pyarrow(py)?.unbind())
     }
 }
 
@@ -237,6 +362,36 @@ impl Driver {
             inner: Some(inner),
             warnings,
         })
+    }
+
+    /// The text files to survey before the pieces are made.
+    fn to_survey(&self, split_bytes: u64) -> PyResult<Vec<u16>> {
+        self.inner
+            .as_ref()
+            .map(|inner| inner.to_survey(split_bytes))
+            .ok_or_else(|| error("the run has finished"))
+    }
+
+    fn add_survey(&mut self, survey: &[u8]) -> PyResult<()> {
+        self.inner()?.add_survey(survey).map_err(error)
+    }
+
+    /// What the reading tasks read, a piece each (opaque bytes).
+    fn pieces<'py>(&mut self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyBytes>>> {
+        let pieces = self.inner()?.pieces();
+        Ok(pieces.iter().map(|piece| PyBytes::new(py, piece)).collect())
+    }
+
+    /// Some kind is read in pieces: the key rows go to dedupers.
+    #[getter]
+    fn needs_dedupe(&self) -> bool {
+        self.inner
+            .as_ref()
+            .is_some_and(distributed::Driver::needs_dedupe)
+    }
+
+    fn add_deduped(&mut self, deduped: &[u8]) -> PyResult<()> {
+        self.inner()?.add_deduped(deduped).map_err(error)
     }
 
     fn add_facts(&mut self, facts: &[u8]) -> PyResult<()> {
@@ -406,7 +561,9 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add("DuizhangError", module.py().get_type::<DuizhangError>())?;
     module.add_function(wrap_pyfunction!(file_tasks, module)?)?;
     module.add_function(wrap_pyfunction!(file_name, module)?)?;
+    module.add_function(wrap_pyfunction!(survey, module)?)?;
     module.add_class::<FileReader>()?;
+    module.add_class::<Deduper>()?;
     module.add_class::<Driver>()?;
     module.add_class::<Reconciler>()?;
     Ok(())

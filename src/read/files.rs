@@ -57,6 +57,22 @@ pub(crate) fn read_file(
     Ok(parsed)
 }
 
+/// Reads a range of text file `id` alone ([`text::load_range`]); its
+/// report's SHA-256 is the range's.
+pub(crate) fn read_file_range(
+    folder: &CaseFolder,
+    id: FileId,
+    range: &text::TextRange,
+    options: &ReadOptions,
+) -> Result<Parsed, FatalError> {
+    let (file, sha256) = text::load_range(folder, id, range, options.chunk_bytes)?;
+    let parsed = parse_file(&file, options);
+    still_as_opened(folder, id, &file.fingerprint)?;
+    let mut parsed = parsed?;
+    parsed.set_sha256(&sha256);
+    Ok(parsed)
+}
+
 fn read_policy(
     folder: &CaseFolder,
     id: FileId,

@@ -65,6 +65,23 @@ pub fn read_case_in(folder: &CaseFolder, options: &ReadOptions) -> Result<Case, 
     read_files_in(folder, &FileKind::ALL, options)
 }
 
+/// One file of a case read alone, or one range of a text file
+/// ([`text::TextRange`]): a case holding its records only, read as a whole
+/// run reads them (the Spark runner's tasks each read one). Its repeated
+/// record ids are those repeated within what was read.
+pub fn read_one_file(
+    folder: &CaseFolder,
+    id: FileId,
+    range: Option<&text::TextRange>,
+    options: &ReadOptions,
+) -> Result<Case, FatalError> {
+    let parsed = match range {
+        None => files::read_file(folder, id, options)?,
+        Some(range) => files::read_file_range(folder, id, range, options)?,
+    };
+    assemble::assemble(folder, vec![(id, parsed)], options)
+}
+
 /// As [`read_case_in`], reading only the files of `kinds`: a case holding
 /// those files alone, read exactly as a whole run reads them (the Spark
 /// runner reads each kind in a task of its own). Give

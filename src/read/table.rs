@@ -444,12 +444,15 @@ pub fn read_header(file: &LoadedFile, columns: &[Column]) -> Result<Body, FatalE
                     hidden_not_read: Vec::new(),
                     columns: found,
                 }]);
+                // A range of a file read alone: its rows keep the
+                // file's lines.
+                let first_line = file.rows_first_line.unwrap_or(span.next_line);
                 return Ok(Body {
                     header,
                     sheet: 0,
                     merges: Vec::new(),
                     start: span.next,
-                    first_line: span.next_line,
+                    first_line,
                     end: text.len(),
                 });
             }

@@ -46,6 +46,9 @@ pub struct LoadedFile {
     /// when the text was checked — so a reader can cut the text at piece
     /// ends and know each cut's line. Empty when the text was decoded.
     pub line_ends: Vec<(usize, u64)>,
+    /// A range of a file read alone ([`load_range`]): the line its first
+    /// row is on (its header's lines are the file's first).
+    pub rows_first_line: Option<u64>,
 }
 
 /// Where a file's header was found and what it named.
@@ -163,6 +166,18 @@ impl LoadedFile {
             | Text::Owned { .. } => None,
             Text::Checked { text, start } => Some(&text[*start..]),
             Text::Decoded { text, .. } => Some(text),
+        }
+    }
+
+    /// Where [`LoadedFile::bytes`] begins in the file as on disk: past a
+    /// UTF-8 byte-order mark (0 for a decoded text or a workbook).
+    pub fn text_offset(&self) -> usize {
+        match &self.text {
+            Text::Mapped { start, .. }
+            | Text::Owned { start, .. }
+            | Text::Checked { start, .. }
+            | Text::Shared { start, .. } => *start,
+            Text::Decoded { .. } => 0,
         }
     }
 
@@ -599,6 +614,7 @@ pub fn load(
         regions: folder.regions().clone(),
         header_found: std::sync::OnceLock::new(),
         line_ends: Vec::new(),
+        rows_first_line: None,
     };
     // A file that is no CSV text at all (a binary, a video renamed
     // payouts.csv) is refused from its first line, before it is read,
@@ -721,6 +737,7 @@ pub fn load_bytes(name: &str, format: Format, bytes: Vec<u8>) -> Result<LoadedFi
         regions: std::sync::Arc::default(),
         header_found: std::sync::OnceLock::new(),
         line_ends: Vec::new(),
+        rows_first_line: None,
     };
     if format.is_spreadsheet() {
         let workbook = super::workbook::read(loaded.original(), format)
@@ -862,6 +879,7 @@ fn load_workbook(
         regions: folder.regions().clone(),
         header_found: std::sync::OnceLock::new(),
         line_ends: Vec::new(),
+        rows_first_line: None,
     })
 }
 
@@ -904,6 +922,123 @@ fn workbook_error(
 /// How a fatal error names a sheet: `roster.xlsx (sheet 花名册)`.
 pub fn sheet_location(file: &str, sheet: &str) -> String {
     format!("{file} (sheet {})", crate::error::excerpt(sheet))
+}
+
+/// A byte range of a UTF-8 text file cut at record boundaries by a
+/// reading of the whole file (the Spark runner's survey,
+/// `distributed::survey`), to be read alone by [`load_range`]. Offsets are
+/// in the file's bytes as on disk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TextRange {
+    /// Where the header's lines (and any title lines above it) end and the
+    /// rows begin.
+    pub header_end: u64,
+    pub start: u64,
+    pub end: u64,
+    /// The line the range's first row is on.
+    pub first_line: u64,
+    /// The whole file is UTF-8 but for some rows, each of which is checked
+    /// (a BAD_RECORD when not UTF-8): so is each range of it.
+    pub check_rows: bool,
+}
+
+/// A range of a text file as a file of its own: the file's header lines,
+/// then the range's rows, which keep their lines
+/// ([`LoadedFile::rows_first_line`]); its encoding and separator are those
+/// the survey decided for the whole file. Returns the file and the SHA-256
+/// of the range's bytes, which the caller compares with the survey's.
+pub fn load_range(
+    folder: &CaseFolder,
+    id: FileId,
+    range: &TextRange,
+    piece_bytes: usize,
+) -> Result<(LoadedFile, String), FatalError> {
+    use std::io::{Read, Seek, SeekFrom};
+    let opened = folder.open_file(id)?;
+    let listed = folder.file(id);
+    assert!(
+        !listed.format.is_spreadsheet(),
+        "only a text file is read in ranges"
+    );
+    assert!(range.header_end <= range.start && range.start <= range.end);
+    let changed = || FatalError::InputChanged {
+        location: folder.location(id),
+        what: "its contents are not the same".to_string(),
+    };
+    if opened.fingerprint.size < range.end {
+        return Err(changed());
+    }
+    let unreadable = |source| FatalError::Unreadable {
+        location: Location::path(&opened.path),
+        source,
+    };
+    let header_bytes = usize::try_from(range.header_end).map_err(|_| changed())?;
+    let range_bytes = usize::try_from(range.end - range.start).map_err(|_| changed())?;
+    let mut bytes = vec![0u8; header_bytes + range_bytes];
+    match &opened.content {
+        Content::Memory(whole) => {
+            let (start, end) = (range.start as usize, range.end as usize);
+            bytes[..header_bytes].copy_from_slice(&whole[..header_bytes]);
+            bytes[header_bytes..].copy_from_slice(&whole[start..end]);
+        }
+        Content::Disk(file) => {
+            let mut file = file;
+            file.read_exact(&mut bytes[..header_bytes])
+                .map_err(unreadable)?;
+            file.seek(SeekFrom::Start(range.start))
+                .map_err(unreadable)?;
+            file.read_exact(&mut bytes[header_bytes..])
+                .map_err(unreadable)?;
+        }
+    }
+    let sha256 = sha256_hex(&bytes[header_bytes..]);
+    let start = if bytes.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    };
+    let mut loaded = LoadedFile {
+        kind: listed.kind,
+        id,
+        name: listed.name.as_str().into(),
+        text: Text::Owned { bytes, start },
+        encoding: "utf-8",
+        check_rows: false,
+        undecodable: false,
+        delimiter: b',',
+        fingerprint: opened.fingerprint,
+        format: listed.format,
+        workbook: None,
+        settings: folder.columns().clone(),
+        regions: folder.regions().clone(),
+        header_found: std::sync::OnceLock::new(),
+        line_ends: Vec::new(),
+        rows_first_line: Some(range.first_line),
+    };
+    let checked = over_pieces(
+        &loaded,
+        false,
+        piece_bytes.clamp(1, MAX_PIECE_BYTES),
+        |piece| (std::str::from_utf8(piece).is_ok(), line_ends(piece)),
+    );
+    let valid = checked.iter().all(|(_, (valid, _))| *valid);
+    loaded.line_ends = checked
+        .into_iter()
+        .map(|(end, (_, lines))| (end, lines))
+        .collect();
+    loaded.text = match loaded.text {
+        Text::Owned { bytes, start } if valid => Text::Checked {
+            text: String::from_utf8(bytes).expect("every piece is UTF-8"),
+            start,
+        },
+        // The survey found the whole file UTF-8: a range that is not was
+        // written to since.
+        _ if !valid && !range.check_rows => return Err(changed()),
+        other => other,
+    };
+    loaded.check_rows = range.check_rows;
+    loaded.delimiter = delimiter_of(loaded.bytes());
+    Ok((loaded, sha256))
 }
 
 fn into_original(text: Text) -> Box<dyn AsRef<[u8]> + Send + Sync> {

@@ -27,8 +27,12 @@
 //! only are here (a stage record's row, a file's facts, the plan, a part).
 //! Python passes them on as opaque bytes.
 
+mod pieces;
+
 use std::borrow::Cow;
 use std::path::Path;
+
+pub use pieces::{survey, Deduper, EmitKey, Piece, KEY_DEDUPED, KEY_FACTS, KEY_PAYEE, KEY_RECORD};
 
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
@@ -58,6 +62,9 @@ pub const ROW_INVALID_ID: u8 = 6;
 /// v3: a roster row that could not be read, by the person its id_number
 /// cell names (a payment to them names the row).
 pub const ROW_UNREADABLE_ROSTER: u8 = 7;
+/// A DUPLICATE_RECORD finding made by the second reading of a piece
+/// ([`Piece::File`]), by the repeat's person: the worker passes it on.
+pub const ROW_FINDING: u8 = 8;
 
 /// The files read by a task each; policy.toml is read by the driver (and
 /// beside the roster, whose coverage depends on it).
@@ -252,7 +259,7 @@ fn static_name(name: &str) -> &'static str {
 /// [`Driver::add_facts`].
 #[derive(Serialize, Deserialize)]
 struct Facts<'f> {
-    kind: FileKind,
+    piece: Piece,
     /// The file's facts, or the message of the error that stops the run.
     #[serde(borrow)]
     read: Result<FileFacts<'f>, String>,
@@ -324,31 +331,136 @@ pub fn read_file(
     layout: Option<&Layout>,
     emit: &mut Emit<'_>,
 ) -> Vec<u8> {
-    let folder = CaseFolder::open(case_dir);
-    let case = folder.and_then(|folder| read_case_file(&folder, kind).map(|case| (folder, case)));
-    let read = match &case {
-        Ok((folder, case)) => match layout.map(|layout| layout.check_unchanged(folder, case, kind))
-        {
-            Some(Err(error)) => Err(error.to_string()),
-            _ => {
-                // The first reading samples the keys; the second has its
-                // ranges already.
-                let sampling = layout.is_none();
-                let mut sample = KeySample::default();
-                let mut facts = emit_rows(case, kind, &mut |key, row, position, payload| {
-                    if sampling {
-                        sample.add(key);
-                    }
-                    emit(key, row, position, payload);
-                });
-                facts.sample_stride = sample.stride;
-                facts.sample = sample.keys.into_iter().map(Cow::Owned).collect();
-                Ok(facts)
+    read_piece(
+        case_dir,
+        &Piece::Kind(kind),
+        layout,
+        emit,
+        &mut |_, _, _| {},
+    )
+}
+
+/// As [`read_file`], one piece of the case ([`Driver::pieces`]): a whole
+/// kind, or one file of a stage kind or a range of it. The first reading
+/// of a [`Piece::File`] also hands each record's key row to `keys` (for
+/// the [`Deduper`]); its facts then leave the kind's repeats, bounds and
+/// shared accounts to the deduper. Its second reading drops the repeats
+/// the layout lists and emits their DUPLICATE_RECORD findings as
+/// [`ROW_FINDING`] rows.
+pub fn read_piece(
+    case_dir: &Path,
+    piece: &Piece,
+    layout: Option<&Layout>,
+    emit: &mut Emit<'_>,
+    keys: &mut EmitKey<'_>,
+) -> Vec<u8> {
+    let kind = piece.kind();
+    let stage = pieces::stage_of(kind);
+    let whole_kind = matches!(piece, Piece::Kind(_));
+    let mut case = CaseFolder::open(case_dir)
+        .and_then(|folder| read_piece_case(&folder, piece, layout))
+        .map_err(|error| error.to_string());
+    // A piece's second reading: its repeats set aside, their findings
+    // handed on by person.
+    if let (Ok(read), Some(stage), false, Some(layout)) = (&mut case, stage, whole_kind, layout) {
+        match pieces::apply_repeats(read, stage, &layout.repeat_map) {
+            Ok(()) => {
+                let findings = engine::record_findings(read, |code| code == Code::DuplicateRecord);
+                let mut payload = Vec::new();
+                for finding in &findings {
+                    encode_into(finding, &mut payload);
+                    emit(&finding.id_number, ROW_FINDING, 0, &payload);
+                }
             }
-        },
-        Err(error) => Err(error.to_string()),
+            Err(message) => case = Err(message),
+        }
+    }
+    let read = match &case {
+        Err(message) => Err(message.clone()),
+        Ok(case) => {
+            if let (Some(stage), false, None) = (stage, whole_kind, layout) {
+                pieces::emit_keys(case, stage, keys);
+            }
+            // The first reading samples the keys; the second has its
+            // ranges already.
+            let sampling = layout.is_none();
+            let mut sample = KeySample::default();
+            let mut facts = emit_rows(case, kind, &mut |key, row, position, payload| {
+                if sampling {
+                    sample.add(key);
+                }
+                emit(key, row, position, payload);
+            });
+            if !whole_kind {
+                // The deduper's, across the kind's pieces.
+                facts.bounds = None;
+                facts.candidates.clear();
+                facts
+                    .findings
+                    .retain(|finding| finding.code == Code::BadRecord);
+                for report in &mut facts.reports {
+                    report.duplicate = 0;
+                }
+            }
+            facts.sample_stride = sample.stride;
+            facts.sample = sample.keys.into_iter().map(Cow::Owned).collect();
+            Ok(facts)
+        }
     };
-    encode(&Facts { kind, read })
+    encode(&Facts {
+        piece: piece.clone(),
+        read,
+    })
+}
+
+/// The case of a piece, checked (second reading) to be what the first
+/// reading read.
+fn read_piece_case(
+    folder: &CaseFolder,
+    piece: &Piece,
+    layout: Option<&Layout>,
+) -> Result<Case, FatalError> {
+    match piece {
+        Piece::Kind(kind) => {
+            let case = read_case_file(folder, *kind)?;
+            if let Some(layout) = layout {
+                layout.check_unchanged(folder, &case, |file| folder.file(*file).kind == *kind)?;
+            }
+            Ok(case)
+        }
+        Piece::File { file, range, .. } => {
+            if file.index() >= folder.files().len() {
+                return Err(FatalError::InputChanged {
+                    location: crate::error::Location::path(folder.dir()),
+                    what: "a file was added or removed".to_string(),
+                });
+            }
+            let case = crate::read::read_one_file(
+                folder,
+                *file,
+                range.as_ref().map(|(range, _)| range),
+                &ReadOptions::default(),
+            )?;
+            match range {
+                // Both readings compare the range with the survey's.
+                Some((_, sha256)) => {
+                    let now = case.files.iter().find(|(id, _)| id == file);
+                    if now.is_none_or(|(_, report)| report.sha256 != sha256.as_ref()) {
+                        return Err(FatalError::InputChanged {
+                            location: folder.location(*file),
+                            what: "its contents are not the same".to_string(),
+                        });
+                    }
+                }
+                None => {
+                    if let Some(layout) = layout {
+                        layout.check_unchanged(folder, &case, |id| id == file)?;
+                    }
+                }
+            }
+            Ok(case)
+        }
+    }
 }
 
 /// The error a file task's facts carry, if its reading failed.
@@ -414,11 +526,18 @@ pub struct Layout {
     /// One per range: the bucket value of range `i`'s rows.
     buckets: Vec<i32>,
     seen: Vec<(FileId, Box<str>)>,
+    /// The kinds read in pieces: each repeat's row and its first
+    /// occurrence's, as the deduper found them.
+    repeats: Vec<(Source, Source)>,
+    #[serde(skip)]
+    repeat_map: FxHashMap<Source, Source>,
 }
 
 impl Layout {
     pub fn decode(bytes: &[u8]) -> Result<Layout, String> {
-        decode(bytes)
+        let mut layout: Layout = decode(bytes)?;
+        layout.repeat_map = layout.repeats.iter().copied().collect();
+        Ok(layout)
     }
 
     /// The bucket value of the rows of the person `key`: its range's.
@@ -429,25 +548,24 @@ impl Layout {
         self.buckets[range]
     }
 
-    /// The CLI's "input changed" error when a file of `kind` is not the
-    /// one the first reading read (or was added or removed since).
+    /// The CLI's "input changed" error when a file `read` names is not
+    /// the one the first reading read (or was added or removed since).
     fn check_unchanged(
         &self,
         folder: &CaseFolder,
         case: &Case,
-        kind: FileKind,
+        read: impl Fn(&FileId) -> bool,
     ) -> Result<(), FatalError> {
-        let of_kind = |file: &FileId| folder.file(*file).kind == kind;
         let now: Vec<(FileId, &str)> = case
             .files
             .iter()
-            .filter(|(file, _)| of_kind(file))
+            .filter(|(file, _)| read(file))
             .map(|(file, report)| (*file, report.sha256.as_str()))
             .collect();
         let seen: Vec<(FileId, &str)> = self
             .seen
             .iter()
-            .filter(|(file, _)| file.index() < folder.files().len() && of_kind(file))
+            .filter(|(file, _)| file.index() < folder.files().len() && read(file))
             .map(|(file, sha256)| (*file, sha256.as_ref()))
             .collect();
         same_files(folder, &seen, &now)
@@ -636,9 +754,16 @@ pub struct Driver {
     from: Option<Period>,
     to: Option<Period>,
     policy: Policy,
-    /// The error that stops the run: the first file's in [`FileKind::ALL`]
-    /// order, as the CLI's reader reports it.
-    error: Option<(FileKind, String)>,
+    /// The error that stops the run: the first piece's in
+    /// [`FileKind::ALL`] order, then file order, as the CLI's reader
+    /// reports it.
+    error: Option<((FileKind, u16, u64), String)>,
+    /// The text files surveyed for cutting into ranges.
+    surveys: Vec<pieces::Survey>,
+    /// The stage kinds read in pieces ([`Driver::pieces`]).
+    piecewise: Vec<FileKind>,
+    /// Their repeats (repeat, first occurrence), from the dedupers.
+    repeats: Vec<(Source, Source)>,
     reports: Vec<(FileId, FileReport)>,
     bounds: Option<Bounds>,
     findings: Vec<Finding>,
@@ -712,6 +837,9 @@ impl Driver {
             to,
             policy: Policy::default(),
             error: None,
+            surveys: Vec::new(),
+            piecewise: Vec::new(),
+            repeats: Vec::new(),
             reports: Vec::new(),
             bounds: None,
             findings: Vec::new(),
@@ -735,7 +863,7 @@ impl Driver {
                 driver.policy = case.policy;
                 driver.reports.extend(case.files);
             }
-            Err(error) => driver.note_error(FileKind::Policy, error.to_string()),
+            Err(error) => driver.note_error((FileKind::Policy, 0, 0), error.to_string()),
         }
         Ok((driver, warnings))
     }
@@ -747,38 +875,155 @@ impl Driver {
         self.bom = bom;
     }
 
-    fn note_error(&mut self, kind: FileKind, message: String) {
-        if self.error.as_ref().is_none_or(|(first, _)| kind < *first) {
-            self.error = Some((kind, message));
+    fn note_error(&mut self, order: (FileKind, u16, u64), message: String) {
+        if self.error.as_ref().is_none_or(|(first, _)| order < *first) {
+            self.error = Some((order, message));
         }
     }
 
-    /// Adds one file task's facts ([`read_file`]).
+    /// The text files of the stage kinds larger than `split_bytes`, by
+    /// number: each is surveyed by a task ([`survey`] →
+    /// [`Driver::add_survey`]) before [`Driver::pieces`].
+    pub fn to_survey(&self, split_bytes: u64) -> Vec<u16> {
+        let stages: Vec<FileKind> = Stage::ALL.iter().map(|stage| stage.file_kind()).collect();
+        self.folder
+            .files()
+            .iter()
+            .enumerate()
+            .filter(|(_, file)| stages.contains(&file.kind) && !file.format.is_spreadsheet())
+            .map(|(index, _)| FileId(index as u16))
+            .filter(|id| self.folder.size_bytes(*id) > split_bytes)
+            .map(|id| id.0)
+            .collect()
+    }
+
+    /// Adds a survey ([`survey`]).
+    pub fn add_survey(&mut self, survey: &[u8]) -> Result<(), String> {
+        let survey: pieces::Survey = decode(survey)?;
+        if survey.file.index() >= self.folder.files().len() {
+            return Err(malformed());
+        }
+        self.surveys.push(survey);
+        Ok(())
+    }
+
+    /// What the reading tasks read, one piece each: a stage kind given as
+    /// several files, or with a file the survey cut into ranges, one piece
+    /// per file or range ([`Piece::File`]); every other kind whole
+    /// ([`Piece::Kind`]). [`Driver::needs_dedupe`] tells whether any kind
+    /// is read in pieces.
+    pub fn pieces(&mut self) -> Vec<Vec<u8>> {
+        let mut pieces = Vec::new();
+        self.piecewise.clear();
+        for kind in FILE_TASKS {
+            let files: Vec<FileId> = self.folder.files_of(kind).map(|(id, _)| id).collect();
+            let cut = |id: FileId| {
+                self.surveys
+                    .iter()
+                    .find(|survey| survey.file == id)
+                    .filter(|survey| !survey.ranges.is_empty())
+            };
+            let piecewise = pieces::stage_of(kind).is_some()
+                && (files.len() > 1 || files.iter().any(|id| cut(*id).is_some()));
+            if !piecewise {
+                pieces.push(Piece::Kind(kind).encode());
+                continue;
+            }
+            self.piecewise.push(kind);
+            for file in files {
+                match cut(file) {
+                    Some(survey) => pieces.extend(survey.ranges.iter().map(|range| {
+                        Piece::File {
+                            kind,
+                            file,
+                            range: Some(range.clone()),
+                        }
+                        .encode()
+                    })),
+                    None => pieces.push(
+                        Piece::File {
+                            kind,
+                            file,
+                            range: None,
+                        }
+                        .encode(),
+                    ),
+                }
+            }
+        }
+        pieces
+    }
+
+    /// Some kind is read in pieces: the first reading's key rows go to
+    /// dedupers ([`Deduper`] → [`Driver::add_deduped`]).
+    pub fn needs_dedupe(&self) -> bool {
+        !self.piecewise.is_empty()
+    }
+
+    /// Each extreme with the record that set it: ties go to the first in
+    /// file order, whatever order tasks report in.
+    fn merge_bounds(&mut self, bounds: Option<Bounds>) {
+        if let Some(bounds) = bounds {
+            self.bounds = Some(match self.bounds {
+                Some(known) => known.merge(bounds),
+                None => bounds,
+            });
+        }
+    }
+
+    /// Adds what one deduper found ([`Deduper::finish`]).
+    pub fn add_deduped(&mut self, deduped: &[u8]) -> Result<(), String> {
+        let deduped: pieces::Deduped = decode(deduped)?;
+        self.merge_bounds(deduped.bounds);
+        self.repeats.extend(deduped.repeats);
+        self.candidates.extend(deduped.candidates);
+        Ok(())
+    }
+
+    /// Adds one reading task's facts ([`read_piece`]).
     pub fn add_facts(&mut self, facts: &[u8]) -> Result<(), String> {
         let facts: Facts<'_> = decode(facts)?;
         let read = match facts.read {
             Ok(read) => read,
             Err(message) => {
-                self.note_error(facts.kind, message);
+                self.note_error(facts.piece.order(), message);
                 return Ok(());
             }
         };
-        self.reports
-            .extend(read.reports.into_iter().map(Report::into_report));
+        for report in read.reports {
+            let (file, mut report) = report.into_report();
+            if let Piece::File {
+                range: Some(_),
+                file: piece_file,
+                ..
+            } = &facts.piece
+            {
+                // A range's report: the counts of its rows; the file's
+                // SHA-256 is the survey's.
+                if *piece_file != file {
+                    return Err(malformed());
+                }
+                let survey = self.surveys.iter().find(|survey| survey.file == file);
+                report.sha256 = survey.ok_or_else(malformed)?.sha256.to_string();
+            }
+            match self.reports.iter_mut().find(|(known, _)| *known == file) {
+                Some((_, known)) => {
+                    known.rows += report.rows;
+                    known.bad += report.bad;
+                    known.duplicate += report.duplicate;
+                    known.summary_rows += report.summary_rows;
+                    known.id_numbers_upgraded += report.id_numbers_upgraded;
+                }
+                None => self.reports.push((file, report)),
+            }
+        }
         let stride = read.sample_stride;
         self.samples.extend(
             read.sample
                 .into_iter()
                 .map(|key| (Box::from(key.as_ref()), stride)),
         );
-        if let Some(bounds) = read.bounds {
-            // Each extreme with the record that set it: ties go to the
-            // first in file order, whatever order files come in.
-            self.bounds = Some(match self.bounds {
-                Some(known) => known.merge(bounds),
-                None => bounds,
-            });
-        }
+        self.merge_bounds(read.bounds);
         self.findings.extend(read.findings);
         self.candidates.extend(read.candidates);
         Ok(())
@@ -791,6 +1036,17 @@ impl Driver {
             return Err(FatalError::Distributed(message));
         }
         self.reports.sort_by_key(|(file, _)| *file);
+        // The kinds read in pieces: each file's repeats, as the deduper
+        // found them across the pieces.
+        self.repeats.sort_unstable();
+        for (repeat, _) in &self.repeats {
+            let report = self
+                .reports
+                .iter_mut()
+                .find(|(file, _)| *file == repeat.file)
+                .ok_or_else(|| FatalError::Distributed(malformed()))?;
+            report.1.duplicate += 1;
+        }
         self.digests = self
             .reports
             .iter()
@@ -907,6 +1163,8 @@ impl Driver {
             buckets: buckets[..boundaries.len() + 1].to_vec(),
             boundaries,
             seen: self.digests.clone(),
+            repeats: self.repeats.clone(),
+            repeat_map: FxHashMap::default(),
         })
     }
 
@@ -1055,6 +1313,7 @@ impl Worker {
         let mut relatives = Vec::new();
         let mut invalid_id_evidence = Vec::new();
         let mut unreadable_roster = Vec::new();
+        let mut passed_on: Vec<Finding> = Vec::new();
         // Stage rows wait, to be pushed in the order of their files: a
         // kind given as several files (payouts/2024-01.csv, …) has each
         // person's rows in every file, and a stage file's chunks must come
@@ -1062,6 +1321,10 @@ impl Worker {
         let mut stage_rows: Vec<(u64, u32, PersonId)> = Vec::new();
         for &index in &order {
             let row = rows[index as usize];
+            if row.kind == ROW_FINDING {
+                passed_on.push(decode(row.payload)?);
+                continue;
+            }
             if ids.last().is_none_or(|last| last.as_ref() != row.id_number) {
                 ids.push(row.id_number.into());
             }
@@ -1131,6 +1394,12 @@ impl Worker {
             SharedAccounts::Collect(&self.candidates),
         );
         let rendered = RenderedPart::render(&case, &reconciliation);
+        let findings: Cow<'_, [Finding]> = if passed_on.is_empty() {
+            Cow::Borrowed(&reconciliation.findings)
+        } else {
+            passed_on.extend(reconciliation.findings.iter().cloned());
+            Cow::Owned(passed_on)
+        };
         Ok(encode(&Part {
             first: case
                 .people
@@ -1143,7 +1412,7 @@ impl Worker {
                 .last()
                 .map(|id| Cow::Borrowed(id.as_ref())),
             rendered: Cow::Borrowed(&rendered),
-            findings: Cow::Borrowed(&reconciliation.findings),
+            findings,
             account_uses: Cow::Borrowed(&reconciliation.account_uses),
         }))
     }
@@ -1290,7 +1559,7 @@ mod tests {
         finding.sources = "payouts.xlsx:7;roster.csv:2".into();
         let source = Source::new(FileKind::Payouts, 7);
         let facts = Facts {
-            kind: FileKind::Payouts,
+            piece: Piece::Kind(FileKind::Payouts),
             read: Ok(FileFacts {
                 reports: Vec::new(),
                 bounds: Some(Bounds::of(PeriodRange::single(period("2020-01")), source)),
