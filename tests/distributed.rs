@@ -12,6 +12,7 @@ use std::path::Path;
 
 use common::{case_arguments, cases, out_dir, reconcile};
 use duizhang::distributed::{self, Deduper, Driver, Piece, Row, Worker};
+use duizhang::domain::FileKind;
 
 /// One person row as `read_file` hands it out.
 type OwnedRow = (String, u8, u64, Vec<u8>);
@@ -359,8 +360,8 @@ fn a_file_changed_between_the_two_readings_stops_the_run() {
 /// A copy of the demo whose stage files are as banks and offices make
 /// them: CRLF and CR line ends, a byte-order mark, a name holding a quoted
 /// line break, a quote never closed, a record id repeated within a file
-/// and across files, a tab-separated file, a GBK file (decoded whole, so
-/// never cut). Read in pieces of every size, each is the CLI's.
+/// and across files, a tab-separated file, a GBK file with a byte that is
+/// no GBK. Read in pieces of every size, each is the CLI's.
 #[test]
 fn text_files_cut_into_ranges_read_as_the_cli_reads_them_whole() {
     let case = out_dir("distributed-ranges-case");
@@ -399,8 +400,22 @@ fn text_files_cut_into_ranges_read_as_the_cli_reads_them_whole() {
     rewrite("payouts/2024-02.csv", &|text| {
         text.replace(',', "\t").into_bytes()
     });
+    // GBK with CRLF line ends and a byte that is no GBK in one row: cut
+    // into ranges by its decoded text's lines.
     rewrite("transfers.csv", &|text| {
-        encoding_rs::GBK.encode(&text).0.into_owned()
+        let mut bytes = encoding_rs::GBK
+            .encode(&text.replace('\n', "\r\n"))
+            .0
+            .into_owned();
+        let fourth_row = bytes
+            .windows(2)
+            .enumerate()
+            .filter(|(_, pair)| *pair == b"\r\n")
+            .nth(3)
+            .map(|(at, _)| at + 2)
+            .unwrap();
+        bytes.insert(fourth_row + 1, 0xFF);
+        bytes
     });
     let cli_out = out_dir("distributed-ranges-cli");
     let cli = reconcile(&case, &cli_out, &[]);
@@ -414,6 +429,35 @@ fn text_files_cut_into_ranges_read_as_the_cli_reads_them_whole() {
         findings.contains("BAD_RECORD"),
         "the quote never closed is one"
     );
+    // Every stage file is cut, the GBK one too.
+    let (mut driver, _) = Driver::open(
+        &case,
+        &out_dir("distributed-ranges-pieces"),
+        None,
+        None,
+        None,
+        false,
+    )
+    .unwrap();
+    for file in driver.to_survey(100) {
+        driver
+            .add_survey(&distributed::survey(&case, file, 100))
+            .unwrap();
+    }
+    let pieces: Vec<Piece> = driver
+        .pieces()
+        .iter()
+        .map(|piece| Piece::decode(piece).unwrap())
+        .collect();
+    for kind in [FileKind::Allocations, FileKind::Transfers] {
+        let ranges = pieces
+            .iter()
+            .filter(|piece| {
+                matches!(piece, Piece::File { range: Some(_), .. }) && piece.kind() == kind
+            })
+            .count();
+        assert!(ranges > 3, "{kind:?} cut into {ranges} ranges");
+    }
     for split_bytes in [1, 100, 2_000] {
         let out = out_dir(&format!("distributed-ranges-{split_bytes}"));
         run_distributed_with(&case, &out, 50, false, Some(split_bytes))

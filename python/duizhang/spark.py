@@ -7,20 +7,28 @@
 How a run goes (every step that decides an output is the crate's Rust):
 
 1. The driver locks OUT_DIR and lists the case folder, as the CLI does.
-2. One Spark task per file kind reads its files with the crate's own
-   reader (source lines stay exact, encodings and workbooks as the CLI
-   reads them) for their facts alone: each file's run.json report and
-   SHA-256, the window bounds it sets, its BAD_RECORD and DUPLICATE_RECORD
-   findings, for payouts the accounts paid to two or more persons
-   (SHARED_ACCOUNT's candidates), and a sample of the id_numbers of its
-   rows.
+2. A stage kind's text file larger than --split-bytes is surveyed by a
+   task of its own: read whole once (SHA-256, encoding), its rows cut into
+   ranges at record boundaries by the crate's record scanner. The case is
+   read in pieces, one Spark task each: a kind whole, or — for a stage kind
+   given as several files or with a file cut — each file or range. A task
+   reads its piece with the crate's own reader (source lines stay exact,
+   encodings and workbooks as the CLI reads them) for its facts alone:
+   each file's run.json report and SHA-256, the window bounds it sets, its
+   BAD_RECORD and DUPLICATE_RECORD findings, for payouts the accounts paid
+   to two or more persons (SHARED_ACCOUNT's candidates), and a sample of
+   the id_numbers of its rows. A piece of a kind read in pieces yields a
+   key row per record instead (its id's hash, place and periods);
+   ``repartition`` by key brings each id's rows to one deduper, which
+   finds the repeats across files, the bounds and the shared accounts.
 3. The driver makes the window (SPEC §3) from the facts, and cuts the
    id_numbers into N ranges of about as many rows each at the weighted
    quantiles of the samples. For each partition it finds an int whose
    Spark hash sends a row to that partition (`repartition(N, col)` puts
    a row in partition pmod(hash(col), N)).
-4. The same tasks read the files again, check each is the file the first
-   reading read (its SHA-256), and yield its records as Arrow batches of
+4. The same tasks read the pieces again, check each is what the first
+   reading read (its SHA-256), set the repeats aside (their findings go
+   to the repeat's person), and yield its records as Arrow batches of
    person rows (key = id_number, kind, line, payload, bucket = the int of
    the key's range). Rows without an id_number are BAD_RECORDs and never
    enter the shuffle. Nothing is cached between the readings and Spark
@@ -401,7 +409,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         type=int,
         default=SPLIT_BYTES,
         metavar="N",
-        help="cut a stage kind's UTF-8 text file larger than N bytes into ranges read by a task each (default: 256 MiB)",
+        help="cut a stage kind's UTF-8 or GBK text file larger than N bytes into ranges read by a task each (default: 256 MiB)",
     )
     run.add_argument("--timings", action="store_true", help="print each phase's time to stderr")
     run.add_argument("--register", metavar="FILE", help="the rectification register of an earlier run, carried on (as the CLI)")

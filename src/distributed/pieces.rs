@@ -102,8 +102,10 @@ pub(super) struct Survey {
 /// of about `split_bytes` at record boundaries (the reader's own record
 /// scanner finds them: a quoted line break is never a cut), each with its
 /// first line and the SHA-256 of its bytes. The file's encoding is decided
-/// on the whole of it, as a whole run decides it; only UTF-8 text is cut
-/// (GB18030 is decoded whole, UTF-16 and workbooks are read whole).
+/// on the whole of it, as a whole run decides it; UTF-8 and GB18030 (GBK)
+/// text is cut (UTF-16 and workbooks are read whole). A GB18030 file's
+/// rows are cut in its decoded text and each cut found again in its bytes
+/// by its line: a line end is never part of a GB18030 character.
 pub fn survey(case_dir: &std::path::Path, file: u16, split_bytes: u64) -> Vec<u8> {
     let file = FileId(file);
     let survey = CaseFolder::open(case_dir)
@@ -131,7 +133,8 @@ fn survey_file(folder: &CaseFolder, id: FileId, split_bytes: u64) -> Result<Surv
     })?;
     let options = ReadOptions::default();
     let file = table::load(folder, id, false, options.chunk_bytes)?;
-    if file.workbook.is_some() || file.encoding != "utf-8" {
+    let gb18030 = file.encoding == "gb18030";
+    if file.workbook.is_some() || !(file.encoding == "utf-8" || gb18030) {
         return Ok(not_cut(file.sha256(false)));
     }
     let columns = stages::columns(stage);
@@ -154,34 +157,53 @@ fn survey_file(folder: &CaseFolder, id: FileId, split_bytes: u64) -> Result<Surv
         return Ok(not_cut(sha256));
     };
     // Offsets of `bytes()`, which skips a byte-order mark; ranges are in
-    // the file's bytes.
+    // the file's bytes. A decoded file's cuts are found by their lines.
     let bom = file.text_offset() as u64;
+    let original = file.original();
+    let starts: Vec<u64> = if gb18030 {
+        let mut lines: Vec<u64> = chunks.iter().map(|chunk| chunk.first_line).collect();
+        lines.insert(0, body.first_line);
+        let starts = line_starts(original, &lines);
+        if starts.len() != lines.len() {
+            return Ok(not_cut(sha256));
+        }
+        starts
+    } else {
+        std::iter::once(body.start as u64 + bom)
+            .chain(chunks.iter().map(|chunk| chunk.start as u64 + bom))
+            .collect()
+    };
+    let header_end = starts[0];
+    let file_end = original.len() as u64;
     let mut ranges: Vec<TextRange> = Vec::new();
-    for chunk in &chunks {
-        let (start, end) = (chunk.start as u64 + bom, chunk.end as u64 + bom);
+    for (index, chunk) in chunks.iter().enumerate() {
+        let start = starts[index + 1];
+        let end = starts.get(index + 2).copied().unwrap_or(file_end);
         match ranges.last_mut() {
             Some(last) if last.end - last.start < split_bytes => {
                 debug_assert_eq!(last.end, start, "chunks follow each other");
                 last.end = end;
             }
             _ => ranges.push(TextRange {
-                header_end: body.start as u64 + bom,
+                header_end,
                 start,
                 end,
                 first_line: chunk.first_line,
                 check_rows: file.check_rows,
+                gb18030,
+                undecodable: file.undecodable,
             }),
         }
     }
+    debug_assert!(ranges.last().is_none_or(|last| last.end == file_end));
     if ranges.len() < 2 {
         return Ok(not_cut(sha256));
     }
-    let bytes = file.bytes();
     let ranges = ranges
         .into_par_iter()
         .map(|range| {
-            let (start, end) = ((range.start - bom) as usize, (range.end - bom) as usize);
-            let sha256 = crate::read::table::sha256_hex(&bytes[start..end]);
+            let (start, end) = (range.start as usize, range.end as usize);
+            let sha256 = crate::read::table::sha256_hex(&original[start..end]);
             (range, Box::from(sha256.as_str()))
         })
         .collect();
@@ -190,6 +212,31 @@ fn survey_file(folder: &CaseFolder, id: FileId, split_bytes: u64) -> Result<Surv
         sha256: sha256.into(),
         ranges,
     })
+}
+
+/// Where each of `lines` (ascending, counted from 1) begins in `bytes`:
+/// after as many line ends before it (LF, CR, or CRLF as one), as the
+/// reader counts them. Fewer offsets than lines when the text ends first.
+fn line_starts(bytes: &[u8], lines: &[u64]) -> Vec<u64> {
+    debug_assert!(lines.windows(2).all(|pair| pair[0] <= pair[1]));
+    let mut starts = Vec::with_capacity(lines.len());
+    let (mut line, mut at) = (1u64, 0usize);
+    for &wanted in lines {
+        while line < wanted {
+            let Some(offset) = memchr::memchr2(b'\n', b'\r', &bytes[at..]) else {
+                return starts;
+            };
+            let end = at + offset;
+            at = if bytes[end] == b'\r' && bytes.get(end + 1) == Some(&b'\n') {
+                end + 2
+            } else {
+                end + 1
+            };
+            line += 1;
+        }
+        starts.push(at as u64);
+    }
+    starts
 }
 
 // ---------------------------------------------------------------- keys
@@ -379,6 +426,14 @@ pub(super) fn apply_repeats(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_line_begins_after_as_many_line_ends_of_any_kind() {
+        let text = b"h\r\na\rb\n\nc";
+        assert_eq!(line_starts(text, &[1, 2, 3, 3, 4, 5]), [0, 3, 5, 5, 7, 8]);
+        assert_eq!(line_starts(text, &[5, 6]), [8], "no line 6");
+        assert_eq!(line_starts(b"", &[1]), [0]);
+    }
 
     #[test]
     fn the_first_of_each_id_counts_and_sets_the_bounds_whatever_the_order_keys_come_in() {

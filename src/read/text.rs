@@ -182,7 +182,7 @@ impl LoadedFile {
     }
 
     /// The file as it is on disk.
-    fn original(&self) -> &[u8] {
+    pub(crate) fn original(&self) -> &[u8] {
         match &self.text {
             Text::Mapped { map, .. } => map,
             Text::Owned { bytes, .. } => bytes,
@@ -924,8 +924,8 @@ pub fn sheet_location(file: &str, sheet: &str) -> String {
     format!("{file} (sheet {})", crate::error::excerpt(sheet))
 }
 
-/// A byte range of a UTF-8 text file cut at record boundaries by a
-/// reading of the whole file (the Spark runner's survey,
+/// A byte range of a UTF-8 or GB18030 text file cut at record boundaries
+/// by a reading of the whole file (the Spark runner's survey,
 /// `distributed::survey`), to be read alone by [`load_range`]. Offsets are
 /// in the file's bytes as on disk.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -940,6 +940,13 @@ pub struct TextRange {
     /// The whole file is UTF-8 but for some rows, each of which is checked
     /// (a BAD_RECORD when not UTF-8): so is each range of it.
     pub check_rows: bool,
+    /// The whole file is GB18030 (GBK): each range is decoded as it; a
+    /// line end is never part of a character there, so a range decodes
+    /// to the same text as its place in the whole file.
+    pub gb18030: bool,
+    /// Decoding the whole file met bytes that are not GB18030: a row
+    /// holding U+FFFD is a BAD_RECORD in every range, as in the whole.
+    pub undecodable: bool,
 }
 
 /// A range of a text file as a file of its own: the file's header lines,
@@ -1015,6 +1022,27 @@ pub fn load_range(
         line_ends: Vec::new(),
         rows_first_line: Some(range.first_line),
     };
+    if range.gb18030 {
+        let empty = Text::Owned {
+            bytes: Vec::new(),
+            start: 0,
+        };
+        let Text::Owned {
+            bytes: original, ..
+        } = std::mem::replace(&mut loaded.text, empty)
+        else {
+            unreachable!("made above")
+        };
+        let (decoded, _, _) = encoding_rs::GB18030.decode(&original);
+        loaded.text = Text::Decoded {
+            text: decoded.into_owned(),
+            original: Box::new(original),
+        };
+        loaded.encoding = "gb18030";
+        loaded.undecodable = range.undecodable;
+        loaded.delimiter = delimiter_of(loaded.bytes());
+        return Ok((loaded, sha256));
+    }
     let checked = over_pieces(
         &loaded,
         false,
