@@ -542,3 +542,56 @@ fn copy_folder(from: &Path, to: &Path) {
         }
     }
 }
+
+/// A range of a text file read alone gives the records of its part of the
+/// whole file, each on its own line — however many chunks the range is
+/// parsed in (a range's chunks count lines from the range's first line,
+/// not from its header's).
+#[test]
+fn a_range_read_alone_keeps_the_lines_of_the_whole_file() {
+    use duizhang::read::text::TextRange;
+    use duizhang::read::{read_one_file, CaseFolder, ReadOptions};
+    let case = common::repository().join("fixtures").join("demo");
+    let folder = CaseFolder::open(&case).unwrap();
+    let (file, _) = folder.files_of(FileKind::Allocations).next().unwrap();
+    let bytes = std::fs::read(case.join("allocations.csv")).unwrap();
+    let line_start = |line: usize| {
+        bytes
+            .iter()
+            .enumerate()
+            .filter(|(_, byte)| **byte == b'\n')
+            .nth(line - 2)
+            .map(|(at, _)| at as u64 + 1)
+            .unwrap()
+    };
+    let range = TextRange {
+        header_end: line_start(2),
+        start: line_start(50),
+        end: line_start(400),
+        first_line: 50,
+        check_rows: false,
+        gb18030: false,
+        undecodable: false,
+    };
+    let lines_of = |case: &duizhang::case::Case| -> Vec<(u32, String)> {
+        let stage = case.allocations.as_ref().unwrap();
+        stage
+            .iter()
+            .map(|(_, record)| (record.line, stage.record_id(record).to_string()))
+            .collect()
+    };
+    let whole = read_one_file(&folder, file, None, &ReadOptions::default()).unwrap();
+    let expected: Vec<(u32, String)> = lines_of(&whole)
+        .into_iter()
+        .filter(|(line, _)| (50..400).contains(line))
+        .collect();
+    assert_eq!(expected.len(), 350);
+    for chunk_bytes in [64, 1_000, 8 << 20] {
+        let options = ReadOptions {
+            chunk_bytes,
+            ..ReadOptions::default()
+        };
+        let alone = read_one_file(&folder, file, Some(&range), &options).unwrap();
+        assert_eq!(lines_of(&alone), expected, "chunks of {chunk_bytes} bytes");
+    }
+}

@@ -271,7 +271,13 @@ fn chunks_at_pieces(
 ) -> Option<Vec<super::table::Chunk>> {
     use super::table::Chunk;
     let length = file.bytes().len();
-    if file.workbook.is_some() || file.line_ends.is_empty() || body.end != length {
+    // A range read alone counts its text's lines from its header, not
+    // from the file's first line: its rows are cut by reading them.
+    if file.workbook.is_some()
+        || file.line_ends.is_empty()
+        || body.end != length
+        || file.rows_first_line.is_some()
+    {
         return None;
     }
     let target = options.chunk_bytes.clamp(1, 1 << 31);
