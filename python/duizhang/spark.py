@@ -98,8 +98,11 @@ ROWS_PER_PART = 200_000
 
 #: A stage kind's text file larger than this is cut into ranges of about
 #: this size, each read by a task of its own (a stage kind given as several
-#: files is read a file per task whatever their size).
-SPLIT_BYTES = 256 << 20
+#: files is read a file per task whatever their size). Cutting costs a
+#: survey of the file and a shuffle of key rows: on one machine a file of a
+#: few hundred MB is read faster whole (docs/scale.md), on a cluster a
+#: national file of 40 GB becomes 40 tasks.
+SPLIT_BYTES = 1 << 30
 
 
 def _canonical(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
@@ -192,7 +195,7 @@ def bucket_values(spark, count: int) -> list[int]:
     return [found[partition] for partition in range(count)]
 
 
-def _reconcile_parts(case_dir: str, plan, rows_per_part: int, buckets: list[int]):
+def _reconcile_parts(case_dir: str, plan, rows_per_part: int, buckets: list[int], sorted_rows: bool):
     """mapInArrow function of the per-person pass."""
 
     def reconcile(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
@@ -201,7 +204,7 @@ def _reconcile_parts(case_dir: str, plan, rows_per_part: int, buckets: list[int]
 
         context = TaskContext.get()
         task = context.partitionId() if context is not None else 0
-        reconciler = _native.Reconciler(case_dir, plan.value, rows_per_part)
+        reconciler = _native.Reconciler(case_dir, plan.value, rows_per_part, sorted_rows)
         seq = 0
 
         def emit(parts):
@@ -301,6 +304,7 @@ def reconcile(
     period_to: Optional[str] = None,
     rows_per_part: int = ROWS_PER_PART,
     split_bytes: int = SPLIT_BYTES,
+    sort_in_spark: bool = True,
     timings: bool = False,
     register: Optional[str] = None,
     new_register: bool = False,
@@ -362,13 +366,11 @@ def reconcile(
     plan = spark.sparkContext.broadcast(bytes(driver.plan()))
     buckets = bucket_values(spark, count)
     layout = spark.sparkContext.broadcast(bytes(driver.layout(buckets)))
-    people = (
-        tasks.mapInArrow(_read_rows(case_dir, pieces, layout), ROWS_DDL)
-        .repartition(count, "bucket")
-        .sortWithinPartitions("key", "kind", "line")
-    )
+    people = tasks.mapInArrow(_read_rows(case_dir, pieces, layout), ROWS_DDL).repartition(count, "bucket")
+    if sort_in_spark:
+        people = people.sortWithinPartitions("key", "kind", "line")
     parts = people.mapInArrow(
-        _reconcile_parts(case_dir, plan, rows_per_part, buckets), PARTS_DDL
+        _reconcile_parts(case_dir, plan, rows_per_part, buckets, sort_in_spark), PARTS_DDL
     ).persist(StorageLevel.MEMORY_AND_DISK)
     try:
         # Every partition reconciled at once (toLocalIterator alone
@@ -409,7 +411,13 @@ def main(argv: Optional[list[str]] = None) -> int:
         type=int,
         default=SPLIT_BYTES,
         metavar="N",
-        help="cut a stage kind's UTF-8 or GBK text file larger than N bytes into ranges read by a task each (default: 256 MiB)",
+        help="cut a stage kind's UTF-8 or GBK text file larger than N bytes into ranges read by a task each (default: 1 GiB)",
+    )
+    run.add_argument(
+        "--sort-in",
+        choices=("spark", "rust"),
+        default="spark",
+        help="sort each partition's rows by Spark's sortWithinPartitions (streams; spills to disk) or in Rust once the partition is in (holds it in memory)",
     )
     run.add_argument("--timings", action="store_true", help="print each phase's time to stderr")
     run.add_argument("--register", metavar="FILE", help="the rectification register of an earlier run, carried on (as the CLI)")
@@ -432,6 +440,7 @@ def main(argv: Optional[list[str]] = None) -> int:
             master=args.master,
             partitions=args.partitions,
             split_bytes=args.split_bytes,
+            sort_in_spark=args.sort_in == "spark",
             period_from=args.period_from,
             period_to=args.period_to,
             timings=args.timings,

@@ -442,6 +442,9 @@ struct Reconciler {
     pending: Vec<RecordBatch>,
     pending_rows: usize,
     rows_per_part: usize,
+    /// The batches come sorted by key (Spark sorted them): parts are cut
+    /// as they arrive. Else they are kept and sorted here at the end.
+    sorted: bool,
 }
 
 fn column<T: 'static>(batch: &RecordBatch, index: usize) -> PyResult<&T> {
@@ -452,7 +455,8 @@ fn column<T: 'static>(batch: &RecordBatch, index: usize) -> PyResult<&T> {
         .ok_or_else(|| error(format!("column {index} of the rows has an unexpected type")))
 }
 
-fn reconcile(worker: &distributed::Worker, batches: &[RecordBatch]) -> PyResult<Vec<u8>> {
+/// The rows of `batches`, borrowed.
+fn rows_of(batches: &[RecordBatch]) -> PyResult<Vec<distributed::Row<'_>>> {
     let mut arrays = Vec::with_capacity(batches.len());
     for batch in batches {
         arrays.push((
@@ -473,6 +477,35 @@ fn reconcile(worker: &distributed::Worker, batches: &[RecordBatch]) -> PyResult<
             });
         }
     }
+    Ok(rows)
+}
+
+/// Every row of `batches`, in any order, sorted by key and reconciled in
+/// parts of whole persons of at least `rows_per_part` rows, in key order.
+fn reconcile_unsorted(
+    worker: &distributed::Worker,
+    batches: &[RecordBatch],
+    rows_per_part: usize,
+) -> PyResult<Vec<Vec<u8>>> {
+    let mut rows = rows_of(batches)?;
+    rows.sort_unstable_by(|a, b| {
+        (a.id_number, a.kind, a.position).cmp(&(b.id_number, b.kind, b.position))
+    });
+    let mut parts = Vec::new();
+    let mut start = 0;
+    while start < rows.len() {
+        let mut end = (start + rows_per_part).min(rows.len());
+        while end < rows.len() && rows[end].id_number == rows[end - 1].id_number {
+            end += 1;
+        }
+        parts.push(worker.reconcile(&rows[start..end]).map_err(error)?);
+        start = end;
+    }
+    Ok(parts)
+}
+
+fn reconcile(worker: &distributed::Worker, batches: &[RecordBatch]) -> PyResult<Vec<u8>> {
+    let rows = rows_of(batches)?;
     worker.reconcile(&rows).map_err(error)
 }
 
@@ -495,12 +528,13 @@ impl Reconciler {
 #[pymethods]
 impl Reconciler {
     #[new]
-    #[pyo3(signature = (case_dir, plan, rows_per_part=200_000))]
+    #[pyo3(signature = (case_dir, plan, rows_per_part=200_000, sorted=true))]
     fn new(
         py: Python<'_>,
         case_dir: PathBuf,
         plan: &[u8],
         rows_per_part: usize,
+        sorted: bool,
     ) -> PyResult<Reconciler> {
         let worker = py
             .detach(|| distributed::Worker::new(&case_dir, plan))
@@ -510,6 +544,7 @@ impl Reconciler {
             pending: Vec::new(),
             pending_rows: 0,
             rows_per_part: rows_per_part.max(1),
+            sorted,
         })
     }
 
@@ -526,7 +561,7 @@ impl Reconciler {
         }
         self.pending_rows += batch.num_rows();
         self.pending.push(batch);
-        if self.pending_rows < self.rows_per_part {
+        if !self.sorted || self.pending_rows < self.rows_per_part {
             return Ok(Vec::new());
         }
         // Cut before the last person of the last batch: every person
@@ -549,6 +584,13 @@ impl Reconciler {
     fn finish<'py>(&mut self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyBytes>>> {
         if self.pending.is_empty() {
             return Ok(Vec::new());
+        }
+        if !self.sorted {
+            let batches = std::mem::take(&mut self.pending);
+            self.pending_rows = 0;
+            let (worker, rows_per_part) = (self.worker.clone(), self.rows_per_part);
+            let parts = py.detach(|| reconcile_unsorted(&worker, &batches, rows_per_part))?;
+            return Ok(parts.iter().map(|part| PyBytes::new(py, part)).collect());
         }
         let rows = self.pending.last().expect("pending").num_rows();
         let part = self.flush(py, rows)?;

@@ -157,6 +157,16 @@ def test_stage_files_cut_into_ranges_are_byte_identical(spark, tmp_path: Path, s
     assert_same_outputs(tmp_path / "cli", tmp_path / "spark", f"cut at {split_bytes} bytes")
 
 
+def test_rows_sorted_in_rust_instead_of_spark(spark, tmp_path: Path):
+    """--sort-in rust: each partition's rows taken unsorted, sorted and cut
+    into parts in Rust — the same bytes."""
+    case = FIXTURES / "demo"
+    assert run_cli(case, tmp_path / "cli", []).returncode == 0
+    code, message = run_spark(spark, case, tmp_path / "spark", partitions=3, rows_per_part=41, sort_in_spark=False)
+    assert code == 0, message
+    assert_same_outputs(tmp_path / "cli", tmp_path / "spark", "sorted in Rust")
+
+
 def test_generated_case_with_every_finding_code(spark, tmp_path: Path):
     case = generate(tmp_path / "case", households=300, seed=2024, anomaly="0.1")
     assert run_cli(case, tmp_path / "cli", []).returncode == 0
