@@ -595,3 +595,32 @@ fn a_range_read_alone_keeps_the_lines_of_the_whole_file() {
         assert_eq!(lines_of(&alone), expected, "chunks of {chunk_bytes} bytes");
     }
 }
+
+/// A repeat read in one piece whose first occurrence is a row of a
+/// workbook read from several sheets, in another piece: its evidence names
+/// the sheet (`payouts/a.xlsx:1月:3`), as the CLI's does.
+#[test]
+fn a_repeat_of_a_row_in_another_pieces_workbook_names_its_sheet() {
+    let fixture = common::repository().join("fixtures/office/month_sheets");
+    let case = out_dir("distributed-sheet-repeat-case");
+    std::fs::create_dir_all(case.join("payouts")).unwrap();
+    for name in ["roster.csv", "standards.csv"] {
+        std::fs::copy(fixture.join(name), case.join(name)).unwrap();
+    }
+    std::fs::copy(fixture.join("payouts.xlsx"), case.join("payouts/a.xlsx")).unwrap();
+    std::fs::write(
+        case.join("payouts/b.csv"),
+        "payout_id,id_number,program,period,amount\nP1,110101198001010010,dibao,2020-03,500.00\n",
+    )
+    .unwrap();
+    let cli_out = out_dir("distributed-sheet-repeat-cli");
+    reconcile(&case, &cli_out, &[]);
+    let findings = std::fs::read_to_string(cli_out.join("findings.csv")).unwrap();
+    assert!(
+        findings.contains("payouts/a.xlsx:1月:3;payouts/b.csv:2"),
+        "{findings}"
+    );
+    for split_bytes in [1, 10_000] {
+        check_with(&case, 1, Some(split_bytes));
+    }
+}

@@ -365,6 +365,13 @@ pub fn read_piece(
     if let (Ok(read), Some(stage), false, Some(layout)) = (&mut case, stage, whole_kind, layout) {
         match pieces::apply_repeats(read, stage, &layout.repeat_map) {
             Ok(()) => {
+                // The first occurrence may be a row of another piece's
+                // workbook: evidence names its sheet as the whole run does.
+                for (file, names) in &layout.sheet_names {
+                    if file.index() < read.inputs.len() {
+                        read.inputs.set_sheet_names(*file, names.clone());
+                    }
+                }
                 let findings = engine::record_findings(read, |code| code == Code::DuplicateRecord);
                 let mut payload = Vec::new();
                 for finding in &findings {
@@ -529,6 +536,9 @@ pub struct Layout {
     /// The kinds read in pieces: each repeat's row and its first
     /// occurrence's, as the deduper found them.
     repeats: Vec<(Source, Source)>,
+    /// The sheet names of the workbooks read from several sheets: a
+    /// repeat's evidence may name a row of another piece's workbook.
+    sheet_names: Vec<(FileId, Vec<Box<str>>)>,
     #[serde(skip)]
     repeat_map: FxHashMap<Source, Source>,
 }
@@ -1164,6 +1174,12 @@ impl Driver {
             boundaries,
             seen: self.digests.clone(),
             repeats: self.repeats.clone(),
+            sheet_names: self
+                .inputs
+                .iter()
+                .filter(|(_, file)| !file.sheet_names.is_empty())
+                .map(|(id, file)| (id, file.sheet_names.clone()))
+                .collect(),
             repeat_map: FxHashMap::default(),
         })
     }
