@@ -1,12 +1,14 @@
 //! A run spread over many machines (the Spark runner in python/), in plain
 //! types: no Arrow, no Python here.
 //!
-//! 1. [`read_file`]: one task per input file reads it with the crate's own
-//!    reader and hands out its records as *person rows* — (id_number,
-//!    row kind, line, payload) — plus the file's facts: its run.json
-//!    report, the window bounds it sets, its BAD_RECORD and
-//!    DUPLICATE_RECORD findings (made by the engine), and for payouts the
-//!    accounts paid to two or more persons.
+//! 1. [`read_piece`]: one task per piece — a file kind whole, or one file
+//!    or byte range of a stage kind ([`Piece`]; `pieces.rs` says how a
+//!    kind is cut and how its repeats are found across the pieces) —
+//!    reads it with the crate's own reader and hands out its records as
+//!    *person rows* — (id_number, row kind, line, payload) — plus its
+//!    facts: each file's run.json report, the window bounds it sets, its
+//!    BAD_RECORD and DUPLICATE_RECORD findings (made by the engine), and
+//!    for payouts the accounts paid to two or more persons.
 //! 2. [`Driver`]: gathers the facts, makes the window (SPEC §3) and the
 //!    context every worker needs ([`Driver::plan`]).
 //! 3. [`Worker::reconcile`]: rows of whole persons, sorted by id_number,
@@ -20,7 +22,7 @@
 //! Rows without an id_number are BAD_RECORDs: they never become person
 //! rows, so no task receives them all.
 //!
-//! Every message — a row's payload, a file's facts, the plan, a part — is
+//! Every message — a row's payload, a piece's facts, the plan, a part — is
 //! postcard (a compact binary serde format, stable since its 1.0) of
 //! serde-derived types: the domain's values and the case's records derive
 //! `Serialize`/`Deserialize` themselves, and the few shapes of the wire
