@@ -61,19 +61,7 @@ fn run_distributed_with(
     driver.set_bom(bom);
     let pieces: Vec<Piece> = match split_bytes {
         None => distributed::FILE_TASKS.map(Piece::Kind).to_vec(),
-        Some(split_bytes) => {
-            for file in driver.to_survey(split_bytes) {
-                driver.add_survey(&distributed::survey(case, file, split_bytes))?;
-            }
-            let pieces = driver.pieces();
-            if std::env::var_os("SHOW_PIECES").is_some() {
-                eprintln!("{}: {} pieces", case.display(), pieces.len());
-            }
-            pieces
-                .iter()
-                .map(|piece| Piece::decode(piece).unwrap())
-                .collect()
-        }
+        Some(split_bytes) => surveyed_pieces(&mut driver, case, split_bytes),
     };
     let mut dedupers: Vec<Deduper> = (0..DEDUPERS).map(|_| Deduper::default()).collect();
     for piece in &pieces {
@@ -143,6 +131,21 @@ fn run_distributed_with(
     }
     driver.finish().map_err(|error| error.to_string())?;
     Ok(())
+}
+
+/// The pieces the driver cuts the case into once each large text file is
+/// surveyed at `split_bytes`, as the Spark runner does.
+fn surveyed_pieces(driver: &mut Driver, case: &Path, split_bytes: u64) -> Vec<Piece> {
+    for file in driver.to_survey(split_bytes) {
+        driver
+            .add_survey(&distributed::survey(case, file, split_bytes))
+            .unwrap();
+    }
+    let pieces = driver.pieces();
+    pieces
+        .iter()
+        .map(|piece| Piece::decode(piece).unwrap())
+        .collect()
 }
 
 fn check(case: &Path, rows_per_part: usize) {
@@ -439,16 +442,7 @@ fn text_files_cut_into_ranges_read_as_the_cli_reads_them_whole() {
         false,
     )
     .unwrap();
-    for file in driver.to_survey(100) {
-        driver
-            .add_survey(&distributed::survey(&case, file, 100))
-            .unwrap();
-    }
-    let pieces: Vec<Piece> = driver
-        .pieces()
-        .iter()
-        .map(|piece| Piece::decode(piece).unwrap())
-        .collect();
+    let pieces = surveyed_pieces(&mut driver, &case, 100);
     for kind in [FileKind::Allocations, FileKind::Transfers] {
         let ranges = pieces
             .iter()
@@ -480,16 +474,7 @@ fn a_range_changed_after_the_survey_stops_the_run() {
     copy_folder(&common::repository().join("fixtures").join("demo"), &case);
     let out = out_dir("distributed-range-changed-out");
     let (mut driver, _) = Driver::open(&case, &out, None, None, None, false).unwrap();
-    for file in driver.to_survey(1000) {
-        driver
-            .add_survey(&distributed::survey(&case, file, 1000))
-            .unwrap();
-    }
-    let pieces: Vec<Piece> = driver
-        .pieces()
-        .iter()
-        .map(|piece| Piece::decode(piece).unwrap())
-        .collect();
+    let pieces = surveyed_pieces(&mut driver, &case, 1000);
     let (target, path) = pieces
         .iter()
         .find_map(|piece| match piece {
