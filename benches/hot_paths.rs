@@ -198,8 +198,13 @@ fn register(c: &mut Criterion) {
                 bytes.clone(),
             )
             .expect("reads");
-            let (next, _) =
-                duizhang::engine::register::next_register(Some(earlier), &[], label, window, 2);
+            let (next, _) = duizhang::engine::register::next_register(
+                Some(earlier),
+                Vec::new(),
+                label,
+                window,
+                2,
+            );
             black_box(duizhang::write::register::register_csv(&next, label))
         })
     });

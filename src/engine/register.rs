@@ -73,7 +73,7 @@ fn rechecked(item: &Item, window: PeriodRange) -> bool {
 /// new items take the numbers after the largest one held for `label`.
 pub fn next_register(
     earlier: Option<Register>,
-    found: &[Found],
+    found: Vec<Found>,
     label: Period,
     window: PeriodRange,
     rectify_months: u32,
@@ -118,7 +118,7 @@ pub fn next_register(
                 } else {
                     transitions.still_open += 1;
                 }
-                item.values = problem.values.clone();
+                item.values = problem.values;
                 item.period = problem.period;
                 item.last_found = Some(label);
             }
@@ -131,7 +131,7 @@ pub fn next_register(
                         label,
                         number: next_number,
                     },
-                    values: problem.values.clone(),
+                    values: problem.values,
                     first_found: label,
                     last_found: Some(label),
                     due: label.plus_months(rectify_months),
@@ -142,7 +142,7 @@ pub fn next_register(
                     office: vec![Box::from(""); office_width],
                     period: problem.period,
                 };
-                index.insert(problem.key.clone(), register.items.len());
+                index.insert(problem.key, register.items.len());
                 register.items.push(item);
                 transitions.new += 1;
             }
@@ -266,8 +266,9 @@ pub fn values_of(finding: &Finding) -> ItemValues {
 
 /// This run's findings as register problems, in findings.csv order.
 pub fn found_of(findings: &[Finding]) -> Vec<Found> {
+    use rayon::prelude::*;
     findings
-        .iter()
+        .par_iter()
         .map(|finding| Found {
             key: key_of(finding),
             values: values_of(finding),
@@ -340,7 +341,7 @@ mod tests {
         let first_window = range("2024-01..2024-06");
         let (first, transitions) = next_register(
             None,
-            &[
+            vec![
                 found("OUTCOME|A|dibao|2024-03", Some("2024-03")),
                 found("OUTCOME|B|dibao|2024-04", Some("2024-04")),
                 found("OUTCOME|A|dibao|2024-03", Some("2024-03")),
@@ -366,7 +367,7 @@ mod tests {
         let september = period("2024-09");
         let (second, transitions) = next_register(
             Some(first.clone()),
-            &[
+            vec![
                 found("OUTCOME|A|dibao|2024-03", Some("2024-03")),
                 found("OUTCOME|D|dibao|2024-08", Some("2024-08")),
             ],
@@ -396,7 +397,7 @@ mod tests {
         let december = period("2024-12");
         let (third, transitions) = next_register(
             Some(second.clone()),
-            &[found("OUTCOME|B|dibao|2024-04", Some("2024-04"))],
+            vec![found("OUTCOME|B|dibao|2024-04", Some("2024-04"))],
             december,
             range("2024-09..2024-12"),
             1,
@@ -420,10 +421,16 @@ mod tests {
     fn a_month_run_again_numbers_after_the_items_of_its_label() {
         let june = period("2024-06");
         let window = range("2024-06..2024-06");
-        let (first, _) = next_register(None, &[found("BAD_RECORD|a.csv:2", None)], june, window, 1);
+        let (first, _) = next_register(
+            None,
+            vec![found("BAD_RECORD|a.csv:2", None)],
+            june,
+            window,
+            1,
+        );
         let (again, _) = next_register(
             Some(first.clone()),
-            &[
+            vec![
                 found("BAD_RECORD|a.csv:2", None),
                 found("BAD_RECORD|a.csv:3", None),
             ],

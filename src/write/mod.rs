@@ -273,9 +273,10 @@ impl OutputSink {
                 }
             })?;
         }
+        let found = crate::engine::register::found_of(&findings);
         let (register, transitions) = crate::engine::register::next_register(
             earlier_register,
-            &crate::engine::register::found_of(&findings),
+            found,
             label,
             window,
             stats.policy.rectify_months,

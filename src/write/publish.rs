@@ -126,6 +126,10 @@ pub struct OutputFile {
     /// spare) or it failed; the final flush writes the rest, as it would
     /// without flushing behind.
     flush_behind_off: bool,
+    /// The final flush of a completed output, running on a thread of its
+    /// own while the next output is rendered; [`OutDir::publish`] waits
+    /// for it (and hears its error) before anything is placed.
+    final_flush: Option<std::thread::JoinHandle<io::Result<()>>>,
 }
 
 /// Every this many bytes written, an output is flushed to disk on a thread
@@ -179,6 +183,7 @@ impl OutputFile {
             flusher: None,
             flush_error: None,
             flush_behind_off: false,
+            final_flush: None,
         }
     }
 
@@ -222,13 +227,43 @@ impl OutputFile {
             None => joined,
         }
     }
+
+    /// Starts the final flush on a thread of its own; flushes here when no
+    /// thread or file handle can be had.
+    fn start_final_flush(&mut self) -> io::Result<()> {
+        assert!(self.flusher.is_none(), "flushing behind has stopped");
+        assert!(self.final_flush.is_none(), "an output is flushed once");
+        let started = self.file.try_clone().and_then(|file| {
+            std::thread::Builder::new()
+                .name("final-flush".into())
+                .spawn(move || file.sync_all())
+        });
+        match started {
+            Ok(thread) => {
+                self.final_flush = Some(thread);
+                Ok(())
+            }
+            Err(_) => self.file.sync_all(),
+        }
+    }
+
+    /// Waits for the final flush started by [`OutDir::complete`]; its
+    /// error, if any.
+    fn finish_final_flush(&mut self) -> io::Result<()> {
+        self.final_flush.take().map_or(Ok(()), |thread| {
+            thread
+                .join()
+                .unwrap_or_else(|_| Err(io::Error::other("the final flush's thread panicked")))
+        })
+    }
 }
 
 impl Drop for OutputFile {
-    /// An output given up (the run failed) waits for its flush in flight,
-    /// so no thread holds the file after it is gone.
+    /// An output given up (the run failed) waits for its flushes in
+    /// flight, so no thread holds the file after it is gone.
     fn drop(&mut self) {
         let _ = self.finish_flushing_behind();
+        let _ = self.finish_final_flush();
     }
 }
 
@@ -412,12 +447,15 @@ impl OutDir {
         }
     }
 
-    /// Flushes a finished output to disk.
+    /// Starts flushing a finished output to disk: on a thread of its own,
+    /// so that the flushes of the outputs overlap each other and the
+    /// rendering of the next (the virtual disk takes 20–60 ms for each);
+    /// [`OutDir::publish`] waits for them all before placing anything.
     pub fn complete(&mut self, file: &mut OutputFile) -> Result<(), FatalError> {
         let target = self.path.join(file.name);
         file.finish_flushing_behind()
             .and_then(|()| self.faults.step("flush"))
-            .and_then(|()| file.file.sync_all())
+            .and_then(|()| file.start_final_flush())
             .map_err(|error| nothing_replaced(&target, error))
     }
 
@@ -426,7 +464,13 @@ impl OutDir {
     /// report.xlsx that this run does not replace is retired with them. On
     /// an error every output already placed (or retired) has been put
     /// back, unless the error says otherwise.
-    pub fn publish(mut self, files: Vec<OutputFile>) -> Result<(), FatalError> {
+    pub fn publish(mut self, mut files: Vec<OutputFile>) -> Result<(), FatalError> {
+        // Every output on disk before any is placed (see `complete`).
+        for file in &mut files {
+            let target = self.path.join(file.name);
+            file.finish_final_flush()
+                .map_err(|error| nothing_replaced(&target, error))?;
+        }
         let mut names: Vec<&str> = files.iter().map(|file| file.name).collect();
         names.sort_unstable();
         names.dedup();

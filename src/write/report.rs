@@ -264,12 +264,29 @@ impl RunStats {
         let fen = |amount: Option<crate::domain::Money>| {
             amount.map_or(0, |amount| i128::from(amount.fen()))
         };
-        for line in reconciliation.lines.iter() {
-            let figures = line.figures();
-            self.money[0] += fen(figures.expected);
-            self.money[1] += fen(figures.allocated);
-            self.money[2] += fen(figures.transferred);
-            self.money[3] += fen(Some(figures.paid));
+        // Each part summed on its own thread (3 million lines a county-year).
+        use rayon::prelude::*;
+        let money = reconciliation
+            .lines
+            .parts()
+            .par_iter()
+            .map(|part| {
+                let mut money = [0i128; 4];
+                for line in part {
+                    let figures = line.figures();
+                    money[0] += fen(figures.expected);
+                    money[1] += fen(figures.allocated);
+                    money[2] += fen(figures.transferred);
+                    money[3] += fen(Some(figures.paid));
+                }
+                money
+            })
+            .reduce(
+                || [0i128; 4],
+                |left, right| std::array::from_fn(|index| left[index] + right[index]),
+            );
+        for (total, part) in self.money.iter_mut().zip(money) {
+            *total += part;
         }
         self.ledger_lines += reconciliation.lines.len();
     }

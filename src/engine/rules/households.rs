@@ -118,6 +118,11 @@ fn first_month(span: PeriodRange, window: PeriodRange, from: Period) -> Option<P
 /// whatever the household's size. One per (enrolment, member, exclusion
 /// row), at the first such month.
 pub fn member_excluded(case: &Case, window: PeriodRange) -> Vec<Finding> {
+    // Without members.csv no household has a listed member: nothing to
+    // look up (building the maps costs 0.4 s at 200,000 households).
+    if case.members.is_empty() {
+        return Vec::new();
+    }
     let households = Households::of(case);
     let grace = case.policy.deceased_grace_months;
     let mut findings = Vec::new();
@@ -185,6 +190,10 @@ pub fn member_excluded(case: &Case, window: PeriodRange) -> Vec<Finding> {
 /// is not the number of its listed members (the distinct members named,
 /// and the enrolment's own person). One per enrolment.
 pub fn household_size_mismatch(case: &Case, window: PeriodRange) -> Vec<Finding> {
+    // Only households with members.csv rows are compared.
+    if case.members.is_empty() {
+        return Vec::new();
+    }
     let households = Households::of(case);
     let mut findings = Vec::new();
     for enrolment in case
@@ -228,6 +237,10 @@ pub fn household_size_mismatch(case: &Case, window: PeriodRange) -> Vec<Finding>
 /// then (any reason, from `from_period`): a lead for a home visit. One per
 /// row.
 pub fn possibly_missed(case: &Case, window: PeriodRange) -> Vec<Finding> {
+    // One finding at most per watchlist row: none without rows.
+    if case.leads.is_empty() {
+        return Vec::new();
+    }
     let households = Households::of(case);
     let mut findings = Vec::new();
     for lead in &case.leads {
