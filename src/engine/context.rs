@@ -40,12 +40,15 @@ impl<'a> Context<'a> {
         standards: &[crate::case::StandardRow],
     ) -> Context<'a> {
         let standards = StandardsTable::new(standards, case.policy.item_rounding);
+        // In parallel: a run makes a context twice (reconciling, writing),
+        // and 200,000 enrolments' regions sorted on one thread hold up the
+        // other.
         let mut regions: Vec<&str> = case
             .enrolments
-            .iter()
+            .par_iter()
             .map(|enrolment| enrolment.region.as_ref())
             .collect();
-        regions.sort_unstable();
+        regions.par_sort_unstable();
         regions.dedup();
         let resolved: Vec<RegionStandards> = regions
             .par_iter()
@@ -53,7 +56,7 @@ impl<'a> Context<'a> {
             .collect();
         let enrolment_region = case
             .enrolments
-            .iter()
+            .par_iter()
             .map(|enrolment| {
                 let position = regions
                     .binary_search(&enrolment.region.as_ref())

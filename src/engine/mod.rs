@@ -54,8 +54,9 @@ pub fn reconcile_with(
     window: PeriodRange,
     shared_accounts: SharedAccounts<'_>,
 ) -> Reconciliation {
-    let context = Context::new(case, window);
-    let groupings = Groupings::new(case);
+    // Side by side: the groupings are a few counting sorts, fewer than
+    // the threads can share alone.
+    let (context, groupings) = rayon::join(|| Context::new(case, window), || Groupings::new(case));
 
     // 1. Every person, in parallel runs of persons.
     let outputs: Vec<PersonOutput> = per_person(case.people.len(), |person, output| {
