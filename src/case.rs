@@ -767,6 +767,10 @@ pub struct FileReport {
     /// it, or `= value` for a value columns.toml gives (`duizhang check`);
     /// a workbook's first sheet read.
     pub columns: Vec<(&'static str, Box<str>)>,
+    /// A stage file: the sum of its records' amounts in fen (repeats
+    /// included, BAD rows not), which may not pass
+    /// `read::MAX_FILE_TOTAL_FEN`; of a range only, when a range was read.
+    pub money_total_fen: i128,
 }
 
 /// One sheet of a workbook that was read.

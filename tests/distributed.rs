@@ -609,3 +609,68 @@ fn a_repeat_of_a_row_in_another_pieces_workbook_names_its_sheet() {
         check_with(&case, 1, Some(split_bytes));
     }
 }
+
+/// A file read in ranges whose amounts add up to more than one file may
+/// hold: each range alone is under the limit, the file is not. The CLI
+/// stops with the file's total; so does the run in pieces (before, each
+/// range was checked alone and the run went on).
+#[test]
+fn a_file_over_the_money_limit_stops_the_run_when_read_in_ranges() {
+    let case = out_dir("distributed-too-much-money-case");
+    copy_folder(&common::repository().join("fixtures").join("demo"), &case);
+    let path = case.join("payouts").join("2024-01.csv");
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    // Rows of the largest amount one cell may hold (10^10 yuan): one more
+    // than 10^16 fen takes.
+    let rows = usize::try_from(
+        duizhang::read::MAX_FILE_TOTAL_FEN / i128::from(duizhang::domain::money::MAX_CELL_FEN),
+    )
+    .unwrap()
+        + 1;
+    for number in 0..rows {
+        text.push_str(&format!(
+            "X{number:09},510104195207030009,dibao,2024-01,10000000000.00,朱涛,6217456427920352,2024-01-04,paid\n"
+        ));
+    }
+    std::fs::write(&path, &text).unwrap();
+    let cli = reconcile(&case, &out_dir("distributed-too-much-money-cli"), &[]);
+    assert_eq!(cli.code, 2, "{}", cli.stderr);
+    assert!(
+        cli.stderr.contains("payouts/2024-01.csv"),
+        "the CLI names the file: {}",
+        cli.stderr
+    );
+    // About 80 ranges of 10,000 bytes: each far under the limit.
+    let pieces = {
+        let (mut driver, _) = Driver::open(
+            &case,
+            &out_dir("distributed-too-much-money-pieces"),
+            None,
+            None,
+            None,
+            false,
+        )
+        .unwrap();
+        surveyed_pieces(&mut driver, &case, 10_000)
+    };
+    let ranges = pieces
+        .iter()
+        .filter(|piece| {
+            matches!(piece, Piece::File { file, range: Some(_), .. }
+                if file.0 == pieces_file_number(&case, "payouts/2024-01.csv"))
+        })
+        .count();
+    assert!(ranges > 50, "the file is cut into ranges: {ranges}");
+    check_with(&case, 1000, Some(10_000));
+}
+
+/// The number of the case's file `name` (its place in the folder's list).
+fn pieces_file_number(case: &Path, name: &str) -> u16 {
+    let folder = duizhang::read::CaseFolder::open(case).unwrap();
+    let index = folder
+        .files()
+        .iter()
+        .position(|file| file.name.as_str() == name)
+        .unwrap();
+    u16::try_from(index).unwrap()
+}

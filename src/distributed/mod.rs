@@ -177,6 +177,9 @@ struct Report<'r> {
     #[serde(borrow)]
     hidden_not_read: Vec<&'r str>,
     id_numbers_upgraded: u64,
+    /// A stage file's (or range's) amounts in fen: the driver checks a
+    /// file read in ranges against the limit on one file's money.
+    money_total_fen: i128,
 }
 
 impl<'r> Report<'r> {
@@ -205,6 +208,7 @@ impl<'r> Report<'r> {
                 .collect(),
             hidden_not_read: report.hidden_not_read.iter().map(AsRef::as_ref).collect(),
             id_numbers_upgraded: report.id_numbers_upgraded,
+            money_total_fen: report.money_total_fen,
         }
     }
 
@@ -233,6 +237,7 @@ impl<'r> Report<'r> {
                 .collect(),
             hidden_not_read: self.hidden_not_read.into_iter().map(Box::from).collect(),
             id_numbers_upgraded: self.id_numbers_upgraded,
+            money_total_fen: self.money_total_fen,
             columns: Vec::new(),
             // Told by `check` only, which the Spark runner does not run.
             header_line: 0,
@@ -1025,6 +1030,7 @@ impl Driver {
                     known.duplicate += report.duplicate;
                     known.summary_rows += report.summary_rows;
                     known.id_numbers_upgraded += report.id_numbers_upgraded;
+                    known.money_total_fen += report.money_total_fen;
                 }
                 None => self.reports.push((file, report)),
             }
@@ -1044,6 +1050,32 @@ impl Driver {
     /// Once every file's facts are in: the window, the outputs begun, and
     /// the context each worker needs ([`Worker::new`]).
     pub fn plan(&mut self) -> Result<Vec<u8>, FatalError> {
+        // A file read in ranges: each range was checked against the limit
+        // on one file's money alone; the file's total is checked here, as
+        // the CLI checks it once the whole file is read (after any error
+        // of its rows, hence last in the file's order).
+        let mut too_much = Vec::new();
+        for survey in self
+            .surveys
+            .iter()
+            .filter(|survey| !survey.ranges.is_empty())
+        {
+            let total_fen = self
+                .reports
+                .iter()
+                .filter(|(file, _)| *file == survey.file)
+                .map(|(_, report)| report.money_total_fen)
+                .sum();
+            let listed = self.folder.file(survey.file);
+            if let Err(error) =
+                crate::read::values::check_money_total(listed.name.as_str(), total_fen)
+            {
+                too_much.push(((listed.kind, survey.file.0, u64::MAX), error.to_string()));
+            }
+        }
+        for (order, message) in too_much {
+            self.note_error(order, message);
+        }
         if let Some((_, message)) = self.error.take() {
             return Err(FatalError::Distributed(message));
         }

@@ -225,6 +225,7 @@ pub(crate) fn assemble(
         report.bad += book.report.bad;
         report.duplicate += book.report.duplicate;
         report.summary_rows += book.report.summary_rows;
+        report.money_total_fen += book.report.money_total_fen;
         for sheet in book.report.sheets {
             match report
                 .sheets

@@ -145,10 +145,22 @@ pub fn read(
         let (outcome, _) = read_chunk(file, stage, &columns, body, empty, 0, options)?;
         outcomes.push(outcome);
     }
-    super::values::check_money_total(
-        file.name(),
-        money_total_fen(outcomes.iter().map(|outcome| &outcome.records)),
-    )?;
+    // Chunk by chunk in parallel: 3 million amounts summed on one thread
+    // would hold up the file's end. Each chunk's report keeps its sum: a
+    // range of a file read alone (the Spark runner) tells it to the driver,
+    // which checks the file's total.
+    let total_fen: i128 = {
+        use rayon::prelude::*;
+        outcomes
+            .par_iter_mut()
+            .map(|outcome| {
+                let fen = money_total_fen(std::iter::once(&outcome.records));
+                outcome.report.money_total_fen = fen;
+                fen
+            })
+            .sum()
+    };
+    super::values::check_money_total(file.name(), total_fen)?;
     Ok(outcomes)
 }
 
