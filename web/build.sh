@@ -43,7 +43,10 @@ if ! have_bindgen; then
 fi
 
 note "building the engine for wasm32-unknown-unknown (release)"
-cargo build --locked --release --target wasm32-unknown-unknown
+# web/target whatever CARGO_TARGET_DIR says (a CI that sets it for the
+# crate's own build would otherwise send the module elsewhere, and the
+# steps below read it from here).
+cargo build --locked --release --target wasm32-unknown-unknown --target-dir target
 rm -rf target/bindgen
 wasm-bindgen --target no-modules --no-typescript --out-dir target/bindgen \
   target/wasm32-unknown-unknown/release/duizhang_web.wasm
