@@ -653,19 +653,17 @@ fn a_file_over_the_money_limit_stops_the_run_when_read_in_ranges() {
         .unwrap();
         surveyed_pieces(&mut driver, &case, 10_000)
     };
+    let cut = file_number(&case, "payouts/2024-01.csv");
     let ranges = pieces
         .iter()
-        .filter(|piece| {
-            matches!(piece, Piece::File { file, range: Some(_), .. }
-                if file.0 == pieces_file_number(&case, "payouts/2024-01.csv"))
-        })
+        .filter(|piece| matches!(piece, Piece::File { file, range: Some(_), .. } if file.0 == cut))
         .count();
     assert!(ranges > 50, "the file is cut into ranges: {ranges}");
     check_with(&case, 1000, Some(10_000));
 }
 
 /// The number of the case's file `name` (its place in the folder's list).
-fn pieces_file_number(case: &Path, name: &str) -> u16 {
+fn file_number(case: &Path, name: &str) -> u16 {
     let folder = duizhang::read::CaseFolder::open(case).unwrap();
     let index = folder
         .files()

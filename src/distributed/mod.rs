@@ -1051,28 +1051,20 @@ impl Driver {
     /// the context each worker needs ([`Worker::new`]).
     pub fn plan(&mut self) -> Result<Vec<u8>, FatalError> {
         // A file read in ranges: each range was checked against the limit
-        // on one file's money alone; the file's total is checked here, as
-        // the CLI checks it once the whole file is read (after any error
-        // of its rows, hence last in the file's order).
-        let mut too_much = Vec::new();
-        for survey in self
-            .surveys
+        // on one file's money alone; the file's total (its report sums its
+        // ranges') is checked here, as the CLI checks it once the whole
+        // file is read — after any error of its rows, hence last in the
+        // file's order. A file read whole was checked by its task.
+        let too_much: Vec<_> = self
+            .reports
             .iter()
-            .filter(|survey| !survey.ranges.is_empty())
-        {
-            let total_fen = self
-                .reports
-                .iter()
-                .filter(|(file, _)| *file == survey.file)
-                .map(|(_, report)| report.money_total_fen)
-                .sum();
-            let listed = self.folder.file(survey.file);
-            if let Err(error) =
-                crate::read::values::check_money_total(listed.name.as_str(), total_fen)
-            {
-                too_much.push(((listed.kind, survey.file.0, u64::MAX), error.to_string()));
-            }
-        }
+            .filter_map(|(file, report)| {
+                let listed = self.folder.file(*file);
+                crate::read::values::check_money_total(listed.name.as_str(), report.money_total_fen)
+                    .err()
+                    .map(|error| ((listed.kind, file.0, u64::MAX), error.to_string()))
+            })
+            .collect();
         for (order, message) in too_much {
             self.note_error(order, message);
         }
