@@ -4,6 +4,7 @@ usage: python3 benches/compare.py CASE_DIR [--pairs N] [--age-memory]
                                   [--hog-gib G] [--partitioned]
                                   [--engine PATH] [--baseline PATH]
                                   [--duckdb SCRIPT] [--floor PATH]
+                                  [--floor-each-round]
 
 The protocol (BENCHMARKS.md): N rounds (5 by default), nothing run before
 any contender to age the machine's memory; in each round it runs
@@ -18,7 +19,10 @@ report it beside the default, not instead. --baseline adds an earlier
 build, on 2 and 1 threads, in the same rounds (before and after,
 paired). --floor times, once after the rounds, a parse-floor program
 (PATH CASE 2: a plain CSV parser reading every stage file on 2 threads)
-and prints the engine's median over it. The order within a round turns around every other round
+and prints the engine's median over it. With --floor-each-round the floor
+also runs in every round, and the median of the per-round ratios engine /
+floor is printed beside it: the floor's own time moves with the machine's
+state, and two runs made moments apart share more of it. The order within a round turns around every other round
 (the partitioned run stays last), and the inputs are read once before the
 first round, so every run finds them in the page cache.
 
@@ -49,6 +53,7 @@ parser.add_argument("--engine", default=os.path.join(root, "target", "release", 
 parser.add_argument("--baseline", help="an earlier build to time in the same rounds")
 parser.add_argument("--duckdb", help="the DuckDB script (CASE OUT --threads N)")
 parser.add_argument("--floor", help="a parse-floor program (CASE THREADS), timed once")
+parser.add_argument("--floor-each-round", action="store_true", help="also time the floor in every round")
 arguments = parser.parse_args()
 
 case = arguments.case
@@ -116,6 +121,10 @@ if arguments.baseline:
     samples["baseline-1"] = []
 if arguments.partitioned:
     samples["engine-2-partitioned"] = []
+if arguments.floor_each_round:
+    if not arguments.floor:
+        sys.exit("--floor-each-round needs --floor PATH")
+    samples["floor-2"] = []
 limit = None
 # Every contender finds the inputs in the page cache, as a second run
 # would: read them once before the first round.
@@ -134,6 +143,8 @@ for round_number in range(arguments.pairs):
     if arguments.baseline:
         runs.append(("baseline-2", lambda: engine_run(2, binary=arguments.baseline)))
         runs.append(("baseline-1", lambda: engine_run(1, binary=arguments.baseline)))
+    if arguments.floor_each_round:
+        runs.append(("floor-2", lambda: timed([arguments.floor, case, "2"])))
     for name, run in runs if round_number % 2 == 0 else reversed(runs):
         samples[name].append(run())
     if arguments.partitioned:
@@ -194,6 +205,9 @@ if arguments.floor:
     floor = timed([arguments.floor, case, "2"])
     engine_median = statistics.median(column("engine-2", 0))
     print(f"parse floor (2 threads) {floor[0]:.2f} s; engine-2 median / floor {engine_median / floor[0]:.2f}")
+if arguments.floor_each_round:
+    over = [engine[0] / floor[0] for engine, floor in zip(samples["engine-2"], samples["floor-2"])]
+    print(f"engine-2 / floor-2 wall, per round: {', '.join(f'{ratio:.2f}' for ratio in over)}; median {statistics.median(over):.2f}")
 same = all(compared)
 print(f"outputs of all {len(compared) + 1} engine runs (every build, 1 and 2 threads) byte-identical: {'yes' if same else 'NO'}")
 shutil.rmtree(scratch)
