@@ -126,9 +126,15 @@ pub const HOUSEHOLD_KINDS: [crate::domain::FileKind; 5] = [
 /// holding the whole roster, members.csv, exclusions.csv and
 /// watchlist.csv (a run in parts reads those whole for this).
 pub fn household_findings(case: &Case, window: PeriodRange) -> Vec<Finding> {
+    // Every finding of these rules names a members.csv or a watchlist.csv
+    // row: without both files there is nothing to look up.
+    if case.members.is_empty() && case.leads.is_empty() {
+        return Vec::new();
+    }
+    let households = rules::households::Households::of(case);
     rules::HOUSEHOLD_RULES
         .iter()
-        .flat_map(|rule| rule(case, window))
+        .flat_map(|rule| rule(&households, window))
         .collect()
 }
 

@@ -15,7 +15,9 @@ use crate::engine::exclusion::is_death;
 
 /// What the three rules look up: each household's members.csv rows, its
 /// dibao enrolments, and each person's enrolments and exclusion rows.
-struct Households<'c> {
+/// Built once for all three (`engine::household_findings`): built by each
+/// rule, the maps took 0.42 s of a run at 200,000 households.
+pub struct Households<'c> {
     case: &'c Case,
     members: FxHashMap<&'c str, Vec<&'c Member>>,
     dibao: FxHashMap<&'c str, Vec<&'c Enrolment>>,
@@ -26,7 +28,7 @@ struct Households<'c> {
 }
 
 impl<'c> Households<'c> {
-    fn of(case: &'c Case) -> Households<'c> {
+    pub fn of(case: &'c Case) -> Households<'c> {
         let mut households = Households {
             case,
             members: FxHashMap::default(),
@@ -117,13 +119,8 @@ fn first_month(span: PeriodRange, window: PeriodRange, from: Period) -> Option<P
 /// excluded — from `from_period`, plus the grace months for a death
 /// whatever the household's size. One per (enrolment, member, exclusion
 /// row), at the first such month.
-pub fn member_excluded(case: &Case, window: PeriodRange) -> Vec<Finding> {
-    // Without members.csv no household has a listed member: nothing to
-    // look up (building the maps costs 0.4 s at 200,000 households).
-    if case.members.is_empty() {
-        return Vec::new();
-    }
-    let households = Households::of(case);
+pub fn member_excluded(households: &Households<'_>, window: PeriodRange) -> Vec<Finding> {
+    let case = households.case;
     let grace = case.policy.deceased_grace_months;
     let mut findings = Vec::new();
     for enrolment in case
@@ -189,12 +186,8 @@ pub fn member_excluded(case: &Case, window: PeriodRange) -> Vec<Finding> {
 /// window whose household has members.csv rows, and whose household_size
 /// is not the number of its listed members (the distinct members named,
 /// and the enrolment's own person). One per enrolment.
-pub fn household_size_mismatch(case: &Case, window: PeriodRange) -> Vec<Finding> {
-    // Only households with members.csv rows are compared.
-    if case.members.is_empty() {
-        return Vec::new();
-    }
-    let households = Households::of(case);
+pub fn household_size_mismatch(households: &Households<'_>, window: PeriodRange) -> Vec<Finding> {
+    let case = households.case;
     let mut findings = Vec::new();
     for enrolment in case
         .enrolments
@@ -236,12 +229,8 @@ pub fn household_size_mismatch(case: &Case, window: PeriodRange) -> Vec<Finding>
 /// member of a covered dibao household that month, and not excluded by
 /// then (any reason, from `from_period`): a lead for a home visit. One per
 /// row.
-pub fn possibly_missed(case: &Case, window: PeriodRange) -> Vec<Finding> {
-    // One finding at most per watchlist row: none without rows.
-    if case.leads.is_empty() {
-        return Vec::new();
-    }
-    let households = Households::of(case);
+pub fn possibly_missed(households: &Households<'_>, window: PeriodRange) -> Vec<Finding> {
+    let case = households.case;
     let mut findings = Vec::new();
     for lead in &case.leads {
         let month = lead.period;

@@ -46,7 +46,8 @@ pub type MoneyTrailRule = fn(LineFigures, Money) -> Option<Money>;
 pub type ReadingRule = fn(&Case) -> Vec<Finding>;
 
 /// A rule over the whole case's households and leads, in a window.
-pub type HouseholdRule = fn(&Case, crate::domain::PeriodRange) -> Vec<Finding>;
+pub type HouseholdRule =
+    fn(&households::Households<'_>, crate::domain::PeriodRange) -> Vec<Finding>;
 
 /// The step of a run that makes a code's findings.
 #[derive(Clone, Copy)]
@@ -352,7 +353,10 @@ fn no_reading_rule(_: &Case) -> Vec<Finding> {
     Vec::new()
 }
 
-fn no_household_rule(_: &Case, _: crate::domain::PeriodRange) -> Vec<Finding> {
+fn no_household_rule(
+    _: &households::Households<'_>,
+    _: crate::domain::PeriodRange,
+) -> Vec<Finding> {
     Vec::new()
 }
 
